@@ -1,0 +1,35 @@
+"""The `xlplan` command: a thin click layer over the library (one module per command group)."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xlplan")
+def main() -> None:
+    """Run a council's quarterly performance cycle around Excel and Word.
+
+    \b
+    The quarter, in order:
+      xlplan init               write a starter plan workbook to edit
+      xlplan check              check the plan
+      xlplan templates          one return workbook per service
+      xlplan send               email each template to its manager
+      xlplan collect            read the returns, validate, store, compute RAG
+      xlplan report             the Word committee report and summary workbook
+      xlplan status / chase     who has returned; remind those who have not
+      xlplan demo               the whole loop on the example plan in a scratch folder
+    """
+
+
+def _register() -> None:
+    # Each command module adds its commands here (one import per module).
+    from . import plan_cmds
+    for cmd in plan_cmds.COMMANDS:
+        main.add_command(cmd)
+
+
+_register()

@@ -1,0 +1,255 @@
+"""One error model for every stage: a catalogue of issue codes, the Issue record and the Report.
+
+Validation never raises for bad *content*: it returns a Report whose issues carry a stable code,
+a severity and where the problem is (file, sheet, cell). The CLI, the data-quality sheet and the
+Word appendix all render that same Report. `XlplanError` is only for usage and configuration
+errors that stop a command (no plan file, a bad --period).
+
+Each stage keeps its codes in its own section of CATALOGUE below; codes are dotted slugs
+(`<area>.<what>`) that tests assert on and that never change once released.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Iterable, Iterator
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A kind of issue: stable slug, severity, short title, message template and a hint."""
+
+    slug: str
+    severity: Severity
+    title: str
+    template: str
+    hint: str = ""
+
+
+def _codes(*codes: Code) -> dict[str, Code]:
+    return {c.slug: c for c in codes}
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CATALOGUE: dict[str, Code] = {}
+
+# --- plan workbook (xlplan/plan.py) -------------------------------------------------------------
+CATALOGUE |= _codes(
+    Code("plan.not-a-workbook", E, "Plan is not a workbook",
+         "{file} could not be opened as an Excel workbook: {reason}",
+         "Save the plan as an .xlsx workbook and try again."),
+    Code("plan.missing-sheet", E, "Sheet missing",
+         "The plan has no sheet named '{sheet}'{suggestion}",
+         "Add the sheet or rename the existing one; `xlplan init` writes a starter plan."),
+    Code("plan.missing-column", E, "Column missing",
+         "Sheet '{sheet}' has no '{column}' column{suggestion}",
+         "Add the column to the header row (row 1); header case and order do not matter."),
+    Code("plan.duplicate-column", E, "Column repeated",
+         "Sheet '{sheet}' has the column '{column}' twice (cells {cells})",
+         "Keep one of them."),
+    Code("plan.required-value", E, "Value required",
+         "{column} is empty in {sheet} row {row}",
+         "Fill in the {column}."),
+    Code("plan.duplicate-key", E, "Duplicate code",
+         "{column} '{value}' is used twice: {sheet} rows {first} and {row}",
+         "Each {column} must be unique; rename one of them."),
+    Code("plan.unknown-service", E, "Unknown service",
+         "Service '{value}' in {sheet} row {row} is not on the Services sheet{suggestion}",
+         "Add the service to the Services sheet or correct the spelling."),
+    Code("plan.unknown-theme", E, "Unknown theme",
+         "Theme '{value}' in {sheet} row {row} is not on the Themes sheet{suggestion}",
+         "Add the theme to the Themes sheet or correct the spelling."),
+    Code("plan.unknown-word", E, "Word not recognised",
+         "{column} '{value}' in {sheet} row {row} is not one of: {allowed}",
+         "Pick one of the listed words (the cell has a dropdown in a plan from `xlplan init`)."),
+    Code("plan.bad-target", E, "Target not understood",
+         "Target '{value}' for {code} ({sheet} row {row}) is not understood: {reason}",
+         "Type a figure such as 75%, £175k or 2,500, a direction (Increase, Reduce, Maintain) or TBC."),
+    Code("plan.bad-value", E, "Value not understood",
+         "{column} '{value}' in {sheet} row {row} is not understood: {reason}",
+         "Type a figure in the measure's unit, or leave it blank."),
+    Code("plan.bad-setting", E, "Setting not understood",
+         "Setting '{setting}' has the value '{value}', which is not understood: {reason}",
+         "{expected}"),
+    Code("plan.missing-setting", W, "Setting missing",
+         "Setting '{setting}' is not set; {consequence}",
+         "Add a row '{setting}' to the Settings sheet."),
+    Code("plan.unknown-setting", W, "Setting not recognised",
+         "Setting '{setting}' on row {row} is not one xlplan uses{suggestion}; it is kept and ignored",
+         "Check the spelling if you meant one of xlplan's settings."),
+    Code("plan.unknown-action-measure", W, "Action refers to an unknown measure",
+         "Action {ref} ({sheet} row {row}) lists measure code '{value}', which is not on the Measures sheet",
+         "Correct the code, or leave the Measures column as free text without codes."),
+    Code("plan.bad-date", E, "Date not understood",
+         "{column} '{value}' in {sheet} row {row} is not a date",
+         "Type a date such as 31/03/2024 or 'March 2024'."),
+    Code("plan.empty-service", W, "Service with nothing to report",
+         "Service '{value}' has no measures and no actions; no return template will be made for it",
+         "Assign measures or actions to it, or remove it from the Services sheet."),
+    Code("plan.bad-email", W, "Email address looks wrong",
+         "Email '{value}' for {service} (Services row {row}) does not look like an email address",
+         "Correct the address so that `xlplan send` can reach the manager."),
+)
+
+# --- templates (xlplan/templates.py) -----------------------------------------------------------
+
+# --- returns and collect (xlplan/collect.py, xlplan/returns.py) ---------------------------------
+
+# --- reports (xlplan/reports/) ------------------------------------------------------------------
+
+# --- mail (xlplan/mail.py) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found, with where it is. `cell` is an A1 reference within `sheet`."""
+
+    code: str
+    severity: Severity
+    message: str
+    hint: str = ""
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    row: int | None = None
+    key: str | None = None  # the measure code / action ref / service the issue is about
+
+    @property
+    def location(self) -> str:
+        """Human location such as `return.xlsx › Measures!K7` (parts omitted when unknown)."""
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.sheet and self.cell:
+            parts.append(f"{self.sheet}!{self.cell}")
+        elif self.sheet and self.row:
+            parts.append(f"{self.sheet} row {self.row}")
+        elif self.sheet:
+            parts.append(self.sheet)
+        return " › ".join(parts)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code, "severity": self.severity.value, "message": self.message,
+            "hint": self.hint, "file": self.file, "sheet": self.sheet, "cell": self.cell,
+            "row": self.row, "key": self.key,
+        }
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.severity.value}: {self.message} [{self.code}]"
+
+
+def issue(code: str, /, *, file: str | None = None, sheet: str | None = None, cell: str | None = None,
+          row: int | None = None, key: str | None = None, severity: Severity | None = None,
+          **params) -> Issue:
+    """Build an Issue from the catalogue, filling the message template with `params`.
+
+    `sheet`, `row` and `cell` are also available to the template. Unknown codes are a programming
+    error and raise KeyError straight away.
+    """
+    spec = CATALOGUE[code]
+    values = {"file": file, "sheet": sheet, "cell": cell, "row": row, "key": key, **params}
+    slug = code
+    values.setdefault("suggestion", "")
+    return Issue(
+        code=slug,
+        severity=severity or spec.severity,
+        message=spec.template.format(**values),
+        hint=spec.hint.format(**values) if spec.hint else "",
+        file=file, sheet=sheet, cell=cell, row=row, key=key,
+    )
+
+
+@dataclass
+class Report:
+    """An ordered collection of issues; `valid` means no errors (warnings are allowed)."""
+
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, item: Issue) -> Issue:
+        self.issues.append(item)
+        return item
+
+    def extend(self, items: Iterable[Issue]) -> None:
+        self.issues.extend(items)
+
+    def __iter__(self) -> Iterator[Issue]:
+        return iter(self.issues)
+
+    def __len__(self) -> int:
+        return len(self.issues)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.WARNING]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def codes(self) -> list[tuple[str, str | None]]:
+        """(code, Sheet!cell-or-row) pairs: what tests assert on."""
+        return [(i.code, _where(i)) for i in self.issues]
+
+    def with_file(self, file: str) -> "Report":
+        return Report([replace(i, file=file) if i.file is None else i for i in self.issues])
+
+
+def _where(i: Issue) -> str | None:
+    if i.sheet and i.cell:
+        return f"{i.sheet}!{i.cell}"
+    if i.sheet and i.row:
+        return f"{i.sheet}:{i.row}"
+    return i.sheet
+
+
+class XlplanError(Exception):
+    """A usage or configuration error that stops a command (exit code 2 in the CLI)."""
+
+
+def did_you_mean(word: str, choices: Iterable[str], max_distance: int = 2) -> str | None:
+    """The closest choice within `max_distance` edits (case-insensitive), for 'did you mean' hints."""
+    best, best_d = None, max_distance + 1
+    w = word.strip().lower()
+    for c in choices:
+        d = _edit_distance(w, c.strip().lower())
+        if d < best_d:
+            best, best_d = c, d
+    return best if best_d <= max_distance else None
+
+
+def suggestion(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean "X"?)' or '' — ready to drop into a message template's {suggestion}."""
+    near = did_you_mean(word, choices)
+    return f' (did you mean "{near}"?)' if near else ""
+
+
+def _edit_distance(a: str, b: str) -> int:
+    if a == b:
+        return 0
+    if abs(len(a) - len(b)) > 3:
+        return 99
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]

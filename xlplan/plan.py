@@ -1,0 +1,218 @@
+"""The plan model: the plan workbook a performance officer edits, read into typed objects.
+
+Sheets (a contract: templates, collect and reports rely on these names): Settings (Setting,
+Value), Themes (Theme), Services (Service, Manager, Email), Measures (Code, Measure, Theme,
+Outcome, Service, Unit, Polarity, Target, Profile, optional Tolerance, Baseline, Links, Category,
+and history columns headed by a financial year), Actions (Ref, Action, Measures, Theme, Outcome,
+Service, optional Owner, Start, Due). Headers match case-insensitively, ignoring surrounding
+spaces; column order is free; extra columns are kept and ignored.
+
+`load_plan` never raises for bad content: it returns the Plan it could build and a Report of
+every problem, each naming sheet, row and cell. `read_plan` is the strict form for commands that
+need a valid plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .errors import Report, XlplanError
+from .periods import FinancialYear, Period
+from .status import DEFAULT_TOLERANCE, Polarity, Profile, Rule, Tolerance, make_rule
+from .values import Figure, Target, Unit, Value
+
+SHEETS = ("Settings", "Themes", "Services", "Measures", "Actions")
+
+REQUIRED_COLUMNS = {
+    "Settings": ("Setting", "Value"),
+    "Themes": ("Theme",),
+    "Services": ("Service", "Manager", "Email"),
+    "Measures": ("Code", "Measure", "Theme", "Outcome", "Service", "Unit", "Polarity", "Target", "Profile"),
+    "Actions": ("Ref", "Action", "Measures", "Theme", "Outcome", "Service"),
+}
+OPTIONAL_COLUMNS = {
+    "Measures": ("Tolerance", "Baseline", "Links", "Category"),
+    "Actions": ("Owner", "Start", "Due"),
+}
+
+# Settings rows: name → what it means (also the header note in `xlplan init`'s starter plan).
+SETTINGS = {
+    "Organisation": "The council or partnership, e.g. South Lanarkshire Council.",
+    "Plan": "The plan's title, e.g. Social Work Resource Plan.",
+    "Year": "The financial year the plan covers, e.g. 2023-24.",
+    "Committee": "The committee the performance report goes to.",
+    "Report by": "Who the committee report is by, e.g. Director, Social Work Resources.",
+    "Contact": "Name, email and phone number for questions about returns and reports.",
+    "Amber tolerance": "How far a figure may miss its target and still be Amber (default 10%; or e.g. 5 points).",
+    "Return deadline": "The date returns are due (days after quarter end also allowed, e.g. 21 days).",
+    "Template password": "Optional password protecting the return templates' sheets.",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    organisation: str = ""
+    plan: str = ""
+    year: FinancialYear | None = None
+    committee: str = ""
+    report_by: str = ""
+    contact: str = ""
+    amber_tolerance: Tolerance = DEFAULT_TOLERANCE
+    return_deadline: date | None = None
+    deadline_days: int | None = None       # "21 days" after quarter end, when no fixed date is given
+    template_password: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def deadline_for(self, period: Period) -> date | None:
+        """The return deadline for `period`: the fixed date, or quarter end + N days."""
+        from datetime import timedelta
+        if self.deadline_days is not None:
+            return period.end + timedelta(days=self.deadline_days)
+        return self.return_deadline
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    manager: str
+    email: str
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    name: str
+    theme: str
+    outcome: str
+    service: str
+    unit: Unit
+    polarity: Polarity
+    target: Target
+    profile: Profile
+    tolerance: Tolerance | None = None
+    baseline: Value | None = None
+    links: str = ""
+    category: str = ""
+    history: dict[FinancialYear, Value] = field(default_factory=dict)
+    row: int = 0
+
+    def outturn(self, year: FinancialYear) -> Figure | None:
+        v = self.history.get(year)
+        return v.figure if v is not None else None
+
+    def rule(self, period: Period, default_tolerance: Tolerance = DEFAULT_TOLERANCE) -> Rule:
+        """The status rule for `period` (target profiled; directional targets use last year's outturn)."""
+        return make_rule(self.unit, self.polarity, self.target, self.profile, period, self.tolerance,
+                         default_tolerance, previous_outturn=self.outturn(period.year.previous()))
+
+
+@dataclass(frozen=True)
+class Action:
+    ref: str
+    name: str
+    measures: str
+    theme: str
+    outcome: str
+    service: str
+    owner: str = ""
+    start: date | None = None
+    due: date | None = None
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    settings: Settings
+    themes: list[str]
+    services: list[Service]
+    measures: list[Measure]
+    actions: list[Action]
+    source: str = ""
+
+    @property
+    def year(self) -> FinancialYear | None:
+        return self.settings.year
+
+    def service(self, name: str) -> Service | None:
+        key = name.strip().casefold()
+        return next((s for s in self.services if s.name.casefold() == key), None)
+
+    def measures_for(self, service: str) -> list[Measure]:
+        """The service's measures in report order: by theme (plan order), then outcome, then row."""
+        key = service.strip().casefold()
+        return sorted((m for m in self.measures if m.service.casefold() == key), key=self._order)
+
+    def actions_for(self, service: str) -> list[Action]:
+        key = service.strip().casefold()
+        return sorted((a for a in self.actions if a.service.casefold() == key), key=self._order)
+
+    def services_with_returns(self) -> list[Service]:
+        """Services that have at least one measure or action: those that get a return template."""
+        return [s for s in self.services if self.measures_for(s.name) or self.actions_for(s.name)]
+
+    def outcomes(self, theme: str) -> list[str]:
+        """Outcomes under `theme` in first-appearance order (measures first, then actions)."""
+        seen: dict[str, None] = {}
+        for item in [*self.measures, *self.actions]:
+            if item.theme == theme:
+                seen.setdefault(item.outcome, None)
+        return list(seen)
+
+    def _order(self, item: Measure | Action) -> tuple:
+        t = self.themes.index(item.theme) if item.theme in self.themes else len(self.themes)
+        outcomes = self.outcomes(item.theme)
+        o = outcomes.index(item.outcome) if item.outcome in outcomes else len(outcomes)
+        return (t, o, item.row)
+
+    @property
+    def identity(self) -> str:
+        """Which plan this is, regardless of edits: organisation + plan title + year."""
+        basis = "|".join([self.settings.organisation.strip().casefold(), self.settings.plan.strip().casefold(),
+                          self.year.label if self.year else ""])
+        return hashlib.sha256(basis.encode()).hexdigest()[:16]
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of the plan's content (not its file bytes): re-saving the workbook keeps it."""
+        return hashlib.sha256(json.dumps(_canonical(self), sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _canonical(plan: Plan) -> dict:
+    """The plan's content as plain data (rows and source path left out: moving rows or files is not
+    a change of content)."""
+    def measure(m: Measure) -> dict:
+        return {"code": m.code, "name": m.name, "theme": m.theme, "outcome": m.outcome, "service": m.service,
+                "unit": m.unit.value, "polarity": m.polarity.value, "target": repr(m.target),
+                "profile": repr(m.profile), "tolerance": repr(m.tolerance), "baseline": repr(m.baseline),
+                "links": m.links, "category": m.category,
+                "history": {str(y): repr(v.figure) for y, v in sorted(m.history.items())}}
+
+    def action(a: Action) -> dict:
+        return {"ref": a.ref, "name": a.name, "measures": a.measures, "theme": a.theme, "outcome": a.outcome,
+                "service": a.service, "owner": a.owner, "start": str(a.start), "due": str(a.due)}
+
+    return {"settings": repr(plan.settings), "themes": plan.themes,
+            "services": [[s.name, s.manager, s.email] for s in plan.services],
+            "measures": [measure(m) for m in plan.measures], "actions": [action(a) for a in plan.actions]}
+
+
+def load_plan(path: str | Path) -> tuple[Plan | None, Report]:
+    """Read and check the plan workbook at `path`: (plan or None if unreadable, report)."""
+    from .plan_reader import read_plan_workbook
+    return read_plan_workbook(Path(path))
+
+
+def read_plan(path: str | Path) -> Plan:
+    """Load a plan that must be valid; raise XlplanError listing its errors otherwise."""
+    plan, report = load_plan(path)
+    if plan is None or not report.valid:
+        lines = "\n".join(f"  {i}" for i in report.errors[:20])
+        more = f"\n  … and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
+        raise XlplanError(f"The plan {path} has errors; fix them and try again "
+                          f"(`xlplan check {path}` lists them all):\n{lines}{more}")
+    return plan

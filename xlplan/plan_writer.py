@@ -1,0 +1,137 @@
+"""Write plan workbooks: the starter plan of `xlplan init`, the example plan, and plans built in tests.
+
+A plan is written from plain tables (lists of dicts keyed by header), with a header note on every
+column saying what it holds, dropdowns where a column takes fixed words, frozen headers and
+sensible widths, so that the officer editing it in Excel or LibreOffice is guided.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .periods import FinancialYear
+from .plan import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, SETTINGS
+
+Row = Mapping[str, object]
+
+COLUMN_NOTES = {
+    "Setting": "The name of a setting (see the rows below). Do not rename these.",
+    "Value": "The setting's value.",
+    "Theme": "A council outcome/theme. Reports list themes in this order; a theme with nothing in it still appears.",
+    "Service": "The service (team) that makes a return. Each gets its own return template.",
+    "Manager": "The team manager who fills in the return.",
+    "Email": "Where `xlplan send` emails the template.",
+    "Code": "A unique code for the measure, e.g. SW01 or SPCC024. Returns are matched by this code.",
+    "Measure": "The performance indicator as the committee should read it.",
+    "Outcome": "The resource outcome the measure or action serves (groups the report tables).",
+    "Unit": "% (percentage), £ (money), number, or ratio (e.g. 70/30).",
+    "Polarity": "Higher (bigger is better), Lower (smaller is better) or Monitor (no RAG: contextual).",
+    "Target": "The annual target: 75%, £175k, 2,500, 70/30; or Increase / Reduce / Maintain (against last "
+              "year's outturn); or TBC; blank for no target.",
+    "Profile": "Level (the target holds every quarter), Cumulative (accrues evenly: Q2 is half the annual "
+               "target) or four quarterly targets separated by ; (e.g. 20%; 40%; 60%; 80%).",
+    "Tolerance": "Optional: how far a figure may miss and still be Amber: 10% of the target, or 5 points. "
+                 "Blank uses the Amber tolerance setting.",
+    "Baseline": "Optional: the baseline figure.",
+    "Links": "Optional: links to council plan priorities, e.g. C6.1.",
+    "Category": "Optional: e.g. PUBLIC, WLAM, HIGH LEVEL.",
+    "Ref": "A unique reference for the action, e.g. A1. Returns are matched by this reference.",
+    "Action": "The improvement action.",
+    "Measures": "The steps or measures the action is reported against (codes or text).",
+    "Owner": "Optional: who owns the action.",
+    "Start": "Optional: the start date.",
+    "Due": "Optional: the due date; an action past it and not Complete is flagged.",
+}
+
+DROPDOWNS = {
+    ("Measures", "Unit"): ["%", "£", "number", "ratio"],
+    ("Measures", "Polarity"): ["Higher", "Lower", "Monitor"],
+    ("Measures", "Profile"): ["Level", "Cumulative"],
+}
+
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_WIDTHS = {"Measure": 60, "Action": 50, "Measures": 30, "Outcome": 36, "Theme": 30, "Value": 50,
+           "Setting": 20, "Email": 32, "Manager": 24, "Service": 26, "Contact": 40}
+
+
+def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequence[str],
+               services: Sequence[Row], measures: Sequence[Row], actions: Sequence[Row],
+               history_years: Sequence[FinancialYear] = (), extra_sheets: Mapping[str, Sequence[Row]] = {}
+               ) -> Path:
+    """Write a plan workbook at `path` from tables; returns the path. Values are written as given
+    (strings stay strings, numbers stay numbers) so tests can feed messy input exactly."""
+    path = Path(path)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    _sheet(wb, "Settings", ["Setting", "Value"],
+           [{"Setting": k, "Value": v} for k, v in settings.items()],
+           notes={k: SETTINGS.get(k, "") for k in settings})
+    _sheet(wb, "Themes", ["Theme"], [{"Theme": t} for t in themes])
+    _sheet(wb, "Services", list(REQUIRED_COLUMNS["Services"]), services)
+    years = [y.slash for y in history_years]
+    _sheet(wb, "Measures", _columns("Measures", measures, years), measures)
+    _sheet(wb, "Actions", _columns("Actions", actions), actions)
+    for name, rows in extra_sheets.items():
+        _sheet(wb, name, _columns(name, rows), rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _columns(sheet: str, rows: Sequence[Row], years: Sequence[str] = ()) -> list[str]:
+    cols = list(REQUIRED_COLUMNS.get(sheet, ())) + list(OPTIONAL_COLUMNS.get(sheet, ())) + list(years)
+    for r in rows:
+        for k in r:
+            if k not in cols:
+                cols.append(k)
+    return cols
+
+
+def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mapping[str, str] = {}) -> None:
+    ws = wb.create_sheet(name)
+    for c, header in enumerate(columns, 1):
+        cell = ws.cell(row=1, column=c, value=header)
+        cell.fill, cell.font = _HEADER_FILL, _HEADER_FONT
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        note = COLUMN_NOTES.get(header) or (f"The outturn for financial year {header}." if
+                                            FinancialYear.looks_like(header) else "")
+        if note:
+            cell.comment = Comment(note, "xlplan", width=300, height=110)
+        ws.column_dimensions[get_column_letter(c)].width = _WIDTHS.get(header, 14)
+    for r, row in enumerate(rows, 2):
+        for c, header in enumerate(columns, 1):
+            if header in row and row[header] is not None:
+                cell = ws.cell(row=r, column=c, value=row[header])
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if name == "Settings" and header == "Setting" and notes.get(row[header]):
+                    cell.comment = Comment(notes[row[header]], "xlplan", width=300, height=80)
+    ws.freeze_panes = "A2"
+    for (sheet, header), words in DROPDOWNS.items():
+        if sheet == name and header in columns:
+            col = get_column_letter(columns.index(header) + 1)
+            dv = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True)
+            if header == "Profile":  # quarterly targets are typed, so the list only suggests
+                dv.showErrorMessage = False
+            else:
+                dv.error, dv.errorTitle, dv.showErrorMessage = f"Choose one of: {', '.join(words)}", header, True
+            dv.prompt, dv.promptTitle, dv.showInputMessage = COLUMN_NOTES.get(header, ""), header, True
+            dv.add(f"{col}2:{col}1000")
+            ws.add_data_validation(dv)
+    if name in ("Measures", "Actions"):
+        # Service and Theme pick from the Services and Themes sheets (written before these)
+        for header, source in (("Service", "Services!$A$2:$A$500"), ("Theme", "Themes!$A$2:$A$500")):
+            if header in columns:
+                col = get_column_letter(columns.index(header) + 1)
+                dv = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=True,
+                                    error=f"Pick a {header.lower()} listed on the {header}s sheet",
+                                    errorTitle=header)
+                dv.add(f"{col}2:{col}1000")
+                ws.add_data_validation(dv)
