@@ -52,6 +52,10 @@ CATALOGUE |= _codes(
     Code("plan.missing-column", E, "Column missing",
          "Sheet '{sheet}' has no '{column}' column{suggestion}",
          "Add the column to the header row (row 1); header case and order do not matter."),
+    Code("plan.unknown-column", W, "Column not recognised",
+         "Sheet '{sheet}' has a column headed '{column}' that xlplan does not read{suggestion}; "
+         "it is kept and ignored",
+         "Correct the heading if you meant one of xlplan's columns."),
     Code("plan.duplicate-column", E, "Column repeated",
          "Sheet '{sheet}' has the column '{column}' twice (cells {cells})",
          "Keep one of them."),

@@ -47,7 +47,8 @@ SETTINGS = {
     "Committee": "The committee the performance report goes to.",
     "Report by": "Who the committee report is by, e.g. Director, Social Work Resources.",
     "Contact": "Name, email and phone number for questions about returns and reports.",
-    "Amber tolerance": "How far a figure may miss its target and still be Amber (default 10%; or e.g. 5 points).",
+    "Amber tolerance": "How far a figure may miss its target and still be Amber, as a percentage of the target "
+                       "(default 10%). A measure may set its own, e.g. 5 points, in the Measures sheet.",
     "Return deadline": "The date returns are due (days after quarter end also allowed, e.g. 21 days).",
     "Template password": "Optional password protecting the return templates' sheets.",
 }

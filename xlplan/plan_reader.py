@@ -3,69 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils import get_column_letter
 
-from .errors import Report, issue, suggestion
+from .errors import Report, Severity, issue, suggestion
 from .periods import FinancialYear
-from .plan import (OPTIONAL_COLUMNS, REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan,
-                   Service, Settings)
+from .plan import REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service, Settings
+from .plan_sheet import PlanSheet, as_date, is_percent, lookup, read_word
 from .status import DEFAULT_TOLERANCE, Polarity, Profile, Tolerance
-from .values import TargetKind, Unit, Value, ValueProblem, check_range, clean_text, parse_target, parse_value
-
-
-class _Sheet:
-    """A plan sheet's rows as dicts keyed by canonical header, with cell lookups for messages."""
-
-    def __init__(self, ws, name: str, report: Report) -> None:
-        self.name = name
-        rows = list(ws.iter_rows())
-        self.header: dict[str, int] = {}       # canonical name → column index (0-based)
-        self.raw_headers: list[str] = []
-        self.rows: list[tuple[int, list]] = []  # (excel row number, cells)
-        if not rows:
-            return
-        wanted = {c.casefold(): c for c in REQUIRED_COLUMNS.get(name, ()) + OPTIONAL_COLUMNS.get(name, ())}
-        seen: dict[str, list[str]] = {}
-        for idx, cell in enumerate(rows[0]):
-            text = clean_text(cell.value) if cell.value is not None else ""
-            self.raw_headers.append(text)
-            key = text.casefold()
-            canonical = wanted.get(key, text)
-            if key and canonical in self.header:
-                seen.setdefault(canonical, [f"{get_column_letter(self.header[canonical] + 1)}1"])
-                seen[canonical].append(f"{get_column_letter(idx + 1)}1")
-                continue
-            if key:
-                self.header[canonical] = idx
-        for column, cells in seen.items():
-            report.add(issue("plan.duplicate-column", sheet=name, column=column, cells=", ".join(cells)))
-        for r in rows[1:]:
-            if all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in r):
-                continue
-            self.rows.append((r[0].row, list(r)))
-
-    def has(self, column: str) -> bool:
-        return column in self.header
-
-    def cell(self, cells: list, column: str):
-        idx = self.header.get(column)
-        return cells[idx] if idx is not None and idx < len(cells) else None
-
-    def value(self, cells: list, column: str):
-        c = self.cell(cells, column)
-        return None if c is None else c.value
-
-    def text(self, cells: list, column: str) -> str:
-        v = self.value(cells, column)
-        return "" if v is None else clean_text(v)
-
-    def ref(self, row: int, column: str) -> str:
-        idx = self.header.get(column, 0)
-        return f"{get_column_letter(idx + 1)}{row}"
+from .values import Target, TargetKind, Unit, Value, ValueProblem, check_range, clean_text, parse_target, parse_value
 
 
 def read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
@@ -97,27 +44,30 @@ def read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
     return plan, report.with_file(name)
 
 
-def _find_sheets(wb, report: Report) -> dict[str, _Sheet] | None:
+def _find_sheets(wb, report: Report) -> dict[str, PlanSheet] | None:
     by_key = {ws.title.strip().casefold(): ws for ws in wb.worksheets}
-    found: dict[str, _Sheet] = {}
+    found: dict[str, PlanSheet] = {}
     for sheet in SHEETS:
         ws = by_key.get(sheet.casefold())
         if ws is None:
             report.add(issue("plan.missing-sheet", sheet=sheet,
                              suggestion=suggestion(sheet, [w.title for w in wb.worksheets])))
             continue
-        s = _Sheet(ws, sheet, report)
+        s = PlanSheet(ws, sheet, report)
         missing = [c for c in REQUIRED_COLUMNS[sheet] if not s.has(c)]
         for column in missing:
-            report.add(issue("plan.missing-column", sheet=sheet, cell=None, column=column,
-                             suggestion=suggestion(column, [h for h in s.raw_headers if h])))
+            near = s.near_miss(column)
+            hint = f" (is the column headed '{near[0]}' in {near[1]} meant to be '{column}'?)" if near else ""
+            report.add(issue("plan.missing-column", sheet=sheet, row=1, cell=near[1] if near else None,
+                             column=column, suggestion=hint))
+        s.warn_unknown_columns(report, exclude=missing)
         found[sheet] = s
     if len(found) < len(SHEETS) or not report.valid:
         return None
     return found
 
 
-def _settings(s: _Sheet, report: Report) -> Settings:
+def _settings(s: PlanSheet, report: Report) -> Settings:
     values: dict[str, tuple[object, int]] = {}
     known = {k.casefold(): k for k in SETTINGS}
     extra: dict[str, str] = {}
@@ -150,9 +100,7 @@ def _settings(s: _Sheet, report: Report) -> Settings:
     tolerance = DEFAULT_TOLERANCE
     if text("Amber tolerance"):
         try:
-            raw = values["Amber tolerance"][0]
-            # a percent-formatted 10% arrives as the number 0.1: a share of the target
-            tolerance = Tolerance(float(raw)) if isinstance(raw, float) and 0 < raw < 1 else Tolerance.parse(raw)
+            tolerance = _plan_tolerance(values["Amber tolerance"][0])
         except ValueError as e:
             report.add(issue("plan.bad-setting", sheet="Settings", row=values["Amber tolerance"][1],
                              setting="Amber tolerance", value=text("Amber tolerance"), reason=str(e),
@@ -164,7 +112,7 @@ def _settings(s: _Sheet, report: Report) -> Settings:
         if m:
             days = int(m.group(1))
         else:
-            deadline = _as_date(raw)
+            deadline = as_date(raw)
             if deadline is None:
                 report.add(issue("plan.bad-setting", sheet="Settings", row=row, setting="Return deadline",
                                  value=text("Return deadline"), reason="it is not a date",
@@ -179,7 +127,22 @@ def _settings(s: _Sheet, report: Report) -> Settings:
                     template_password=text("Template password"), extra=extra)
 
 
-def _themes(s: _Sheet, report: Report) -> list[str]:
+def _plan_tolerance(raw: object) -> Tolerance:
+    """The plan-wide Amber tolerance: always a share of the target, since it applies to measures of
+    every unit (points or pounds are set per measure in the Tolerance column)."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if not 0 <= raw <= 100:
+            raise ValueError(f"'{raw}' is not a percentage from 0% to 100%")
+        # a percent-formatted 10% arrives as 0.1; a plain 10 means 10%
+        return Tolerance(float(raw) if raw < 1 else float(raw) / 100)
+    tolerance = Tolerance.parse(raw)
+    if tolerance.absolute:
+        raise ValueError("the plan-wide tolerance must be a percentage of the target such as 10%; "
+                         "set points or amounts per measure in the Measures sheet's Tolerance column")
+    return tolerance
+
+
+def _themes(s: PlanSheet, report: Report) -> list[str]:
     themes: list[str] = []
     first: dict[str, int] = {}
     for row, cells in s.rows:
@@ -195,7 +158,7 @@ def _themes(s: _Sheet, report: Report) -> list[str]:
     return themes
 
 
-def _services(s: _Sheet, report: Report) -> list[Service]:
+def _services(s: PlanSheet, report: Report) -> list[Service]:
     out: list[Service] = []
     first: dict[str, int] = {}
     for row, cells in s.rows:
@@ -213,38 +176,14 @@ def _services(s: _Sheet, report: Report) -> list[Service]:
         if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
             report.add(issue("plan.bad-email", sheet="Services", row=row, cell=s.ref(row, "Email"),
                              value=email, service=name))
+        elif not email:
+            report.add(issue("plan.required-value", sheet="Services", row=row, cell=s.ref(row, "Email"),
+                             column="Email", severity=Severity.WARNING))
         out.append(Service(name, s.text(cells, "Manager"), email, row))
     return out
 
 
-def _lookup(value: str, names: list[str], code: str, s: _Sheet, row: int, column: str,
-            report: Report) -> str:
-    """Canonical spelling of `value` from `names`, reporting it when it is not there."""
-    match = next((n for n in names if n.casefold() == value.casefold()), None)
-    if match is None:
-        report.add(issue(code, sheet=s.name, row=row, cell=s.ref(row, column), value=value,
-                         suggestion=suggestion(value, names)))
-        return value
-    return match
-
-
-def _word(parse, s: _Sheet, cells, row: int, column: str, allowed: str, report: Report, default=None):
-    raw = s.text(cells, column)
-    if not raw and default is not None:
-        return default
-    try:
-        return parse(raw)
-    except ValueError:
-        report.add(issue("plan.unknown-word", sheet=s.name, row=row, cell=s.ref(row, column),
-                         column=column, value=raw, allowed=allowed))
-        return None
-
-
-def _is_percent(cell) -> bool:
-    return cell is not None and "%" in str(getattr(cell, "number_format", "") or "")
-
-
-def _measures(s: _Sheet, report: Report, themes: list[str], services: list[Service],
+def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Service],
               settings: Settings) -> list[Measure]:
     out: list[Measure] = []
     first: dict[str, int] = {}
@@ -264,67 +203,103 @@ def _measures(s: _Sheet, report: Report, themes: list[str], services: list[Servi
             ok = False
         elif code:
             first[code.casefold()] = row
-        theme = _lookup(s.text(cells, "Theme"), themes, "plan.unknown-theme", s, row, "Theme", report) \
+        theme = lookup(s.text(cells, "Theme"), themes, "plan.unknown-theme", s, row, "Theme", report) \
             if s.text(cells, "Theme") else ""
-        service = _lookup(s.text(cells, "Service"), service_names, "plan.unknown-service", s, row, "Service",
+        service = lookup(s.text(cells, "Service"), service_names, "plan.unknown-service", s, row, "Service",
                           report) if s.text(cells, "Service") else ""
-        unit = _word(Unit.parse, s, cells, row, "Unit", "%, £, number, ratio", report) \
+        unit = read_word(Unit.parse, s, cells, row, "Unit", "%, £, number, ratio", report) \
             if s.text(cells, "Unit") else None
-        polarity = _word(Polarity.parse, s, cells, row, "Polarity", "Higher, Lower, Monitor", report,
+        polarity = read_word(Polarity.parse, s, cells, row, "Polarity", "Higher, Lower, Monitor", report,
                          default=Polarity.HIGHER)
-        if unit is None or polarity is None:
+        if unit is None:
             continue
-        target_cell = s.cell(cells, "Target")
-        try:
-            target = parse_target(s.value(cells, "Target"), unit, percent_format=_is_percent(target_cell))
-            problem = check_range(Value(target.figure), unit) if target.kind is TargetKind.FIGURE else None
-            if problem:
-                raise ValueProblem(s.text(cells, "Target"), f"a target in range: {problem}")
-        except ValueProblem as e:
-            reason = f"expected {e.expected}" + (f" ({e.hint})" if e.hint else "")
-            if "in range" in e.expected:
-                reason = e.expected.removeprefix("a target in range: ")
-            report.add(issue("plan.bad-target", sheet="Measures", row=row, cell=s.ref(row, "Target"),
-                             key=code, code=code or f"row {row}", value=s.text(cells, "Target"), reason=reason))
-            ok = False
-            target = None
-        profile = _word(lambda raw: Profile.parse(raw, unit), s, cells, row, "Profile",
+        target = _target(s, cells, row, code, unit, report)
+        profile = read_word(lambda raw: Profile.parse(raw, unit), s, cells, row, "Profile",
                         "Level, Cumulative, or four quarterly targets separated by ;", report,
                         default=Profile())
-        tolerance = None
-        if s.text(cells, "Tolerance"):
-            tolerance = _word(lambda raw: Tolerance.parse(raw, unit), s, cells, row, "Tolerance",
-                              "a percentage of the target (10%) or points/units (5 points)", report)
-            ok = ok and tolerance is not None
+        if profile is not None:
+            ok = _check_quarters(s, row, code, unit, profile, report) and ok
+        tolerance = _tolerance(s, cells, row, unit, report)
+        ok = ok and tolerance is not False
         baseline = _figure(s, cells, row, "Baseline", unit, report)
         history = {}
         for year, header in year_columns:
             v = _figure(s, cells, row, header, unit, report)
             if v is not None:
                 history[year] = v
+        if polarity is None:
+            continue
         if not ok or target is None or profile is None:
             continue
         out.append(Measure(code=code, name=s.text(cells, "Measure"), theme=theme,
                            outcome=s.text(cells, "Outcome"), service=service, unit=unit, polarity=polarity,
-                           target=target, profile=profile, tolerance=tolerance, baseline=baseline,
+                           target=target, profile=profile, tolerance=tolerance or None, baseline=baseline,
                            links=s.text(cells, "Links"), category=s.text(cells, "Category"),
                            history=history, row=row))
     return out
 
 
-def _figure(s: _Sheet, cells, row: int, column: str, unit: Unit, report: Report):
+def _target(s: PlanSheet, cells, row: int, code: str, unit: Unit, report: Report) -> Target | None:
+    """The measure's annual target, or None (reported) when it is not understood or out of range."""
+    text = s.text(cells, "Target")
+    try:
+        target = parse_target(s.value(cells, "Target"), unit, percent_format=is_percent(s.cell(cells, "Target")))
+    except ValueProblem as e:
+        reason = f"expected {unit.noun} such as {unit.example}, a direction (Increase, Reduce, Maintain), " \
+                 "TBC, or blank for no target" + (f" ({e.hint})" if e.hint else "")
+        report.add(issue("plan.bad-target", sheet="Measures", row=row, cell=s.ref(row, "Target"), key=code,
+                         code=code or f"row {row}", value=text, reason=reason))
+        return None
+    problem = check_range(Value(target.figure), unit) if target.kind is TargetKind.FIGURE else None
+    if problem:
+        report.add(issue("plan.bad-target", sheet="Measures", row=row, cell=s.ref(row, "Target"), key=code,
+                         code=code or f"row {row}", value=text, reason=problem))
+        return None
+    return target
+
+
+def _check_quarters(s: PlanSheet, row: int, code: str, unit: Unit, profile: Profile, report: Report) -> bool:
+    """Quarterly targets must be in range for the unit, like the annual target."""
+    ok = True
+    for q, t in enumerate(profile.quarters, 1):
+        problem = check_range(Value(t.figure), unit) if t.kind is TargetKind.FIGURE else None
+        if problem:
+            report.add(issue("plan.bad-target", sheet="Measures", row=row, cell=s.ref(row, "Profile"), key=code,
+                             code=code or f"row {row}", value=profile.describe(unit), reason=f"Q{q}: {problem}"))
+            ok = False
+    return ok
+
+
+def _tolerance(s: PlanSheet, cells, row: int, unit: Unit, report: Report) -> Tolerance | None | bool:
+    """The measure's own tolerance; None when blank, False (reported) when not understood."""
+    raw = s.value(cells, "Tolerance")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and is_percent(s.cell(cells, "Tolerance")) \
+            and raw >= 0:
+        return Tolerance(float(raw))  # a percent-formatted 10% arrives as 0.1: a share of the target
+    try:
+        return Tolerance.parse(raw, unit)
+    except ValueError:
+        report.add(issue("plan.unknown-word", sheet=s.name, row=row, cell=s.ref(row, "Tolerance"),
+                         column="Tolerance", value=clean_text(raw),
+                         allowed="a percentage of the target (10%) or points/units (5 points)"))
+        return False
+
+
+def _figure(s: PlanSheet, cells, row: int, column: str, unit: Unit, report: Report):
     raw = s.value(cells, column)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     try:
-        return parse_value(raw, unit, percent_format=_is_percent(s.cell(cells, column)))
+        return parse_value(raw, unit, percent_format=is_percent(s.cell(cells, column)))
     except ValueProblem as e:
         report.add(issue("plan.bad-value", sheet=s.name, row=row, cell=s.ref(row, column), column=column,
                          value=clean_text(raw), reason=f"expected {e.expected}"))
         return None
 
 
-def _actions(s: _Sheet, report: Report, themes: list[str], services: list[Service],
+def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Service],
              measures: list[Measure]) -> list[Action]:
     out: list[Action] = []
     first: dict[str, int] = {}
@@ -344,9 +319,9 @@ def _actions(s: _Sheet, report: Report, themes: list[str], services: list[Servic
             ok = False
         elif ref:
             first[ref.casefold()] = row
-        theme = _lookup(s.text(cells, "Theme"), themes, "plan.unknown-theme", s, row, "Theme", report) \
+        theme = lookup(s.text(cells, "Theme"), themes, "plan.unknown-theme", s, row, "Theme", report) \
             if s.text(cells, "Theme") else ""
-        service = _lookup(s.text(cells, "Service"), service_names, "plan.unknown-service", s, row, "Service",
+        service = lookup(s.text(cells, "Service"), service_names, "plan.unknown-service", s, row, "Service",
                           report) if s.text(cells, "Service") else ""
         measures_text = s.text(cells, "Measures")
         for token in re.findall(r"\b[A-Z]{2,}[A-Z0-9_]*\d+[A-Za-z0-9_.]*\b", measures_text):
@@ -359,7 +334,7 @@ def _actions(s: _Sheet, report: Report, themes: list[str], services: list[Servic
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 dates[column] = None
                 continue
-            d = _as_date(raw, end_of_month=(column == "Due"))
+            d = as_date(raw, end_of_month=(column == "Due"))
             if d is None:
                 report.add(issue("plan.bad-date", sheet="Actions", row=row, cell=s.ref(row, column),
                                  column=column, value=clean_text(raw)))
@@ -370,29 +345,3 @@ def _actions(s: _Sheet, report: Report, themes: list[str], services: list[Servic
                           outcome=s.text(cells, "Outcome"), service=service, owner=s.text(cells, "Owner"),
                           start=dates["Start"], due=dates["Due"], row=row))
     return out
-
-
-_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                       "nov", "dec"], 1)}
-
-
-def _as_date(raw, end_of_month: bool = False) -> date | None:
-    """A date from a cell: a real date, 31/03/2024, 2024-03-31, 'March 2024' or 'Mar 24'."""
-    import calendar
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    text = clean_text(raw).lower()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%d/%m/%y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    m = re.fullmatch(r"([a-z]{3})[a-z]*\.?\s+(\d{2}|\d{4})", text)
-    if m and m.group(1) in _MONTHS:
-        month, year = _MONTHS[m.group(1)], int(m.group(2))
-        year = year + 2000 if year < 100 else year
-        day = calendar.monthrange(year, month)[1] if end_of_month else 1
-        return date(year, month, day)
-    return None

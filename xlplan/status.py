@@ -115,17 +115,17 @@ class Tolerance:
     def parse(cls, raw: object, unit: Unit = Unit.NUMBER) -> "Tolerance":
         """`10%` → 10% of the target; `5 points`/`5pp`/`5` → absolute in the measure's unit."""
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            if not 0 <= raw < float("inf"):
+                raise ValueError(f"'{raw}' is not a tolerance; it cannot be negative")
             return cls(_absolute_in(float(raw), unit), True)
-        text = clean_text(raw or "").lower()
-        if text.endswith("%"):
-            try:
-                return cls(float(text[:-1].strip()) / 100)
-            except ValueError:
-                raise ValueError(f"'{raw}' is not a tolerance; expected e.g. 10% or 5 points") from None
-        m = re.fullmatch(r"£?\s*([\d.,]+)\s*(points?|pts?|pp|percentage points?)?", text)
-        if not m:
-            raise ValueError(f"'{raw}' is not a tolerance; expected e.g. 10% or 5 points")
-        return cls(_absolute_in(float(m.group(1).replace(",", "")), unit), True)
+        text = clean_text(raw if raw is not None else "").lower()
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*%(?:\s*of(?:\s*the)?\s*target)?", text)
+        if m:
+            return cls(float(m.group(1)) / 100)
+        m = re.fullmatch(r"£?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(points?|pts?|pp|percentage points?)?", text)
+        if not m or ("£" in text and unit is not Unit.MONEY):
+            raise ValueError(f"'{raw}' is not a tolerance; expected e.g. 10% (of the target) or 5 points")
+        return cls(_absolute_in(float(m.group(1).replace(",", "") + (m.group(2) or "")), unit), True)
 
     def describe(self, unit: Unit) -> str:
         if not self.absolute:

@@ -9,6 +9,7 @@ which says what was found and what was expected: nothing is guessed.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -162,8 +163,11 @@ def parse_value(raw: object, unit: Unit, *, percent_format: bool | None = None) 
         raise ValueProblem(str(raw).upper(), expected)
     if isinstance(raw, (datetime, date, time)):
         raise ValueProblem(str(raw), expected, "the cell holds a date, not a figure")
-    if isinstance(raw, (int, float)):
-        return _from_number(float(raw), unit, percent_format, expected)
+    if isinstance(raw, numbers.Real):  # int, float, Decimal, numpy numbers from pandas
+        try:
+            return _from_number(float(raw), unit, percent_format, expected)
+        except OverflowError:
+            raise ValueProblem(str(raw)[:40], expected, "the figure is too large") from None
     text = clean_text(raw)
     reason = missing_reason(text)
     if reason is not None:
@@ -216,6 +220,8 @@ def _parse_text_number(text: str, unit: Unit, expected: str) -> tuple[float, boo
         else:
             raise ValueProblem(text, expected, _hint_for(text, unit))
     value = float(number_text.replace(",", "")) * scale
+    if not math.isfinite(value):
+        raise ValueProblem(text, expected, "the figure is too large")
     if negative:
         value = -value
     if had_pound and unit is not Unit.MONEY:
@@ -232,6 +238,8 @@ def _hint_for(text: str, unit: Unit) -> str:
         return f"did you mean {m.group(1)}%?"
     if low in ("none", "nil", "zero"):
         return "type 0 if there were none, or Report later if the figure is not known yet"
+    if re.fullmatch(r"[£\s]*\d+,\d{1,2}\s*%?", text) or re.fullmatch(r"[£\s]*\d+,\d{4,}\s*%?", text):
+        return "use a full stop for decimals (85.5) and commas only between thousands (2,755)"
     if _NUMBER.search(text):
         return "type a single figure; put any explanation in Comments/Progress"
     return ""

@@ -1,0 +1,142 @@
+"""Reading one plan sheet: headers matched by name, rows as cells, and the cell readers shared by
+the plan reader (words from a fixed list, dates, percent-formatted cells)."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime
+
+from openpyxl.utils import get_column_letter
+
+from .errors import Report, did_you_mean, issue, suggestion
+from .periods import FinancialYear
+from .plan import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from .values import clean_text
+
+
+class PlanSheet:
+    """A plan sheet's rows as dicts keyed by canonical header, with cell lookups for messages."""
+
+    def __init__(self, ws, name: str, report: Report) -> None:
+        self.name = name
+        rows = list(ws.iter_rows())
+        self.header: dict[str, int] = {}       # canonical name → column index (0-based)
+        self.raw_headers: list[str] = []
+        self.rows: list[tuple[int, list]] = []  # (excel row number, cells)
+        if not rows:
+            return
+        wanted = {c.casefold(): c for c in REQUIRED_COLUMNS.get(name, ()) + OPTIONAL_COLUMNS.get(name, ())}
+        seen: dict[str, list[str]] = {}
+        for idx, cell in enumerate(rows[0]):
+            text = clean_text(cell.value) if cell.value is not None else ""
+            self.raw_headers.append(text)
+            key = text.casefold()
+            canonical = wanted.get(key, text)
+            if key and canonical in self.header:
+                seen.setdefault(canonical, [f"{get_column_letter(self.header[canonical] + 1)}1"])
+                seen[canonical].append(f"{get_column_letter(idx + 1)}1")
+                continue
+            if key:
+                self.header[canonical] = idx
+        for column, cells in seen.items():
+            report.add(issue("plan.duplicate-column", sheet=name, column=column, cells=", ".join(cells)))
+        for r in rows[1:]:
+            if all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in r):
+                continue
+            self.rows.append((r[0].row, list(r)))
+
+    def known(self) -> list[str]:
+        return list(REQUIRED_COLUMNS.get(self.name, ()) + OPTIONAL_COLUMNS.get(self.name, ()))
+
+    def unknown_headers(self) -> list[tuple[str, str]]:
+        """(header, cell) of headers that are not xlplan columns (nor, on Measures, a history year)."""
+        known = {c.casefold() for c in self.known()}
+        return [(h, f"{get_column_letter(i + 1)}1") for i, h in enumerate(self.raw_headers)
+                if h and h.casefold() not in known
+                and not (self.name == "Measures" and FinancialYear.looks_like(h))]
+
+    def near_miss(self, column: str) -> tuple[str, str] | None:
+        """An unrecognised header that looks like a misspelling of `column`: (header, cell)."""
+        headers = dict(self.unknown_headers())
+        near = did_you_mean(column, headers)
+        return (near, headers[near]) if near else None
+
+    def warn_unknown_columns(self, report: Report, exclude: list[str]) -> None:
+        """Extra columns are kept and ignored, but one that looks like a misspelt column is reported."""
+        for header, cell in self.unknown_headers():
+            near = did_you_mean(header, self.known())
+            if near and near not in exclude and not self.has(near):
+                report.add(issue("plan.unknown-column", sheet=self.name, row=1, cell=cell, column=header,
+                                 suggestion=f' (did you mean "{near}"?)'))
+
+    def has(self, column: str) -> bool:
+        return column in self.header
+
+    def cell(self, cells: list, column: str):
+        idx = self.header.get(column)
+        return cells[idx] if idx is not None and idx < len(cells) else None
+
+    def value(self, cells: list, column: str):
+        c = self.cell(cells, column)
+        return None if c is None else c.value
+
+    def text(self, cells: list, column: str) -> str:
+        v = self.value(cells, column)
+        return "" if v is None else clean_text(v)
+
+    def ref(self, row: int, column: str) -> str:
+        idx = self.header.get(column, 0)
+        return f"{get_column_letter(idx + 1)}{row}"
+
+
+def lookup(value: str, names: list[str], code: str, s: PlanSheet, row: int, column: str,
+            report: Report) -> str:
+    """Canonical spelling of `value` from `names`, reporting it when it is not there."""
+    match = next((n for n in names if n.casefold() == value.casefold()), None)
+    if match is None:
+        report.add(issue(code, sheet=s.name, row=row, cell=s.ref(row, column), value=value,
+                         suggestion=suggestion(value, names)))
+        return value
+    return match
+
+
+def read_word(parse, s: PlanSheet, cells, row: int, column: str, allowed: str, report: Report, default=None):
+    raw = s.text(cells, column)
+    if not raw and default is not None:
+        return default
+    try:
+        return parse(raw)
+    except ValueError:
+        report.add(issue("plan.unknown-word", sheet=s.name, row=row, cell=s.ref(row, column),
+                         column=column, value=raw, allowed=allowed))
+        return None
+
+
+def is_percent(cell) -> bool:
+    return cell is not None and "%" in str(getattr(cell, "number_format", "") or "")
+
+
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                       "nov", "dec"], 1)}
+
+
+def as_date(raw, end_of_month: bool = False) -> date | None:
+    """A date from a cell: a real date, 31/03/2024, 2024-03-31, 'March 2024' or 'Mar 24'."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = clean_text(raw).lower()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%d/%m/%y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    m = re.fullmatch(r"([a-z]{3})[a-z]*\.?\s+(\d{2}|\d{4})", text)
+    if m and m.group(1) in _MONTHS:
+        month, year = _MONTHS[m.group(1)], int(m.group(2))
+        year = year + 2000 if year < 100 else year
+        day = calendar.monthrange(year, month)[1] if end_of_month else 1
+        return date(year, month, day)
+    return None
