@@ -1,6 +1,7 @@
 """UK financial years (April–March) and their quarters.
 
-A period id is `2023-24-Q2` (also accepted: `2023/24 Q2`, `2023-2024 Q2`, `Q2 2023/24`). Figures
+A period id is `2023-24-Q2` (also accepted: `2023/24 Q2`, `2023-2024 Q2`, `Q2 2023/24`,
+`2023-24 Quarter 2`). Figures
 in a return are *cumulative to date*: Q2 covers April to September.
 """
 
@@ -94,8 +95,9 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> "Period":
-        """Read `2023-24-Q2`, `2023/24 Q2`, `2023-2024 Q2`, `Q2 2023-24`; raises ValueError."""
-        s = str(text).strip().upper()
+        """Read `2023-24-Q2`, `2023/24 Q2`, `2023-2024 Q2`, `Q2 2023-24`, `2023-24 Quarter 2`;
+        raises ValueError."""
+        s = re.sub(r"QUARTER\s*", "Q", str(text).strip().upper())
         m = re.fullmatch(r"(?P<y>.+?)[\s\-_]*Q(?P<q>[1-4])", s) or re.fullmatch(r"Q(?P<q>[1-4])[\s\-_]*(?P<y>.+)", s)
         try:
             if not m:
