@@ -214,7 +214,7 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
         if unit is None:
             continue
         target = _target(s, cells, row, code, unit, report)
-        profile = read_word(lambda raw: Profile.parse(raw, unit), s, cells, row, "Profile",
+        profile = read_word(lambda _: Profile.parse(s.value(cells, "Profile"), unit), s, cells, row, "Profile",
                         "Level, Cumulative, or four quarterly targets separated by ;", report,
                         default=Profile())
         if profile is not None:

@@ -158,15 +158,16 @@ class Profile:
 
     @classmethod
     def parse(cls, raw: object, unit: Unit) -> "Profile":
-        text = clean_text(raw or "")
+        text = clean_text(str(raw or "").replace("\n", ";"))  # one quarter per line (Alt+Enter) is fine
         key = text.lower()
         if key in ("", "level", "flat", "annual", "constant"):
             return cls(ProfileKind.LEVEL)
         if key in ("cumulative", "cumulative (even)", "accruing", "pro rata", "pro-rata"):
             return cls(ProfileKind.CUMULATIVE)
-        parts = [p.strip() for p in re.split(r"[;|\n]", text) if p.strip()]
+        separator = r"[;|]" if re.search(r"[;|]", text) else r",\s+"  # "20%, 40%" but not "1,000"
+        parts = [p.strip() for p in re.split(separator, text) if p.strip()]
         parts = [re.sub(r"^q[1-4]\s*[:=]?\s*", "", p, flags=re.I) for p in parts]
-        if len(parts) != 4:
+        if len(parts) != 4 or not all(parts):
             raise ValueError(f"'{raw}' is not a profile; expected Level, Cumulative or four quarterly "
                              "targets separated by ; (e.g. 25%; 50%; 75%; 100%)")
         try:
@@ -304,5 +305,7 @@ def trend(current: Figure | None, previous: Figure | None, polarity: Polarity,
 
 
 def action_overdue(status: ActionStatus | None, due: date | None, period: Period) -> bool:
-    """An action past its due date at the period end and not Complete is flagged."""
+    """An action due on or before the period end and not Complete is flagged (returns are written
+    after the quarter closes, so an action due on the last day and not done is late). An action with
+    no status reported yet counts as not Complete."""
     return due is not None and due <= period.end and status is not ActionStatus.COMPLETE
