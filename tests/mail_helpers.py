@@ -1,0 +1,88 @@
+"""A real SMTP server on loopback for mail tests, and small template workbooks to attach."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from openpyxl import Workbook
+
+from xlplan.layout import template_filename
+from xlplan.periods import Period
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: email.message.EmailMessage
+
+
+@dataclass
+class Handler:
+    """Keeps every message; refuses RCPT TO for the addresses in `refuse`."""
+
+    refuse: set[str] = field(default_factory=set)
+    received: list[Received] = field(default_factory=list)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), msg))
+        return "250 Message accepted for delivery"
+
+
+class Login:
+    """An authenticator accepting one user name and password; records what was tried."""
+
+    def __init__(self, user: str, password: str):
+        self.user, self.password, self.tried = user, password, []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        if isinstance(auth_data, LoginPassword):
+            self.tried.append(auth_data.login.decode())
+            ok = auth_data.login.decode() == self.user and auth_data.password.decode() == self.password
+            return AuthResult(success=ok, handled=False)
+        return AuthResult(success=False, handled=False)
+
+
+def smtp_server(handler: Handler, login: Login | None = None) -> Controller:
+    kwargs = {"authenticator": login, "auth_require_tls": False} if login else {}
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+    controller.start()
+    return controller
+
+
+def write_templates(folder: Path, period: Period, services: list[str]) -> dict[str, Path]:
+    """A small, distinct xlsx per service named as `xlplan templates` names them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for service in services:
+        wb = Workbook()
+        wb.active.title = "Measures"
+        wb.active["A1"] = "Code"
+        wb.active["B1"] = service
+        path = folder / template_filename(period, service)
+        wb.save(path)
+        paths[service] = path
+    return paths
+
+
+def attachments(msg: email.message.EmailMessage) -> dict[str, bytes]:
+    return {part.get_filename(): part.get_content() for part in msg.iter_attachments()}

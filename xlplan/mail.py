@@ -1,0 +1,387 @@
+"""Email the return templates to service managers and remind those whose return is missing.
+
+Messages are composed from the user-editable Jinja2 templates under `templates/email/` (subject,
+plain text and HTML bodies; the HTML autoescapes, so text from a plan or a return is never
+markup) and handed to a transport: `Outbox` writes `.eml` drafts that Outlook and Thunderbird
+open as unsent messages, `SmtpTransport` sends them (STARTTLS whenever the server offers it;
+user name and password only from the environment). Every attempt is recorded in the store's
+`mail_log` table (xlplan/mail_log.py), so a second `send` does not send a template twice.
+
+A problem with one service (no template, a bad address, a refused message) is an Issue for that
+service and never stops the others; only a failure that stops everything (the mail server cannot
+be reached, no From address for SMTP) raises XlplanError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from pathlib import Path
+
+from . import mail_log
+from .errors import Issue, Report, XlplanError, issue
+from .layout import template_filename
+from .periods import Period
+from .plan import Plan, Service
+from .resources import jinja_env
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+ENV_USER, ENV_PASSWORD, ENV_FROM = "XLPLAN_SMTP_USER", "XLPLAN_SMTP_PASSWORD", "XLPLAN_MAIL_FROM"
+FROM_SETTINGS = ("Email from", "Send from", "From")   # optional Settings rows naming the sender
+_ADDRESS = re.compile(r"^[^@\s<>,;:\"()\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+_FIND_ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+# --- addresses -----------------------------------------------------------------------------------
+
+def split_addresses(cell: str) -> list[str]:
+    """The addresses in a Services Email cell: one, or several separated by ; or , (a deputy too)."""
+    return [a.strip() for a in re.split(r"[;,\s]+", cell or "") if a.strip()]
+
+
+def is_address(text: str) -> bool:
+    return bool(_ADDRESS.match(text))
+
+
+@dataclass(frozen=True)
+class Sender:
+    address: str
+    name: str = ""
+
+    @property
+    def header(self) -> str:
+        return formataddr((_one_line(self.name), self.address)) if self.name else self.address
+
+
+def find_sender(plan: Plan, environ=os.environ) -> Sender | None:
+    """Who the emails come from: $XLPLAN_MAIL_FROM, a Settings row 'Email from', else the address
+    in the plan's Contact setting (named by the text before it)."""
+    raw = environ.get(ENV_FROM, "").strip()
+    if not raw:
+        extra = {k.strip().casefold(): v for k, v in plan.settings.extra.items()}
+        raw = next((extra[k.casefold()] for k in FROM_SETTINGS if extra.get(k.casefold())), "")
+    if raw:
+        name, address = parseaddr(raw)
+        if is_address(address):
+            return Sender(address, name)
+        raise XlplanError(f"The From address '{raw}' does not look like an email address; "
+                          f"set {ENV_FROM} or the 'Email from' setting to e.g. Performance Team <perf@council.gov.uk>")
+    contact = plan.settings.contact or ""
+    m = _FIND_ADDRESS.search(contact)
+    if not m:
+        return None
+    name = contact[:m.start()].strip(" ,;:-<(")
+    return Sender(m.group(0), name)
+
+
+# --- composing -----------------------------------------------------------------------------------
+
+def deadline_text(day: date | None) -> str:
+    """`Friday 20 October 2023`, the way council emails write dates."""
+    return f"{day:%A} {day.day} {day:%B %Y}" if day else ""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _context(plan: Plan, period: Period, service: Service, sender: Sender | None, **extra) -> dict:
+    s = plan.settings
+    return {
+        "organisation": s.organisation, "plan_title": s.plan, "committee": s.committee,
+        "contact": s.contact, "period": period, "deadline": deadline_text(s.deadline_for(period)),
+        "service": service.name, "manager": _one_line(service.manager),
+        "measures": len(plan.measures_for(service.name)), "actions": len(plan.actions_for(service.name)),
+        "sender_name": sender.name if sender else "", "sender_address": sender.address if sender else "",
+        **extra,
+    }
+
+
+def compose(kind: str, plan: Plan, period: Period, service: Service, *, sender: Sender | None,
+            attachment: Path | None = None, templates_dir: str | Path | None = None, **extra) -> EmailMessage:
+    """The email of `kind` (template | reminder) to `service`'s manager, with `attachment` if given.
+
+    Renders `email/<kind>_subject.txt.j2`, `<kind>_body.txt.j2` and `<kind>_body.html.j2` (HTML
+    autoescaped); the subject is folded onto one line.
+    """
+    context = _context(plan, period, service, sender, attachment=attachment.name if attachment else "", **extra)
+    text_env, html_env = jinja_env(templates_dir), jinja_env(templates_dir, autoescape=True)
+    subject = _one_line(text_env.get_template(f"email/{kind}_subject.txt.j2").render(context))
+    text = text_env.get_template(f"email/{kind}_body.txt.j2").render(context)
+    html = html_env.get_template(f"email/{kind}_body.html.j2").render(context)
+
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    if sender:
+        msg["From"] = sender.header
+    msg["To"] = ", ".join(formataddr((_one_line(service.manager), a)) for a in split_addresses(service.email))
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=sender.address.split("@")[1] if sender else "xlplan.invalid")
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    if attachment is not None:
+        msg.add_attachment(attachment.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1],
+                           filename=attachment.name)
+    return msg
+
+
+# --- transports ----------------------------------------------------------------------------------
+
+class DeliveryError(Exception):
+    """One message was not delivered; `refused` when the server said no (vs. a broken connection)."""
+
+    def __init__(self, reason: str, refused: bool = True):
+        super().__init__(reason)
+        self.reason, self.refused = reason, refused
+
+
+class Outbox:
+    """Write each message as an `.eml` draft (X-Unsent: 1) into `folder`."""
+
+    outcome = mail_log.DRAFTED
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+
+    def __enter__(self) -> "Outbox":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def deliver(self, msg: EmailMessage, name: str) -> str:
+        msg["X-Unsent"] = "1"          # Outlook opens the file as a draft ready to send
+        path = self.folder / f"{name}.eml"
+        try:
+            path.write_bytes(msg.as_bytes())
+        except OSError as e:
+            raise DeliveryError(f"could not write {path}: {e.strerror or e}", refused=False) from None
+        return str(path)
+
+
+def parse_server(text: str) -> tuple[str, int]:
+    """`host:port`, `host` (port 25) or `[::1]:2525`; XlplanError when it is not one of those."""
+    m = re.fullmatch(r"\[(?P<h6>[^\]]+)\](?::(?P<p6>\d+))?|(?P<h>[^:\s]+)(?::(?P<p>\d+))?", text.strip())
+    if not m:
+        raise XlplanError(f"--smtp '{text}' is not a mail server; expected HOST:PORT such as smtp.council.gov.uk:587")
+    host, port = m.group("h6") or m.group("h"), int(m.group("p6") or m.group("p") or 25)
+    if not 0 < port < 65536:
+        raise XlplanError(f"--smtp '{text}': port {port} is out of range")
+    return host, port
+
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+class SmtpTransport:
+    """Send over SMTP: implicit TLS on port 465, otherwise STARTTLS whenever the server offers it.
+
+    Logs in when $XLPLAN_SMTP_USER and $XLPLAN_SMTP_PASSWORD are set, and refuses to send a password
+    over an unencrypted connection except to a relay on this machine. The password is never put in
+    a message, a log or an exception.
+    """
+
+    outcome = mail_log.SENT
+
+    def __init__(self, server: str, environ=os.environ, timeout: float = 30, ssl_context: ssl.SSLContext | None = None):
+        self.host, self.port = parse_server(server)
+        self.label = f"smtp {self.host}:{self.port}"
+        self._user = environ.get(ENV_USER) or None
+        self._password = environ.get(ENV_PASSWORD) or None
+        self.timeout = timeout
+        self.ssl_context = ssl_context or ssl.create_default_context()
+        self.encrypted = False
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "SmtpTransport":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._smtp = None
+
+    def _connect(self) -> smtplib.SMTP:
+        where = f"{self.host}:{self.port}"
+        try:
+            if self.port == 465:
+                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.ssl_context)
+                self.encrypted = True
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                smtp.ehlo()
+                if smtp.has_extn("starttls"):
+                    smtp.starttls(context=self.ssl_context)
+                    smtp.ehlo()
+                    self.encrypted = True
+        except (smtplib.SMTPException, OSError) as e:
+            raise XlplanError(f"Could not connect to the mail server {where}: {_reason(e)}") from None
+        if self._user:
+            if not self._password:
+                raise XlplanError(f"{ENV_USER} is set but {ENV_PASSWORD} is not; set both to log in to {where}")
+            if not self.encrypted and self.host not in _LOOPBACK:
+                smtp.close()
+                raise XlplanError(f"The mail server {where} does not offer STARTTLS; xlplan will not send "
+                                  f"the password unencrypted. Use port 465 or a server that offers STARTTLS.")
+            try:
+                smtp.login(self._user, self._password)
+            except (smtplib.SMTPException, OSError) as e:
+                smtp.close()
+                raise XlplanError(f"The mail server {where} did not accept the login for user '{self._user}' "
+                                  f"(from {ENV_USER} / {ENV_PASSWORD}): {_reason(e)}") from None
+        return smtp
+
+    def deliver(self, msg: EmailMessage, name: str) -> str:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        recipients = [a for _, a in _addresses(msg["To"])]
+        try:
+            refused = self._smtp.send_message(msg, to_addrs=recipients)
+        except smtplib.SMTPRecipientsRefused as e:
+            raise DeliveryError(_refusals(e.recipients)) from None
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as e:
+            raise DeliveryError(_reason(e)) from None
+        except (smtplib.SMTPException, OSError) as e:
+            self._smtp = None           # reconnect for the next message
+            raise DeliveryError(_reason(e), refused=False) from None
+        if refused:
+            raise DeliveryError("some recipients were refused: " + _refusals(refused))
+        return self.label
+
+
+def _addresses(header: str) -> list[tuple[str, str]]:
+    from email.utils import getaddresses
+    return getaddresses([header or ""])
+
+
+def _reason(e: Exception) -> str:
+    if isinstance(e, smtplib.SMTPResponseException):
+        text = e.smtp_error.decode("utf-8", "replace") if isinstance(e.smtp_error, bytes) else str(e.smtp_error)
+        return f"{e.smtp_code} {_one_line(text)}"
+    return _one_line(str(e)) or type(e).__name__
+
+
+def _refusals(recipients: dict) -> str:
+    parts = []
+    for addr, (code, text) in recipients.items():
+        text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+        parts.append(f"{addr}: {code} {_one_line(text)}")
+    return "; ".join(parts)
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened for one service: sent, drafted, skipped (already sent) or failed."""
+
+    service: str
+    recipient: str
+    result: str
+    via: str = ""
+    detail: str = ""
+    issue: Issue | None = None
+
+
+@dataclass
+class MailRun:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def report(self) -> Report:
+        return Report([o.issue for o in self.outcomes if o.issue is not None])
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.result == mail_log.FAILED]
+
+    def count(self, result: str) -> int:
+        return sum(o.result == result for o in self.outcomes)
+
+
+def check_address(service: Service) -> Issue | None:
+    """An Issue when the service's Email cell is empty or holds something that is not an address."""
+    addresses = split_addresses(service.email)
+    if not addresses:
+        return issue("mail.no-address", key=service.name, sheet="Services", row=service.row or None)
+    bad = next((a for a in addresses if not is_address(a)), None)
+    if bad is not None:
+        return issue("mail.bad-address", key=service.name, sheet="Services", row=service.row or None,
+                     value=service.email)
+    return None
+
+
+def deliver_one(transport, db_url: str, plan: Plan, period: Period, service: Service, kind: str,
+                msg_factory, name: str, attachment: Path | None = None, now=datetime.now) -> Outcome:
+    """Check the address, compose with `msg_factory()`, deliver and record one message."""
+    problem = check_address(service)
+    recipient = ", ".join(split_addresses(service.email))
+    if problem is None:
+        msg = msg_factory()
+        subject = msg["Subject"]
+        try:
+            via = transport.deliver(msg, name)
+        except DeliveryError as e:
+            code = "mail.refused" if e.refused else "mail.failed"
+            problem = issue(code, key=service.name, address=recipient, reason=e.reason)
+            via = getattr(transport, "label", str(getattr(transport, "folder", "")))
+    else:
+        subject, via, msg = "", "", None
+    result = transport.outcome if problem is None else mail_log.FAILED
+    mail_log.record(db_url, mail_log.MailRecord(
+        period=period.id, service=service.name, kind=kind, recipient=recipient, subject=subject or "",
+        via=via, outcome=result, at=now(), attachment=attachment.name if attachment else None,
+        attachment_sha256=hashlib.sha256(attachment.read_bytes()).hexdigest() if attachment and msg else None,
+        detail=problem.message if problem else None, message_id=msg["Message-ID"] if msg else None))
+    return Outcome(service.name, recipient, result, via=via, detail=problem.message if problem else "",
+                   issue=problem)
+
+
+def send_templates(plan: Plan, period: Period, templates_folder: str | Path, transport, db_url: str, *,
+                   resend: bool = False, sender: Sender | None = None,
+                   email_templates: str | Path | None = None, now=datetime.now) -> MailRun:
+    """Email each service that has a return its template from `templates_folder` (one message each).
+
+    A service whose template was already sent or drafted for `period` is skipped unless `resend`.
+    """
+    run = MailRun()
+    previous = mail_log.last_delivered(db_url, period.id, mail_log.TEMPLATE)
+    for service in plan.services_with_returns():
+        before = previous.get(service.name.casefold())
+        if before is not None and not resend:
+            note = issue("mail.already-sent", key=service.name, how=before.how, when=f"{before.at:%d/%m/%Y %H:%M}")
+            run.outcomes.append(Outcome(service.name, before.recipient, "skipped", via=before.via,
+                                        detail=note.message, issue=note))
+            continue
+        path = Path(templates_folder) / template_filename(period, service.name)
+        if not path.is_file():
+            problem = issue("mail.no-template", key=service.name, file=path.name, path=path, period=period.id)
+            mail_log.record(db_url, mail_log.MailRecord(
+                period=period.id, service=service.name, kind=mail_log.TEMPLATE,
+                recipient=", ".join(split_addresses(service.email)), subject="", via="", outcome=mail_log.FAILED,
+                at=now(), attachment=path.name, detail=problem.message))
+            run.outcomes.append(Outcome(service.name, service.email, mail_log.FAILED, detail=problem.message,
+                                        issue=problem))
+            continue
+
+        def factory(service=service, path=path):
+            return compose("template", plan, period, service, sender=sender, attachment=path,
+                           templates_dir=email_templates)
+
+        run.outcomes.append(deliver_one(transport, db_url, plan, period, service, mail_log.TEMPLATE, factory,
+                                        name=path.stem, attachment=path, now=now))
+    return run
