@@ -1,0 +1,401 @@
+"""The floors: the least work each stage must do, on the same data, each timed in one process.
+
+(a) `read`     python-calamine reading every cell of every sheet of every return.
+(b) `write`    xlsxwriter (in_memory) writing the same workbooks as `xlplan templates` wrote: the
+               same cells and formulas, number formats and unlocked cells, data validations,
+               conditional formats, merged cells, widths, frozen panes, sheet protection and
+               hidden sheets (replayed from the templates' XML; fonts and fills kept, print setup not).
+(c) `docx`     the Word report's document.xml written by string templating (the report's tables
+               and rows: theme summaries, measure tables per theme/outcome, action tables), zipped
+               into a minimal .docx.
+(d) `values`   xlsxwriter writing the cells of the summary workbook `xlplan report` wrote, values only.
+
+Run as `python floors.py NAME INPUT OUTPUT`; prints one JSON line {"seconds", "files", "cells"}
+where seconds is the timed work only (interpreter start and loading the prepared input excluded,
+so the floor is a lower bound). `extract_spec` and `report_tables` prepare the inputs (setup).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sys
+import time
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# --- (a) read every cell ---------------------------------------------------------------------
+
+
+def floor_read(returns: Path) -> dict:
+    from python_calamine import CalamineWorkbook
+    files = sorted(p for p in returns.iterdir() if p.suffix == ".xlsx" and not p.name.startswith(("~$", ".~lock")))
+    start = time.perf_counter()
+    cells = 0
+    for path in files:
+        wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False):
+                cells += len(row)
+        wb.close()
+    return {"seconds": time.perf_counter() - start, "files": len(files), "cells": cells}
+
+
+# --- (b) replay a workbook's cells, formats, validations and protection with xlsxwriter ----------
+
+_BUILTIN_FORMATS_MAX = 163
+_OPERATORS = {None: "between", "between": "between", "notBetween": "not between", "equal": "==",
+              "notEqual": "!=", "greaterThan": ">", "lessThan": "<", "greaterThanOrEqual": ">=",
+              "lessThanOrEqual": "<="}
+_DV_TYPES = {"whole": "integer", "decimal": "decimal", "list": "list", "date": "date", "time": "time",
+             "textLength": "length", "custom": "custom"}
+_PROTECT_OPTIONS = {"objects": "objects", "scenarios": "scenarios", "formatCells": "format_cells",
+                    "formatColumns": "format_columns", "formatRows": "format_rows",
+                    "insertColumns": "insert_columns", "insertRows": "insert_rows",
+                    "insertHyperlinks": "insert_hyperlinks", "deleteColumns": "delete_columns",
+                    "deleteRows": "delete_rows", "selectLockedCells": "select_locked_cells",
+                    "sort": "sort", "autoFilter": "autofilter", "pivotTables": "pivot_tables",
+                    "selectUnlockedCells": "select_unlocked_cells"}
+
+
+def _rgb(el) -> str | None:
+    if el is None or not el.get("rgb"):
+        return None
+    return "#" + el.get("rgb")[-6:]
+
+
+def _styles(parts: dict[str, bytes]) -> tuple[list[dict], list[dict]]:
+    """(cell formats by xf index, differential formats by dxf index) as xlsxwriter format dicts."""
+    from lxml import etree
+    from fill_fast import _q
+    if "xl/styles.xml" not in parts:
+        return [], []
+    root = etree.fromstring(parts["xl/styles.xml"])
+    numfmts = {int(n.get("numFmtId")): n.get("formatCode") for n in root.iter(_q("numFmt"))}
+
+    def font(f) -> dict:
+        d = {}
+        if f is None:
+            return d
+        if f.find(_q("b")) is not None:
+            d["bold"] = True
+        if f.find(_q("i")) is not None:
+            d["italic"] = True
+        if _rgb(f.find(_q("color"))):
+            d["font_color"] = _rgb(f.find(_q("color")))
+        if f.find(_q("sz")) is not None:
+            d["font_size"] = float(f.find(_q("sz")).get("val"))
+        return d
+
+    def fill(f) -> dict:
+        if f is None:
+            return {}
+        pf = f.find(_q("patternFill"))
+        if pf is None:
+            return {}
+        color = _rgb(pf.find(_q("fgColor"))) or _rgb(pf.find(_q("bgColor")))
+        return {"pattern": 1, "bg_color": color} if color else {}
+
+    fonts = [font(f) for f in root.iter(_q("font")) if f.getparent().tag == _q("fonts")]
+    fills = [fill(f) for f in root.iter(_q("fill")) if f.getparent().tag == _q("fills")]
+    xfs = []
+    for xf in (x for x in root.iter(_q("xf")) if x.getparent().tag == _q("cellXfs")):
+        d: dict = {}
+        nid = int(xf.get("numFmtId") or 0)
+        if nid:
+            d["num_format"] = numfmts.get(nid, nid) if nid > _BUILTIN_FORMATS_MAX else nid
+        fid, flid = int(xf.get("fontId") or 0), int(xf.get("fillId") or 0)
+        if fid < len(fonts):
+            d.update(fonts[fid])
+        if 1 < flid < len(fills):
+            d.update(fills[flid])
+        prot = xf.find(_q("protection"))
+        if prot is not None and prot.get("locked") == "0":
+            d["locked"] = False
+        if prot is not None and prot.get("hidden") == "1":
+            d["hidden"] = True
+        al = xf.find(_q("alignment"))
+        if al is not None:
+            if al.get("wrapText") == "1":
+                d["text_wrap"] = True
+            if al.get("vertical"):
+                d["valign"] = {"center": "vcenter"}.get(al.get("vertical"), al.get("vertical"))
+            if al.get("horizontal"):
+                d["align"] = al.get("horizontal")
+        xfs.append(d)
+    dxfs = []
+    for dxf in root.iter(_q("dxf")):
+        d = font(dxf.find(_q("font")))
+        f = dxf.find(_q("fill"))
+        if f is not None and f.find(_q("patternFill")) is not None:
+            pf = f.find(_q("patternFill"))
+            color = _rgb(pf.find(_q("bgColor"))) or _rgb(pf.find(_q("fgColor")))
+            if color:
+                d["bg_color"] = color
+        dxfs.append(d)
+    return xfs, dxfs
+
+
+def extract_spec(path: Path) -> dict:
+    """What xlsxwriter needs to write `path` again: per sheet, cells, formats, validations, protection."""
+    from lxml import etree
+    from fill_fast import SharedStrings, _q, cell_text, col_index, sheet_parts, _CELL_REF
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sst = SharedStrings(parts.get("xl/sharedStrings.xml"))
+    xfs, dxfs = _styles(parts)
+    sheets = []
+    for name, (part, state) in sheet_parts(parts).items():
+        root = etree.fromstring(parts[part])
+        cells = []
+        for c in root.iter(_q("c")):
+            m = _CELL_REF.fullmatch(c.get("r"))
+            f = c.find(_q("f"))
+            cells.append((int(m.group(2)) - 1, col_index(m.group(1)) - 1, cell_text(c, sst),
+                          f.text if f is not None and f.text else None, int(c.get("s") or 0)))
+        validations = []
+        for dv in root.iter(_q("dataValidation")):
+            f1, f2 = dv.find(_q("formula1")), dv.find(_q("formula2"))
+            validations.append({**dict(dv.attrib), "formula1": f1.text if f1 is not None else None,
+                                "formula2": f2.text if f2 is not None else None})
+        conditional = []
+        for cf in root.iter(_q("conditionalFormatting")):
+            for rule in cf.iter(_q("cfRule")):
+                conditional.append((cf.get("sqref"), dict(rule.attrib),
+                                    [f.text for f in rule.iter(_q("formula"))]))
+        prot = root.find(_q("sheetProtection"))
+        cols = [(int(c.get("min")), int(c.get("max")), float(c.get("width") or 8.43), c.get("hidden") == "1")
+                for c in root.iter(_q("col"))]
+        pane = root.find(f"{_q('sheetViews')}/{_q('sheetView')}/{_q('pane')}")
+        merges = [m.get("ref") for m in root.iter(_q("mergeCell"))]
+        sheets.append({"name": name, "state": state, "cells": cells, "validations": validations,
+                       "conditional": conditional, "protection": dict(prot.attrib) if prot is not None else None,
+                       "cols": cols, "merges": merges,
+                       "freeze": (int(float(pane.get("ySplit") or 0)), int(float(pane.get("xSplit") or 0)))
+                       if pane is not None and pane.get("state") == "frozen" else None})
+    return {"name": path.name, "xfs": xfs, "dxfs": dxfs, "sheets": sheets}
+
+
+def _number_or_formula(text: str | None):
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return "=" + text
+
+
+def _validation(dv: dict) -> dict:
+    kind = _DV_TYPES.get(dv.get("type"), "any")
+    opts: dict = {"validate": kind, "ignore_blank": dv.get("allowBlank") == "1",
+                  "show_input": dv.get("showInputMessage") == "1", "show_error": dv.get("showErrorMessage") == "1"}
+    if kind == "list":
+        f1 = dv["formula1"] or ""
+        opts["source"] = f1[1:-1].split(",") if f1.startswith('"') else "=" + f1
+    elif kind == "custom":
+        opts["value"] = "=" + (dv["formula1"] or "TRUE")
+    elif kind != "any":
+        opts["criteria"] = _OPERATORS.get(dv.get("operator"), "between")
+        if opts["criteria"] in ("between", "not between"):
+            opts["minimum"], opts["maximum"] = _number_or_formula(dv["formula1"]), _number_or_formula(dv["formula2"])
+        else:
+            opts["value"] = _number_or_formula(dv["formula1"])
+    for key, attr in (("input_title", "promptTitle"), ("input_message", "prompt"),
+                      ("error_title", "errorTitle"), ("error_message", "error")):
+        if dv.get(attr):
+            opts[key] = dv[attr]
+    if dv.get("errorStyle") in ("warning", "information"):
+        opts["error_type"] = dv["errorStyle"]
+    if len(dv["sqref"].split()) > 1:
+        opts["multi_range"] = dv["sqref"]
+    return opts
+
+
+def _conditional(rule: dict, formulas: list[str], fmt) -> dict:
+    kind = rule.get("type")
+    if kind == "cellIs":
+        d = {"type": "cell", "criteria": _OPERATORS.get(rule.get("operator"), "=="), "format": fmt}
+        if d["criteria"] in ("between", "not between"):
+            d["minimum"], d["maximum"] = formulas[0], formulas[1]
+        else:
+            d["value"] = formulas[0] if formulas else 0
+        return d
+    if kind == "containsText":
+        return {"type": "text", "criteria": "containing", "value": rule.get("text", ""), "format": fmt}
+    return {"type": "formula", "criteria": "=" + (formulas[0] if formulas else "TRUE"), "format": fmt}
+
+
+def write_spec(spec: dict, path: Path) -> int:
+    """Write one workbook from its spec with xlsxwriter (in_memory); returns cells written."""
+    import xlsxwriter
+    from xlsxwriter.utility import xl_range
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_numbers": False,
+                                         "strings_to_formulas": False, "strings_to_urls": False})
+    formats = [wb.add_format(d) if d else None for d in spec["xfs"]]
+    dxfs = [wb.add_format(d) for d in spec["dxfs"]]
+    n = 0
+    for sh in spec["sheets"]:
+        ws = wb.add_worksheet(sh["name"])
+        for first, last, width, hidden in sh["cols"]:
+            ws.set_column(first - 1, last - 1, width, None, {"hidden": hidden} if hidden else None)
+        for r, c, value, formula, xf in sh["cells"]:
+            fmt = formats[xf] if xf < len(formats) else None
+            if formula is not None:
+                ws.write_formula(r, c, "=" + formula, fmt, value if value is not None else 0)
+            elif isinstance(value, str):
+                ws.write_string(r, c, value, fmt)
+            elif value is None:
+                ws.write_blank(r, c, None, fmt)
+            else:
+                ws.write_number(r, c, value, fmt)
+            n += 1
+        for ref in sh["merges"]:
+            ws.merge_range(ref, "", None)
+        for dv in sh["validations"]:
+            first = dv["sqref"].split()[0]
+            ws.data_validation(first if ":" in first else f"{first}:{first}", _validation(dv))
+        for sqref, rule, formulas in sh["conditional"]:
+            dxf = dxfs[int(rule["dxfId"])] if rule.get("dxfId") and int(rule["dxfId"]) < len(dxfs) else None
+            ws.conditional_format(sqref.split()[0] if ":" in sqref.split()[0] else f"{sqref}:{sqref}",
+                                  _conditional(rule, formulas, dxf))
+        if sh["freeze"]:
+            ws.freeze_panes(*sh["freeze"])
+        if sh["protection"] is not None:
+            opts = {key: sh["protection"].get(attr) == "0" for attr, key in _PROTECT_OPTIONS.items()
+                    if attr in sh["protection"]}
+            ws.protect("", opts)
+        if sh["state"] == "hidden":
+            ws.hide()
+        elif sh["state"] == "veryHidden":
+            ws.very_hidden()
+    wb.close()
+    return n
+
+
+def floor_write(spec_file: Path, out: Path) -> dict:
+    specs = pickle.loads(spec_file.read_bytes())
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    cells = sum(write_spec(spec, out / spec["name"]) for spec in specs)
+    return {"seconds": time.perf_counter() - start, "files": len(specs), "cells": cells}
+
+
+# --- (d) the summary workbook's cells, values only ---------------------------------------------
+
+
+def values_spec(path: Path) -> dict:
+    from python_calamine import CalamineWorkbook
+    wb = CalamineWorkbook.from_path(str(path))
+    return {"name": path.name, "sheets": [(n, wb.get_sheet_by_name(n).to_python()) for n in wb.sheet_names]}
+
+
+def floor_values(spec_file: Path, out: Path) -> dict:
+    import xlsxwriter
+    specs = pickle.loads(spec_file.read_bytes())
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    cells = 0
+    for spec in specs:
+        wb = xlsxwriter.Workbook(str(out / spec["name"]), {"in_memory": True, "strings_to_formulas": False,
+                                                           "strings_to_urls": False})
+        for name, rows in spec["sheets"]:
+            ws = wb.add_worksheet(name)
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    if value == "" or value is None:
+                        continue
+                    ws.write_string(r, c, value) if isinstance(value, str) else ws.write(r, c, value)
+                    cells += 1
+        wb.close()
+    return {"seconds": time.perf_counter() - start, "files": len(specs), "cells": cells}
+
+
+# --- (c) the Word report's document.xml by string templating ----------------------------------
+
+_RAG_FILL = {"Green": "00B050", "Amber": "FFC000", "Red": "FF0000", "Report later": "BFBFBF",
+             "Complete": "0070C0", "Contextual": "DDEBF7"}
+_P = '<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
+_CELL = ('<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{shade}</w:tcPr><w:p><w:r>{bold}'
+         '<w:t xml:space="preserve">{text}</w:t></w:r></w:p></w:tc>')
+
+
+def _cell(text: str, width: int, fill: str | None = None, bold: bool = False) -> str:
+    shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
+    return _CELL.format(w=width, shade=shade, bold="<w:rPr><w:b/></w:rPr>" if bold else "", text=escape(text))
+
+
+def _table(headers: list[str], rows: list[list[str]], status_col: int | None, widths: list[int]) -> str:
+    out = ['<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid>',
+           "".join(f'<w:gridCol w:w="{w}"/>' for w in widths), "</w:tblGrid>",
+           '<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>',
+           "".join(_cell(h, w, "1F4E78", True) for h, w in zip(headers, widths)), "</w:tr>"]
+    for row in rows:
+        out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        out.append("".join(_cell(v, w, _RAG_FILL.get(v) if i == status_col else None)
+                           for i, (v, w) in enumerate(zip(row, widths))))
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return "".join(out)
+
+
+def document_xml(tables: dict) -> str:
+    """The report body: theme summary, measure tables per theme/outcome, action summary and tables."""
+    body = [_P.format(style="Title", text=escape(tables["title"]))]
+    body.append(_P.format(style="Heading1", text="Summary by theme"))
+    body.append(_table(tables["summary_headers"], tables["summary"], None, [3000] + [900] * (len(tables["summary_headers"]) - 1)))
+    m_widths = [3200, 4200, 1100, 1100, 1100] + [1000] * (len(tables["measure_headers"]) - 5)
+    for theme, outcomes in tables["measures"]:
+        body.append(_P.format(style="Heading1", text=escape(theme)))
+        for outcome, rows in outcomes:
+            body.append(_P.format(style="Heading2", text=escape(outcome)))
+            body.append(_table(tables["measure_headers"], rows, 2, m_widths))
+    body.append(_P.format(style="Heading1", text="Actions summary by theme"))
+    body.append(_table(tables["action_summary_headers"], tables["action_summary"], None,
+                       [3000] + [900] * (len(tables["action_summary_headers"]) - 1)))
+    for theme, outcomes in tables["actions"]:
+        body.append(_P.format(style="Heading1", text=escape(theme)))
+        for outcome, rows in outcomes:
+            body.append(_P.format(style="Heading2", text=escape(outcome)))
+            body.append(_table(["Action", "Measures", "Comments/Progress", "Status"], rows, 3,
+                               [3500, 2500, 5000, 1200]))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+            + "".join(body) + '<w:sectPr><w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/></w:sectPr>'
+            "</w:body></w:document>")
+
+
+_CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                  '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                  '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                  '<Default Extension="xml" ContentType="application/xml"/>'
+                  '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+                  'officedocument.wordprocessingml.document.main+xml"/></Types>')
+_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+         'officeDocument" Target="word/document.xml"/></Relationships>')
+
+
+def floor_docx(tables_file: Path, out: Path) -> dict:
+    tables = pickle.loads(tables_file.read_bytes())
+    start = time.perf_counter()
+    xml = document_xml(tables)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        z.writestr("_rels/.rels", _RELS)
+        z.writestr("word/document.xml", xml)
+    rows = sum(len(r) for _, outs in tables["measures"] for _, r in outs) + \
+        sum(len(r) for _, outs in tables["actions"] for _, r in outs)
+    return {"seconds": time.perf_counter() - start, "files": 1, "cells": rows}
+
+
+FLOORS = {"read": floor_read, "write": floor_write, "docx": floor_docx, "values": floor_values}
+
+if __name__ == "__main__":
+    name, *args = sys.argv[1:]
+    result = FLOORS[name](*(Path(a) for a in args))
+    print(json.dumps(result))

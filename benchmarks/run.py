@@ -1,0 +1,256 @@
+"""The xlplan benchmark: each stage as its own process against its floor, on the same data.
+
+    python benchmarks/run.py --services 10 100 1000 [--out benchmarks/results/latest.json] [--jobs N]
+
+For each S it builds a synthetic plan (S services × 50 measures + 30 actions; see synth.py),
+writes the templates with `xlplan templates`, fills the returns as managers would (fill_fast.py),
+then times `xlplan templates`, `xlplan collect --no-report` and `xlplan report`, each as its own
+process (wall seconds, peak memory), and the floors of floors.py on the same data. Prints a table
+and saves JSON. A stage whose command does not exist yet is "not available"; one that fails is
+"failed" with the end of its log — never a made-up figure. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from multiprocessing import Pool
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import fill_fast  # noqa: E402
+import floors  # noqa: E402
+import measure  # noqa: E402
+import synth  # noqa: E402
+
+XLPLAN = [sys.executable, "-c", "from xlplan.cli import main; main(prog_name='xlplan')"]
+SECRET = "xlplan-benchmark-secret"     # a fixed key so every stage and run agree (not a real secret)
+GOALS = {"templates": 1.0, "collect": 1.5, "report": None}
+STAGE_FLOOR = {"templates": ["write"], "collect": ["read"], "report": ["docx", "values"]}
+FLOOR_TITLES = {"read": "floor (a) calamine read", "write": "floor (b) xlsxwriter write",
+                "docx": "floor (c) docx xml", "values": "floor (d) summary xlsxwriter"}
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["XLPLAN_SECRET"] = SECRET
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+def command_help(name: str) -> str | None:
+    """The --help text of `xlplan NAME`, or None when the command does not exist (yet)."""
+    r = subprocess.run([*XLPLAN, name, "--help"], capture_output=True, text=True, env=_env(), timeout=120)
+    return r.stdout if r.returncode == 0 else None
+
+
+def _fill_one(job: tuple[Path, Path, dict, dict]) -> tuple[int, int]:
+    return fill_fast.fill(*job)
+
+
+def _returned_name(i: int, template_name: str) -> str:
+    """What comes back by email: mostly the template's name, some renamed as managers do."""
+    if i % 7 == 3:
+        return f"Copy of {Path(template_name).stem} FINAL.xlsx"
+    if i % 11 == 5:
+        return f"{Path(template_name).stem} (2).xlsx"
+    return template_name
+
+
+class Bench:
+    def __init__(self, services: int, workdir: Path, jobs: int | None, timeout: float, helps: dict):
+        self.s, self.dir, self.jobs, self.timeout, self.helps = services, workdir / f"S{services}", jobs, timeout, helps
+        self.result: dict = {"services": services, "measures": services * synth.MEASURES_PER_SERVICE,
+                             "actions": services * synth.ACTIONS_PER_SERVICE, "setup": {}, "stages": {},
+                             "floors": {}}
+
+    # -- helpers ----------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        print(f"[S={self.s}] {text}", flush=True)
+
+    def _run(self, name: str, cmd: list[str]) -> dict:
+        self.say(f"{name} …")
+        r = measure.run(cmd, cwd=self.dir, log=self.dir / "logs" / f"{name}.log", env=_env(), timeout=self.timeout)
+        r["log"] = str(self.dir / "logs" / f"{name}.log")
+        self.say(f"{name}: exit {r['rc']} in {r['wall_s']:.2f} s, peak {r['tree_peak_mb']:.0f} MB")
+        return r
+
+    def stage(self, name: str, args: list[str], *, ok_codes=(0,), needs: str | None = None) -> dict:
+        if self.helps.get(name) is None:
+            res = {"status": "not available", "note": f"`xlplan {name}` does not exist yet"}
+        elif needs and self.result["stages"].get(needs, {}).get("status") != "ok":
+            res = {"status": "not available", "note": f"needs {needs}, which did not run"}
+        else:
+            if self.jobs and "--jobs" in self.helps[name]:
+                args = [*args, "--jobs", str(self.jobs)]
+            res = self._run(name, [*XLPLAN, name, *args])
+            res["status"] = "ok" if res["rc"] in ok_codes and not res["timed_out"] else "failed"
+            if res["status"] == "failed" or res["rc"]:
+                res["log_tail"] = measure.tail(Path(res["log"]))
+        self.result["stages"][name] = res
+        return res
+
+    def floor(self, name: str, *args: Path) -> dict:
+        r = self._run(f"floor-{name}", [sys.executable, str(HERE / "floors.py"), name, *map(str, args)])
+        if r["rc"] == 0:
+            r.update(json.loads(Path(r["log"]).read_text().strip().splitlines()[-1]))
+            r["status"] = "ok"
+        else:
+            r["status"], r["log_tail"] = "failed", measure.tail(Path(r["log"]))
+        self.result["floors"][name] = r
+        return r
+
+    def timed(self, what: str, fn, *args):
+        start = time.perf_counter()
+        out = fn(*args)
+        self.result["setup"][what] = round(time.perf_counter() - start, 2)
+        self.say(f"setup {what}: {self.result['setup'][what]:.1f} s")
+        return out
+
+    # -- the run ------------------------------------------------------------------------------
+    def run(self) -> dict:
+        if self.dir.exists():
+            shutil.rmtree(self.dir)
+        self.dir.mkdir(parents=True)
+        plan_path = self.dir / "plan.xlsx"
+        data = self.timed("synthesise", synth.build, self.s)
+        self.timed("write plan", synth.write, data, plan_path)
+        period = synth.PERIOD
+        tdir, rdir = self.dir / "templates", self.dir / "returns"
+        out, rep, db = self.dir / "collect-out", self.dir / "reports", f"sqlite:///{self.dir / 'xlplan.db'}"
+        common = ["--plan", str(plan_path), "--period", period]
+
+        self.stage("templates", [*common, "--out", str(tdir)])
+        templates = sorted(tdir.glob("*.xlsx")) if self.result["stages"]["templates"]["status"] == "ok" else []
+        if templates:
+            self.timed("fill returns", self.fill, data, tdir, rdir)
+            specs = self.timed("prepare floor (b)", self.specs, templates)
+            (self.dir / "floor-write.pkl").write_bytes(pickle.dumps(specs))
+            self.floor("write", self.dir / "floor-write.pkl", self.dir / "floor-write")
+            self.floor("read", rdir)
+        else:
+            for f in ("write", "read"):
+                self.result["floors"][f] = {"status": "not available", "note": "no templates to fill"}
+
+        if templates:
+            self.stage("collect", [*common, "--returns", str(rdir), "--out", str(out), "--db", db, "--no-report"],
+                       ok_codes=(0, 1))
+        else:
+            self.result["stages"]["collect"] = {"status": "not available", "note": "no returns (templates did not run)"}
+        self.stage("report", [*common, "--db", db, "--out", str(rep)], needs="collect")
+
+        tables = self.timed("prepare floor (c)", __import__("report_rows").report_tables, data, period)
+        (self.dir / "floor-docx.pkl").write_bytes(pickle.dumps(tables))
+        self.floor("docx", self.dir / "floor-docx.pkl", self.dir / "floor-docx" / "report.docx")
+        summaries = sorted(rep.glob("*.xlsx")) if rep.exists() else []
+        if summaries:
+            (self.dir / "floor-values.pkl").write_bytes(pickle.dumps([floors.values_spec(p) for p in summaries]))
+            self.floor("values", self.dir / "floor-values.pkl", self.dir / "floor-values")
+        else:
+            self.result["floors"]["values"] = {"status": "not available", "note": "no summary workbook to mirror"}
+        self.ratios()
+        return self.result
+
+    def fill(self, data: synth.Synthetic, tdir: Path, rdir: Path) -> None:
+        from xlplan.layout import template_filename
+        from xlplan.periods import Period
+        period = Period.parse(synth.PERIOD)
+        jobs = []
+        for i, svc in enumerate(data.services):
+            name = template_filename(period, svc["Service"])
+            if not (tdir / name).exists():
+                raise SystemExit(f"no template {name} in {tdir} for service {svc['Service']}")
+            answers = data.answers[svc["Service"]]
+            jobs.append((tdir / name, rdir / _returned_name(i, name), answers["measures"], answers["actions"]))
+        with Pool(os.cpu_count()) as pool:
+            counts = pool.map(_fill_one, jobs, chunksize=max(1, len(jobs) // (4 * (os.cpu_count() or 1))))
+        expected = (synth.MEASURES_PER_SERVICE, synth.ACTIONS_PER_SERVICE)
+        short = [j[0].name for j, c in zip(jobs, counts) if c != expected]
+        if short:
+            raise SystemExit(f"filling found fewer rows than the plan has in {short[:3]}: {counts[:3]}")
+        self.result["setup"]["returns"] = len(jobs)
+
+    def specs(self, templates: list[Path]) -> list[dict]:
+        with Pool(os.cpu_count()) as pool:
+            return pool.map(floors.extract_spec, templates, chunksize=16)
+
+    def ratios(self) -> None:
+        for stage, names in STAGE_FLOOR.items():
+            st = self.result["stages"].get(stage, {})
+            fl = [self.result["floors"].get(n, {}) for n in names]
+            if st.get("status") == "ok" and all(f.get("status") == "ok" for f in fl):
+                st["floor_s"] = round(sum(f["seconds"] for f in fl), 3)
+                st["ratio"] = round(st["wall_s"] / st["floor_s"], 2) if st["floor_s"] > 0 else None
+                st["goal"] = GOALS[stage]
+
+
+def table(results: list[dict]) -> str:
+    head = f"{'stage':<30} {'S':>5} {'wall s':>8} {'peak MB':>8} {'floor s':>8} {'ratio':>7} {'goal':>6}  note"
+    lines = [head, "-" * len(head)]
+    for res in results:
+        for name, st in res["stages"].items():
+            label = {"collect": "collect --no-report"}.get(name, name)
+            if st.get("status") != "ok":
+                lines.append(f"{label:<30} {res['services']:>5} {st.get('status', ''):>8}"
+                             f"{'':>34}  {st.get('note', 'see ' + st.get('log', ''))}")
+                continue
+            ratio = f"{st['ratio']:.2f}×" if st.get("ratio") is not None else "–"
+            goal = f"≤{st['goal']}×" if st.get("goal") else ("c+d" if name == "report" else "–")
+            floor_s = f"{st['floor_s']:.2f}" if "floor_s" in st else "–"
+            note = f"exit {st['rc']}" if st.get("rc") else ""
+            lines.append(f"{label:<30} {res['services']:>5} {st['wall_s']:>8.2f} {st['tree_peak_mb']:>8.0f} "
+                         f"{floor_s:>8} {ratio:>7} {goal:>6}  {note}")
+        for name, fl in res["floors"].items():
+            label = FLOOR_TITLES[name]
+            if fl.get("status") != "ok":
+                lines.append(f"{label:<30} {res['services']:>5} {fl.get('status', ''):>8}{'':>34}  {fl.get('note', '')}")
+                continue
+            lines.append(f"{label:<30} {res['services']:>5} {fl['wall_s']:>8.2f} {fl['tree_peak_mb']:>8.0f} "
+                         f"{fl['seconds']:>8.2f} {'':>7} {'':>6}  {fl['files']} files, {fl['cells']:,} cells")
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True,
+                                text=True).stdout.strip()
+    except OSError:
+        commit = ""
+    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "commit": commit, "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--services", type=int, nargs="+", default=[10], help="S values to run (default 10)")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "latest.json", help="JSON results file")
+    ap.add_argument("--jobs", type=int, default=None, help="pass --jobs N to stages that take it")
+    ap.add_argument("--workdir", type=Path, default=HERE / "work", help="scratch folder (default benchmarks/work)")
+    ap.add_argument("--timeout", type=float, default=900, help="seconds before a stage is stopped (default 900)")
+    args = ap.parse_args(argv)
+
+    helps = {name: command_help(name) for name in ("templates", "collect", "report")}
+    results = []
+    for s in args.services:
+        results.append(Bench(s, args.workdir.resolve(), args.jobs, args.timeout, helps).run())
+    doc = {"machine": machine(), "jobs": args.jobs, "results": results}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc, indent=2) + "\n")
+    print()
+    print(table(results))
+    print(f"\nSaved {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

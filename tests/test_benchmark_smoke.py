@@ -1,0 +1,142 @@
+"""The benchmark harness runs end to end at a tiny size and reports every stage (no timing asserts)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import fill_fast  # noqa: E402
+import synth  # noqa: E402
+
+from xlplan import layout  # noqa: E402
+from xlplan.periods import Period  # noqa: E402
+
+STAGES = {"templates", "collect", "report"}
+FLOORS = {"read", "write", "docx", "values"}
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory) -> tuple[dict, Path]:
+    work = tmp_path_factory.mktemp("bench")
+    out = work / "bench.json"
+    r = subprocess.run([sys.executable, str(BENCH / "run.py"), "--services", "2", "--workdir", str(work),
+                        "--out", str(out), "--timeout", "300"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return json.loads(out.read_text()), work
+
+
+def test_every_stage_and_floor_is_reported(bench):
+    doc, _ = bench
+    (res,) = doc["results"]
+    assert res["services"] == 2 and res["measures"] == 100 and res["actions"] == 60
+    assert set(res["stages"]) == STAGES
+    assert set(res["floors"]) == FLOORS
+    for name, st in {**res["stages"], **res["floors"]}.items():
+        assert st["status"] in ("ok", "not available", "failed"), name
+        if st["status"] == "ok":
+            assert st["wall_s"] > 0 and st["peak_mb"] > 0 and st["tree_peak_mb"] > 0, name
+
+
+def test_available_stages_do_not_fail(bench):
+    """A stage whose command exists must run cleanly on the synthetic data (else the benchmark lies)."""
+    doc, _ = bench
+    (res,) = doc["results"]
+    failed = {n: st.get("log_tail", "") for n, st in res["stages"].items() if st["status"] == "failed"}
+    assert not failed, failed
+    assert res["floors"]["docx"]["status"] == "ok"
+    if res["stages"]["templates"]["status"] == "ok":
+        assert res["floors"]["read"]["status"] == "ok" and res["floors"]["write"]["status"] == "ok"
+        assert res["floors"]["read"]["files"] == 2 and res["floors"]["write"]["files"] == 2
+        for name in ("read", "write"):
+            assert res["floors"][name]["cells"] > 2 * (synth.MEASURES_PER_SERVICE + synth.ACTIONS_PER_SERVICE)
+    for name, st in res["stages"].items():
+        if st["status"] == "ok" and "floor_s" in st:
+            assert st["ratio"] == pytest.approx(st["wall_s"] / st["floor_s"], rel=0.02)
+
+
+def _by_key(path: Path, sheet: str, key_header: str) -> dict[str, dict]:
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+    h = next(i for i, r in enumerate(rows) if key_header in r)
+    headers = [str(c).strip() for c in rows[h]]
+    return {r[headers.index(key_header)]: dict(zip(headers, r)) for r in rows[h + 1:] if r[headers.index(key_header)]}
+
+
+def test_returns_hold_what_the_managers_typed(bench):
+    doc, work = bench
+    if doc["results"][0]["stages"]["templates"]["status"] != "ok":
+        pytest.skip("xlplan templates is not available yet")
+    data = synth.build(2)
+    returns = sorted((work / "S2" / "returns").glob("*.xlsx"))
+    assert len(returns) == 2
+    seen = set()
+    for path in returns:
+        measures = _by_key(path, layout.MEASURES_SHEET, "Code")
+        service = next(m["Service"] for m in data.measures if m["Code"] in measures)
+        seen.add(service)
+        for code, answer in data.answers[service]["measures"].items():
+            for header, value in answer.items():
+                assert measures[code][header] == (value if value is not None else ""), (path.name, code, header)
+        actions = _by_key(path, layout.ACTIONS_SHEET, "Ref")
+        for ref, answer in data.answers[service]["actions"].items():
+            assert actions[ref]["Status"] == answer["Status"]
+            assert actions[ref]["Comments/Progress"] == answer["Comments/Progress"]
+    assert seen == {s["Service"] for s in data.services}
+
+
+def _mock_template(path: Path) -> None:
+    """A minimal workbook laid out as the template contract says (header row not on row 1)."""
+    wb = xlsxwriter.Workbook(str(path))
+    unlocked = wb.add_format({"locked": False, "num_format": "0%"})
+    ws = wb.add_worksheet(layout.MEASURES_SHEET)
+    headers = layout.measure_headers(Period.parse("2023-24-Q2"))
+    ws.write_row(2, 0, headers)
+    ws.write_row(3, 0, ["SW01", "A measure"])
+    ws.write_row(4, 0, ["Theme heading only"])
+    ws.write_row(5, 0, ["SW02", "Another"])
+    col = headers.index(layout.TO_DATE)
+    ws.write_blank(3, col, None, unlocked)
+    ws.protect()
+    wa = wb.add_worksheet(layout.ACTIONS_SHEET)
+    wa.write_row(0, 0, layout.action_headers())
+    wa.write_row(1, 0, ["A1", "An action"])
+    wb.close()
+
+
+def test_fast_fill_keeps_styles_and_types(tmp_path):
+    template, out = tmp_path / "t.xlsx", tmp_path / "r.xlsx"
+    _mock_template(template)
+    counts = fill_fast.fill(template, out,
+                            {"SW01": {layout.TO_DATE: 0.85, layout.STATUS: None, layout.COMMENTS: "Fine & <ok>"},
+                             "SW02": {layout.TO_DATE: "70/30", layout.STATUS: "Green"}},
+                            {"A1": {layout.STATUS: "Complete"}})
+    assert counts == (2, 1)
+    import openpyxl
+    wb = openpyxl.load_workbook(out)
+    ws = wb[layout.MEASURES_SHEET]
+    headers = layout.measure_headers(Period.parse("2023-24-Q2"))
+    to_date = headers.index(layout.TO_DATE) + 1
+    assert ws.cell(4, to_date).value == 0.85
+    assert ws.cell(4, to_date).number_format == "0%" and ws.cell(4, to_date).protection.locked is False
+    assert ws.cell(4, headers.index(layout.COMMENTS) + 1).value == "Fine & <ok>"
+    assert ws.cell(6, to_date).value == "70/30"
+    assert ws.cell(6, headers.index(layout.STATUS) + 1).value == "Green"
+    assert ws.cell(5, to_date).value is None           # a heading row is not data
+    assert ws.protection.sheet
+    assert wb[layout.ACTIONS_SHEET].cell(2, 7).value == "Complete"
+
+
+def test_fast_fill_names_a_missing_column(tmp_path):
+    template = tmp_path / "t.xlsx"
+    _mock_template(template)
+    with pytest.raises(ValueError, match="no column headed 'Rating'"):
+        fill_fast.fill(template, tmp_path / "r.xlsx", {"SW01": {"Rating": 3}}, {})
