@@ -44,6 +44,14 @@ def action_headers() -> list[str]:
     return [*ACTION_LOCKED, *ACTION_INPUTS]
 
 
+def hashed_columns(headers: list[str]) -> list[str]:
+    """The columns whose cells a row digest covers (identity.row_digest), in header order: every
+    locked column except the RAG formula, i.e. all but the inputs (To date, Status,
+    Comments/Progress) and RAG (calculated). Works for Measures and Actions headers alike."""
+    skip = {*MEASURE_INPUTS, *ACTION_INPUTS, RAG}
+    return [h for h in headers if h not in skip]
+
+
 def template_filename(period: Period, service: str) -> str:
     """`2023-24-Q2 Children and Justice return.xlsx`: readable by a manager and by the officer."""
     safe = "".join(ch if ch.isalnum() or ch in " -_&,()" else "-" for ch in service).strip()

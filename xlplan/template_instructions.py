@@ -1,0 +1,119 @@
+"""The Instructions sheet of a return template: what, for when, to whom, and how to fill it in.
+
+Written for a team manager who has never seen xlplan: plain words, the status words in their
+colours, and what to type when there is no figure yet.
+"""
+
+from __future__ import annotations
+
+from . import layout
+from .template_rag import NO_DATA_WORDS
+from .template_sheets import SheetContext, row_height
+
+
+def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int) -> None:
+    ws = wb.add_worksheet(layout.INSTRUCTIONS_SHEET)
+    fm = ctx.formats
+    s = ctx.plan.settings
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 100)
+    ws.hide_gridlines(2)
+    label = fm.get(bold=True, text_wrap=True)
+    body = fm.get(text_wrap=True)
+    heading = fm.get(bold=True, font_size=12, font_color="#1F4E78", bottom=1, bottom_color="#1F4E78")
+
+    r = 0
+    ws.set_row(0, 26)
+    ws.write_string(r, 0, f"{ctx.service}: performance return for {ctx.period.label}", fm.title())
+    r += 2
+    contact = s.contact or "the performance officer who sent you this workbook"
+    manager = next((x.manager for x in ctx.plan.services if x.name.casefold() == ctx.service.casefold()), "")
+    facts = [
+        ("Organisation", s.organisation),
+        ("Plan", f"{s.plan} {s.year.label if s.year else ''}".strip()),
+        ("Service", ctx.service + (f" (manager: {manager})" if manager else "")),
+        ("Period", ctx.period.months_text + " — every figure is the total or position for the whole "
+                   "period to date, not just the last quarter"),
+        ("Return by", ctx.deadline or "as soon as possible (no deadline is set in the plan)"),
+        ("Return to", contact),
+        ("In this return", f"{_count(n_measures, 'measure')} on the Measures sheet and "
+                           f"{_count(n_actions, 'action')} on the Actions sheet"),
+    ]
+    for name, value in facts:
+        ws.write_string(r, 0, name, label)
+        ws.write_string(r, 1, value or "", body)
+        r += 1
+
+    r = _section(ws, r + 1, heading, "What to do", [
+        "1. On the Measures sheet, type each measure's figure in To date (the yellow column).",
+        "2. Look at RAG (calculated): it shows the status your figure gives against the Target for this "
+        "period, worked out the same way as in the committee report.",
+        "3. Where a measure has no target its Status cell is yellow: choose Green, Amber, Red or Report later "
+        "yourself. Elsewhere Status is grey because it is calculated for you.",
+        "4. In Comments/Progress explain the figure: what it shows, why anything is Amber or Red and what is "
+        "being done. Comments go into the committee report as you write them (up to 4,000 characters).",
+        "5. On the Actions sheet choose a Status for every action and describe progress in Comments/Progress.",
+        f"6. Save the workbook as .xlsx (keep this file name if you can) and email it to {contact}"
+        + (f" by {ctx.deadline}." if ctx.deadline else "."),
+    ], body)
+
+    r = _section(ws, r, heading, "How to type figures in To date", [
+        "Percentages: type 85% (or just 85: the cell is already a percentage). Allowed: 0% to 100%.",
+        "Money: the amount in pounds, e.g. 165000 or £165,000 (not £165k).",
+        "Numbers: the figure itself, e.g. 2755; put any explanation in Comments/Progress, not in To date.",
+        "Ratios: both parts with a slash, e.g. 70/30.",
+    ], body)
+
+    words = ", ".join(NO_DATA_WORDS)
+    r = _section(ws, r, heading, "No data yet", [
+        "If the figure is not available yet, type TBC or Report later in To date (also accepted: "
+        f"{words}) and say in Comments/Progress when it will be available. The measure is then shown as "
+        "Report later.",
+        "A blank To date also counts as no data yet. Do not type 0 unless the figure really is zero.",
+    ], body)
+
+    r += 0
+    ws.write_string(r, 0, "What the status words mean", heading)
+    ws.write_blank(r, 1, None, heading)
+    r += 1
+    tol = s.amber_tolerance
+    tolerance = f"{tol.amount:g} in the measure's own unit" if tol.absolute else f"{tol.amount * 100:g}% of the target"
+    meanings = [
+        ("Green", "On target: the figure meets or beats the target for this period (an action: on track)."),
+        ("Amber", f"Slightly off target: misses by no more than {tolerance}, unless the measure "
+                  "sets its own tolerance (an action: some slippage)."),
+        ("Red", "Off target: misses by more than that (an action: off track or will miss its due date)."),
+        ("Report later", "No figure or update yet for this period."),
+        ("Contextual", "Reported for information: the measure has no target to judge it by."),
+        ("Complete", "Actions only: the action is finished."),
+    ]
+    for word, meaning in meanings:
+        ws.write_string(r, 0, word, fm.word(word))
+        ws.write_string(r, 1, meaning, body)
+        r += 1
+
+    _section(ws, r + 1, heading, "Please do not", [
+        "The workbook is protected so that it can be read automatically: only the yellow cells can be "
+        "changed. Please do not copy figures in from another quarter's return or retype the workbook.",
+        f"If a measure, target or action looks wrong, tell {contact} rather than changing it.",
+    ], body)
+
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.protect(ctx.password, {"format_columns": True, "format_rows": True})
+
+
+def _section(ws, r: int, heading, title: str, lines: list[str], body) -> int:
+    ws.write_string(r, 0, title, heading)
+    ws.write_blank(r, 1, None, heading)
+    r += 1
+    for line in lines:
+        ws.merge_range(r, 0, r, 1, line, body)
+        ws.set_row(r, row_height(line, 120))
+        r += 1
+    return r + 1
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -1,0 +1,160 @@
+"""Return templates: one protected, self-checking workbook per service for a period.
+
+`write_templates(plan, period, out_dir, plan_path=...)` writes, for each service with measures or
+actions, `<period> <service> return.xlsx` with the sheets of `xlplan.layout`: Instructions,
+Measures (profiled targets, history, live RAG formula), Actions, and the very hidden identity
+sheet (`xlplan.identity`) whose keyed row digests let collect tell a genuine return from a stale,
+foreign or tampered one. Sheets are protected with only the yellow input cells unlocked, and the
+workbook structure is locked so sheets cannot be added, deleted or renamed.
+
+The content is deterministic: the same plan, period and last-quarter values give the same cells,
+apart from `issued_at` (and the digests over it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timezone
+from pathlib import Path
+
+import xlsxwriter
+
+from . import __version__, layout
+from .errors import XlplanError, issue, suggestion
+from .identity import FORMAT, Identity, RowEntry, content_hash, load_key, row_digest
+from .periods import Period
+from .plan import Plan
+from .template_instructions import write_instructions
+from .template_sheets import DataRow, SheetContext, deadline_text, write_actions, write_measures
+from .template_style import Formats
+
+LastValues = dict[str, tuple[object, str]]   # Code → (figure or None, display text)
+
+
+def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_path: str | Path,
+                    service: str | None = None, last_values: LastValues | None = None,
+                    issued_at: datetime | None = None) -> list[Path]:
+    """Write one return template per service (or just `service`) into `out_dir`; returns the paths.
+
+    Raises XlplanError when `service` is not a service with a return, when the period is outside
+    the plan's year, or when no service has anything to return.
+    """
+    services = _services(plan, service)
+    if plan.year is not None and period.year != plan.year:
+        raise XlplanError(_message("template.period-outside-plan", period=period.id, year=plan.year.label))
+    key = load_key(plan_path)
+    issued = (issued_at or datetime.now(timezone.utc)).replace(microsecond=0)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in services:
+        path = out / layout.template_filename(period, name)
+        path.write_bytes(template_bytes(plan, period, name, key=key, last_values=last_values, issued_at=issued))
+        paths.append(path)
+    return paths
+
+
+def _services(plan: Plan, wanted: str | None) -> list[str]:
+    with_returns = [s.name for s in plan.services_with_returns()]
+    if not with_returns:
+        raise XlplanError(_message("template.nothing-to-return"))
+    if wanted is None:
+        return with_returns
+    found = next((s for s in with_returns if s.casefold() == wanted.strip().casefold()), None)
+    if found is None:
+        in_plan = plan.service(wanted) is not None
+        raise XlplanError(_message("template.unknown-service", value=wanted,
+                                   reason="it has no measures or actions" if in_plan else "it is not in the plan",
+                                   suggestion="" if in_plan else suggestion(wanted, with_returns),
+                                   services=", ".join(with_returns)))
+    return [found]
+
+
+def _message(code: str, **params) -> str:
+    i = issue(code, **params)
+    return f"{i.message}. {i.hint}" if i.hint else i.message
+
+
+def template_id(key: bytes, plan: Plan, period: Period, service: str) -> str:
+    """A stable id for the template of (plan content, service, period): keyed, so not guessable."""
+    msg = "|".join([plan.identity, plan.fingerprint, service.casefold(), period.id]).encode()
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:20]
+
+
+def template_bytes(plan: Plan, period: Period, service: str, *, key: bytes,
+                   last_values: LastValues | None = None, issued_at: datetime) -> bytes:
+    """The .xlsx bytes of one service's return template."""
+    from io import BytesIO
+    buf = BytesIO()
+    wb = _Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                         "strings_to_urls": False})
+    s = plan.settings
+    wb.set_properties({"title": f"{period.id} {service} return", "author": "xlplan",
+                       "company": s.organisation, "created": issued_at.replace(tzinfo=None),
+                       "comments": f"Performance return template made by xlplan {__version__}"})
+    wb.lock_structure(s.template_password)
+    ctx = SheetContext(plan, service, period, Formats(wb), s.template_password,
+                       deadline_text(s.deadline_for(period)))
+    # Instructions comes first but needs the counts: write it, then the data sheets after it.
+    n_measures, n_actions = len(plan.measures_for(service)), len(plan.actions_for(service))
+    write_instructions(wb, ctx, n_measures, n_actions)
+    m_headers, m_rows = write_measures(wb, ctx, last_values)
+    a_headers, a_rows = write_actions(wb, ctx)
+    ident = _identity(key, plan, period, service, issued_at, {layout.MEASURES_SHEET: (m_headers, m_rows),
+                                                             layout.ACTIONS_SHEET: (a_headers, a_rows)})
+    _identity_sheet(wb, ctx, ident)
+    wb.worksheets()[0].activate()
+    wb.close()
+    return buf.getvalue()
+
+
+def _identity(key: bytes, plan: Plan, period: Period, service: str, issued_at: datetime,
+              sheets: dict[str, tuple[list[str], list[DataRow]]]) -> Identity:
+    s = plan.settings
+    fields = {
+        "format": FORMAT, "template_id": template_id(key, plan, period, service),
+        "plan_identity": plan.identity, "plan_fingerprint": plan.fingerprint, "plan": s.plan,
+        "organisation": s.organisation, "service": service, "period": period.id,
+        "issued_at": issued_at.isoformat(), "xlplan_version": __version__,
+    }
+    rows = [RowEntry(sheet, d.key, d.row, row_digest(key, sheet, d.key, d.cells))
+            for sheet, (_, data) in sheets.items() for d in data]
+    headers = {sheet: h for sheet, (h, _) in sheets.items()}
+    fields["content_hash"] = content_hash(key, fields, headers, rows)
+    return Identity(fields, rows)
+
+
+def _identity_sheet(wb, ctx: SheetContext, ident: Identity) -> None:
+    ws = wb.add_worksheet(layout.IDENTITY_SHEET)
+    text = ctx.formats.get()
+    ws.write_string(0, 0, "field", text)
+    ws.write_string(0, 1, "value", text)
+    for r, (name, value) in enumerate(ident.to_rows(), 1):
+        ws.write_string(r, 0, name, text)
+        ws.write_string(r, 1, value, text)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 80)
+    ws.protect(ctx.password)
+    ws.very_hidden()
+
+
+class _Workbook(xlsxwriter.Workbook):
+    """xlsxwriter's Workbook plus structure protection (`<workbookProtection lockStructure="1">`),
+    which xlsxwriter has no public call for: sheets cannot be added, deleted, renamed or unhidden."""
+
+    _structure_password: str | None = None
+
+    def lock_structure(self, password: str = "") -> None:
+        self._structure_password = password
+
+    def _write_workbook_pr(self) -> None:
+        super()._write_workbook_pr()
+        if self._structure_password is None:
+            return
+        attributes = []
+        if self._structure_password:
+            from xlsxwriter.worksheet import Worksheet
+            attributes.append(("workbookPassword", Worksheet._encode_password(None, self._structure_password)))
+        attributes.append(("lockStructure", 1))
+        self._xml_empty_tag("workbookProtection", attributes)
