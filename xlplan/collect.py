@@ -1,0 +1,407 @@
+"""`xlplan collect`: read every return in a folder, identify and check it, store the quarter and
+compute each measure's status.
+
+For each file (in parallel from POOL_MIN_FILES files): archive it by content hash, read it
+(returns.read_return), identify it by its hidden identity sheet (never its file name), verify the
+locked content, and check every value (validate.py). Then, in the main process: when a service
+sent more than one return the newest supersedes the others, statuses are computed from the plan's
+rules, and everything is written to the store in one transaction; the reports are written from
+what the store holds.
+
+"Newest" means: the later *saved* workbook (the time Excel or LibreOffice wrote into the file's
+own properties), then the later *received* file (its modification time in the returns folder,
+i.e. when the officer saved the attachment), then the one with more cells filled in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from . import layout, store
+from .errors import Issue, Severity, XlplanError, issue, suggestion
+from .identity import load_key
+from .periods import Period
+from .plan import Plan, _canonical, read_plan
+from .results import PeriodResults, ReturnRecord
+from .returns import (MAX_FILE_BYTES, ReturnFile, file_digest, identify, match_rows, read_return,
+                      skip_reason, verify_content)
+from .status import ActionStatus, Status, action_overdue, measure_status
+from .validate import (ActionEntry, MeasureEntry, check_action, check_assessment, check_comment,
+                       check_measure)
+from .store_read import target_text as target_text_for
+
+POOL_MIN_FILES = 50      # below this many files a process pool costs more than it saves
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class Examined:
+    """What collect learnt from one file in the returns folder (picklable: made in a worker)."""
+
+    name: str
+    sha256: str
+    size: int
+    received: datetime
+    saved_at: datetime | None = None
+    skipped: str | None = None             # why it was not read (lock file, not a spreadsheet…)
+    service: str | None = None             # None: rejected (or skipped)
+    plan_fingerprint: str | None = None
+    archive: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+    measures: dict[str, MeasureEntry] = field(default_factory=dict)
+    actions: dict[str, ActionEntry] = field(default_factory=dict)
+    outcome: str = ""                      # accepted | rejected | superseded | skipped
+    superseded_by: str | None = None
+
+    @property
+    def filled(self) -> int:
+        return sum(1 for e in self.measures.values() if e.value is not None and e.value.figure is not None) \
+            + sum(1 for e in self.actions.values() if e.status is not None)
+
+
+@dataclass
+class CollectResult:
+    plan: Plan
+    period: Period
+    files: list[Examined]
+    records: list[ReturnRecord]
+    results: PeriodResults
+    issues: list[Issue]                    # counted issues (superseded and skipped files left out)
+    report_paths: list[Path] = field(default_factory=list)
+    reports_note: str = ""
+
+    @property
+    def missing_services(self) -> list[str]:
+        return self.results.missing_services
+
+    @property
+    def ok(self) -> bool:
+        """Every expected return accepted, nothing rejected, no errors."""
+        return (not self.missing_services and not any(r.outcome == "rejected" for r in self.records)
+                and not any(i.is_error for i in self.issues))
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path, out_dir: str | Path,
+            db_url: str, *, jobs: int | None = None, report: bool = True,
+            progress: Progress | None = None) -> CollectResult:
+    """Collect the returns in `returns_dir` for `period` into the store at `db_url`; write the
+    reports into `out_dir` unless `report` is False. Raises XlplanError for usage problems only."""
+    period = Period.parse(period) if isinstance(period, str) else period
+    plan_path, returns_dir, out_dir = Path(plan_path), Path(returns_dir), Path(out_dir)
+    if not plan_path.exists():
+        raise XlplanError(f"There is no plan workbook at {plan_path}; pass --plan, or run `xlplan init`.")
+    plan = read_plan(plan_path)
+    if plan.year is not None and plan.year != period.year:
+        raise XlplanError(f"The plan {plan_path} is for {plan.year.label}, but --period is {period.id}; "
+                          f"collect a quarter of {plan.year.label} or use that year's plan.")
+    if not returns_dir.is_dir():
+        raise XlplanError(f"There is no returns folder {returns_dir}; save the returned workbooks there "
+                          f"or pass --returns.")
+    key = load_key(plan_path)
+    archive = store.archive_dir(db_url)
+    archive.mkdir(parents=True, exist_ok=True)
+    previous = store.previous_comments(db_url, period.previous().id)
+
+    paths = sorted((p for p in returns_dir.iterdir() if not (p.is_dir() and not p.is_symlink())),
+                   key=lambda p: (p.name.casefold(), p.name))
+    files = _examine_all(paths, plan, period, key, archive, jobs, progress)
+    _supersede(files)
+    value_rows, action_rows = _assess(files, plan, period, previous)
+    records = [_record(f) for f in files]
+    issue_rows, counted = _issue_rows(files, period)
+    store.write_collect(
+        db_url, period=period.id, plan_row=_plan_row(plan), return_rows=[_return_row(f, period) for f in files],
+        value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows, history_rows=_history_rows(plan))
+    results = store.load_results(db_url, plan, period)
+    result = CollectResult(plan, period, files, records, results, counted)
+    if report:
+        _write_reports(result, out_dir)
+    return result
+
+
+# --- one file --------------------------------------------------------------------------------------
+
+_WORKER: tuple | None = None
+
+
+def _init_worker(plan: Plan, period: Period, key: bytes, archive: Path) -> None:
+    global _WORKER
+    _WORKER = (plan, period, key, archive)
+
+
+def _examine_in_worker(path: Path) -> Examined:
+    return examine(path, *_WORKER)
+
+
+def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
+                 jobs: int | None, progress: Progress | None) -> list[Examined]:
+    jobs = jobs or os.cpu_count() or 1
+    total = len(paths)
+    found: list[Examined] = []
+    if jobs > 1 and total >= POOL_MIN_FILES:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                 initargs=(plan, period, key, archive)) as pool:
+            for done, ex in enumerate(pool.map(_examine_in_worker, paths, chunksize=max(1, total // (jobs * 8))), 1):
+                found.append(ex)
+                if progress:
+                    progress(done, total, ex.name)
+        return found
+    for done, path in enumerate(paths, 1):
+        found.append(examine(path, plan, period, key, archive))
+        if progress:
+            progress(done, total, path.name)
+    return found
+
+
+def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:
+    """Archive, read, identify and check one file."""
+    from datetime import timezone
+
+    try:
+        stat = path.lstat()
+    except OSError as e:
+        return Examined(path.name, "", 0, datetime(1970, 1, 1), skipped=f"could not be read ({e.strerror})")
+    received = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(tzinfo=None, microsecond=0)
+    reason = skip_reason(path)
+    if reason == "a link, not a file":  # never followed: it could point anywhere
+        return Examined(path.name, "", 0, received, skipped=reason)
+    if stat.st_size > MAX_FILE_BYTES:
+        rf = read_return(path)
+        ex = Examined(path.name, "", stat.st_size, received, issues=[rf.problem])
+        return ex
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return Examined(path.name, "", stat.st_size, received, skipped=f"could not be read ({e.strerror})")
+    sha = file_digest(data)
+    ex = Examined(path.name, sha, len(data), received, archive=_archive(archive, sha, path, data))
+    if reason:
+        ex.skipped = reason
+        return ex
+    rf = read_return(path, data)
+    rf.received = received
+    ex.saved_at = rf.saved_at
+    service, found = identify(rf, plan, period)
+    ex.issues.extend(found)
+    if service is None:
+        return ex
+    ex.plan_fingerprint = rf.identity["plan_fingerprint"]
+    bad = verify_content(rf, key, _template_headers(rf))
+    if bad is not None:
+        ex.issues.append(bad)
+        return ex
+    ex.service = service
+    _check_values(ex, rf, plan, service, period, key)
+    return ex
+
+
+def _template_headers(rf: ReturnFile) -> dict[str, list[str]]:
+    """The header rows the template was written with, as the content hash covers them."""
+    period = Period.parse(rf.identity["period"])
+    return {layout.MEASURES_SHEET: layout.measure_headers(period), layout.ACTIONS_SHEET: layout.action_headers()}
+
+
+def _check_values(ex: Examined, rf: ReturnFile, plan: Plan, service: str, period: Period, key: bytes) -> None:
+    matched, found = match_rows(rf, plan, service, period, key)
+    ex.issues.extend(found)
+    needs = {layout.MEASURES_SHEET: (plan.measures_for(service), [layout.TO_DATE, layout.STATUS, layout.COMMENTS]),
+             layout.ACTIONS_SHEET: (plan.actions_for(service), [layout.STATUS, layout.COMMENTS])}
+    for sheet, (items, columns) in needs.items():
+        if not items:
+            continue
+        sd = rf.sheets.get(sheet)
+        if sd is None:
+            others = [s for s in rf.sheet_names if s != layout.IDENTITY_SHEET]
+            ex.issues.append(issue("return.missing-sheet", file=ex.name, sheet=sheet,
+                                   suggestion=suggestion(sheet, others)))
+            continue
+        lost = [c for c in ["Code" if sheet == layout.MEASURES_SHEET else "Ref", *columns] if sd.col(c) is None]
+        if lost:
+            for c in lost:
+                ex.issues.append(issue("return.missing-column", file=ex.name, sheet=sheet, column=c,
+                                       suggestion=suggestion(c, [h for h in sd.headers if h])))
+            continue
+        for item in items:
+            code = getattr(item, "code", None) or item.ref
+            if code not in matched[sheet]:
+                continue
+            row, values = matched[sheet][code]
+            if sheet == layout.MEASURES_SHEET:
+                entry = check_measure(item, sd, row, values, ex.name)
+                ex.measures[code] = entry
+            else:
+                entry = check_action(item, sd, row, values, ex.name, period)
+                ex.actions[code] = entry
+            ex.issues.extend(entry.issues)
+
+
+def _archive(archive: Path, sha: str, path: Path, data: bytes) -> str:
+    """Keep a copy of the file as archive/<sha[:2]>/<sha><suffix> (written once, atomically)."""
+    suffix = path.suffix.lower() if len(path.suffix) <= 6 and path.suffix[1:].isalnum() else ""
+    rel = f"{sha[:2]}/{sha}{suffix}"
+    target = archive / rel
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    return rel
+
+
+# --- across files ---------------------------------------------------------------------------------
+
+
+def _supersede(files: list[Examined]) -> None:
+    """Mark each file accepted, rejected, superseded or skipped; the newest return of a service wins."""
+    by_service: dict[str, list[Examined]] = {}
+    for f in files:
+        if f.skipped:
+            f.outcome = "skipped"
+        elif f.service is None:
+            f.outcome = "rejected"
+        else:
+            by_service.setdefault(f.service, []).append(f)
+    for service, group in by_service.items():
+        group.sort(key=lambda f: (f.saved_at or f.received, f.received, f.filled, f.sha256, f.name))
+        winner = group[-1]
+        winner.outcome = "accepted"
+        for f in group[:-1]:
+            f.outcome, f.superseded_by = "superseded", winner.sha256
+            if f.sha256 == winner.sha256:
+                f.issues.append(issue("return.duplicate", file=f.name, other=winner.name, key=service))
+            else:
+                f.issues.append(issue("return.superseded", file=f.name, newer=winner.name, service=service,
+                                      key=service))
+
+
+def _assess(files: list[Examined], plan: Plan, period: Period,
+            previous: dict[tuple[str, str], str]) -> tuple[list[dict], list[dict]]:
+    """Compute every measure's status and every action's update from the accepted returns."""
+    winners = {f.service: f for f in files if f.outcome == "accepted"}
+    tolerance = plan.settings.amber_tolerance
+    value_rows, action_rows = [], []
+    for m in plan.measures:
+        f = winners.get(m.service) or winners.get(plan.service(m.service).name if plan.service(m.service) else "")
+        entry = f.measures.get(m.code) if f else None
+        rule = m.rule(period, tolerance)
+        value = entry.value if entry is not None and not entry.in_error else None
+        assessment = measure_status(value, rule, entry.assessed if entry else None)
+        target_text = target_text_for(rule, m.unit)
+        if entry is not None:
+            extra = check_comment(m.code, assessment.status, entry.comment, previous.get(("measure", m.code)),
+                                  f.name, entry.sheet, entry.comment_cell)
+            differs = check_assessment(m, entry, assessment.status, assessment.basis, target_text, f.name) \
+                if value is not None else None
+            f.issues.extend(extra + ([differs] if differs else []))
+        value_rows.append({
+            "period": period.id, "code": m.code, "service": m.service, "name": m.name,
+            "figure": store.figure_json(value.figure if value else None),
+            "missing": value.missing.value if value is not None and value.missing else None,
+            "raw": value.raw if value is not None else "",
+            "status": assessment.status.value, "basis": assessment.basis, "reason": assessment.reason,
+            "assessed": entry.assessed.value if entry is not None and entry.assessed else None,
+            "rule": _rule_json(rule), "rule_text": rule.describe(), "target_text": target_text,
+            "annual_target_text": m.target.describe(m.unit),
+            "comment": entry.comment if entry else "", "in_error": bool(entry and entry.in_error),
+            **_source(f, entry.sheet if entry else None, entry.cell if entry else None),
+            "plan_fingerprint": plan.fingerprint,
+        })
+    for a in plan.actions:
+        f = winners.get(a.service) or winners.get(plan.service(a.service).name if plan.service(a.service) else "")
+        entry = f.actions.get(a.ref) if f else None
+        status = entry.status if entry is not None and entry.status is not None else ActionStatus.REPORT_LATER
+        if entry is not None:
+            f.issues.extend(check_comment(a.ref, status, entry.comment, previous.get(("action", a.ref)),
+                                          f.name, entry.sheet, entry.comment_cell))
+        action_rows.append({
+            "period": period.id, "ref": a.ref, "service": a.service, "name": a.name, "status": status.value,
+            "comment": entry.comment if entry else "",
+            "due": datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
+            "overdue": action_overdue(status, a.due, period), "in_error": bool(entry and entry.in_error),
+            **_source(f, entry.sheet if entry else None, entry.cell if entry else None),
+        })
+    return value_rows, action_rows
+
+
+def _rule_json(rule) -> str:
+    return json.dumps({
+        "unit": rule.unit.value, "polarity": rule.polarity.value, "target": store.figure_json(rule.target),
+        "target_kind": rule.target_kind.value, "tolerance": rule.tolerance.amount,
+        "tolerance_absolute": rule.tolerance.absolute, "tolerance_text": rule.tolerance.describe(rule.unit),
+        "basis": rule.basis}, sort_keys=True)
+
+
+def _source(f: Examined | None, sheet: str | None, cell: str | None) -> dict:
+    if f is None or sheet is None:
+        return {"source_file": None, "source_sha256": None, "source_sheet": None, "source_cell": None}
+    return {"source_file": f.name, "source_sha256": f.sha256, "source_sheet": sheet, "source_cell": cell}
+
+
+def _record(f: Examined) -> ReturnRecord:
+    counted = f.outcome in ("accepted", "rejected")
+    errors = [i for i in f.issues if i.severity is Severity.ERROR]
+    warnings = [i for i in f.issues if i.severity is Severity.WARNING]
+    if f.outcome == "rejected":
+        reasons = [errors[0].message] if errors else []
+    elif f.outcome == "superseded":
+        reasons = [i.message for i in f.issues if i.code in ("return.superseded", "return.duplicate")]
+    elif f.outcome == "skipped":
+        reasons = [f"{f.name} is {f.skipped}; skipped"]
+    else:
+        reasons = []
+    return ReturnRecord(service=f.service, file=f.name, sha256=f.sha256, received=f.received, outcome=f.outcome,
+                        reasons=reasons, errors=len(errors) if counted else 0,
+                        warnings=len(warnings) if counted else 0, superseded_by=f.superseded_by)
+
+
+def _return_row(f: Examined, period: Period) -> dict:
+    r = _record(f)
+    return {"period": period.id, "sha256": f.sha256, "file": f.name, "received": f.received,
+            "saved_at": f.saved_at, "size": f.size, "service": f.service, "outcome": f.outcome,
+            "reasons": json.dumps(r.reasons), "errors": r.errors, "warnings": r.warnings,
+            "superseded_by": f.superseded_by, "plan_fingerprint": f.plan_fingerprint, "archive": f.archive}
+
+
+def _issue_rows(files: list[Examined], period: Period) -> tuple[list[dict], list[Issue]]:
+    rows, counted = [], []
+    for f in files:
+        keep = f.outcome in ("accepted", "rejected")
+        for i in f.issues:
+            rows.append({"period": period.id, "seq": len(rows) + 1, "sha256": f.sha256 or None, "file": f.name,
+                         "code": i.code, "severity": i.severity.value, "message": i.message, "hint": i.hint,
+                         "sheet": i.sheet, "cell": i.cell, "row": i.row, "key": i.key, "counted": keep})
+            if keep:
+                counted.append(i)
+    return rows, counted
+
+
+def _plan_row(plan: Plan) -> dict:
+    return {"fingerprint": plan.fingerprint, "identity": plan.identity, "organisation": plan.settings.organisation,
+            "title": plan.settings.plan, "year": plan.year.label if plan.year else "",
+            "snapshot": json.dumps(_canonical(plan), sort_keys=True, default=str)}
+
+
+def _history_rows(plan: Plan) -> list[dict]:
+    return [{"code": m.code, "year": year.slash, "figure": store.figure_json(v.figure), "source": "plan"}
+            for m in plan.measures for year, v in sorted(m.history.items())]
+
+
+def _write_reports(result: CollectResult, out_dir: Path) -> None:
+    try:
+        from .reports import write_reports
+    except ImportError:
+        result.reports_note = "reports are not available in this version of xlplan"
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result.report_paths = list(write_reports(result.results, out_dir))

@@ -1,0 +1,448 @@
+"""Read one returned workbook: its cells (python-calamine), its identity sheet and its formulas.
+
+Reading is bounded and never runs anything: values come from python-calamine (cached values of
+formulas, never recalculated); the only XML xlplan parses itself is the sheet parts of an .xlsx,
+to find input cells that hold a formula (and whether the formula has a cached value), and
+docProps/core.xml for when the workbook was last saved. Both are parsed without entity expansion
+or network access.
+
+`read_return(path)` never raises for bad content: a file that cannot be read comes back with a
+`problem` Issue (not a workbook, password-protected, too large) that collect records as the
+reason for rejecting it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lxml import etree
+
+from . import layout
+from .errors import Issue, issue
+from .identity import Identity
+from .values import clean_text
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+MAX_FILE_BYTES = 50 * 2**20          # a return is a few hundred KB; refuse anything over 50 MB
+MAX_UNZIPPED_BYTES = 200 * 2**20     # total uncompressed size of an .xlsx's parts
+MAX_RATIO = 200                      # compression ratio per part above which it is a zip bomb
+MAX_ROWS = 5000                      # rows read per sheet, whatever the sheet claims
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_PARSER_OPTS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why a file in the returns folder is not a return to read (lock file, not a spreadsheet,
+    a folder or a link), or None for a file to read."""
+    name = path.name
+    if path.is_symlink():
+        return "a link, not a file"
+    if path.is_dir():
+        return "a folder"
+    if name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#")):
+        return "an Excel or LibreOffice lock file"
+    if name.startswith("."):
+        return "a hidden file"
+    if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        return "not a spreadsheet"
+    return None
+
+
+@dataclass
+class SheetData:
+    """One data sheet of a return: its header row, columns by header text and its keyed rows."""
+
+    name: str
+    header_row: int = 0                                  # 1-based; 0 when no header was found
+    columns: dict[str, int] = field(default_factory=dict)  # casefolded header → 0-based column
+    headers: list[str] = field(default_factory=list)     # header texts as written
+    rows: list[tuple[int, list]] = field(default_factory=list)  # (excel row, values) with a key
+    formulas: dict[str, tuple[str, bool]] = field(default_factory=dict)  # A1 → (formula, has value)
+
+    def col(self, header: str) -> int | None:
+        return self.columns.get(header.casefold())
+
+    def value(self, values: list, header: str):
+        idx = self.col(header)
+        if idx is None or idx >= len(values):
+            return None
+        v = values[idx]
+        return None if v == "" else v
+
+    def ref(self, row: int, header: str) -> str:
+        idx = self.col(header)
+        return f"{column_letter(idx + 1)}{row}" if idx is not None else f"row {row}"
+
+
+@dataclass
+class ReturnFile:
+    """What was read from one file in the returns folder."""
+
+    path: Path
+    name: str
+    sha256: str
+    size: int
+    received: datetime                   # the file's modification time: when it was saved here
+    saved_at: datetime | None = None     # when the workbook says it was last saved (core.xml)
+    identity: Identity | None = None
+    sheets: dict[str, SheetData] = field(default_factory=dict)
+    sheet_names: list[str] = field(default_factory=list)
+    problem: Issue | None = None         # set when the file could not be read at all
+
+
+def column_letter(n: int) -> str:
+    letters = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_return(path: Path, data: bytes | None = None) -> ReturnFile:
+    """Read the file at `path` (or its bytes `data`, already read) into a ReturnFile."""
+    stat = path.stat()
+    received = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(microsecond=0, tzinfo=None)
+    if data is None:
+        if stat.st_size > MAX_FILE_BYTES:
+            return ReturnFile(path, path.name, "", stat.st_size, received,
+                              problem=issue("return.too-large", file=path.name,
+                                            reason=f"{stat.st_size / 2**20:.0f} MB"))
+        data = path.read_bytes()
+    rf = ReturnFile(path, path.name, file_digest(data), len(data), received)
+    rf.problem = _read_into(rf, data)
+    return rf
+
+
+def _read_into(rf: ReturnFile, data: bytes) -> Issue | None:
+    import python_calamine as calamine
+
+    name = rf.name
+    if len(data) > MAX_FILE_BYTES:
+        return issue("return.too-large", file=name, reason=f"{len(data) / 2**20:.0f} MB")
+    if not data:
+        return issue("return.not-a-workbook", file=name, reason="the file is empty (0 bytes)")
+    zf = None
+    if data[:4] == b"PK\x03\x04":
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, ValueError) as exc:
+            return issue("return.not-a-workbook", file=name, reason=f"the file is damaged ({exc})")
+        too_big = _zip_too_big(zf)
+        if too_big:
+            return issue("return.too-large", file=name, reason=too_big)
+    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and _is_encrypted_ole(data):
+        return issue("return.password-protected", file=name)
+    try:
+        wb = calamine.load_workbook(io.BytesIO(data))
+    except calamine.PasswordError:
+        return issue("return.password-protected", file=name)
+    except Exception as exc:  # calamine raises several error types for damaged or foreign files
+        return issue("return.not-a-workbook", file=name, reason=_reason(exc))
+    try:
+        rf.sheet_names = list(wb.sheet_names)
+        if zf is not None:
+            rf.saved_at = _saved_at(zf)
+        if layout.IDENTITY_SHEET in rf.sheet_names:
+            rows = _sheet_rows(wb, layout.IDENTITY_SHEET, 2)
+            rf.identity = Identity.from_rows([(r[0], r[1] if len(r) > 1 else None) for r in rows if r])
+        parts = _sheet_parts(zf) if zf is not None else {}
+        for sheet, key in ((layout.MEASURES_SHEET, "Code"), (layout.ACTIONS_SHEET, "Ref")):
+            if sheet in rf.sheet_names:
+                rf.sheets[sheet] = _data_sheet(wb, sheet, key)
+                if sheet in parts:
+                    rf.sheets[sheet].formulas = _formulas(zf, parts[sheet])
+    except Exception as exc:
+        return issue("return.not-a-workbook", file=name, reason=_reason(exc))
+    finally:
+        wb.close()
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    text = clean_text(str(exc))[:200]
+    return text or type(exc).__name__
+
+
+def _zip_too_big(zf: zipfile.ZipFile) -> str | None:
+    total = 0
+    for info in zf.infolist():
+        total += info.file_size
+        if info.file_size > 2**20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            return f"part {info.filename} would inflate {info.file_size // max(info.compress_size, 1)}-fold"
+    if total > MAX_UNZIPPED_BYTES:
+        return f"{total / 2**20:.0f} MB once unzipped"
+    return None
+
+
+def _is_encrypted_ole(data: bytes) -> bool:
+    """An OLE2 file holding an encrypted OOXML package (how Excel saves a password-protected .xlsx)."""
+    head = data[: 2**16]
+    return "EncryptionInfo".encode("utf-16-le") in head or "EncryptedPackage".encode("utf-16-le") in head
+
+
+def _sheet_rows(wb, sheet: str, width: int | None = None) -> list[list]:
+    rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=MAX_ROWS)
+    return [r[:width] for r in rows] if width else rows
+
+
+def _data_sheet(wb, sheet: str, key: str) -> SheetData:
+    """Find the header row (the first of HEADER_SEARCH_ROWS rows with `key` in it) and the data rows:
+    rows whose key cell is filled (a row with an empty key is a group heading)."""
+    data = SheetData(sheet)
+    rows = _sheet_rows(wb, sheet)
+    want = key.casefold()
+    for i, values in enumerate(rows[: layout.HEADER_SEARCH_ROWS]):
+        texts = [clean_text(v).casefold() if isinstance(v, str) else "" for v in values]
+        if want in texts:
+            data.header_row = i + 1
+            for idx, v in enumerate(values):
+                text = clean_text(v) if isinstance(v, str) else ("" if v in ("", None) else str(v))
+                data.headers.append(text)
+                if text and text.casefold() not in data.columns:
+                    data.columns[text.casefold()] = idx
+            break
+    if not data.header_row:
+        return data
+    kcol = data.columns[want]
+    for i in range(data.header_row, len(rows)):
+        values = rows[i]
+        k = values[kcol] if kcol < len(values) else ""
+        if k in ("", None) or (isinstance(k, str) and not clean_text(k)):
+            continue
+        data.rows.append((i + 1, values))
+    return data
+
+
+def _parse_xml(raw: bytes):
+    return etree.fromstring(raw, etree.XMLParser(**_PARSER_OPTS))
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → zip part name, from xl/workbook.xml and its relationships."""
+    try:
+        book = _parse_xml(zf.read("xl/workbook.xml"))
+        rels = _parse_xml(zf.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, etree.XMLSyntaxError):
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{_PKG_REL_NS}}}Relationship")}
+    parts = {}
+    for s in book.iter(f"{{{_MAIN_NS}}}sheet"):
+        target = targets.get(s.get(f"{{{_REL_NS}}}id"), "")
+        if not target:
+            continue
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        parts[s.get("name", "")] = part
+    return parts
+
+
+def _formulas(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
+    """Cells of one sheet part that hold a formula: A1 → (formula text, has a cached value)."""
+    found: dict[str, tuple[str, bool]] = {}
+    try:
+        with zf.open(part) as fh:
+            c_tag, f_tag, v_tag = (f"{{{_MAIN_NS}}}{t}" for t in ("c", "f", "v"))
+            for _, el in etree.iterparse(fh, events=("end",), tag=c_tag, **_PARSER_OPTS):
+                f = el.find(f_tag)
+                if f is not None:
+                    v = el.find(v_tag)
+                    has_value = v is not None and (v.text or "") != ""
+                    found[el.get("r", "")] = ((f.text or "").strip(), has_value)
+                el.clear()
+    except (KeyError, etree.XMLSyntaxError):
+        pass
+    return found
+
+
+def _saved_at(zf: zipfile.ZipFile) -> datetime | None:
+    """dcterms:modified from docProps/core.xml: when Excel or LibreOffice last saved the workbook."""
+    try:
+        core = _parse_xml(zf.read("docProps/core.xml"))
+    except (KeyError, etree.XMLSyntaxError):
+        return None
+    el = core.find("{http://purl.org/dc/terms/}modified")
+    if el is None or not (el.text or "").strip():
+        return None
+    try:
+        when = datetime.fromisoformat(el.text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    return when
+
+
+# --- identify and verify ---------------------------------------------------------------------
+
+
+def identify(rf: ReturnFile, plan, period) -> tuple[str | None, list[Issue]]:
+    """Which service `rf` is the return of, checked against the plan and period.
+
+    Returns (service name as on the plan, issues); service is None when the file is rejected, and
+    the first error issue is the reason. A return made from an earlier version of the plan is
+    accepted with a warning (targets and names always come from the current plan).
+    """
+    from .errors import suggestion
+
+    if rf.problem is not None:
+        return None, [rf.problem]
+    ident = rf.identity
+    file = rf.name
+    if ident is None or not ident["format"]:
+        return None, [issue("return.no-identity", file=file, sheet=layout.IDENTITY_SHEET)]
+    if ident["plan_identity"] != plan.identity:
+        found = " ".join(x for x in (ident["organisation"], ident["plan"]) if x) or "an unknown plan"
+        expected = " ".join(x for x in (plan.settings.organisation, plan.settings.plan) if x)
+        if ident["plan"] and plan.year and ident["period"][:7] != plan.year.label:
+            found += f" {ident['period'][:7]}"
+            expected += f" {plan.year.label}"
+        return None, [issue("return.wrong-plan", file=file, found=found, expected=expected or "this plan")]
+    if ident["period"] != period.id:
+        return None, [issue("return.wrong-period", file=file, found=ident["period"] or "no period",
+                            expected=period.id)]
+    svc = plan.service(ident["service"]) if ident["service"] else None
+    if svc is None:
+        names = [s.name for s in plan.services]
+        return None, [issue("return.unknown-service", file=file, service=ident["service"],
+                            suggestion=suggestion(ident["service"], names))]
+    found: list[Issue] = []
+    if ident["plan_fingerprint"] != plan.fingerprint:
+        found.append(issue("return.stale-template", file=file))
+    return svc.name, found
+
+
+def verify_content(rf: ReturnFile, key: bytes, headers: dict[str, list[str]]) -> Issue | None:
+    """Check the identity sheet's keyed content hash (it covers the identity fields, the header rows
+    the template was written with and every row digest)."""
+    from .identity import content_hash
+    import hmac as _hmac
+
+    ident = rf.identity
+    expected = content_hash(key, ident.fields, headers, ident.rows)
+    if not _hmac.compare_digest(expected, ident["content_hash"]):
+        return issue("return.bad-identity", file=rf.name,
+                     reason="its check code does not match; it was edited, or made with another key")
+    return None
+
+
+def locked_headers(sheet_name: str, period) -> list[str]:
+    """The hashed (locked, non-formula) columns of a data sheet, in the template's header order."""
+    headers = layout.measure_headers(period) if sheet_name == layout.MEASURES_SHEET else layout.action_headers()
+    return layout.hashed_columns(headers)
+
+
+def match_rows(rf: ReturnFile, plan, service: str, period, key: bytes) -> tuple[dict[str, dict], list[Issue]]:
+    """Match the return's rows to the plan's measures and actions by Code/Ref (never by position)
+    and verify each locked row's digest.
+
+    Returns ({sheet: {code: (excel row, values)}}, issues): rows deleted, inserted, repeated or
+    moved, and locked cells edited (named by column where the plan shows what changed).
+    """
+    from .identity import row_digest
+
+    file = rf.name
+    issues: list[Issue] = []
+    entries = {(e.sheet, e.key): e for e in rf.identity.rows} if rf.identity else {}
+    expected = {layout.MEASURES_SHEET: {m.code: m for m in plan.measures_for(service)},
+                layout.ACTIONS_SHEET: {a.ref: a for a in plan.actions_for(service)}}
+    matched: dict[str, dict] = {}
+    for sheet_name, items in expected.items():
+        sd = rf.sheets.get(sheet_name)
+        matched[sheet_name] = {}
+        if sd is None or not sd.header_row:
+            continue
+        key_header = "Code" if sheet_name == layout.MEASURES_SHEET else "Ref"
+        locked = locked_headers(sheet_name, period)
+        for row, values in sd.rows:
+            code = clean_text(sd.value(values, key_header) or "")
+            code = code[:-2] if code.endswith(".0") and code[:-2].isdigit() else code
+            if code not in items or code in matched[sheet_name]:
+                issues.append(issue("return.row-inserted", file=file, sheet=sheet_name, row=row, key=code[:40]))
+                continue
+            matched[sheet_name][code] = (row, values)
+            entry = entries.get((sheet_name, code))
+            if entry is None:
+                continue
+            if entry.row != row:
+                issues.append(issue("return.row-moved", file=file, sheet=sheet_name, row=row, key=code,
+                                    was=entry.row))
+            cells = [sd.value(values, h) for h in locked]
+            if row_digest(key, sheet_name, code, cells) != entry.digest:
+                issues.extend(_edited_cells(sd, row, values, items[code], file, code, plan, period))
+        for code, item in items.items():
+            if code not in matched[sheet_name]:
+                what = "figure" if sheet_name == layout.MEASURES_SHEET else "update"
+                issues.append(issue("return.row-deleted", file=file, sheet=sheet_name, key=code,
+                                    name=item.name[:80], what=what))
+    return matched, issues
+
+
+def _edited_cells(sd: SheetData, row: int, values: list, item, file: str, code: str, plan, period) -> list[Issue]:
+    """Name the locked cells of a row whose digest failed, by comparing them with what the plan says;
+    when no single column can be named (e.g. a history figure), report the row."""
+    from .identity import canonical
+    from .status import Polarity
+    from .values import TargetKind, Unit
+
+    def same_text(got, want) -> bool:
+        return clean_text(canonical(got)).casefold() == clean_text(canonical(want)).casefold()
+
+    def same_parsed(parse, want):
+        def check(got, _want) -> bool:
+            try:
+                return parse(canonical(got)) is want
+            except ValueError:
+                return False
+        return check
+
+    checks = {"Measure": (item.name, same_text), "Action": (item.name, same_text),
+              "Theme": (item.theme, same_text), "Outcome": (item.outcome, same_text)}
+    if hasattr(item, "unit"):
+        checks["Unit"] = (item.unit.value, same_parsed(Unit.parse, item.unit))
+        checks["Polarity"] = (item.polarity.value, same_parsed(Polarity.parse, item.polarity))
+        rule = item.rule(period, plan.settings.amber_tolerance)
+        if rule.target_kind is TargetKind.FIGURE and rule.target is not None:
+            checks["Target"] = (rule.target, _same_figure)
+    else:
+        checks["Measures"] = (item.measures, same_text)
+    found = []
+    for column, (want, same) in checks.items():
+        if column not in ("Measure", "Action") and sd.col(column) is None:
+            continue
+        got = sd.value(values, column)
+        if same(got, want):
+            continue
+        shown = canonical(got)[:60] if got is not None else ""
+        found.append(issue("return.locked-edited", file=file, sheet=sd.name, cell=sd.ref(row, column),
+                           key=code, row=row, what=f"The {column.lower()} of {code}",
+                           found=f"now '{shown}'" if shown else "now blank", column=column.lower(),
+                           expected=f"'{_shown_plan(want, item)}'"))
+    if not found:
+        found.append(issue("return.row-edited", file=file, sheet=sd.name, row=row, key=code))
+    return found
+
+
+def _same_figure(got, want) -> bool:
+    from .values import Ratio
+    if isinstance(want, Ratio):
+        return clean_text(str(got or "")).replace(" ", "") == str(want)
+    return isinstance(got, (int, float)) and abs(float(got) - float(want)) <= 1e-9 * max(1.0, abs(float(want)))
+
+
+def _shown_plan(want, item) -> str:
+    from .values import format_value
+    if isinstance(want, (int, float)) and hasattr(item, "unit"):
+        return format_value(want, item.unit)
+    return clean_text(str(want))[:60]

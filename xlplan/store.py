@@ -1,0 +1,303 @@
+"""The store: every collect's returns, values, statuses (with the rule behind each), action updates,
+issues and history, in SQLAlchemy Core over SQLite by default (plain SQL only, so the same code
+runs on PostgreSQL).
+
+Keys are natural (period + measure code, period + sha256 + file name…), never row counters, and a
+collect replaces everything it owns for its period in ONE transaction: a crash leaves the store as
+it was, and re-running collect over the same files leaves every table exactly as it was.
+
+Two collects on one SQLite store: each transaction starts with BEGIN IMMEDIATE, so the second waits
+(up to BUSY_TIMEOUT seconds) for the first to finish, then fails with a clear message.
+
+Reading for reports and `xlplan status` is in store_read.py (`load_results`, `returns_for`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine,
+                        delete, event, exc, insert, select)
+from sqlalchemy.engine import Engine, make_url
+
+from .errors import XlplanError
+from .values import Figure, Ratio
+
+BUSY_TIMEOUT = 60.0   # seconds a collect waits for another one writing to the same SQLite store
+
+metadata = MetaData()
+
+plans = Table(
+    "plans", metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("identity", String(64), nullable=False),
+    Column("organisation", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("year", String(16), nullable=False),
+    Column("snapshot", Text, nullable=False),        # the plan's content as JSON
+)
+
+returns = Table(
+    "returns", metadata,
+    Column("period", String(16), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("file", String(500), primary_key=True),
+    Column("received", DateTime, nullable=False),     # file modification time in the returns folder
+    Column("saved_at", DateTime),                     # when the workbook says it was last saved
+    Column("size", Integer, nullable=False),
+    Column("service", Text),
+    Column("outcome", String(16), nullable=False),    # accepted | rejected | superseded | skipped
+    Column("reasons", Text, nullable=False),          # JSON list of sentences
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("superseded_by", String(64)),
+    Column("plan_fingerprint", String(64)),           # the plan the return's template was made from
+    Column("archive", Text),                          # archived copy, relative to the archive folder
+)
+
+measure_values = Table(
+    "measure_values", metadata,
+    Column("period", String(16), primary_key=True),
+    Column("code", String(100), primary_key=True),
+    Column("service", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("figure", Text),                           # JSON: a number, or [left, right] for a ratio
+    Column("missing", String(32)),
+    Column("raw", Text, nullable=False),              # what was typed, as read
+    Column("status", String(16), nullable=False),
+    Column("basis", String(16), nullable=False),      # computed | assessed | no data | no target
+    Column("reason", Text, nullable=False),
+    Column("assessed", String(16)),                   # the manager's own Status word
+    Column("rule", Text, nullable=False),             # JSON: unit, polarity, target, tolerance…
+    Column("rule_text", Text, nullable=False),
+    Column("target_text", Text, nullable=False),
+    Column("annual_target_text", Text, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("in_error", Boolean, nullable=False),
+    Column("source_file", Text),
+    Column("source_sha256", String(64)),
+    Column("source_sheet", String(100)),
+    Column("source_cell", String(20)),
+    Column("plan_fingerprint", String(64), nullable=False),
+)
+
+action_updates = Table(
+    "action_updates", metadata,
+    Column("period", String(16), primary_key=True),
+    Column("ref", String(100), primary_key=True),
+    Column("service", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("due", DateTime),
+    Column("overdue", Boolean, nullable=False),
+    Column("in_error", Boolean, nullable=False),
+    Column("source_file", Text),
+    Column("source_sha256", String(64)),
+    Column("source_sheet", String(100)),
+    Column("source_cell", String(20)),
+)
+
+issues = Table(
+    "issues", metadata,
+    Column("period", String(16), primary_key=True),
+    Column("seq", Integer, primary_key=True),          # order within the collect (deterministic)
+    Column("sha256", String(64)),
+    Column("file", Text),
+    Column("code", String(64), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("hint", Text, nullable=False),
+    Column("sheet", String(100)),
+    Column("cell", String(20)),
+    Column("row", Integer),
+    Column("key", Text),
+    Column("counted", Boolean, nullable=False),       # False for superseded or skipped files
+)
+
+history = Table(
+    "history", metadata,
+    Column("code", String(100), primary_key=True),
+    Column("year", String(16), primary_key=True),      # "2022/23"
+    Column("figure", Text),
+    Column("source", Text, nullable=False),            # "plan" (the plan's year columns)
+)
+
+
+# --- engine ---------------------------------------------------------------------------------------
+
+
+def engine(db_url: str, *, create: bool = True, write: bool = True) -> Engine:
+    """An engine for `db_url`; SQLite gets a busy timeout and (for writing) BEGIN IMMEDIATE
+    transactions, so a second writer waits instead of failing half-way; its folder is made if
+    needed. Tables are created on first use."""
+    url = make_url(db_url)
+    is_sqlite = url.get_backend_name() == "sqlite"
+    kwargs = {}
+    if is_sqlite:
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT}
+    eng = create_engine(url, **kwargs)
+    if is_sqlite:
+        @event.listens_for(eng, "connect")
+        def _connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event decide how to begin
+
+        @event.listens_for(eng, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    if create:
+        with transaction(eng, db_url) as conn:
+            metadata.create_all(conn)
+    return eng
+
+
+class transaction:
+    """`with transaction(eng, url) as conn:` — one transaction, with a lock timeout turned into a
+    sentence an officer can act on."""
+
+    def __init__(self, eng: Engine, db_url: str) -> None:
+        self.eng, self.db_url, self.ctx = eng, db_url, None
+
+    def __enter__(self):
+        try:
+            self.ctx = self.eng.begin()
+            return self.ctx.__enter__()
+        except exc.OperationalError as e:
+            raise _friendly(e, self.db_url) from None
+
+    def __exit__(self, *exc_info):
+        try:
+            return self.ctx.__exit__(*exc_info)
+        except exc.OperationalError as e:
+            raise _friendly(e, self.db_url) from None
+
+
+def _friendly(e: exc.OperationalError, db_url: str) -> XlplanError:
+    text = str(e.orig) if e.orig is not None else str(e)
+    if "locked" in text or "busy" in text:
+        return XlplanError(f"The store {db_url} is busy: another xlplan collect is writing to it. "
+                           f"Nothing was changed; run this again when the other one has finished.")
+    return XlplanError(f"The store {db_url} could not be used: {text}")
+
+
+def sqlite_path(db_url: str) -> Path | None:
+    """The database file of a SQLite URL, else None."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database)
+    return None
+
+
+def archive_dir(db_url: str) -> Path:
+    """Where returned files are archived by content hash: beside a SQLite store, else
+    workbooks/archive/."""
+    path = sqlite_path(db_url)
+    return (path.parent if path is not None else Path("workbooks")) / "archive"
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+
+def figure_json(figure: Figure | None) -> str | None:
+    if figure is None:
+        return None
+    if isinstance(figure, Ratio):
+        return json.dumps([figure.left, figure.right])
+    return json.dumps(float(figure))
+
+
+def figure_from_json(text: str | None) -> Figure | None:
+    if text is None:
+        return None
+    data = json.loads(text)
+    if isinstance(data, list):
+        return Ratio(float(data[0]), float(data[1]))
+    return float(data)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+# --- writing one collect --------------------------------------------------------------------------
+
+
+def write_collect(db_url: str, *, period: str, plan_row: dict, return_rows: list[dict],
+                  value_rows: list[dict], action_rows: list[dict], issue_rows: list[dict],
+                  history_rows: list[dict]) -> None:
+    """Replace everything stored for `period` with this collect's rows, in one transaction."""
+    eng = engine(db_url)
+    try:
+        with transaction(eng, db_url) as conn:
+            if conn.execute(select(plans.c.fingerprint).where(
+                    plans.c.fingerprint == plan_row["fingerprint"])).first() is None:
+                conn.execute(insert(plans), [plan_row])
+            for table in (returns, measure_values, action_updates, issues):
+                conn.execute(delete(table).where(table.c.period == period))
+            codes = sorted({r["code"] for r in history_rows})
+            for chunk in _chunks(codes, 500):
+                conn.execute(delete(history).where(history.c.code.in_(chunk)))
+            for table, rows in ((returns, return_rows), (measure_values, value_rows),
+                                (action_updates, action_rows), (issues, issue_rows), (history, history_rows)):
+                if rows:
+                    conn.execute(insert(table), rows)
+    finally:
+        eng.dispose()
+
+
+def _chunks(items: list, n: int) -> Iterable[list]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:
+    """(kind, code/ref) → comment stored for `period` ("measure"/"action"), for the unchanged check."""
+    if not _exists(db_url):
+        return {}
+    eng = engine(db_url, create=False, write=False)
+    try:
+        with eng.connect() as conn:
+            if not eng.dialect.has_table(conn, "measure_values"):
+                return {}
+            found = {("measure", r.code): r.comment for r in conn.execute(
+                select(measure_values.c.code, measure_values.c.comment).where(measure_values.c.period == period))}
+            found |= {("action", r.ref): r.comment for r in conn.execute(
+                select(action_updates.c.ref, action_updates.c.comment).where(action_updates.c.period == period))}
+            return found
+    except exc.OperationalError as e:
+        raise _friendly(e, db_url) from None
+    finally:
+        eng.dispose()
+
+
+def _exists(db_url: str) -> bool:
+    path = sqlite_path(db_url)
+    return path is None or path.exists()
+
+
+def table_contents(db_url: str) -> dict[str, list[tuple]]:
+    """Every row of every table, ordered by primary key (for checks that a re-run changed nothing)."""
+    eng = engine(db_url, create=False, write=False)
+    try:
+        with eng.connect() as conn:
+            return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+                    for t in metadata.sorted_tables}
+    finally:
+        eng.dispose()
+
+
+def load_results(db_url, plan, period):
+    """See store_read.load_results."""
+    from .store_read import load_results as _load
+    return _load(db_url, plan, period)
+
+
+def returns_for(db_url, period):
+    """See store_read.returns_for."""
+    from .store_read import returns_for as _returns
+    return _returns(db_url, period)

@@ -1,0 +1,169 @@
+"""Reading the store for reports (`load_results`) and for `xlplan status` (`returns_for`).
+
+Statuses, targets and rules come from what was stored when the quarter was collected, so a past
+quarter is never re-coloured when the plan changes; names, themes and order come from the plan.
+Trends compare stored figures with the previous quarter and the same quarter last year.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from . import store
+from .errors import Issue, Severity
+from .periods import Period
+from .plan import Measure, Plan
+from .results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
+from .status import ActionStatus, Polarity, ProfileKind, Status, measure_status, trend
+from .store import action_updates, history, issues, measure_values, returns
+from .values import Missing, TargetKind, format_value
+
+
+def returns_for(db_url: str, period: Period | str) -> list[ReturnRecord]:
+    """Every file collected for `period` (accepted, rejected, superseded, skipped), by service then
+    time received; [] when nothing has been collected yet."""
+    period_id = period if isinstance(period, str) else period.id
+    with _reader(db_url) as conn:
+        if conn is None:
+            return []
+        rows = conn.execute(select(returns).where(returns.c.period == period_id)).all()
+    found = [ReturnRecord(service=r.service, file=r.file, sha256=r.sha256, received=r.received, outcome=r.outcome,
+                          reasons=json.loads(r.reasons), errors=r.errors, warnings=r.warnings,
+                          superseded_by=r.superseded_by) for r in rows]
+    return sorted(found, key=lambda r: (r.service or "\uffff", r.received, r.file))
+
+
+def load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
+    """The collected quarter as reports render it (measures in plan order: theme, outcome, row)."""
+    with _reader(db_url) as conn:
+        stored = _values(conn, period)
+        before = _values(conn, period.previous())
+        last_year = _values(conn, period.same_quarter_last_year())
+        past = _history(conn, [m.code for m in plan.measures])
+        acts = {} if conn is None else {r.ref: r for r in conn.execute(
+            select(action_updates).where(action_updates.c.period == period.id))}
+        found_issues = [] if conn is None else [_issue(r) for r in conn.execute(
+            select(issues).where(issues.c.period == period.id, issues.c.counted.is_(True)).order_by(issues.c.seq))]
+    measures = [_measure(m, plan, period, stored.get(m.code), before.get(m.code), last_year.get(m.code),
+                         past.get(m.code, {})) for m in _plan_order(plan)]
+    actions = [_action(a, period, acts.get(a.ref)) for a in _plan_order(plan, actions=True)]
+    return PeriodResults(plan=plan, period=period, measures=measures, actions=actions,
+                         returns=returns_for(db_url, period), issues=found_issues,
+                         expected_services=[s.name for s in plan.services_with_returns()],
+                         generated_at=store.utc_now())
+
+
+class _reader:
+    """`with _reader(url) as conn:` — a read connection, or None when there is no store yet."""
+
+    def __init__(self, db_url: str) -> None:
+        self.db_url, self.eng, self.conn = db_url, None, None
+
+    def __enter__(self):
+        path = store.sqlite_path(self.db_url)
+        if path is not None and not path.exists():
+            return None
+        self.eng = store.engine(self.db_url, create=False, write=False)
+        self.conn = self.eng.connect()
+        if not self.eng.dialect.has_table(self.conn, "measure_values"):
+            return None
+        return self.conn
+
+    def __exit__(self, *exc_info):
+        if self.conn is not None:
+            self.conn.close()
+        if self.eng is not None:
+            self.eng.dispose()
+
+
+def _values(conn, period: Period) -> dict:
+    if conn is None:
+        return {}
+    return {r.code: r for r in conn.execute(select(measure_values).where(measure_values.c.period == period.id))}
+
+
+def _history(conn, codes: list[str]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    if conn is None:
+        return found
+    for r in conn.execute(select(history)):
+        if r.code in codes:
+            found.setdefault(r.code, {})[r.year] = store.figure_from_json(r.figure)
+    return found
+
+
+def _plan_order(plan: Plan, actions: bool = False) -> list:
+    items = plan.actions if actions else plan.measures
+    themes = {t: i for i, t in enumerate(plan.themes)}
+    outcomes = {t: {o: i for i, o in enumerate(plan.outcomes(t))} for t in plan.themes}
+    return sorted(items, key=lambda x: (themes.get(x.theme, len(themes)),
+                                        outcomes.get(x.theme, {}).get(x.outcome, 99999), x.row))
+
+
+def _measure(m: Measure, plan: Plan, period: Period, row, prev, year_ago, past: dict) -> MeasureResult:
+    cumulative = m.profile.kind is ProfileKind.CUMULATIVE
+    years = {y.slash: past.get(y.slash) for y in period.prior_years(3)}
+    if row is None:  # not collected (yet): what the plan's rule says, with no figure
+        rule = m.rule(period, plan.settings.amber_tolerance)
+        a = measure_status(None, rule)
+        return MeasureResult(
+            code=m.code, name=m.name, theme=m.theme, outcome=m.outcome, service=m.service, unit=m.unit,
+            polarity=rule.polarity.value, target=rule.target, target_text=target_text(rule, m.unit),
+            annual_target_text=m.target.describe(m.unit), figure=None, missing=None, status=a.status,
+            basis=a.basis, rule=rule.describe(), history=years,
+            previous_quarter=_fig(prev), same_quarter_last_year=_fig(year_ago),
+            previous_status=Status(prev.status) if prev is not None else None)
+    rule = json.loads(row.rule)
+    polarity = Polarity(rule["polarity"])
+    figure = store.figure_from_json(row.figure)
+    prev_q = period.previous()
+    return MeasureResult(
+        code=m.code, name=m.name, theme=m.theme, outcome=m.outcome, service=m.service, unit=m.unit,
+        polarity=polarity.value, target=store.figure_from_json(rule["target"]), target_text=row.target_text,
+        annual_target_text=row.annual_target_text, figure=figure,
+        missing=Missing(row.missing) if row.missing else None, status=Status(row.status), basis=row.basis,
+        rule=row.rule_text, comment=row.comment, history=years,
+        previous_quarter=_fig(prev), same_quarter_last_year=_fig(year_ago),
+        trend_quarter=trend(figure, _fig(prev), polarity,
+                            period.quarter if cumulative else 1, prev_q.quarter if cumulative else 1),
+        trend_year=trend(figure, _fig(year_ago), polarity),
+        previous_status=Status(prev.status) if prev is not None else None,
+        in_error=bool(row.in_error), source=_source(row))
+
+
+def target_text(rule, unit) -> str:
+    """A period target as shown: 75%, £100,000, Reduce (on 75), TBC, or '' for none."""
+    if rule.target_kind is TargetKind.FIGURE and rule.target is not None:
+        return format_value(rule.target, unit)
+    if rule.target_kind in (TargetKind.INCREASE, TargetKind.REDUCE, TargetKind.MAINTAIN):
+        return rule.target_kind.value + (f" (on {format_value(rule.target, unit)})" if rule.target is not None else "")
+    return "TBC" if rule.target_kind is TargetKind.TBC else ""
+
+
+def _fig(row):
+    return store.figure_from_json(row.figure) if row is not None else None
+
+
+def _source(row) -> Source | None:
+    if not row.source_file:
+        return None
+    return Source(row.source_file, row.source_sha256 or "", row.source_sheet or "", row.source_cell or "")
+
+
+def _action(a, period: Period, row) -> ActionResult:
+    if row is None:
+        status = ActionStatus.REPORT_LATER
+        from .status import action_overdue
+        return ActionResult(ref=a.ref, name=a.name, measures=a.measures, theme=a.theme, outcome=a.outcome,
+                            service=a.service, status=status, due=a.due,
+                            overdue=action_overdue(status, a.due, period))
+    return ActionResult(ref=a.ref, name=a.name, measures=a.measures, theme=a.theme, outcome=a.outcome,
+                        service=a.service, status=ActionStatus(row.status), comment=row.comment, due=a.due,
+                        overdue=bool(row.overdue), source=_source(row))
+
+
+def _issue(r) -> Issue:
+    return Issue(code=r.code, severity=Severity(r.severity), message=r.message, hint=r.hint, file=r.file,
+                 sheet=r.sheet, cell=r.cell, row=r.row, key=r.key)

@@ -1,0 +1,203 @@
+"""Check every value a manager typed into a return, one function per kind of cell.
+
+Each check returns Issues with stable codes and the cell they are about; nothing is guessed or
+zeroed. A figure that cannot be read leaves the measure with no figure and `in_error` set, so it
+is shown as Report later and flagged in the data-quality output. Percent cells are
+percent-formatted in the template (layout), so a number there is already a fraction.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from . import layout
+from .errors import Issue, issue
+from .periods import Period
+from .plan import Action, Measure
+from .returns import ReturnFile, SheetData
+from .status import ActionStatus, Status
+from .values import Missing, Unit, Value, ValueProblem, check_range, clean_text, format_value, parse_value
+
+
+@dataclass
+class MeasureEntry:
+    """What one return says for one measure, after checking."""
+
+    code: str
+    value: Value | None              # None when the figure is in error
+    assessed: Status | None          # the manager's own Status word
+    comment: str
+    sheet: str
+    cell: str                        # the To date cell, e.g. K7
+    row: int
+    status_cell: str = ""
+    comment_cell: str = ""
+    in_error: bool = False
+    issues: list[Issue] = field(default_factory=list)
+
+
+@dataclass
+class ActionEntry:
+    ref: str
+    status: ActionStatus | None
+    comment: str
+    sheet: str
+    cell: str                        # the Status cell
+    row: int
+    comment_cell: str = ""
+    in_error: bool = False
+    issues: list[Issue] = field(default_factory=list)
+
+
+def clean_comment(raw: object) -> str:
+    """A comment as data: Unicode NFC, no zero-width or control characters except line breaks and
+    tabs, line endings normalised, surrounding space trimmed. Never interpreted (a leading '=' stays
+    text)."""
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = unicodedata.normalize("NFC", str(raw)).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    return re.sub(r"[ \t]+\n", "\n", text).strip()
+
+
+def _formula_check(sd: SheetData, ref: str, key: str, file: str) -> tuple[Issue | None, bool]:
+    """(issue, usable): an input cell holding a formula is usable only if it has a cached value."""
+    if ref not in sd.formulas:
+        return None, True
+    formula, has_value = sd.formulas[ref]
+    shown = "=" + formula[:60] if formula else "a formula"
+    if not has_value:
+        return issue("cell.formula-no-value", file=file, sheet=sd.name, cell=ref, key=key, formula=shown), False
+    return None, True
+
+
+def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) -> MeasureEntry:
+    """Read and check the To date, Status and Comments/Progress cells of measure `m`'s row."""
+    to_ref = sd.ref(row, layout.TO_DATE)
+    entry = MeasureEntry(m.code, None, None, "", sd.name, to_ref, row, sd.ref(row, layout.STATUS),
+                         sd.ref(row, layout.COMMENTS))
+    where = dict(file=file, sheet=sd.name, key=m.code)
+    out = entry.issues
+
+    raw = sd.value(values, layout.TO_DATE)
+    problem, usable = _formula_check(sd, to_ref, m.code, file)
+    if problem:
+        out.append(problem)
+    elif to_ref in sd.formulas:
+        out.append(issue("cell.formula-used", cell=to_ref, found=_shown(raw), **where))
+    if usable:
+        entry.value = _figure(m, raw, to_ref, where, out)
+
+    st_ref = sd.ref(row, layout.STATUS)
+    raw_status = sd.value(values, layout.STATUS)
+    problem, usable = _formula_check(sd, st_ref, m.code, file)
+    if problem:
+        out.append(problem)
+    elif usable:
+        try:
+            entry.assessed = Status.parse_assessment(raw_status if isinstance(raw_status, str) else
+                                                     (None if raw_status is None else str(raw_status)))
+        except ValueError:
+            out.append(issue("status.unknown-word", cell=st_ref, found=_shown(raw_status),
+                             allowed=", ".join(layout.MEASURE_STATUS_CHOICES), **where))
+
+    entry.comment = _comment(sd, row, values, m.code, file, out)
+    entry.in_error = any(i.is_error for i in out)
+    if entry.in_error:
+        entry.value = None
+    return entry
+
+
+def _figure(m: Measure, raw, ref: str, where: dict, out: list[Issue]) -> Value | None:
+    try:
+        value = parse_value(raw, m.unit, percent_format=m.unit is Unit.PERCENT)
+    except ValueProblem as p:
+        out.append(issue("cell.not-a-number", cell=ref, found=p.found[:80], expected=p.expected,
+                         hint_text=f" ({p.hint})" if p.hint else "", example=m.unit.example, **where))
+        return None
+    if value.note:
+        out.append(issue("cell.read-as", cell=ref, note=value.note, **where))
+    if value.figure is None and value.missing not in (None, Missing.BLANK):
+        out.append(issue("cell.no-data", cell=ref, found=value.raw[:80], **where))
+    reason = check_range(value, m.unit)
+    if reason:
+        out.append(issue("cell.out-of-range", cell=ref, reason=reason, **where))
+        return None
+    return value
+
+
+def _comment(sd: SheetData, row: int, values: list, key: str, file: str, out: list[Issue]) -> str:
+    ref = sd.ref(row, layout.COMMENTS)
+    problem, usable = _formula_check(sd, ref, key, file)
+    if problem:
+        out.append(problem)
+    if not usable:
+        return ""
+    text = clean_comment(sd.value(values, layout.COMMENTS))
+    if len(text) > layout.COMMENT_MAX_CHARS:
+        out.append(issue("comment.too-long", file=file, sheet=sd.name, cell=ref, key=key, length=len(text),
+                         limit=layout.COMMENT_MAX_CHARS))
+    return text
+
+
+def check_action(a: Action, sd: SheetData, row: int, values: list, file: str, period: Period) -> ActionEntry:
+    """Read and check the Status and Comments/Progress cells of action `a`'s row."""
+    ref = sd.ref(row, layout.STATUS)
+    entry = ActionEntry(a.ref, None, "", sd.name, ref, row, sd.ref(row, layout.COMMENTS))
+    where = dict(file=file, sheet=sd.name, key=a.ref)
+    out = entry.issues
+    raw = sd.value(values, layout.STATUS)
+    problem, usable = _formula_check(sd, ref, a.ref, file)
+    if problem:
+        out.append(problem)
+    elif usable:
+        try:
+            entry.status = ActionStatus.parse(None if raw is None else str(raw))
+        except ValueError:
+            out.append(issue("status.unknown-word", cell=ref, found=_shown(raw),
+                             allowed=", ".join(layout.ACTION_STATUS_CHOICES), **where))
+    if entry.status is ActionStatus.COMPLETE and a.start is not None and a.start > period.end:
+        out.append(issue("action.complete-before-start", cell=ref, start=f"{a.start:%d/%m/%Y}", **where))
+    entry.comment = _comment(sd, row, values, a.ref, file, out)
+    entry.in_error = any(i.is_error for i in out)
+    if entry.in_error:
+        entry.status = None
+    return entry
+
+
+def check_comment(key: str, status: Status | ActionStatus, comment: str, previous_comment: str | None,
+                  file: str, sheet: str, cell: str) -> list[Issue]:
+    """Red or Amber needs a comment; a comment copied from last quarter is flagged."""
+    found = []
+    if status in (Status.RED, Status.AMBER, ActionStatus.RED, ActionStatus.AMBER) and not comment:
+        found.append(issue("comment.missing-for-red", file=file, sheet=sheet, cell=cell, key=key,
+                           status=status.value))
+    if comment and previous_comment and _same_text(comment, previous_comment):
+        found.append(issue("comment.unchanged", file=file, sheet=sheet, cell=cell, key=key))
+    return found
+
+
+def check_assessment(m: Measure, entry: MeasureEntry, computed: Status, basis: str, target_text: str,
+                     file: str) -> Issue | None:
+    """The manager's Status word disagrees with the status computed from the figure."""
+    said = entry.assessed
+    if basis != "computed" or said is None or said is Status.REPORT_LATER or said is computed:
+        return None
+    return issue("status.differs", file=file, sheet=entry.sheet, cell=entry.status_cell, key=m.code, found=said.value,
+                 figure=format_value(entry.value.figure, m.unit), target=target_text, computed=computed.value)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return clean_text(a).casefold() == clean_text(b).casefold()
+
+
+def _shown(raw) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return clean_text(raw)[:80]
