@@ -30,6 +30,12 @@ def _register() -> None:
     from . import plan_cmds
     for cmd in plan_cmds.COMMANDS:
         main.add_command(cmd)
+    from . import collect_cmd
+    for cmd in collect_cmd.COMMANDS:
+        main.add_command(cmd)
+    from . import mail_cmds
+    for cmd in mail_cmds.COMMANDS:
+        main.add_command(cmd)
 
 
 _register()

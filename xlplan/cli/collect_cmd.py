@@ -1,0 +1,94 @@
+"""`xlplan collect`: read the returned workbooks, validate, store and compute statuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from ..collect import CollectResult, collect as run_collect
+from ..errors import Severity
+from ..status import Status
+from .common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
+from .render import console, issues_table
+
+_OUTCOME_STYLE = {"accepted": "green", "rejected": "bold red", "superseded": "dim", "skipped": "dim"}
+_STATUS_STYLE = {Status.GREEN: "green", Status.AMBER: "dark_orange", Status.RED: "red",
+                 Status.REPORT_LATER: "blue", Status.CONTEXTUAL: "dim"}
+
+
+@click.command()
+@plan_option
+@period_option
+@click.option("--returns", "returns_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of returned workbooks [default: workbooks/<period>/returns].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the reports [default: workbooks/<period>/reports].")
+@db_option
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes to read returns with [default: all cores; used from 50 files].")
+@click.option("--no-report", "no_report", is_flag=True, help="Store the quarter but write no reports.")
+@friendly_errors
+def collect(plan_path: Path, period, returns_dir: Path | None, out_dir: Path | None, db_url: str,
+            jobs: int | None, no_report: bool) -> None:
+    """Read the returns for a quarter, check every value, store them and work out each status.
+
+    Each workbook is identified by its hidden identity sheet (not its file name). Exits 0 when
+    every service's return was accepted without errors, 1 when anything was rejected, missing or
+    in error (the store and reports are still written), 2 for a usage problem.
+    """
+    returns_dir = returns_dir or WORKBOOKS / period.id / "returns"
+    out_dir = out_dir or WORKBOOKS / period.id / "reports"
+    out = console()
+    err = console(stderr=True)
+    with Progress(TextColumn("Reading returns"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=name[:40])
+
+        result = run_collect(plan_path, period, returns_dir, out_dir, db_url, jobs=jobs, report=not no_report,
+                             progress=progress)
+    render(result, out)
+    raise SystemExit(result.exit_code)
+
+
+def render(result: CollectResult, out) -> None:
+    """The per-return table, the problems, the services not returned and the status counts."""
+    if not result.records:
+        out.print(f"No files in the returns folder for {result.period.id}.")
+    else:
+        table = Table(title=f"Returns for {result.period.id}")
+        for column in ("Service", "File", "Outcome", "Errors", "Warnings", "Why"):
+            table.add_column(column, overflow="fold")
+        for r in result.records:
+            style = _OUTCOME_STYLE.get(r.outcome, "")
+            table.add_row(r.service or "-", r.file, f"[{style}]{r.outcome}[/]", str(r.errors), str(r.warnings),
+                          "; ".join(r.reasons))
+        out.print(table)
+    rejected = {r.file for r in result.records if r.outcome == "rejected"}
+    shown = [i for i in result.issues if i.severity is not Severity.INFO and i.file not in rejected]
+    if shown:
+        out.print(issues_table(shown, title="Problems to follow up"))
+    missing = result.missing_services
+    if missing:
+        out.print(f"[bold red]Not returned[/] ({len(missing)}): " + ", ".join(missing))
+    counts = result.results.measure_counts()
+    parts = [f"[{_STATUS_STYLE[s]}]{s.value}[/] {n}" for s, n in counts.items() if n]
+    out.print(f"Measures: {len(result.results.measures)} — " + ", ".join(parts))
+    for path in result.report_paths:
+        out.print(f"Wrote {path}")
+    if result.reports_note:
+        out.print(f"No reports written: {result.reports_note}.")
+    errors = sum(1 for i in result.issues if i.is_error)
+    if result.ok:
+        out.print("[green]OK[/]: every return accepted without errors.")
+    else:
+        n_rejected = len(rejected)
+        out.print(f"[red]Needs attention[/]: {n_rejected} rejected, {len(missing)} not returned, {errors} errors.")
+
+
+COMMANDS = [collect]
