@@ -1,0 +1,157 @@
+"""Appendix 1 of the committee report, laid out as the South Lanarkshire quarterly report.
+
+A summary of measures by theme (every theme of the plan, in order, empty ones too), then per theme
+and outcome a measure table; then a summary of actions by theme and per outcome action tables.
+Every table's figures come from the same PeriodResults, so the summary counts equal the rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from docx.enum.text import WD_BREAK
+
+from ..results import ActionResult, MeasureResult, PeriodResults
+from ..status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status
+from .docx_tables import Cell, Column, cm, status_cell
+
+if TYPE_CHECKING:
+    from .word import Writer
+
+MEANING = {
+    Status.GREEN: "On target, or better than target.",
+    Status.AMBER: "Short of target, but within the agreed tolerance.",
+    Status.RED: "Short of target by more than the tolerance.",
+    Status.REPORT_LATER: "No figure is available yet; it will be reported when it is.",
+    Status.CONTEXTUAL: "Monitored for context: there is no target to judge it against.",
+    ActionStatus.COMPLETE: "The action is complete.",
+}
+
+
+def write_appendix(w: "Writer", results: PeriodResults):
+    """Write the appendix; returns the element before which the table of contents goes."""
+    period, s = results.period, results.plan.settings
+    w.heading(f"Appendix 1 – Performance report {period.label}", 1)
+    w.paragraph(f"{s.plan}{', ' + s.organisation if s.organisation else ''}. Figures are "
+                f"cumulative to date ({period.months_text}).")
+    w.paragraph("Contents", "TOC Heading")
+    anchor = w.paragraph("")
+    anchor.add_run().add_break(WD_BREAK.PAGE)      # the summary starts on a fresh page
+    toc_anchor = anchor._p
+    _key(w, results)
+    measure_summary(w, results)
+    by_theme = _group(results.measures)
+    for theme in results.plan.themes:
+        w.heading(theme, 2)
+        outcomes = by_theme.get(theme, {})
+        if not outcomes:
+            w.paragraph("No measures are reported under this theme this quarter.")
+        for outcome, measures in _in_plan_order(results, theme, outcomes):
+            w.heading(outcome, 3)
+            w.table(measure_columns(results), (measure_row(m, results) for m in measures))
+    action_summary(w, results)
+    actions = _group(results.actions)
+    for theme in results.plan.themes:
+        if theme not in actions:
+            continue
+        w.heading(f"Actions: {theme}", 2)
+        for outcome, items in _in_plan_order(results, theme, actions[theme]):
+            w.heading(outcome, 3)
+            w.table(ACTION_COLUMNS, (action_row(a) for a in items))
+    return toc_anchor
+
+
+def _key(w: "Writer", results: PeriodResults) -> None:
+    w.paragraph("Key to status", "Table Heading")
+    statuses = [st for st in MEASURE_STATUS_ORDER
+                if st is not Status.CONTEXTUAL or any(m.status is st for m in results.measures)]
+    rows = [(status_cell(st.value), MEANING[st]) for st in statuses]
+    rows.append((status_cell(ActionStatus.COMPLETE.value), MEANING[ActionStatus.COMPLETE] + " (actions only)"))
+    table = [Column("Status", cm(3.5)), Column("Meaning", cm(14))]
+    w.table(table, rows, fit=False)
+
+
+# --- measures ------------------------------------------------------------------------------------
+
+
+def measure_statuses(results: PeriodResults) -> list[Status]:
+    """The summary's status columns: Contextual only when a measure is Contextual."""
+    has_contextual = any(m.status is Status.CONTEXTUAL for m in results.measures)
+    return [st for st in MEASURE_STATUS_ORDER if st is not Status.CONTEXTUAL or has_contextual]
+
+
+def measure_summary(w: "Writer", results: PeriodResults) -> None:
+    w.heading("Summary of measures by theme", 2)
+    statuses = measure_statuses(results)
+    columns = [Column("Theme", cm(9))] + [Column(st.value, cm(2.4), "center") for st in statuses] \
+        + [Column("Total", cm(2.4), "center")]
+    rows = []
+    for theme in results.plan.themes:
+        counts = results.measure_counts(theme)
+        rows.append([theme, *(str(counts[st]) for st in statuses), str(sum(counts.values()))])
+    totals = results.measure_counts()
+    rows.append(["Total", *(str(totals[st]) for st in statuses), str(sum(totals.values()))])
+    w.table(columns, rows, total_row=True)
+
+
+def measure_columns(results: PeriodResults) -> list[Column]:
+    years = [y.slash for y in results.period.prior_years(3)]
+    return [Column("Performance Indicators", cm(6.2)), Column("Comments/Progress", cm(8.3)),
+            Column("Status", cm(2.3), "center"), Column("Target", cm(2.2), "center"),
+            Column("To Date", cm(2.2), "center")] + [Column(y, cm(1.6), "center") for y in years]
+
+
+def measure_row(m: MeasureResult, results: PeriodResults) -> list:
+    years = [y.slash for y in results.period.prior_years(3)]
+    to_date = Cell(m.display, note="Figure returned was not valid" if m.in_error else "")
+    name = Cell(m.name, note=f"{m.code} · {m.service}")
+    return [name, m.comment, status_cell(m.status.value), m.target_text or "–", to_date,
+            *(m.history_display(y) or "–" for y in years)]
+
+
+# --- actions -------------------------------------------------------------------------------------
+
+ACTION_COLUMNS = [Column("Action", cm(7.5)), Column("Measures", cm(5.5)), Column("Comments/Progress", cm(10)),
+                  Column("Status", cm(2.6), "center")]
+
+
+def action_summary(w: "Writer", results: PeriodResults) -> None:
+    w.heading("Summary of actions by theme", 2)
+    columns = [Column("Theme", cm(9))] + [Column(st.value, cm(2.4), "center") for st in ACTION_STATUS_ORDER] \
+        + [Column("Total", cm(2.4), "center")]
+    rows = []
+    for theme in results.plan.themes:
+        counts = results.action_counts(theme)
+        rows.append([theme, *(str(counts[st]) for st in ACTION_STATUS_ORDER), str(sum(counts.values()))])
+    totals = results.action_counts()
+    rows.append(["Total", *(str(totals[st]) for st in ACTION_STATUS_ORDER), str(sum(totals.values()))])
+    w.table(columns, rows, total_row=True)
+
+
+def action_row(a: ActionResult) -> list:
+    due = f"Due {a.due.day} {a.due:%B %Y}" if a.due else ""
+    if a.overdue:
+        due += " – overdue"
+    note = " · ".join(x for x in (a.ref, a.service, due) if x)
+    return [Cell(a.name, note=note), a.measures, a.comment, status_cell(a.status.value)]
+
+
+# --- grouping ------------------------------------------------------------------------------------
+
+
+def _group(items) -> dict[str, dict[str, list]]:
+    out: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for item in items:
+        out[item.theme][item.outcome].append(item)
+    return out
+
+
+def _in_plan_order(results: PeriodResults, theme: str, outcomes: dict[str, list]):
+    order = results.plan.outcomes(theme)
+    for o in order:
+        if o in outcomes:
+            yield o, outcomes[o]
+    for o, items in outcomes.items():
+        if o not in order:
+            yield o, items

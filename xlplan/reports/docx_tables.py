@@ -1,0 +1,134 @@
+"""Word tables written as WordprocessingML directly: fast for 1,000-row tables, and safe.
+
+python-docx builds a table cell by cell (about 2.4 s for 1,000 rows); here each table is one
+string of XML, escaped as it is built and parsed once, which is close to writing document.xml
+by hand. All text goes into `<w:t>` elements after escaping, so nothing from a return can become
+markup, a field or a hyperlink. Header rows repeat on every page and rows do not split.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from docx.oxml import parse_xml
+
+from .narrative import xml_safe
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+# RAG fills with dark text (the word is always written too: colour is never the only signal).
+FILLS = {
+    "Green": "A9D08E", "Amber": "FFD966", "Red": "FF8B8B", "Report later": "D9D9D9",
+    "Contextual": "BDD7EE", "Complete": "9BC2E6",
+}
+_COLOUR = re.compile(r"^[0-9A-Fa-f]{6}$")
+
+
+@dataclass(frozen=True)
+class Look:
+    """Styles from the reference document that tables use (style ids, not names)."""
+
+    table_style: str | None = None      # e.g. "TableGrid"
+    text_style: str = "TableText"
+    heading_style: str = "TableHeading"
+    header_fill: str = "1F4E78"         # the council's colour, from the reference's Heading 1
+    header_text: str = "FFFFFF"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: int                          # twentieths of a point (dxa); 567 = 1 cm
+    align: str = "left"                 # left | center | right
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell with more than plain text: a fill colour, bold, or a small second line."""
+
+    text: str
+    fill: str | None = None
+    bold: bool = False
+    note: str = ""                      # a second, smaller line (e.g. "Due 31 March 2024")
+
+
+def status_cell(word: str, note: str = "") -> Cell:
+    """A status as a report shows it: the word, bold, on its RAG fill."""
+    return Cell(word, FILLS.get(word), True, note)
+
+
+def text(value: object) -> str:
+    """Escaped text for `<w:t>` (control characters dropped)."""
+    return xml_safe(value).translate(_ESCAPE)
+
+
+def _runs(value: str, bold: bool = False, size: int | None = None, colour: str | None = None,
+          italic: bool = False) -> str:
+    props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") \
+        + (f'<w:color w:val="{colour}"/>' if colour else "") + (f'<w:sz w:val="{size}"/>' if size else "")
+    rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
+    lines = text(value).split("\n")
+    body = '</w:t><w:br/><w:t xml:space="preserve">'.join(lines)
+    return f'<w:r>{rpr}<w:t xml:space="preserve">{body}</w:t></w:r>'
+
+
+def _cell(value: object, col: Column, style: str, *, header: bool, look: Look) -> str:
+    fill, bold, note = None, header, ""
+    if isinstance(value, Cell):
+        fill, bold, note, value = value.fill, value.bold or header, value.note, value.text
+    if header:
+        fill = look.header_fill
+    shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill and _COLOUR.match(fill) else ""
+    jc = f'<w:jc w:val="{col.align}"/>' if col.align != "left" else ""
+    colour = look.header_text if header else None
+    runs = _runs("" if value is None else value, bold, colour=colour)
+    if note:
+        runs += "<w:r><w:br/></w:r>" + _runs(note, size=16, italic=True)
+    return (f'<w:tc><w:tcPr><w:tcW w:w="{col.width}" w:type="dxa"/>{shd}</w:tcPr>'
+            f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{jc}</w:pPr>{runs}</w:p></w:tc>')
+
+
+def table_xml(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,
+              *, total_row: bool = False, header: bool = True) -> str:
+    """The XML of a table: a header row repeated on every page (unless `header` is False), then
+    `rows`; the last row bold if `total_row`."""
+    width = sum(c.width for c in columns)
+    style = f'<w:tblStyle w:val="{look.table_style}"/>' if look.table_style else ""
+    borders = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="8C8C8C"/>'
+                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    parts = [
+        f'<w:tbl xmlns:w="{W_NS}"><w:tblPr>{style}<w:tblW w:w="{width}" w:type="dxa"/>'
+        f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+        '<w:tblCellMar><w:top w:w="40" w:type="dxa"/><w:left w:w="85" w:type="dxa"/>'
+        '<w:bottom w:w="40" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar>'
+        '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '
+        'w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+        "".join(f'<w:gridCol w:w="{c.width}"/>' for c in columns),
+        "</w:tblGrid>",
+    ]
+    if header:
+        parts += ["<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>",
+                  "".join(_cell(c.header, c, look.heading_style, header=True, look=look) for c in columns),
+                  "</w:tr>"]
+    rows = list(rows)
+    for i, row in enumerate(rows):
+        last = total_row and i == len(rows) - 1
+        cells = "".join(_cell(Cell(str(v), bold=True) if last and not isinstance(v, Cell) else v, c,
+                              look.text_style, header=False, look=look) for v, c in zip(row, columns))
+        parts.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>")
+    parts.append("</w:tbl>")
+    return "".join(parts)
+
+
+def table_element(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,
+                  *, total_row: bool = False, header: bool = True):
+    """The table as a python-docx element (CT_Tbl), ready to insert into a document body."""
+    return parse_xml(table_xml(columns, rows, look, total_row=total_row, header=header))
+
+
+def cm(x: float) -> int:
+    """Centimetres in dxa."""
+    return round(x * 567)

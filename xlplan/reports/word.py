@@ -1,0 +1,271 @@
+"""The Word committee report: the cover report (West Lothian committee format) and Appendix 1.
+
+Built on `templates/report/reference.docx`, whose styles (fonts, heading colours, the header with
+the council's logo) a council can replace with its own. The cover report's words come from the
+Jinja2 templates beside it (see narrative.py); the appendix tables from appendix.py. Everything
+from a return is written as plain text runs: never a field, hyperlink or markup.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import parse_xml
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from ..resources import template_path
+from ..results import PeriodResults
+from . import appendix
+from .docx_tables import W_NS, Column, Look, cm, status_cell, table_element
+from .narrative import Block, cover_context, environment, render_section, xml_safe
+
+SECTIONS = [("A", "PURPOSE OF REPORT", "purpose"), ("B", "RECOMMENDATION", "recommendation"),
+            ("C", "SUMMARY OF IMPLICATIONS", "implications"), ("D", "TERMS OF REPORT", "terms"),
+            ("E", "CONCLUSION", "conclusion"), ("F", "BACKGROUND REFERENCES", "background")]
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"]
+
+# Styles the report uses; any a council's reference document lacks are added (based on Normal).
+PARAGRAPH_STYLES = {
+    "Cover Committee": dict(bold=True, size=12), "Cover Report By": dict(bold=True, size=11),
+    "Table Text": dict(size=9), "Table Heading": dict(bold=True, size=9),
+    "Heading 1": dict(bold=True, size=13), "Heading 2": dict(bold=True, size=12),
+    "Heading 3": dict(bold=True, size=11), "Title": dict(bold=True, size=16),
+    "List Bullet": dict(), "TOC Heading": dict(bold=True, size=12),
+}
+TOC_STYLES = {2: ("TOC2", "toc 2", 0), 3: ("TOC3", "toc 3", 440)}
+
+
+class Writer:
+    """Appends to the document body: styled paragraphs, headings and tables."""
+
+    def __init__(self, doc) -> None:
+        self.doc = doc
+        self.body = doc.element.body
+        self.look = _look(doc)
+        self.headings: list[tuple[int, str]] = []   # for the table of contents
+
+    def paragraph(self, text: str = "", style: str | None = None, bold: bool = False):
+        p = self.doc.add_paragraph(style=style)
+        if text:
+            p.add_run(xml_safe(text)).bold = bold or None
+        return p
+
+    def runs(self, block: Block, style: str | None = None):
+        p = self.doc.add_paragraph(style=style)
+        for t, bold in block.runs:
+            p.add_run(xml_safe(t)).bold = bold or None
+        return p
+
+    def heading(self, text: str, level: int):
+        if level > 1:
+            self.headings.append((level, text))
+        return self.paragraph(text, f"Heading {level}")
+
+    def table(self, columns: list[Column], rows, *, total_row: bool = False, header: bool = True,
+              fit: bool = True) -> None:
+        """A table filling the text width (`fit`) or at the columns' own widths."""
+        if fit:
+            columns = _fit(columns, self.width)
+        el = table_element(columns, rows, self.look, total_row=total_row, header=header)
+        self._append(el)
+        self.paragraph("", "Table Text")   # a gap after the table, so tables never merge
+
+    def _append(self, el) -> None:
+        sect = self.body.find(qn("w:sectPr"))
+        if sect is not None:
+            sect.addprevious(el)
+        else:
+            self.body.append(el)
+
+    @property
+    def width(self) -> int:
+        s = self.doc.sections[-1]
+        return int((s.page_width - s.left_margin - s.right_margin) / 635)
+
+
+def write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Path:
+    """Write the committee report for `results` to `path` (a .docx) and return the path."""
+    env = environment(templates_dir)
+    ctx = cover_context(results)
+    doc = Document(str(template_path("report/reference.docx", templates_dir)))
+    _clear_body(doc)
+    _ensure_styles(doc)
+    w = Writer(doc)
+    title = " ".join(b.text for b in render_section("title", ctx, env)).strip()
+    _cover(w, results, ctx, env, title)
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    _landscape(section)
+    toc_at = appendix.write_appendix(w, results)
+    _table_of_contents(w, toc_at)
+    _page_numbers(doc)
+    _properties(doc, results, title)
+    _update_fields_on_open(doc)
+    doc.save(str(path))
+    return path
+
+
+# --- cover report ------------------------------------------------------------------------------
+
+
+def _cover(w: Writer, results: PeriodResults, ctx: dict, env, title: str) -> None:
+    for block in render_section("committee", ctx, env):
+        w.runs(block, "Cover Committee")
+    w.paragraph(title, "Title")
+    for block in render_section("report_by", ctx, env):
+        w.runs(block, "Cover Report By")
+    for letter, heading, name in SECTIONS:
+        w.heading(f"{letter}. {heading}", 1)
+        blocks = render_section(name, ctx, env, rows=name == "implications")
+        if name == "implications":
+            rows = [b for b in blocks if b.kind == "row"]
+            w.table([Column("", cm(1.2), "center"), Column("Implication", cm(6.3)), Column("", cm(9.5))],
+                    [(ROMAN[i] if i < len(ROMAN) else str(i + 1), r.name, r.text) for i, r in enumerate(rows)],
+                    header=False)
+            blocks = [b for b in blocks if b.kind != "row"]
+        _blocks(w, blocks, results)
+    for block in render_section("closing", ctx, env):
+        w.runs(block)
+
+
+def _blocks(w: Writer, blocks: list[Block], results: PeriodResults) -> None:
+    bullet_style = "List Bullet"
+    for b in blocks:
+        if b.kind == "table":
+            _count_table(w, b.name, results)
+        elif b.kind == "bullet":
+            w.runs(b, bullet_style)
+        else:
+            w.runs(b)
+
+
+def _count_table(w: Writer, name: str, results: PeriodResults) -> None:
+    """[[measure status table]] / [[action status table]]: counts by status with the share."""
+    if name.startswith("action"):
+        counts, label = results.action_counts(), "Actions"
+    elif name.startswith("measure"):
+        counts, label = results.measure_counts(), "Measures"
+    else:
+        w.paragraph(f"[[{name}]]")   # an unknown marker is shown, so the officer sees the typo
+        return
+    total = sum(counts.values())
+    rows = [(status_cell(s.value), str(n), f"{n / total:.0%}" if total else "–")
+            for s, n in counts.items() if n or s.value != "Contextual"]
+    rows.append(("Total", str(total), "100%" if total else "–"))
+    w.table([Column("Status", cm(4)), Column(label, cm(3), "center"), Column("Share", cm(3), "center")],
+            rows, total_row=True, fit=False)
+
+
+# --- document furniture ------------------------------------------------------------------------
+
+
+def _clear_body(doc) -> None:
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+
+
+def _ensure_styles(doc) -> None:
+    names = {s.name for s in doc.styles}
+    for name, spec in PARAGRAPH_STYLES.items():
+        if name not in names:
+            style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = doc.styles["Normal"]
+            style.font.bold = spec.get("bold")
+            if spec.get("size"):
+                style.font.size = Pt(spec["size"])
+    styles_el = doc.styles.element
+    for level, (style_id, name, indent) in TOC_STYLES.items():
+        if styles_el.find(f"{{{W_NS}}}style[@{{{W_NS}}}styleId='{style_id}']") is None:
+            styles_el.append(parse_xml(
+                f'<w:style xmlns:w="{W_NS}" w:type="paragraph" w:styleId="{style_id}"><w:name w:val="{name}"/>'
+                f'<w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:uiPriority w:val="39"/>'
+                f'<w:pPr><w:spacing w:after="60"/><w:ind w:left="{indent}"/></w:pPr></w:style>'))
+
+
+def _look(doc) -> Look:
+    ids = {s.name: s.style_id for s in doc.styles}
+    fill = "1F4E78"
+    try:
+        rgb = doc.styles["Heading 1"].font.color.rgb
+        if rgb is not None and str(rgb) not in ("000000", "FFFFFF"):
+            fill = str(rgb)
+    except (KeyError, AttributeError, ValueError):
+        pass
+    return Look(table_style=ids.get("Table Grid"), text_style=ids.get("Table Text", "TableText"),
+                heading_style=ids.get("Table Heading", "TableHeading"), header_fill=fill)
+
+
+def _landscape(section) -> None:
+    section.orientation = WD_ORIENT.LANDSCAPE
+    if section.page_width < section.page_height:
+        section.page_width, section.page_height = section.page_height, section.page_width
+
+
+def _fit(columns: list[Column], width: int) -> list[Column]:
+    """Scale column widths to fill the page's text width."""
+    total = sum(c.width for c in columns)
+    if not total or abs(total - width) < 30:
+        return columns
+    return [Column(c.header, int(c.width * width / total), c.align) for c in columns]
+
+
+def _field_runs(instruction: str, shown: str) -> str:
+    return (f'<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            f'<w:r><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>'
+            f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{shown}</w:t></w:r>'
+            f'<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+
+
+def _table_of_contents(w: Writer, anchor) -> None:
+    """A TOC field (Word refreshes it on opening) whose cached entries already list the headings."""
+    begin = parse_xml(
+        f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="TOC2"/></w:pPr>'
+        f'<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> TOC \\o "2-3" \\h \\z \\u </w:instrText></w:r>'
+        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r></w:p>')
+    paras = [begin]
+    from .docx_tables import text as esc
+    for level, heading in w.headings:
+        paras.append(parse_xml(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="{TOC_STYLES[level][0]}"/></w:pPr>'
+                               f'<w:r><w:t xml:space="preserve">{esc(heading)}</w:t></w:r></w:p>'))
+    paras.append(parse_xml(f'<w:p xmlns:w="{W_NS}"><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'))
+    for p in paras:
+        anchor.addprevious(p)
+
+
+def _page_numbers(doc) -> None:
+    footer = doc.sections[0].footer
+    if "PAGE" in "".join(footer._element.xpath(".//w:instrText/text() | .//w:fldSimple/@w:instr")):
+        return
+    p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+    p.alignment = 1
+    p._p.append(parse_xml(f'<w:r xmlns:w="{W_NS}"><w:t xml:space="preserve">Page </w:t></w:r>'))
+    for run in parse_xml(f'<w:p xmlns:w="{W_NS}">{_field_runs("PAGE", "1")}</w:p>'):
+        p._p.append(run)
+    p._p.append(parse_xml(f'<w:r xmlns:w="{W_NS}"><w:t xml:space="preserve"> of </w:t></w:r>'))
+    for run in parse_xml(f'<w:p xmlns:w="{W_NS}">{_field_runs("NUMPAGES", "1")}</w:p>'):
+        p._p.append(run)
+
+
+def _properties(doc, results: PeriodResults, title: str) -> None:
+    s = results.plan.settings
+    props = doc.core_properties
+    props.title = xml_safe(title, keep_newlines=False)[:250]
+    props.author = xml_safe(s.report_by or s.organisation or "xlplan", keep_newlines=False)[:250]
+    props.subject = xml_safe(f"{s.plan} – {results.period.label}", keep_newlines=False)[:250]
+    props.keywords = f"performance report; {results.period.id}"
+    props.comments = "Generated by xlplan from the returns collected for this quarter."
+    props.last_modified_by = "xlplan"
+    props.created = props.modified = results.generated_at
+    props.revision = 1
+
+
+def _update_fields_on_open(doc) -> None:
+    settings = doc.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        settings.append(parse_xml(f'<w:updateFields xmlns:w="{W_NS}" w:val="true"/>'))
