@@ -56,6 +56,9 @@ class MeasureResult:
     previous_status: Status | None = None
     in_error: bool = False           # a value was returned but failed validation
     source: Source | None = None
+    # This year's figures so far by quarter ("Q1" → figure) for trend charts; optional: reports
+    # fall back to previous_quarter and figure when it is empty.
+    quarters: dict[str, Figure | None] = field(default_factory=dict)
 
     @property
     def display(self) -> str:
