@@ -220,6 +220,14 @@ CATALOGUE |= _codes(
 )
 
 # --- reports (xlplan/reports/) ------------------------------------------------------------------
+CATALOGUE |= _codes(
+    Code("report.template-missing", E, "Report template not found",
+         "The report template {file} was not found in your templates folder or xlplan's defaults",
+         "Copy it from xlplan's templates/report/ folder, or delete your templates folder's copy of the set."),
+    Code("report.template-error", E, "Report template has a mistake",
+         "The report template {file} (line {row}) could not be used: {reason}",
+         "Correct the template, or delete your copy to use xlplan's default, and run `xlplan report` again."),
+)
 
 # --- mail (xlplan/mail.py) ----------------------------------------------------------------------
 CATALOGUE |= _codes(
