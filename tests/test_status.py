@@ -232,6 +232,8 @@ def test_rule_describes_what_the_status_was_computed_from():
     assert points.describe() == "Lower is better; target 12%; amber within 2 points"
     assert make_rule(Unit.NUMBER, HIGHER, parse_target("TBC", Unit.NUMBER), Profile(), Q2).describe() == "target TBC"
     assert DEFAULT_TOLERANCE == Tolerance(0.10)
+    monitor = make_rule(Unit.PERCENT, MONITOR, parse_target("80%", Unit.PERCENT), Profile(), Q2)
+    assert monitor.describe() == "monitoring measure: no RAG; target 80% shown for information"
 
 
 # --- trends ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ sensible widths, so that the officer editing it in Excel or LibreOffice is guide
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -111,6 +112,8 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
             if header in row and row[header] is not None:
                 cell = ws.cell(row=r, column=c, value=row[header])
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if isinstance(row[header], date):
+                    cell.number_format = "DD/MM/YYYY"
                 if name == "Settings" and header == "Setting" and notes.get(row[header]):
                     cell.comment = Comment(notes[row[header]], "xlplan", width=300, height=80)
     ws.freeze_panes = "A2"

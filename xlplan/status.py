@@ -197,6 +197,10 @@ class Rule:
     basis: str = ""                # e.g. "Cumulative: Q2 share of £200,000" or "Reduce on 2022/23 outturn 75"
 
     def describe(self) -> str:
+        if self.polarity is Polarity.MONITOR:
+            shown = f"; target {format_value(self.target, self.unit)} shown for information" \
+                if self.target is not None else ""
+            return f"monitoring measure: no RAG{shown}"
         if self.target is None:
             return self.basis or "no target"
         tgt = format_value(self.target, self.unit)

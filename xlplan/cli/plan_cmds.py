@@ -1,4 +1,4 @@
-"""`xlplan check`: lint the plan workbook."""
+"""`xlplan init` (write a starter plan) and `xlplan check` (lint the plan workbook)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from ..periods import FinancialYear
 from ..plan import load_plan
-from .common import DEFAULT_PLAN
+from ..starter import write_starter
+from .common import DEFAULT_PLAN, WORKBOOKS, friendly_errors
 from .render import console, issues_table
 
 
@@ -37,4 +39,33 @@ def check(plan_path: Path, as_json: bool) -> None:
     raise SystemExit(int(not report.valid))
 
 
-COMMANDS = [check]
+class YearType(click.ParamType):
+    name = "year"
+
+    def convert(self, value, param, ctx):
+        try:
+            return value if isinstance(value, FinancialYear) else FinancialYear.parse(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=WORKBOOKS, required=False)
+@click.option("--year", type=YearType(), default=None,
+              help="The plan's financial year, e.g. 2024-25 (default: the current one).")
+@click.option("--force", is_flag=True, help="Replace an existing plan.xlsx in FOLDER.")
+@friendly_errors
+def init(folder: Path, year: FinancialYear | None, force: bool) -> None:
+    """Write a starter plan workbook, FOLDER/plan.xlsx (default workbooks/plan.xlsx).
+
+    Every sheet and setting is there, each column has a note saying what it holds, columns that take
+    fixed words have dropdowns, and a few example rows show how to fill it in. Replace them with
+    your own, then run `xlplan check`.
+    """
+    path = write_starter(folder, year=year, force=force)
+    click.echo(f"Wrote {path}: a starter plan with example rows on each sheet.")
+    click.echo(f"Next: open it in Excel, replace the example rows with your plan, then run "
+               f"`xlplan check {path}`.")
+
+
+COMMANDS = [init, check]

@@ -1,0 +1,94 @@
+"""The starter plan that `xlplan init` writes: every sheet and setting, with a few example rows to
+copy and overwrite. The rows are realistic (modelled on Scottish council resource plans) so that an
+officer sees how each column is filled in, and the plan passes `xlplan check` as written.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from .errors import XlplanError
+from .periods import FinancialYear
+from .plan_writer import write_plan
+
+PLAN_NAME = "plan.xlsx"
+
+
+def starter_settings(year: FinancialYear) -> dict[str, str]:
+    """Every Settings row, in the order the Settings sheet lists them."""
+    return {
+        "Organisation": "Your Council",
+        "Plan": "Social Work Resource Plan",
+        "Year": year.label,
+        "Committee": "Social Work Resources Committee",
+        "Report by": "Director, Social Work Resources",
+        "Contact": "Performance Officer, performance@yourcouncil.example, 01234 567890",
+        "Amber tolerance": "10%",
+        "Return deadline": "21 days",
+        "Template password": "",
+    }
+
+
+THEMES = [
+    "Ensure communities are safe, strong and sustainable",
+    "Improve health, care and wellbeing",
+    "Delivering the plan and achieving best value",
+]
+
+SERVICES = [
+    {"Service": "Children and Justice", "Manager": "Team Manager (Children and Justice)",
+     "Email": "children.justice@yourcouncil.example"},
+    {"Service": "Adult and Older People", "Manager": "Team Manager (Adult and Older People)",
+     "Email": "adult.services@yourcouncil.example"},
+]
+
+
+def starter_measures(year: FinancialYear) -> list[dict]:
+    y1, y2, y3 = (y.slash for y in year.prior_years(3))
+    return [
+        {"Code": "SW01", "Measure": "Criminal Justice Social Work reports submitted to court by the due date",
+         "Theme": THEMES[0], "Outcome": "Community Justice Outcome Improvement Plan is progressed",
+         "Service": "Children and Justice", "Unit": "%", "Polarity": "Higher", "Target": "95%",
+         "Profile": "Level", "Baseline": "95%", "Links": "C6.6", y1: "93%", y2: "96%", y3: "94%"},
+        {"Code": "SW02", "Measure": "Number of new clients supported by the Money Matters Advice Service",
+         "Theme": THEMES[1], "Outcome": "Tackling poverty and deprivation", "Service": "Adult and Older People",
+         "Unit": "number", "Polarity": "Higher", "Target": "2,500", "Profile": "Cumulative",
+         "Baseline": "2,500", y1: "2,310", y2: "2,480", y3: "2,612"},
+        {"Code": "SW03", "Measure": "Sickness absence: days lost per employee",
+         "Theme": THEMES[2], "Outcome": "Promote equality and the well-being of staff",
+         "Service": "Adult and Older People", "Unit": "number", "Polarity": "Lower", "Target": "Reduce",
+         "Profile": "Cumulative", "Tolerance": "0.5", y1: "11.2", y2: "12.9", y3: "12.1"},
+    ]
+
+
+def starter_actions(year: FinancialYear) -> list[dict]:
+    return [
+        {"Ref": "A1", "Action": "Improve management of all offenders including high risk offenders",
+         "Measures": "Produce and publish the MAPPA annual report", "Theme": THEMES[0],
+         "Outcome": "Community Justice Outcome Improvement Plan is progressed", "Service": "Children and Justice",
+         "Owner": "Service Manager (Justice)", "Start": date(year.start, 4, 1), "Due": date(year.start, 11, 1)},
+        {"Ref": "A2", "Action": "Extend the range and choice of day opportunities for older people",
+         "Measures": "Consult on the review of day care services for older people; report in quarters 2 and 4",
+         "Theme": THEMES[1], "Outcome": "Deliver better health and social care outcomes for all",
+         "Service": "Adult and Older People", "Owner": "Service Manager (Older People)",
+         "Start": date(year.start, 4, 1), "Due": year.last_day},
+    ]
+
+
+def write_starter(folder: str | Path, *, year: FinancialYear | None = None, force: bool = False) -> Path:
+    """Write the starter plan as FOLDER/plan.xlsx; refuse to replace an existing plan unless `force`."""
+    path = Path(folder) / PLAN_NAME
+    if path.exists() and not force:
+        raise XlplanError(f"{path} already exists; edit it, or run `xlplan init --force` to replace it "
+                          "with a fresh starter plan (the existing plan will be lost).")
+    if path.exists() and path.is_dir():
+        raise XlplanError(f"{path} is a folder, not a plan workbook.")
+    year = year or FinancialYear.containing(date.today())
+    try:
+        return write_plan(path, settings=starter_settings(year), themes=THEMES, services=SERVICES,
+                          measures=starter_measures(year), actions=starter_actions(year),
+                          history_years=year.prior_years(3))
+    except PermissionError:
+        raise XlplanError(f"Could not write {path}: it is open in Excel or the folder is read-only. "
+                          "Close it and try again.") from None
