@@ -86,3 +86,23 @@ def write_templates(folder: Path, period: Period, services: list[str]) -> dict[s
 
 def attachments(msg: email.message.EmailMessage) -> dict[str, bytes]:
     return {part.get_filename(): part.get_content() for part in msg.iter_attachments()}
+
+
+def fill_return(template: Path, dest: Path, to_date, action_status: str = "Green", mtime: float | None = None) -> Path:
+    """A manager's filled-in return: every To date and every action Status typed in, saved as `dest`."""
+    import os
+
+    import openpyxl
+    wb = openpyxl.load_workbook(template)
+    for sheet, column, value in (("Measures", "To date", to_date), ("Actions", "Status", action_status)):
+        ws = wb[sheet]
+        header = next(r for r in ws.iter_rows() if r[0].value in ("Code", "Ref"))
+        col = next(c.column for c in header if c.value == column)
+        for row in ws.iter_rows(min_row=header[0].row + 1):
+            if row[0].value:
+                ws.cell(row[0].row, col).value = value
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dest)
+    if mtime is not None:
+        os.utime(dest, (mtime, mtime))
+    return dest

@@ -1,0 +1,188 @@
+"""`xlplan send`, `xlplan status` and `xlplan chase`: email the templates, see who has returned,
+remind those who have not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .. import mail, mail_log
+from ..errors import XlplanError
+from ..mail_status import ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, service_states, unmatched_returns
+from ..plan import read_plan
+from .common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
+from .render import console, issues_table
+
+_WORD_STYLE = {"sent": "green", "drafted": "green", "skipped": "dim", "failed": "bold red",
+               ACCEPTED: "green", WITH_ERRORS: "yellow", REJECTED: "bold red", MISSING: "red"}
+
+
+def templates_option(f):
+    return click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
+                        default=None, help="Folder of return templates [default: workbooks/<period>/templates].")(f)
+
+
+def transport_options(f):
+    f = click.option("--smtp", "smtp_server", metavar="HOST:PORT",
+                     help="Send through this mail server (STARTTLS when offered; log in with "
+                          f"${mail.ENV_USER} and ${mail.ENV_PASSWORD} if set).")(f)
+    f = click.option("--outbox", type=click.Path(file_okay=False, path_type=Path),
+                     help="Write .eml drafts to this folder instead of sending; open them in Outlook or "
+                          "Thunderbird to check and send.")(f)
+    return f
+
+
+def _transport(outbox: Path | None, smtp_server: str | None):
+    if bool(outbox) == bool(smtp_server):
+        raise XlplanError("Give either --outbox DIR (write drafts) or --smtp HOST:PORT (send), not both or neither.")
+    return mail.Outbox(outbox) if outbox else mail.SmtpTransport(smtp_server)
+
+
+def _sender(plan, smtp: bool) -> mail.Sender | None:
+    sender = mail.find_sender(plan)
+    if sender is None and smtp:
+        raise XlplanError(f"No From address for the emails: set ${mail.ENV_FROM}, add an 'Email from' row to the "
+                          f"plan's Settings sheet, or put an email address in its Contact setting.")
+    return sender
+
+
+def _outcomes_table(run: mail.MailRun, title: str):
+    from rich.table import Table
+    table = Table(title=title)
+    for col in ("Service", "To", "Result", "Detail"):
+        table.add_column(col, overflow="fold")
+    for o in run.outcomes:
+        style = _WORD_STYLE.get(o.result, "")
+        table.add_row(o.service, o.recipient or "-", f"[{style}]{o.result}[/]",
+                      o.detail if o.result != "sent" and o.result != "drafted" else o.via)
+    return table
+
+
+def _finish(run: mail.MailRun, what: str) -> None:
+    out = console()
+    out.print(_outcomes_table(run, what))
+    problems = [i for i in run.report if i.is_error]
+    if problems:
+        out.print(issues_table(problems, title="Not sent"))
+    done = run.count(mail_log.SENT) + run.count(mail_log.DRAFTED)
+    out.print(f"{done} {'drafted' if run.count(mail_log.DRAFTED) else 'sent'}, {run.count('skipped')} already sent, "
+              f"{len(run.failed)} failed")
+    raise SystemExit(1 if run.failed else 0)
+
+
+@click.command()
+@period_option
+@plan_option
+@templates_option
+@db_option
+@transport_options
+@click.option("--resend", is_flag=True, help="Send again to services whose template was already sent.")
+@friendly_errors
+def send(period, plan_path, templates_dir, db_url, outbox, smtp_server, resend):
+    """Email each service manager their return template for the quarter.
+
+    One email per service with a return, to the address on the plan's Services sheet, with the
+    template attached; subject and text come from templates/email/. A service already sent is
+    skipped unless --resend. Exits 1 when any service could not be sent.
+    """
+    plan = read_plan(plan_path)
+    transport = _transport(outbox, smtp_server)
+    folder = templates_dir or WORKBOOKS / period.id / "templates"
+    if not folder.is_dir():
+        raise XlplanError(f"There is no templates folder {folder}; run `xlplan templates --period {period.id}` "
+                          f"first or pass --templates.")
+    sender = _sender(plan, smtp=bool(smtp_server))
+    with transport:
+        run = mail.send_templates(plan, period, folder, transport, db_url, resend=resend, sender=sender)
+    _finish(run, f"{period.label} templates")
+
+
+def _states(plan_path, period, db_url):
+    from .. import store
+    plan = read_plan(plan_path)
+    results = store.load_results(db_url, plan, period)
+    return plan, results.returns, service_states(plan, period, results.returns, db_url, issues=results.issues)
+
+
+def _when(dt) -> str:
+    return f"{dt:%d/%m/%Y %H:%M}" if dt else ""
+
+
+@click.command()
+@period_option
+@plan_option
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+@friendly_errors
+def status(period, plan_path, db_url, as_json):
+    """Who has returned: every service's template email, return, outcome and lateness.
+
+    Exits 0 when every return is in and clean, 1 otherwise.
+    """
+    plan, returns, states = _states(plan_path, period, db_url)
+    unmatched = unmatched_returns(returns)
+    all_clean = all(s.clean for s in states) and not unmatched
+    if as_json:
+        click.echo(json.dumps({"period": period.id, "all_clean": all_clean, "services": [{
+            "service": s.service.name, "manager": s.service.manager, "email": s.service.email,
+            "template_sent": _when(s.sent.at) if s.sent else None, "sent_how": s.sent.outcome if s.sent else None,
+            "last_reminder": _when(s.reminded.at) if s.reminded else None,
+            "received": _when(s.received) or None, "file": s.latest.file if s.latest else None,
+            "outcome": s.state, "errors": s.latest.errors if s.latest else 0, "late": s.late,
+            "problems": s.problems} for s in states],
+            "unmatched_files": [r.file for r in unmatched]}, indent=2))
+        raise SystemExit(0 if all_clean else 1)
+    from rich.table import Table
+    deadline = plan.settings.deadline_for(period)
+    table = Table(title=f"{period.label} returns" + (f" — due {mail.deadline_text(deadline)}" if deadline else ""))
+    for col in ("Service", "Manager", "Template sent", "Reminded", "Return received", "File", "Outcome", "Late"):
+        table.add_column(col, overflow="fold")
+    for s in states:
+        sent = (f"{_when(s.sent.at)}" + (" (draft)" if s.sent.outcome == mail_log.DRAFTED else "")) if s.sent else (
+            "[red]failed[/]" if s.send_failed else "not sent")
+        outcome = s.state + (f" ({s.latest.errors} errors)" if s.state == WITH_ERRORS else "")
+        late = ("[red]overdue[/]" if s.state in (MISSING, REJECTED) else "[yellow]late[/]") if s.late else ""
+        table.add_row(s.service.name, s.service.manager, sent, _when(s.reminded.at) if s.reminded else "",
+                      _when(s.received), s.latest.file if s.latest else "",
+                      f"[{_WORD_STYLE[s.state]}]{outcome}[/]", late)
+    out = console()
+    out.print(table)
+    if unmatched:
+        out.print("[yellow]Files that could not be matched to a service[/] (look at these by hand):")
+        for r in unmatched:
+            out.print(f"  {r.file} (received {_when(r.received)}): {'; '.join(r.reasons) or 'rejected'}")
+    counts = {k: sum(s.state == k for s in states) for k in (ACCEPTED, WITH_ERRORS, REJECTED, MISSING)}
+    out.print(", ".join(f"{n} {k}" for k, n in counts.items()) + f" of {len(states)} services"
+              + ("" if not all_clean else " — all in and clean"))
+    raise SystemExit(0 if all_clean else 1)
+
+
+@click.command(name="chase")
+@period_option
+@plan_option
+@templates_option
+@db_option
+@transport_options
+@friendly_errors
+def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server):
+    """Remind services whose return is missing, was rejected or has errors.
+
+    The reminder lists the problems found in what they sent; a service still missing its return
+    gets a fresh copy of its template when one is in the templates folder. Exits 1 when any
+    reminder could not be sent.
+    """
+    transport = _transport(outbox, smtp_server)
+    plan, returns, states = _states(plan_path, period, db_url)
+    folder = templates_dir or WORKBOOKS / period.id / "templates"
+    sender = _sender(plan, smtp=bool(smtp_server))
+    if not any(s.state in (MISSING, REJECTED, WITH_ERRORS) for s in states):
+        console().print(f"Every {period.label} return is in and clean; nobody to remind.")
+        raise SystemExit(0)
+    with transport:
+        run = chase(plan, period, states, transport, db_url, templates_folder=folder, sender=sender)
+    _finish(run, f"{period.label} reminders")
+
+
+COMMANDS = [send, status, chase_cmd]
