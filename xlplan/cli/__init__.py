@@ -37,5 +37,9 @@ def _register() -> None:
     for cmd in mail_cmds.COMMANDS:
         main.add_command(cmd)
 
+    from . import report_cmd
+    for cmd in report_cmd.COMMANDS:
+        main.add_command(cmd)
+
 
 _register()
