@@ -407,9 +407,10 @@ def _edited_cells(sd: SheetData, row: int, values: list, item, file: str, code: 
                 return False
         return check
 
-    checks = {"Measure": (item.name, same_text), "Action": (item.name, same_text),
+    is_measure = hasattr(item, "unit")
+    checks = {"Measure" if is_measure else "Action": (item.name, same_text),
               "Theme": (item.theme, same_text), "Outcome": (item.outcome, same_text)}
-    if hasattr(item, "unit"):
+    if is_measure:
         checks["Unit"] = (item.unit.value, same_parsed(Unit.parse, item.unit))
         checks["Polarity"] = (item.polarity.value, same_parsed(Polarity.parse, item.polarity))
         rule = item.rule(period, plan.settings.amber_tolerance)
@@ -419,7 +420,7 @@ def _edited_cells(sd: SheetData, row: int, values: list, item, file: str, code: 
         checks["Measures"] = (item.measures, same_text)
     found = []
     for column, (want, same) in checks.items():
-        if column not in ("Measure", "Action") and sd.col(column) is None:
+        if sd.col(column) is None:
             continue
         got = sd.value(values, column)
         if same(got, want):
