@@ -58,7 +58,7 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int) -
     ], body)
 
     r = _section(ws, r, heading, "How to type figures in To date", [
-        "Percentages: type 85% (or just 85: the cell is already a percentage). Allowed: 0% to 100%.",
+        "Percentages: type the % sign, e.g. 85% (Excel also reads 85 as 85%). Allowed: 0% to 100%.",
         "Money: the amount in pounds, e.g. 165000 or £165,000 (not £165k).",
         "Numbers: the figure itself, e.g. 2755; put any explanation in Comments/Progress, not in To date.",
         "Ratios: both parts with a slash, e.g. 70/30.",
@@ -86,6 +86,8 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int) -
         ("Report later", "No figure or update yet for this period."),
         ("Contextual", "Reported for information: the measure has no target to judge it by."),
         ("Complete", "Actions only: the action is finished."),
+        ("Check figure", "Shown in RAG (calculated) when a figure is outside what the measure allows, "
+                         "e.g. a percentage over 100%: please correct it."),
     ]
     for word, meaning in meanings:
         ws.write_string(r, 0, word, fm.word(word))

@@ -8,7 +8,9 @@ collect will compute:
 - a Monitor measure → Contextual;
 - no target to judge by → the manager's own Status word if Green/Amber/Red, else Contextual;
 - otherwise Green/Amber/Red from the target, polarity and tolerance (relative or absolute), with
-  Increase/Reduce targets needing a strict improvement on last year's outturn for Green.
+  Increase/Reduce targets needing a strict improvement on last year's outturn for Green;
+- a figure outside the unit's range (a percentage over 100% or below 0, a negative count or amount:
+  possible only by pasting past the validation) → `Check figure`, which collect reports as an error.
 
 Ratio measures are typed as text (`70/30`); the formula reads the first part's share, as the engine
 does. Formulas use only functions Excel and LibreOffice share (no LET, no dynamic arrays).
@@ -23,6 +25,7 @@ _EPS = 1e-9   # the engine's own slack for "met exactly" (status._EPS)
 
 # No-data words the To date validation accepts beside figures (Excel compares text case-blind).
 NO_DATA_WORDS = ("TBC", "Report later", "Not yet available", "n/a")
+CHECK_FIGURE = "Check figure"
 
 
 def _num(x: float) -> str:
@@ -50,12 +53,25 @@ def rag_formula(rule: Rule, to_date: str, status: str) -> str:
     else:
         x, has = to_date, f"ISNUMBER({to_date})"
     later = f'"{Status.REPORT_LATER.value}"'
+    if rule.unit is Unit.PERCENT:
+        has_bad = f"OR({to_date}<0,{to_date}>1)"
+    elif rule.unit in (Unit.NUMBER, Unit.MONEY):
+        has_bad = f"{to_date}<0"
+    else:
+        has_bad = None
+    formula = _formula(rule, x, has, status, later)
+    if has_bad:
+        formula = f'IF(AND({has},{has_bad}),"{CHECK_FIGURE}",{formula})'
+    return "=" + formula
+
+
+def _formula(rule: Rule, x: str, has: str, status: str, later: str) -> str:
     if rule.polarity is Polarity.MONITOR:
-        return f'=IF({has},"{Status.CONTEXTUAL.value}",{later})'
+        return f'IF({has},"{Status.CONTEXTUAL.value}",{later})'
     if rule.target is None:
         own = f'OR({status}="Green",{status}="Amber",{status}="Red")'
-        return f'=IF({has},IF({own},{status},"{Status.CONTEXTUAL.value}"),{later})'
-    return f"=IF({has},{_judge(rule, x)},{later})"
+        return f'IF({has},IF({own},{status},"{Status.CONTEXTUAL.value}"),{later})'
+    return f"IF({has},{_judge(rule, x)},{later})"
 
 
 def _judge(rule: Rule, x: str) -> str:

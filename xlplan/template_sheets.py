@@ -16,22 +16,39 @@ from . import layout
 from .periods import Period
 from .plan import Action, Measure, Plan
 from .status import Polarity, Rule
-from .template_rag import NO_DATA_WORDS, rag_formula, to_date_rule
+from .template_rag import CHECK_FIGURE, NO_DATA_WORDS, rag_formula, to_date_rule
 from .template_style import Formats, cell_value, input_format
 from .values import Missing, TargetKind, Unit
 
 HEADER_ROW = 3        # 0-based: Excel row 4, under a title and two lines of guidance
 PROTECT_OPTIONS = {"format_columns": True, "format_rows": True}   # resizing is harmless; nothing else
 
-MEASURE_WIDTHS = {"Code": 9, "Measure": 46, "Theme": 22, "Outcome": 26, "Unit": 7, "Polarity": 10,
+MEASURE_WIDTHS = {"Code": 9, "Measure": 46, "Theme": 22, "Outcome": 26, "Unit": 7, "Polarity": 9,
                   "Target": 11, "Annual target": 11, layout.LAST_QUARTER: 10, layout.TO_DATE: 12,
                   layout.STATUS: 13, layout.RAG: 13, layout.COMMENTS: 48}
 ACTION_WIDTHS = {"Ref": 8, "Action": 50, "Measures": 34, "Theme": 22, "Outcome": 26, "Due": 11,
                  layout.STATUS: 13, layout.COMMENTS: 60}
 HIDDEN = ("Theme", "Outcome")  # shown as group heading rows instead; kept as columns for collect
 
-POLARITY_WORDS = {Polarity.HIGHER: "Higher is better", Polarity.LOWER: "Lower is better",
-                  Polarity.MONITOR: "Monitor"}
+# Header notes (hover comments) explaining the locked columns to a manager.
+HEADER_NOTES = {
+    "Polarity": "Higher: a bigger figure is better. Lower: a smaller figure is better. "
+                "Monitor: reported for information, no RAG.",
+    "Target": "The target for this period. For a cumulative measure it is the share of the annual target "
+              "due by the end of the period (e.g. half at Quarter 2).",
+    "Annual target": "The target for the whole year, as set in the plan.",
+    layout.LAST_QUARTER: "The figure returned for the previous quarter, where there is one.",
+    layout.TO_DATE: "Type the figure for the period to date here (or TBC / Report later).",
+    layout.STATUS: "Choose a status where the cell is yellow (measures with no target). Grey: calculated for you.",
+    layout.RAG: "Worked out from your To date figure and the Target as you type. Not editable.",
+    layout.COMMENTS: "Explain the figure and progress, especially anything Amber or Red.",
+}
+ACTION_NOTES = {
+    "Measures": "The steps or measures this action is reported against.",
+    "Due": "When the action is due to be finished.",
+    layout.STATUS: "Choose Complete, Green (on track), Amber (some slippage), Red (off track) or Report later.",
+    layout.COMMENTS: "What has been done, and what happens next.",
+}
 
 
 @dataclass(frozen=True)
@@ -67,7 +84,7 @@ def write_measures(wb, ctx: SheetContext, last_values: dict | None) -> tuple[lis
             f"Figures to date for {ctx.period.months_text}" + (f". Return by {ctx.deadline}." if ctx.deadline else "."),
             "Fill in the yellow cells. Type each figure in To date: RAG (calculated) shows the status it gives "
             "against the Target. No figure yet? Type TBC or Report later. See the Instructions sheet.")
-    _headers(ws, fm, headers, MEASURE_WIDTHS, inputs=layout.MEASURE_INPUTS, years_width=9)
+    _headers(ws, fm, headers, MEASURE_WIDTHS, inputs=layout.MEASURE_INPUTS, notes=HEADER_NOTES, years_width=9)
     measures = ctx.plan.measures_for(ctx.service)
     rows: list[DataRow] = []
     r = HEADER_ROW + 1
@@ -81,7 +98,7 @@ def write_measures(wb, ctx: SheetContext, last_values: dict | None) -> tuple[lis
         ws.write_string(r, col["Measure"], "This service has no measures in the plan.", fm.get(italic=True))
         r += 1
     last = max(r - 1, HEADER_ROW + 1)
-    for word in ("Green", "Amber", "Red", "Report later", "Contextual"):
+    for word in ("Green", "Amber", "Red", "Report later", "Contextual", CHECK_FIGURE):
         for h in (layout.RAG, layout.STATUS):
             ws.conditional_format(HEADER_ROW + 1, col[h], last, col[h],
                                   {"type": "cell", "criteria": "==", "value": f'"{word}"',
@@ -96,7 +113,7 @@ def _measure_row(ws, ctx: SheetContext, r: int, m: Measure, headers: list[str], 
     rule = m.rule(ctx.period, ctx.plan.settings.amber_tolerance)
     values: dict[str, object] = {
         "Code": m.code, "Measure": m.name, "Theme": m.theme, "Outcome": m.outcome, "Unit": unit.value,
-        "Polarity": POLARITY_WORDS[m.polarity],
+        "Polarity": m.polarity.value,
     }
     for h in ("Code", "Measure", "Theme", "Outcome", "Unit", "Polarity"):
         ws.write_string(r, col[h], values[h], fm.text(align="center") if h in ("Unit", "Code") else fm.text())
@@ -176,7 +193,7 @@ def _write_figure(ws, fm: Formats, r: int, c: int, figure, unit: Unit):
 
 def _to_date_validation(ws, ctx: SheetContext, r: int, c: int, unit: Unit, ref: str) -> None:
     words = " or ".join(NO_DATA_WORDS[:2])
-    what = {Unit.PERCENT: ("a percentage", "e.g. 85% (typing 85 also gives 85%)", "from 0% to 100%, e.g. 85%"),
+    what = {Unit.PERCENT: ("a percentage", "type it with the % sign, e.g. 85%", "from 0% to 100%, e.g. 85%"),
             Unit.MONEY: ("an amount in pounds", "e.g. 165000 or £165,000", "of 0 or more, e.g. 165000"),
             Unit.NUMBER: ("a number", "e.g. 2755", "of 0 or more, e.g. 2755"),
             Unit.RATIO: ("a ratio", "both parts with a slash, e.g. 70/30", "with a slash, e.g. 70/30")}[unit]
@@ -208,7 +225,7 @@ def write_actions(wb, ctx: SheetContext) -> tuple[list[str], list[DataRow]]:
     _banner(ws, fm, f"{ctx.service}: actions for {ctx.period.label}",
             f"Progress to the end of {ctx.period.end:%B %Y}" + (f". Return by {ctx.deadline}." if ctx.deadline else "."),
             "Choose a Status for every action and say what has been done in Comments/Progress.")
-    _headers(ws, fm, headers, ACTION_WIDTHS, inputs=layout.ACTION_INPUTS)
+    _headers(ws, fm, headers, ACTION_WIDTHS, inputs=layout.ACTION_INPUTS, notes=ACTION_NOTES)
     actions = ctx.plan.actions_for(ctx.service)
     rows: list[DataRow] = []
     r = HEADER_ROW + 1
@@ -268,10 +285,12 @@ def _banner(ws, fm: Formats, title: str, line1: str, line2: str) -> None:
 
 
 def _headers(ws, fm: Formats, headers: list[str], widths: dict[str, float], inputs: list[str],
-             years_width: float = 10) -> None:
+             notes: dict[str, str], years_width: float = 10) -> None:
     ws.set_row(HEADER_ROW, 30)
     for c, h in enumerate(headers):
         ws.write_string(HEADER_ROW, c, h, fm.header(input_column=h in inputs))
+        if h in notes:
+            ws.write_comment(HEADER_ROW, c, notes[h], {"author": "xlplan", "x_scale": 2, "y_scale": 1.2})
         width = widths.get(h, years_width)
         ws.set_column(c, c, width, None, {"hidden": True} if h in HIDDEN else {})
 

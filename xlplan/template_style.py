@@ -24,6 +24,7 @@ RAG_COLOURS = {
     "Report later": ("#E7E6E6", "#3A3838"),
     "Contextual": ("#DDEBF7", "#1F4E78"),
     "Complete": ("#A9D08E", "#274E13"),
+    "Check figure": ("#FFFFFF", "#C00000"),
 }
 
 

@@ -55,6 +55,13 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
     return paths
 
 
+def last_quarter_values(results) -> LastValues:
+    """The "Last quarter" column's values from a PeriodResults of the store (`previous_quarter`)."""
+    from .values import format_value
+    return {m.code: (m.previous_quarter, format_value(m.previous_quarter, m.unit))
+            for m in results.measures if m.previous_quarter is not None}
+
+
 def _services(plan: Plan, wanted: str | None) -> list[str]:
     with_returns = [s.name for s in plan.services_with_returns()]
     if not with_returns:

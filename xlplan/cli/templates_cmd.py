@@ -1,0 +1,49 @@
+"""`xlplan templates`: one return workbook per service for a quarter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..plan import read_plan
+from ..templates import last_quarter_values, write_templates
+from .common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
+from .render import console
+
+
+@click.command()
+@plan_option
+@period_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write the templates to [default: workbooks/<period>/templates].")
+@click.option("--service", default=None, help="Only this service's template (default: every service).")
+@db_option
+@friendly_errors
+def templates(plan_path: Path, period, out_dir: Path | None, service: str | None, db_url: str) -> None:
+    """Write one protected return workbook per service for the quarter --period.
+
+    Each has Instructions, the service's Measures (with this period's targets and a live RAG) and
+    Actions; only the yellow cells can be typed in. Last quarter's figures come from the store when
+    it has them.
+    """
+    plan = read_plan(plan_path)
+    out_dir = out_dir or WORKBOOKS / period.id / "templates"
+    last = _last_values(db_url, plan, period)
+    paths = write_templates(plan, period, out_dir, plan_path=plan_path, service=service, last_values=last)
+    out = console()
+    for path in paths:
+        out.print(f"wrote {path}")
+    out.print(f"[green]{len(paths)} return template{'s' if len(paths) != 1 else ''}[/] for {period.id} in {out_dir}")
+
+
+def _last_values(db_url: str, plan, period):
+    """Last quarter's figures from the store, or None when there is no store yet."""
+    from .. import store
+    path = store.sqlite_path(db_url)
+    if path is not None and not path.exists():
+        return None
+    return last_quarter_values(store.load_results(db_url, plan, period))
+
+
+COMMANDS = [templates]
