@@ -30,6 +30,9 @@ def _register() -> None:
     from . import plan_cmds
     for cmd in plan_cmds.COMMANDS:
         main.add_command(cmd)
+    from . import templates_cmd
+    for cmd in templates_cmd.COMMANDS:
+        main.add_command(cmd)
     from . import collect_cmd
     for cmd in collect_cmd.COMMANDS:
         main.add_command(cmd)
