@@ -1,0 +1,435 @@
+"""Pre-flight inspection of one returned file, before any spreadsheet library touches it.
+
+Returns come by email from dozens of people; some files are broken, some odd, a few hostile.
+`inspect(path)` looks at one file without following links, running macros or expanding XML
+entities, and says what it is (`Inspection.kind`) and what is wrong with it (Issues with stable
+`return.*` codes, each one line a manager or officer can act on). Collect calls it first and
+opens a file only when `inspection.accepted`; it records `skipped` files (lock files, files that
+are not spreadsheets) quietly and `rejected` ones with their reasons.
+
+Everything here is bounded (see `Limits`): the file is read once (at most `max_file_bytes`),
+the zip directory is judged before anything is inflated, parts are inflated in chunks against
+size and ratio caps, XML is streamed through expat refusing any DTD, and worksheets are measured
+so readers can stop at the real data (`SheetInfo.rows/cols`) whatever `<dimension>` claims.
+
+`clean_comment` neutralises text from a return (control characters out; right-to-left text,
+emoji and line breaks kept; length capped with a flag) for collect to store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from .errors import Issue, Severity, issue
+from .layout import COMMENT_MAX_CHARS
+from .safety_ole import MAGIC as OLE_MAGIC, OleProblem, read_directory
+from .safety_zip import SheetInfo, inspect_zip
+
+__all__ = ["Kind", "Limits", "Inspection", "SheetInfo", "inspect", "inspect_folder", "is_lock_file",
+           "clean_comment", "CleanText"]
+
+
+class Kind(str, Enum):
+    """What a file in the returns folder turned out to be (by content, never by name alone)."""
+
+    XLSX = "xlsx"
+    XLSM = "xlsm"
+    XLS = "xls"                     # legacy Excel 97-2003 (OLE2)
+    ENCRYPTED = "encrypted"         # password-protected workbook (OLE2 EncryptedPackage, or zip password)
+    OTHER_SPREADSHEET = "other-spreadsheet"   # .ods, .xlsb, XML Spreadsheet 2003
+    CSV = "csv"
+    HTML = "html"
+    EMPTY = "empty"
+    TRUNCATED = "truncated"
+    DAMAGED = "damaged"             # a zip/XML that cannot be read safely (corrupt, bomb, entities…)
+    NOT_A_WORKBOOK = "not-a-workbook"
+    LOCK_FILE = "lock-file"
+    SYMLINK = "symlink"
+    NOT_A_FILE = "not-a-file"       # a folder, pipe or device
+    NOT_A_SPREADSHEET = "not-a-spreadsheet"   # notes.txt, a PDF, Thumbs.db: skipped quietly
+    GROWING = "growing"             # still being written
+    TOO_LARGE = "too-large"
+    UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what one return may cost. A real return is well under 1 MB and 2,000 cells."""
+
+    max_file_bytes: int = 50 * 2**20
+    max_parts: int = 1_000
+    max_part_bytes: int = 64 * 2**20          # one inflated part
+    max_total_bytes: int = 256 * 2**20        # all inflated parts together
+    max_ratio: float = 200.0                  # inflated/stored size of a part …
+    ratio_floor_bytes: int = 4 * 2**20        # … checked for parts inflating beyond this
+    max_cells: int = 500_000                  # <c> elements in all sheets together
+    max_rows: int = 10_000                    # furthest row holding data, per sheet
+    max_cols: int = 500                       # furthest column holding data, per sheet
+    quiet_seconds: float = 1.0                # a file modified more recently is watched this long
+
+
+DEFAULT_LIMITS = Limits()
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".csv", ".htm",
+                        ".html", ".xml", ".xlt", ".fods", ".numbers"}
+
+
+@dataclass
+class Inspection:
+    path: Path
+    kind: Kind
+    size: int = 0
+    sha256: str = ""                # of the bytes read (for a symlink: of its target text)
+    issues: list[Issue] = field(default_factory=list)
+    sheets: list[SheetInfo] = field(default_factory=list)
+    data: bytes | None = field(default=None, repr=False)   # the bytes judged (when accepted)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def skipped(self) -> bool:
+        """Lock files, folders and files that are not spreadsheets: listed, otherwise ignored."""
+        return self.kind in (Kind.LOCK_FILE, Kind.NOT_A_SPREADSHEET, Kind.NOT_A_FILE)
+
+    @property
+    def rejected(self) -> bool:
+        return not self.skipped and any(i.severity is Severity.ERROR for i in self.issues)
+
+    @property
+    def accepted(self) -> bool:
+        """Safe to hand to a spreadsheet reader (warnings such as macros may remain)."""
+        return not self.skipped and not self.rejected
+
+    @property
+    def reason(self) -> str:
+        """The first error's message (or the skip note): the one line to show for this file."""
+        for i in self.issues:
+            if i.severity is Severity.ERROR:
+                return i.message
+        return self.issues[0].message if self.issues else ""
+
+    def sheet(self, name: str) -> SheetInfo | None:
+        return next((s for s in self.sheets if s.name == name), None)
+
+    def _add(self, code: str, **params) -> Issue:
+        found = _issue(code, self.path.name, **params)
+        self.issues.append(found)
+        return found
+
+
+def is_lock_file(name: str) -> bool:
+    """Excel's owner file `~$Book.xlsx` or LibreOffice's `.~lock.Book.xlsx#`."""
+    return name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#"))
+
+
+def inspect(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_bytes: bool = False) -> Inspection:
+    """Judge one file in a returns folder. Never raises for what the file holds.
+
+    `keep_bytes` keeps the bytes judged on `Inspection.data`, so the caller can read exactly what
+    was inspected (no second read that could see a different file).
+    """
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except OSError as e:
+        ins = Inspection(path, Kind.UNREADABLE)
+        ins._add("return.unreadable", reason=e.strerror or str(e))
+        return ins
+    if stat.S_ISLNK(st.st_mode):
+        target = os.readlink(path)
+        ins = Inspection(path, Kind.SYMLINK, sha256=hashlib.sha256(os.fsencode(target)).hexdigest())
+        ins._add("return.symlink", target=target)
+        return ins
+    if not stat.S_ISREG(st.st_mode):
+        ins = Inspection(path, Kind.NOT_A_FILE)
+        ins._add("return.not-a-file", what="folder" if stat.S_ISDIR(st.st_mode) else "pipe or device")
+        return ins
+    if is_lock_file(path.name):
+        ins = Inspection(path, Kind.LOCK_FILE, size=st.st_size)
+        ins._add("return.lock-file")
+        _read_for_hash(path, ins, limits)
+        return ins
+    ins = Inspection(path, Kind.XLSX, size=st.st_size)
+    data = _read_for_hash(path, ins, limits)
+    if ins.issues:
+        return ins
+    if _still_changing(path, st, ins, limits):
+        return ins
+    _judge(ins, data, limits)
+    if keep_bytes and ins.accepted:
+        ins.data = data
+    return ins
+
+
+def inspect_folder(folder: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Inspection]:
+    """Inspect every entry of a returns folder (sorted by name; sub-folders are not entered).
+
+    A byte-identical copy of an earlier file gets an info `return.duplicate` naming it.
+    """
+    seen: dict[str, str] = {}
+    out = []
+    for entry in sorted(Path(folder).iterdir(), key=lambda p: p.name):
+        ins = inspect(entry, limits)
+        if ins.sha256 and ins.kind not in (Kind.SYMLINK, Kind.LOCK_FILE):
+            if ins.sha256 in seen:
+                ins._add("return.duplicate", other=seen[ins.sha256])
+            else:
+                seen[ins.sha256] = ins.name
+        out.append(ins)
+    return out
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _read_for_hash(path: Path, ins: Inspection, limits: Limits) -> bytes:
+    """Hash the whole file; keep its bytes only up to the size cap. Opens without following links
+    and without blocking on a pipe swapped in after lstat."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    digest = hashlib.sha256()
+    kept = bytearray()
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        ins.kind = Kind.UNREADABLE
+        ins._add("return.unreadable", reason=e.strerror or str(e))
+        return b""
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            ins.kind = Kind.NOT_A_FILE
+            ins._add("return.not-a-file", what="pipe or device")
+            return b""
+        total = 0
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            total += len(chunk)
+            if total <= limits.max_file_bytes:
+                kept += chunk
+    ins.sha256 = digest.hexdigest()
+    ins.size = total
+    if total > limits.max_file_bytes and not ins.skipped:
+        ins.kind = Kind.TOO_LARGE
+        ins._add("return.too-large", reason=f"{_bytes(total)}, over the {_bytes(limits.max_file_bytes)} limit")
+        return b""
+    return bytes(kept)
+
+
+def _still_changing(path: Path, before: os.stat_result, ins: Inspection, limits: Limits) -> bool:
+    """A file whose size or modification time moves while we look is still being written."""
+    age = time.time() - before.st_mtime
+    if 0 <= age < limits.quiet_seconds:
+        time.sleep(limits.quiet_seconds - age)
+    try:
+        after = os.lstat(path)
+    except OSError:
+        after = None
+    if after is None or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) \
+            or ins.size != before.st_size:
+        ins.kind = Kind.GROWING
+        ins._add("return.still-being-written")
+        return True
+    return False
+
+
+# --- judging the bytes ---------------------------------------------------------------------------
+
+
+def _judge(ins: Inspection, data: bytes, limits: Limits) -> None:
+    suffix = ins.path.suffix.lower()
+    if not data:
+        if suffix in SPREADSHEET_SUFFIXES or not suffix:
+            ins.kind = Kind.EMPTY
+            ins._add("return.empty-file")
+        else:
+            ins.kind = Kind.NOT_A_SPREADSHEET
+            ins._add("return.not-a-spreadsheet", what=f"a {suffix} file")
+        return
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        _judge_zip(ins, data, limits)
+    elif head == OLE_MAGIC:
+        _judge_ole(ins, data, suffix)
+    else:
+        _judge_other(ins, data, suffix)
+
+
+def _judge_zip(ins: Inspection, data: bytes, limits: Limits) -> None:
+    found = inspect_zip(data, limits)
+    ins.sheets = found.sheets
+    kinds = {"xlsx": Kind.XLSX, "xlsm": Kind.XLSM, "ods": Kind.OTHER_SPREADSHEET,
+             "xlsb": Kind.OTHER_SPREADSHEET}
+    ins.kind = kinds.get(found.kind, Kind.NOT_A_WORKBOOK)
+    for code, params in found.findings:
+        if code == "return.truncated":
+            ins.kind = Kind.TRUNCATED
+        elif code == "return.encrypted":
+            ins.kind = Kind.ENCRYPTED
+        elif code in ("return.corrupt", "return.zip-bomb", "return.xml-entities", "return.too-many-parts",
+                      "return.sheet-too-large") and ins.kind in (Kind.XLSX, Kind.XLSM):
+            ins.kind = Kind.DAMAGED
+        if code == "return.sheet-too-large":
+            params = {**params, "sheet": params.get("sheet") or params.get("part", ""),
+                      "max_rows": limits.max_rows, "max_cols": limits.max_cols}
+        if code == "return.encrypted":
+            code, params = "return.password-protected", {}
+        if code == "return.not-a-workbook":
+            if ins.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+                ins.kind = Kind.NOT_A_SPREADSHEET
+                code, params = "return.not-a-spreadsheet", {"what": params.get("what", "")}
+            else:
+                params = {"reason": f"it is {params.get('what', 'not a workbook')}"}
+        ins._add(code, **params)
+
+
+def _judge_ole(ins: Inspection, data: bytes, suffix: str) -> None:
+    try:
+        directory = read_directory(data)
+    except OleProblem as e:
+        ins.kind = Kind.TRUNCATED if e.truncated else Kind.DAMAGED
+        if e.truncated:
+            ins._add("return.truncated", size=len(data))
+        else:
+            ins._add("return.corrupt", reason=str(e))
+        return
+    kind = directory.kind
+    if kind == "encrypted":
+        ins.kind = Kind.ENCRYPTED
+        ins._add("return.password-protected")
+    elif kind == "xls":
+        ins.kind = Kind.XLS
+        ins._add("return.legacy-xls")
+    elif suffix in SPREADSHEET_SUFFIXES:
+        ins.kind = Kind.NOT_A_WORKBOOK
+        what = {"word": "an old-style Word document (.doc)",
+                "powerpoint": "an old-style PowerPoint presentation (.ppt)"}.get(kind, "an Office file of another kind")
+        ins._add("return.not-a-workbook", reason=f"it is {what}")
+    else:   # Thumbs.db, a .doc or .msg saved alongside: not a return
+        ins.kind = Kind.NOT_A_SPREADSHEET
+        ins._add("return.not-a-spreadsheet", what=f"a {suffix or 'nameless'} file")
+
+
+_OTHER_MAGIC = {b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
+                b"GIF8": "a GIF image", b"Rar!": "a RAR archive", b"7z\xbc\xaf": "a 7-Zip archive",
+                b"\x1f\x8b": "a gzip archive", b"{\\rtf": "a Rich Text document"}
+
+
+def _judge_other(ins: Inspection, data: bytes, suffix: str) -> None:
+    what = next((w for magic, w in _OTHER_MAGIC.items() if data.startswith(magic)), None)
+    text = None if what else _as_text(data[:8192])
+    if text is not None:
+        low = text.lstrip("\ufeff \t\r\n").lower()
+        if "urn:schemas-microsoft-com:office:spreadsheet" in low[:4096] and low.startswith("<?xml"):
+            ins.kind = Kind.OTHER_SPREADSHEET
+            ins._add("return.wrong-format", what="an Excel 2003 XML spreadsheet")
+            return
+        if low.startswith("<") and any(t in low[:4096] for t in ("<html", "<!doctype html", "<table", "<body")):
+            ins.kind = Kind.HTML
+            if suffix in SPREADSHEET_SUFFIXES:
+                ins._add("return.html-renamed", ext=suffix or "no extension")
+                return
+        elif _looks_like_csv(text) or suffix == ".csv":
+            ins.kind = Kind.CSV
+            if suffix in SPREADSHEET_SUFFIXES:
+                ins._add("return.csv-renamed", ext=suffix or "no extension")
+                return
+    if suffix not in SPREADSHEET_SUFFIXES:
+        ins.kind = Kind.NOT_A_SPREADSHEET
+        ins._add("return.not-a-spreadsheet", what=what or f"a {suffix or 'nameless'} file")
+        return
+    ins.kind = Kind.NOT_A_WORKBOOK
+    if what:
+        ins._add("return.not-a-workbook", reason=f"it is {what}")
+    else:
+        ins._add("return.not-a-zip", ext=suffix)
+
+
+def _as_text(head: bytes) -> str | None:
+    for bom, enc in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            return head[2:].decode(enc, errors="ignore")
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 4:        # not just a character cut at the end of the sample
+            text = head.decode("cp1252", errors="replace")
+        else:
+            text = head[:e.start].decode("utf-8")
+    bad = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
+    return text if text and bad <= len(text) // 100 else None
+
+
+def _looks_like_csv(text: str) -> bool:
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if not lines:
+        return False
+    for sep in (",", "\t", ";", "|"):
+        counts = [ln.count(sep) for ln in lines[:-1] or lines]
+        if counts and min(counts) >= 1:
+            return True
+    return False
+
+
+# --- text from a return --------------------------------------------------------------------------
+
+_DROP = {0x200B, 0x2060, 0xFEFF, 0x00AD, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068,
+         0x2069, 0xFFF9, 0xFFFA, 0xFFFB}
+
+
+@dataclass(frozen=True)
+class CleanText:
+    text: str
+    original_length: int
+    truncated: bool = False
+    removed: int = 0                # control/invisible characters taken out
+
+
+def clean_comment(raw: object, max_chars: int = COMMENT_MAX_CHARS) -> CleanText:
+    """Text typed into a return, made safe to store and show.
+
+    Takes out control characters (keeping line breaks and tabs), lone surrogates (which cannot be
+    stored), zero-width spaces, soft hyphens and bidirectional override marks (which can make text display differently from what it holds);
+    keeps right-to-left letters, emoji (with their joiners) and accents; normalises line endings;
+    cuts text longer than `max_chars`, marking the cut with "…" and `truncated` so collect can warn.
+    The text stays text: writers must still store it as a string, never as a formula.
+    """
+    if raw is None:
+        return CleanText("", 0)
+    s = str(raw).replace("\r\n", "\n").replace("\r", "\n")
+    kept, removed = [], 0
+    for ch in s:
+        category = unicodedata.category(ch)
+        if ord(ch) in _DROP or (category == "Cc" and ch not in "\n\t") or category == "Cs":
+            removed += 1
+            continue
+        kept.append(ch)
+    text = "".join(kept).strip()
+    if len(text) > max_chars:
+        return CleanText(text[:max_chars - 1].rstrip() + "…", len(s), truncated=True, removed=removed)
+    return CleanText(text, len(s), removed=removed)
+
+
+# --- issues --------------------------------------------------------------------------------------
+
+
+def _issue(code: str, file: str, **params) -> Issue:
+    params.setdefault("part", "")
+    if "expanded" in params:
+        params["expanded"] = _bytes(params["expanded"])
+        params["ratio"] = f"{params.get('ratio', 0):,.0f}"
+    return issue(code, file=file, **params)
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n:,} bytes"

@@ -1,0 +1,393 @@
+"""Bounded inspection of a zip-based workbook before any spreadsheet library opens it.
+
+Order matters: the zip directory is judged first (part count, declared sizes and compression
+ratios, duplicate or encrypted parts), so a zip bomb is refused without inflating a byte. Then
+every part is inflated in 64 KiB chunks (zipfile stops at the declared size and checks the CRC, so
+a part that lies about its size is caught as damaged) and every XML part is streamed through
+expat with a handler that refuses any DOCTYPE or entity declaration before it can be expanded
+(no DTD, no external entity, no network or file access). Worksheets are measured on the way:
+the `<dimension>` they claim, and the real extent of the cells that hold data, with a cell cap.
+
+Used by xlplan/safety.py; returns `(code, params)` findings that safety turns into Issues.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from xml.parsers import expat
+
+CHUNK = 64 * 1024
+MACRO_CONTENT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
+EXCEL_MAX_ROWS, EXCEL_MAX_COLS = 1_048_576, 16_384
+
+
+@dataclass
+class SheetInfo:
+    """One worksheet as found in the file (before any spreadsheet library reads it).
+
+    `rows`/`cols` are the furthest row and column holding a value or formula: readers should
+    read no further than these, whatever `claimed` (the sheet's own `<dimension>`) says.
+    """
+
+    name: str
+    part: str
+    state: str = "visible"          # visible | hidden | veryHidden
+    claimed: str = ""               # the <dimension ref="..."> the file declares, e.g. A1:XFD1048576
+    rows: int = 0
+    cols: int = 0
+    cells: int = 0                  # <c> elements, including empty styled cells
+
+
+@dataclass
+class ZipFindings:
+    kind: str = "xlsx"              # xlsx | xlsm | ods | xlsb | word | powerpoint | zip
+    findings: list[tuple[str, dict]] = field(default_factory=list)
+    sheets: list[SheetInfo] = field(default_factory=list)
+
+    def add(self, code: str, **params) -> None:
+        self.findings.append((code, params))
+
+    @property
+    def fatal(self) -> bool:
+        return any(code not in _NON_FATAL for code, _ in self.findings)
+
+
+_NON_FATAL = {"return.macro-enabled", "return.external-links"}
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, **params) -> None:
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+def inspect_zip(data: bytes, limits) -> ZipFindings:
+    """Judge the zip in `data` (already capped in size by the caller) against `limits`."""
+    out = ZipFindings()
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as e:
+        if b"PK\x05\x06" not in data[-(65536 + 22):]:
+            out.add("return.truncated", size=len(data))
+        else:
+            out.add("return.corrupt", reason=_reason(e))
+        return out
+    except (OSError, ValueError, EOFError, NotImplementedError) as e:
+        out.add("return.corrupt", reason=_reason(e))
+        return out
+    with zf:
+        infos = zf.infolist()
+        if not _directory_ok(infos, data, limits, out):
+            return out
+        names = {i.filename for i in infos}
+        kind = _format(zf, names)
+        if kind != "xlsx":
+            out.kind = kind
+            out.add("return.wrong-format" if kind in ("ods", "xlsb") else "return.not-a-workbook",
+                    what=_FORMAT_WORDS[kind])
+            return out
+        scans: dict[str, _Scan] = {}
+        budget = [limits.max_cells]
+        for info in infos:
+            try:
+                scans[info.filename] = _scan_part(zf, info, budget, limits)
+            except _Refused as r:
+                out.add(r.code, part=info.filename, **r.params)
+                return out
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+                    RuntimeError) as e:
+                out.add("return.corrupt", reason=f"part {info.filename}: {_reason(e)}")
+                return out
+        _describe(out, zf, names, scans, limits)
+    return out
+
+
+def _directory_ok(infos: list[zipfile.ZipInfo], data: bytes, limits, out: ZipFindings) -> bool:
+    if len(infos) > limits.max_parts:
+        out.add("return.too-many-parts", parts=len(infos), limit=limits.max_parts)
+        return False
+    seen: set[str] = set()
+    for i in infos:
+        if i.filename in seen:
+            out.add("return.corrupt", reason=f"the part {i.filename} appears twice")
+            return False
+        seen.add(i.filename)
+        if i.flag_bits & 0x1:
+            out.add("return.encrypted", how="zip")
+            return False
+    total = sum(i.file_size for i in infos)
+    for i in infos:
+        ratio = i.file_size / max(i.compress_size, 1)
+        if i.file_size > limits.max_part_bytes or (
+                i.file_size > limits.ratio_floor_bytes and ratio > limits.max_ratio):
+            out.add("return.zip-bomb", part=i.filename, expanded=i.file_size, ratio=ratio)
+            return False
+    if total > limits.max_total_bytes:
+        out.add("return.zip-bomb", part="all parts", expanded=total, ratio=total / max(len(data), 1))
+        return False
+    return True
+
+
+_FORMAT_WORDS = {"ods": "a LibreOffice/OpenDocument spreadsheet (.ods)",
+                 "xlsb": "an Excel binary workbook (.xlsb)",
+                 "word": "a Word document", "powerpoint": "a PowerPoint presentation",
+                 "zip": "a zip archive holding other files"}
+
+
+def _format(zf: zipfile.ZipFile, names: set[str]) -> str:
+    if "mimetype" in names:
+        try:
+            with zf.open("mimetype") as f:
+                mime = f.read(200)
+        except Exception:  # noqa: BLE001 - a broken mimetype part just means "not ODS"
+            mime = b""
+        if b"opendocument.spreadsheet" in mime:
+            return "ods"
+    if "[Content_Types].xml" not in names:
+        return "zip"
+    if any(n.startswith("xl/") and n.endswith("workbook.xml") for n in names):
+        return "xlsx"
+    if any(n.startswith("xl/") and n.endswith("workbook.bin") for n in names):
+        return "xlsb"
+    if any(n.startswith("word/") for n in names):
+        return "word"
+    if any(n.startswith("ppt/") for n in names):
+        return "powerpoint"
+    return "zip"
+
+
+def _is_xml(name: str) -> bool:
+    return name.lower().endswith((".xml", ".rels", ".vml"))
+
+
+def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], limits) -> "_Scan":
+    scan = _Scan(budget, limits) if _is_xml(info.filename) else None
+    actual = 0
+    with zf.open(info) as f:
+        while True:
+            chunk = f.read(CHUNK)
+            if not chunk:
+                break
+            actual += len(chunk)
+            if actual > limits.max_part_bytes:
+                raise _Refused("return.zip-bomb", expanded=actual, ratio=actual / max(info.compress_size, 1))
+            if scan is not None and not scan.done:
+                scan.feed(chunk)
+    if scan is not None and not scan.done:
+        scan.feed(b"", final=True)
+    return scan or _Scan.binary()
+
+
+class _Scan:
+    """Stream one XML part through expat, refusing DTDs and measuring worksheets."""
+
+    def __init__(self, budget: list[int], limits) -> None:
+        self.budget, self.limits = budget, limits
+        self.root = ""
+        self.done = False
+        self.depth = 0
+        self.claimed = ""
+        self.rows = self.cols = self.cells = 0
+        self.sheets: list[dict] = []       # workbook.xml: name, rid, state
+        self.rels: list[dict] = []         # *.rels: Id, Type, Target, TargetMode
+        self.dde: list[str] = []
+        self.content_types: list[str] = []
+        self._row = 0
+        self._col = 0
+        self._cell: tuple[int, int] | None = None
+        self._cell_has_data = False
+        p = expat.ParserCreate(namespace_separator=" ")
+        p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        p.StartDoctypeDeclHandler = self._doctype
+        p.EntityDeclHandler = self._entity
+        p.ExternalEntityRefHandler = self._external
+        p.StartElementHandler = self._start
+        p.EndElementHandler = self._end
+        self.parser = p
+
+    @classmethod
+    def binary(cls) -> "_Scan":
+        s = cls.__new__(cls)
+        s.root, s.done, s.sheets, s.rels, s.dde, s.content_types = "", True, [], [], [], []
+        s.claimed, s.rows, s.cols, s.cells = "", 0, 0, 0
+        return s
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(chunk, final)
+        except expat.ExpatError as e:
+            raise _Refused("return.corrupt", reason=f"not well-formed XML ({expat.ErrorString(e.code)})") from None
+
+    def _doctype(self, *args) -> None:
+        raise _Refused("return.xml-entities", what="a document type declaration (DOCTYPE)")
+
+    def _entity(self, *args) -> None:
+        raise _Refused("return.xml-entities", what="an entity declaration")
+
+    def _external(self, *args) -> int:
+        raise _Refused("return.xml-entities", what="an external entity reference")
+
+    def _start(self, name: str, attrs: dict) -> None:
+        local = name.rsplit(" ", 1)[-1]
+        self.depth += 1
+        if self.depth == 1:
+            self.root = local
+        plain = {k.rsplit(" ", 1)[-1]: v for k, v in attrs.items()}
+        if self.root in ("worksheet", "macrosheet", "dialogsheet", "chartsheet"):
+            self._sheet_element(local, plain)
+        elif local == "sheet" and self.root == "workbook":
+            self.sheets.append({"name": plain.get("name", ""), "rid": plain.get("id", ""),
+                                "state": plain.get("state", "visible")})
+        elif local == "Relationship":
+            self.rels.append(plain)
+        elif local == "ddeLink":
+            self.dde.append(f"{plain.get('ddeService', '')}|{plain.get('ddeTopic', '')}")
+        elif local in ("Override", "Default") and self.root == "Types":
+            self.content_types.append(plain.get("ContentType", ""))
+
+    def _sheet_element(self, local: str, attrs: dict) -> None:
+        if local == "dimension":
+            self.claimed = attrs.get("ref", "")[:40]
+        elif local == "row":
+            r = attrs.get("r")
+            self._row = _int(r, "row number") if r else self._row + 1
+            self._col = 0
+        elif local == "c":
+            self.cells += 1
+            self.budget[0] -= 1
+            if self.budget[0] < 0:
+                raise _Refused("return.sheet-too-large", sheet="", extent=f"more than {self.limits.max_cells:,} cells",
+                               rows=self._row, cols=self._col)
+            ref = attrs.get("r")
+            if ref:
+                m = _CELL_REF.match(ref)
+                if not m:
+                    raise _Refused("return.corrupt", reason=f"the cell reference '{ref[:20]}' is not valid")
+                col, row = _col_number(m.group(1)), int(m.group(2))
+                if col > EXCEL_MAX_COLS or row > EXCEL_MAX_ROWS or row == 0:
+                    raise _Refused("return.corrupt", reason=f"the cell reference '{ref}' is outside Excel's grid")
+                self._col, self._row = col, row
+            else:
+                self._col += 1
+            self._cell = (self._row, self._col)
+            self._cell_has_data = False
+        elif local in ("v", "f", "is") and self._cell is not None:
+            self._cell_has_data = True
+
+    def _end(self, name: str) -> None:
+        self.depth -= 1
+        if self._cell is not None and name.rsplit(" ", 1)[-1] == "c":
+            if self._cell_has_data:
+                self.rows = max(self.rows, self._cell[0])
+                self.cols = max(self.cols, self._cell[1])
+            self._cell = None
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise _Refused("return.corrupt", reason=f"the {what} '{text[:20]}' is not a number") from None
+    if not 0 < n <= EXCEL_MAX_ROWS:
+        raise _Refused("return.corrupt", reason=f"the {what} {n} is outside Excel's grid")
+    return n
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letters(n: int) -> str:
+    s = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def _describe(out: ZipFindings, zf: zipfile.ZipFile, names: set[str], scans: dict[str, _Scan], limits) -> None:
+    """Name the sheets, check their extent, and flag macros and external links."""
+    workbook = _workbook_part(scans, names)
+    wb_scan = scans.get(workbook)
+    rels = _rels_for(workbook, scans)
+    for s in (wb_scan.sheets if wb_scan else []):
+        target = rels.get(s["rid"], "")
+        scan = scans.get(target)
+        info = SheetInfo(s["name"], target, s["state"])
+        if scan is not None:
+            info.claimed, info.rows, info.cols, info.cells = scan.claimed, scan.rows, scan.cols, scan.cells
+        out.sheets.append(info)
+        if info.rows > limits.max_rows or info.cols > limits.max_cols:
+            out.add("return.sheet-too-large", sheet=info.name,
+                    extent=f"{col_letters(info.cols)}{info.rows} ({info.rows:,} rows × {info.cols:,} columns)",
+                    rows=info.rows, cols=info.cols)
+    content_types = scans.get("[Content_Types].xml")
+    macro_parts = sorted(n for n in names if n.lower().endswith("vbaproject.bin")
+                         or n.lower().startswith(("xl/activex/", "xl/macrosheets/", "xl/dialogsheets/")))
+    if macro_parts or (content_types and MACRO_CONTENT in content_types.content_types):
+        out.kind = "xlsm"
+        out.add("return.macro-enabled", parts=", ".join(macro_parts[:3]) or "a macro-enabled workbook type")
+    links = []
+    for name in sorted(names):
+        if name.lower().startswith("xl/externallinks/") and _is_xml(name) and not name.endswith(".rels"):
+            scan = scans.get(name)
+            targets = [r.get("Target", "") for r in _rels_for(name, scans, raw=True)]
+            links += [t for t in targets if t] + (scan.dde if scan else [])
+            if scan and not targets and not scan.dde:
+                links.append(PurePosixPath(name).name)
+    if "xl/connections.xml" in names:
+        links.append("a data connection (xl/connections.xml)")
+    if links:
+        out.add("return.external-links", count=len(links), targets=", ".join(t[:60] for t in links[:3]))
+
+
+def _workbook_part(scans: dict[str, _Scan], names: set[str]) -> str:
+    root = scans.get("_rels/.rels")
+    for r in (root.rels if root else []):
+        if r.get("Type", "").endswith("/officeDocument"):
+            target = r.get("Target", "").lstrip("/")
+            if target in names:
+                return target
+    return "xl/workbook.xml"
+
+
+def _rels_for(part: str, scans: dict[str, _Scan], raw: bool = False):
+    """The relationships of `part`: Id → resolved part name (or the raw Relationship dicts)."""
+    p = PurePosixPath(part)
+    scan = scans.get(str(p.parent / "_rels" / (p.name + ".rels")))
+    rels = scan.rels if scan else []
+    if raw:
+        return rels
+    out = {}
+    for r in rels:
+        target = r.get("Target", "")
+        if r.get("TargetMode") == "External":
+            continue
+        resolved = target.lstrip("/") if target.startswith("/") else _join(p.parent, target)
+        out[r.get("Id", "")] = resolved
+    return out
+
+
+def _join(base: PurePosixPath, target: str) -> str:
+    parts = [x for x in str(base).split("/") if x and x != "."]
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _reason(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text[:120]
