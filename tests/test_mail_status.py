@@ -57,7 +57,7 @@ def test_states_from_collected_returns(quarter, tmp_path):
 
     states = service_states(plan, P, results.returns, db, issues=results.issues, today=date(2023, 11, 1))
     assert [(s.service.name, s.state, s.late) for s in states] == [(CJ, ACCEPTED, False), (AOP, WITH_ERRORS, True)]
-    assert [p.split(":")[0] for p in states[1].problems] == ["Measures!M7"]
+    assert [p.split(":")[0] for p in states[1].problems] == ["Measures sheet, cell M7"]
     assert "'lots'" in states[1].problems[0]
     assert [r.file for r in unmatched_returns(results.returns)] == ["notes.xlsx"]
 
@@ -110,8 +110,8 @@ def test_chase_reminds_missing_and_faulty_returns_only(quarter, tmp_path):
     assert faulty["Subject"] == "Please correct: 2023-24 Quarter 2 performance return for Adult and Older People"
     assert attachments(faulty) == {}
     text = faulty.get_body(("plain",)).get_content()
-    assert "Measures!M7" in text and "'lots'" in text
-    assert "Measures!M7" in faulty.get_body(("html",)).get_content()
+    assert "Measures sheet, cell M7: SW02: 'lots'" in text
+    assert "Measures sheet, cell M7" in faulty.get_body(("html",)).get_content()
     assert [(r.service, r.kind) for r in mail_log.history(db, P.id, mail_log.REMINDER)] == [
         (CJ, "reminder"), (AOP, "reminder")]
 

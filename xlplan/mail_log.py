@@ -72,14 +72,17 @@ _ENGINES: dict[str, sa.Engine] = {}
 
 def engine(db_url: str) -> sa.Engine:
     """An engine for `db_url` with the mail table created (the folder of a SQLite file too)."""
-    if db_url not in _ENGINES:
-        url = sa.engine.make_url(db_url)
-        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        eng = sa.create_engine(db_url)
+    url = sa.engine.make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database).absolute()       # a relative file means the current folder, now
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = url.set(database=str(path))
+    key = url.render_as_string(hide_password=False)
+    if key not in _ENGINES:
+        eng = sa.create_engine(url)
         metadata.create_all(eng)
-        _ENGINES[db_url] = eng
-    return _ENGINES[db_url]
+        _ENGINES[key] = eng
+    return _ENGINES[key]
 
 
 def record(db_url: str, rec: MailRecord) -> None:

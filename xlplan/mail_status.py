@@ -22,7 +22,7 @@ from .plan import Plan, Service
 from .results import ReturnRecord
 
 ACCEPTED = "accepted"
-WITH_ERRORS = "accepted with errors"
+WITH_ERRORS = "with errors"
 REJECTED = "rejected"
 MISSING = "missing"
 TO_CHASE = (MISSING, REJECTED, WITH_ERRORS)
@@ -32,7 +32,7 @@ MAX_PROBLEMS = 20          # problems listed in one reminder; the rest are count
 @dataclass
 class ServiceState:
     service: Service
-    state: str                                   # accepted | accepted with errors | rejected | missing
+    state: str                                   # accepted | with errors | rejected | missing
     deadline: date | None
     sent: mail_log.MailRecord | None = None      # the template email (latest delivered)
     reminded: mail_log.MailRecord | None = None  # the latest reminder delivered
@@ -114,8 +114,14 @@ def _problems(record: ReturnRecord | None, issues: list[Issue]) -> list[str]:
 
 
 def _with_place(i: Issue) -> str:
-    where = f"{i.sheet}!{i.cell}" if i.sheet and i.cell else (i.sheet or "")
-    return f"{where}: {i.message}" if where and where not in i.message else i.message
+    """`Measures sheet, cell M7: …` — where to look, in a manager's words."""
+    if i.sheet and i.cell:
+        where = f"{i.sheet} sheet, cell {i.cell}"
+    elif i.sheet and i.row:
+        where = f"{i.sheet} sheet, row {i.row}"
+    else:
+        where = f"{i.sheet} sheet" if i.sheet else ""
+    return f"{where}: {i.message}" if where else i.message
 
 
 # --- chase ---------------------------------------------------------------------------------------

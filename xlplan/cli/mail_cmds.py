@@ -55,9 +55,16 @@ def _outcomes_table(run: mail.MailRun, title: str):
         table.add_column(col, overflow="fold")
     for o in run.outcomes:
         style = _WORD_STYLE.get(o.result, "")
-        table.add_row(o.service, o.recipient or "-", f"[{style}]{o.result}[/]",
-                      o.detail if o.result != "sent" and o.result != "drafted" else o.via)
+        table.add_row(o.service, o.recipient or "-", f"[{style}]{o.result}[/]", _detail(o))
     return table
+
+
+def _detail(o: mail.Outcome) -> str:
+    if o.result in (mail_log.SENT, mail_log.DRAFTED):
+        return o.via
+    if o.result == "skipped":
+        return o.detail.split(" was ", 1)[-1].replace("; not sent again", "")   # "already sent by email on …"
+    return o.detail
 
 
 def _finish(run: mail.MailRun, what: str) -> None:
@@ -66,9 +73,13 @@ def _finish(run: mail.MailRun, what: str) -> None:
     problems = [i for i in run.report if i.is_error]
     if problems:
         out.print(issues_table(problems, title="Not sent"))
-    done = run.count(mail_log.SENT) + run.count(mail_log.DRAFTED)
-    out.print(f"{done} {'drafted' if run.count(mail_log.DRAFTED) else 'sent'}, {run.count('skipped')} already sent, "
-              f"{len(run.failed)} failed")
+    parts = [f"{run.count(mail_log.SENT)} sent"] if run.count(mail_log.SENT) or not run.count(mail_log.DRAFTED) else []
+    if run.count(mail_log.DRAFTED):
+        parts.append(f"{run.count(mail_log.DRAFTED)} drafted (open the .eml files to check and send them)")
+    if run.count("skipped"):
+        parts.append(f"{run.count('skipped')} skipped as already sent (--resend sends them again)")
+    parts.append(f"[bold red]{len(run.failed)} failed[/]" if run.failed else "0 failed")
+    out.print(", ".join(parts))
     raise SystemExit(1 if run.failed else 0)
 
 
@@ -138,11 +149,11 @@ def status(period, plan_path, db_url, as_json):
     deadline = plan.settings.deadline_for(period)
     table = Table(title=f"{period.label} returns" + (f" — due {mail.deadline_text(deadline)}" if deadline else ""))
     for col in ("Service", "Manager", "Template sent", "Reminded", "Return received", "File", "Outcome", "Late"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col in ("Template sent", "Reminded", "Return received"))
     for s in states:
         sent = (f"{_when(s.sent.at)}" + (" (draft)" if s.sent.outcome == mail_log.DRAFTED else "")) if s.sent else (
             "[red]failed[/]" if s.send_failed else "not sent")
-        outcome = s.state + (f" ({s.latest.errors} errors)" if s.state == WITH_ERRORS else "")
+        outcome = s.state + (f" ({s.latest.errors})" if s.state == WITH_ERRORS else "")
         late = ("[red]overdue[/]" if s.state in (MISSING, REJECTED) else "[yellow]late[/]") if s.late else ""
         table.add_row(s.service.name, s.service.manager, sent, _when(s.reminded.at) if s.reminded else "",
                       _when(s.received), s.latest.file if s.latest else "",

@@ -1,0 +1,121 @@
+"""The `send`, `status` and `chase` commands end to end through click's CliRunner.
+
+Each test works in its own folder (the commands' defaults are relative: workbooks/plan.xlsx,
+workbooks/<period>/templates, sqlite:///workbooks/xlplan.db).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builders import build_plan
+from mail_helpers import Handler, fill_return, smtp_server
+from xlplan.cli import main
+from xlplan.plan import read_plan
+from xlplan.periods import Period
+from xlplan.templates import write_templates
+
+P = Period.parse("2023-24-Q2")
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("XLPLAN_SMTP_USER", "XLPLAN_SMTP_PASSWORD", "XLPLAN_MAIL_FROM"):
+        monkeypatch.delenv(name, raising=False)
+    plan_path = build_plan(Path("workbooks/plan.xlsx"))
+    paths = write_templates(read_plan(plan_path), P, Path("workbooks") / P.id / "templates", plan_path=plan_path)
+    return tmp_path, paths
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_send_outbox_then_smtp_only_with_resend(workdir):
+    tmp_path, paths = workdir
+    first = run("send", "--period", P.id, "--outbox", "outbox")
+    assert first.exit_code == 0, first.output
+    assert sorted(p.name for p in Path("outbox").iterdir()) == sorted(p.with_suffix(".eml").name for p in paths)
+    assert "2 drafted" in first.output
+
+    handler = Handler()
+    controller = smtp_server(handler)
+    try:
+        server = f"127.0.0.1:{controller.port}"
+        again = run("send", "--period", P.id, "--smtp", server)
+        assert again.exit_code == 0 and "2 skipped as already sent" in again.output
+        assert handler.received == []
+        resent = run("send", "--period", P.id, "--smtp", server, "--resend",
+                     env={"XLPLAN_SMTP_PASSWORD": "Tr0ub4dor&3"})
+    finally:
+        controller.stop()
+    assert resent.exit_code == 0, resent.output
+    assert "Tr0ub4dor" not in resent.output
+    assert sorted(r.rcpt_tos[0] for r in handler.received) == ["alex@anytown.gov.uk", "sam@anytown.gov.uk"]
+
+
+def test_send_exit_1_when_a_recipient_is_refused(workdir):
+    handler = Handler(refuse={"sam@anytown.gov.uk"})
+    controller = smtp_server(handler)
+    try:
+        result = run("send", "--period", P.id, "--smtp", f"127.0.0.1:{controller.port}")
+    finally:
+        controller.stop()
+    assert result.exit_code == 1
+    assert "mail.refused" in result.output and "1 failed" in result.output
+    assert [r.rcpt_tos for r in handler.received] == [["alex@anytown.gov.uk"]]
+
+
+@pytest.mark.parametrize("args,message", [
+    ((), "Give either --outbox DIR"),
+    (("--outbox", "o", "--smtp", "h:25"), "Give either --outbox DIR"),
+    (("--outbox", "o", "--templates", "nowhere"), "There is no templates folder nowhere"),
+])
+def test_send_usage_problems_exit_2(workdir, args, message):
+    result = run("send", "--period", P.id, *args)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_status_and_chase_follow_the_collected_returns(workdir):
+    tmp_path, paths = workdir
+    run("send", "--period", P.id, "--outbox", "outbox")
+    empty = run("status", "--period", P.id)
+    assert empty.exit_code == 1
+    assert "2 missing of 2 services" in empty.output
+
+    cj = next(p for p in paths if "Children" in p.name)
+    returns = Path("workbooks") / P.id / "returns"
+    fill_return(cj, returns / cj.name, 0.8, mtime=datetime(2023, 10, 16).timestamp())
+    assert run("collect", "--period", P.id, "--no-report").exit_code == 1      # one still missing
+    status = run("status", "--period", P.id, "--json")
+    assert status.exit_code == 1
+    import json
+    rows = {r["service"]: r for r in json.loads(status.output)["services"]}
+    assert (rows["Children and Justice"]["outcome"], rows["Children and Justice"]["late"]) == ("accepted", False)
+    assert (rows["Adult and Older People"]["outcome"], rows["Adult and Older People"]["late"]) == ("missing", True)
+    assert rows["Adult and Older People"]["template_sent"] and rows["Adult and Older People"]["sent_how"] == "drafted"
+
+    chased = run("chase", "--period", P.id, "--outbox", "reminders")
+    assert chased.exit_code == 0, chased.output
+    drafts = list(Path("reminders").glob("*.eml"))
+    assert len(drafts) == 1
+    msg = email.message_from_bytes(drafts[0].read_bytes(), policy=email.policy.default)
+    assert msg["To"] == "Sam Manager <sam@anytown.gov.uk>" and "is overdue" in msg["Subject"]
+
+    aop = next(p for p in paths if "Adult" in p.name)
+    fill_return(aop, returns / aop.name, 0.5, mtime=datetime(2023, 10, 20).timestamp())
+    run("collect", "--period", P.id, "--no-report")
+    done = run("status", "--period", P.id)
+    assert done.exit_code == 0, done.output
+    assert "all in and clean" in done.output
+    nobody = run("chase", "--period", P.id, "--outbox", "reminders")
+    assert nobody.exit_code == 0 and "nobody to remind" in nobody.output
+    assert len(list(Path("reminders").glob("*.eml"))) == 1
