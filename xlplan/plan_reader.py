@@ -38,8 +38,11 @@ def read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
     finally:
         wb.close()
     plan = Plan(settings, themes, services, measures, actions, source=str(path))
+    # a service named on any Measures/Actions row has something to report, even if that row has errors
+    named = {sheets[n].text(cells, "Service").casefold()
+             for n in ("Measures", "Actions") for _, cells in sheets[n].rows}
     for s in services:
-        if not plan.measures_for(s.name) and not plan.actions_for(s.name):
+        if s.name.casefold() not in named:
             report.add(issue("plan.empty-service", sheet="Services", row=s.row, value=s.name))
     return plan, report.with_file(name)
 

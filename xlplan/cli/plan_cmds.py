@@ -33,10 +33,14 @@ def check(plan_path: Path, as_json: bool) -> None:
     if plan is not None and report.valid:
         out.print(f"[green]OK[/]: {plan_path} — {len(plan.themes)} themes, {len(plan.services)} services, "
                   f"{len(plan.measures)} measures, {len(plan.actions)} actions"
-                  + (f", {len(report.warnings)} warnings" if report.warnings else ""))
+                  + (f", {_count(report.warnings, 'warning')}" if report.warnings else ""))
     else:
-        out.print(f"[red]{len(report.errors)} errors[/] and {len(report.warnings)} warnings in {plan_path}")
+        out.print(f"[red]{_count(report.errors, 'error')}[/] and {_count(report.warnings, 'warning')} in {plan_path}")
     raise SystemExit(int(not report.valid))
+
+
+def _count(items: list, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 class YearType(click.ParamType):
