@@ -137,3 +137,49 @@ def make_results(tmp_path: Path, period: Period = PERIOD) -> PeriodResults:
 
 def _file(service: str) -> str:
     return f"{PERIOD.id} {service} return.xlsx"
+
+
+def big_results(n_measures: int = 1000, n_actions: int = 300, n_themes: int = 6) -> PeriodResults:
+    """A large quarter built in memory (no workbook): for size and speed checks of the reports."""
+    from xlplan.plan import Action, Measure, Service, Settings
+    from xlplan.periods import FinancialYear
+    from xlplan.status import Polarity, Profile
+    from xlplan.values import Target, TargetKind, Unit
+
+    themes = [f"Theme {t + 1}" for t in range(n_themes)]
+    services = [Service(f"Service {s + 1}", "Manager", f"s{s}@example.gov.uk") for s in range(10)]
+    statuses = [Status.GREEN, Status.AMBER, Status.RED, Status.REPORT_LATER, Status.CONTEXTUAL]
+    units = [Unit.PERCENT, Unit.MONEY, Unit.NUMBER, Unit.RATIO]
+    measures, results = [], []
+    for i in range(n_measures):
+        theme, outcome = themes[i % n_themes], f"Outcome {i % 17 + 1}"
+        unit, service = units[i % 4], services[i % 10].name
+        figure = {Unit.PERCENT: 0.7 + (i % 30) / 100, Unit.MONEY: 1000.0 * i, Unit.NUMBER: float(i),
+                  Unit.RATIO: Ratio(70, 30)}[unit]
+        status = statuses[i % 5]
+        code = f"M{i:05d}"
+        measures.append(Measure(code, f"Measure {i} with a name long enough to wrap in the table", theme,
+                                outcome, service, unit, Polarity.HIGHER, Target(TargetKind.FIGURE, figure),
+                                Profile(), row=i + 2))
+        results.append(MeasureResult(
+            code=code, name=measures[-1].name, theme=theme, outcome=outcome, service=service, unit=unit,
+            polarity="Higher", target=figure, target_text="75%", annual_target_text="75%",
+            figure=None if status is Status.REPORT_LATER else figure,
+            missing=Missing.REPORT_LATER if status is Status.REPORT_LATER else None, status=status,
+            basis="computed", rule="", comment=f"Comment {i}: " + "progress was steady this quarter. " * 8,
+            history={"2020/21": figure, "2021/22": figure, "2022/23": figure},
+            previous_status=statuses[(i + 1) % 5],
+        ))
+    actions, action_results = [], []
+    for j in range(n_actions):
+        theme = themes[j % n_themes]
+        actions.append(Action(f"A{j}", f"Action {j}", "Report quarterly", theme, f"Outcome {j % 17 + 1}",
+                              services[j % 10].name, row=j + 2))
+        action_results.append(ActionResult(f"A{j}", f"Action {j}", "Report quarterly", theme,
+                                           f"Outcome {j % 17 + 1}", services[j % 10].name,
+                                           list(ActionStatus)[j % 5], comment=f"Action comment {j}"))
+    plan = Plan(Settings(organisation="Big Council", plan="Big Plan", year=FinancialYear(2023),
+                         committee="Committee", report_by="Director", contact="Officer"),
+                themes, services, measures, actions)
+    return PeriodResults(plan, PERIOD, results, action_results, [], [], [s.name for s in services],
+                         datetime(2023, 10, 20, 14, 0))

@@ -152,10 +152,24 @@ def render_section(name: str, context: dict, env: jinja2.Environment, *, rows: b
     except jinja2.TemplateSyntaxError as e:
         raise XlplanError(str(issue("report.template-error", file=e.filename or template_name,
                                     row=e.lineno, reason=e.message))) from None
-    except (jinja2.UndefinedError, TypeError, ValueError, AttributeError) as e:
-        raise XlplanError(str(issue("report.template-error", file=template_name, row=None,
-                                    reason=str(e)))) from None
+    except (jinja2.UndefinedError, TypeError, ValueError, AttributeError, ZeroDivisionError) as e:
+        raise XlplanError(str(issue("report.template-error", file=_template_file(env, template_name),
+                                    row=_template_line(e, template_name), reason=str(e)))) from None
     return parse_blocks(text, rows=rows)
+
+
+def _template_file(env: jinja2.Environment, name: str) -> str:
+    try:
+        return env.get_template(name).filename or name
+    except jinja2.TemplateError:
+        return name
+
+
+def _template_line(error: Exception, name: str) -> int | str:
+    """The template line an error was raised at (Jinja puts template frames in the traceback)."""
+    import traceback
+    lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(name)]
+    return lines[-1] if lines else "?"
 
 
 _TABLE = re.compile(r"^\[\[\s*([\w -]+?)\s*\]\]$")

@@ -20,7 +20,10 @@ from docx.shared import Pt
 from ..resources import template_path
 from ..results import PeriodResults
 from . import appendix
+from docx.text.paragraph import Paragraph
+
 from .docx_tables import W_NS, Column, Look, cm, status_cell, table_element
+from .docx_tables import text as esc
 from .narrative import Block, cover_context, environment, render_section, xml_safe
 
 SECTIONS = [("A", "PURPOSE OF REPORT", "purpose"), ("B", "RECOMMENDATION", "recommendation"),
@@ -40,25 +43,36 @@ TOC_STYLES = {2: ("TOC2", "toc 2", 0), 3: ("TOC3", "toc 3", 440)}
 
 
 class Writer:
-    """Appends to the document body: styled paragraphs, headings and tables."""
+    """Appends to the document body: styled paragraphs, headings and tables, as XML (python-docx's
+    own add_paragraph looks each style up by name, which is slow for a long report)."""
 
     def __init__(self, doc) -> None:
         self.doc = doc
         self.body = doc.element.body
+        self.sect = self.body.find(qn("w:sectPr"))
         self.look = _look(doc)
+        self.style_ids = {s.name: s.style_id for s in doc.styles}
         self.headings: list[tuple[int, str]] = []   # for the table of contents
+        self.width = 0
+        self.measure_width()
+
+    def measure_width(self) -> None:
+        """Remember the text width of the current (last) section, in dxa."""
+        s = self.doc.sections[-1]
+        self.width = int((s.page_width - s.left_margin - s.right_margin) / 635)
 
     def paragraph(self, text: str = "", style: str | None = None, bold: bool = False):
-        p = self.doc.add_paragraph(style=style)
-        if text:
-            p.add_run(xml_safe(text)).bold = bold or None
-        return p
+        return self.runs(Block("p", [(text, bold)] if text else []), style)
 
     def runs(self, block: Block, style: str | None = None):
-        p = self.doc.add_paragraph(style=style)
-        for t, bold in block.runs:
-            p.add_run(xml_safe(t)).bold = bold or None
-        return p
+        ppr = ""
+        if style:
+            ppr = f'<w:pPr><w:pStyle w:val="{self.style_ids.get(style, style.replace(" ", ""))}"/></w:pPr>'
+        runs = "".join(f'<w:r>{"<w:rPr><w:b/></w:rPr>" if bold else ""}'
+                       f'<w:t xml:space="preserve">{esc(t)}</w:t></w:r>' for t, bold in block.runs if t)
+        el = parse_xml(f'<w:p xmlns:w="{W_NS}">{ppr}{runs}</w:p>')
+        self._append(el)
+        return Paragraph(el, self.doc._body)
 
     def heading(self, text: str, level: int):
         if level > 1:
@@ -75,16 +89,10 @@ class Writer:
         self.paragraph("", "Table Text")   # a gap after the table, so tables never merge
 
     def _append(self, el) -> None:
-        sect = self.body.find(qn("w:sectPr"))
-        if sect is not None:
-            sect.addprevious(el)
+        if self.sect is not None:
+            self.sect.addprevious(el)
         else:
             self.body.append(el)
-
-    @property
-    def width(self) -> int:
-        s = self.doc.sections[-1]
-        return int((s.page_width - s.left_margin - s.right_margin) / 635)
 
 
 def write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Path:
@@ -99,6 +107,7 @@ def write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Pat
     _cover(w, results, ctx, env, title)
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     _landscape(section)
+    w.measure_width()
     toc_at = appendix.write_appendix(w, results)
     _table_of_contents(w, toc_at)
     _page_numbers(doc)
@@ -229,7 +238,6 @@ def _table_of_contents(w: Writer, anchor) -> None:
         f'<w:r><w:instrText xml:space="preserve"> TOC \\o "2-3" \\h \\z \\u </w:instrText></w:r>'
         f'<w:r><w:fldChar w:fldCharType="separate"/></w:r></w:p>')
     paras = [begin]
-    from .docx_tables import text as esc
     for level, heading in w.headings:
         paras.append(parse_xml(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="{TOC_STYLES[level][0]}"/></w:pPr>'
                                f'<w:r><w:t xml:space="preserve">{esc(heading)}</w:t></w:r></w:p>'))

@@ -1,0 +1,130 @@
+"""The summary workbook: sheets, figures per unit, RAG formatting, and return text never a formula."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from results_factory import HOSTILE, big_results, make_results
+
+from xlplan.reports.narrative import xml_safe
+from xlplan.reports.workbook import write_summary
+from xlplan.status import Status
+
+SHEETS = ["Dashboard", "Measures", "Actions", "Exceptions", "Returns", "Data quality", "Trend data", "Trends"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("xlsx")
+    results = make_results(tmp)
+    path = write_summary(results, tmp / "summary.xlsx")
+    return results, path, openpyxl.load_workbook(path)
+
+
+def rows_of(ws, first: int = 1) -> list[dict]:
+    values = list(ws.iter_rows(min_row=first, values_only=True))
+    heads = values[0]
+    return [dict(zip(heads, r)) for r in values[1:]]
+
+
+def test_sheets_in_order(built):
+    _, _, wb = built
+    assert wb.sheetnames == SHEETS
+
+
+def test_no_formula_cell_holds_return_text_and_hostile_text_is_kept_as_text(built):
+    results, _, wb = built
+    comments = {xml_safe(m.comment) for m in results.measures} | {xml_safe(a.comment) for a in results.actions}
+    comments.discard("")
+    strings = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    assert ws.title == "Trends", (ws.title, cell.coordinate, cell.value)
+                    assert not any(c in str(cell.value) for c in comments)
+                elif cell.data_type == "s":
+                    strings.add(cell.value)
+    for key, value in HOSTILE.items():
+        assert xml_safe(value) in strings, key
+    measures = {r["Code"]: r for r in rows_of(wb["Measures"])}
+    assert measures["SW01"]["Comments/Progress"] == '=HYPERLINK("http://x","y")'
+    assert measures["SW02"]["Comments/Progress"] == "+1"
+    returns = rows_of(wb["Returns"])
+    assert "=cmd|' /C calc'!A0.xlsx" in [r["File"] for r in returns]
+
+
+def test_figures_are_numbers_formatted_per_unit(built):
+    _, _, wb = built
+    ws = wb["Measures"]
+    heads = [c.value for c in ws[1]]
+    col = heads.index("To date")
+    by_code = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    cases = {"SW01": (0.8, "0%"), "SW03": (130000, "£#,##0"), "SW09": (1668, "#,##0")}
+    for code, (value, fmt) in cases.items():
+        cell = by_code[code][col]
+        assert cell.value == pytest.approx(value) and cell.number_format == fmt, code
+    assert by_code["SW05"][col].value == "68/32"
+    assert by_code["SW08"][col].value == "Not yet available"
+    assert by_code["SW01"][heads.index("2021/22")].value == pytest.approx(0.81)
+    assert by_code["SW01"][heads.index("Source cell")].value.startswith("K")
+
+
+def test_filters_frozen_headers_and_rag_formatting_with_the_word(built):
+    _, _, wb = built
+    for name in ("Measures", "Actions", "Exceptions", "Returns", "Data quality"):
+        ws = wb[name]
+        assert ws.auto_filter.ref and ws.freeze_panes == "A2", name
+    ws = wb["Measures"]
+    status_col = [c.value for c in ws[1]].index("Status") + 1
+    letter = openpyxl.utils.get_column_letter(status_col)
+    rules = [(str(rng.sqref), r.formula) for rng, rs in ws.conditional_formatting._cf_rules.items() for r in rs]
+    words = {f[0] for rng, f in rules if rng.startswith(letter)}
+    assert {'"Green"', '"Amber"', '"Red"', '"Report later"', '"Contextual"'} <= words
+    statuses = {r[status_col - 1].value for r in ws.iter_rows(min_row=2)}
+    assert statuses == {s.value for s in Status}
+
+
+def test_dashboard_counts_equal_the_results(built):
+    results, _, wb = built
+    ws = wb["Dashboard"]
+    table = {r[0]: r for r in ws.iter_rows(min_row=4, max_col=7, values_only=True) if r[0]}
+    assert table["Theme"] == ("Theme", "Green", "Amber", "Red", "Report later", "Contextual", "Total")
+    for theme in results.plan.themes:
+        counts = results.measure_counts(theme)
+        assert table[theme][1:] == (*(counts[Status(h)] for h in table["Theme"][1:6]), sum(counts.values()))
+    assert table["Total"][-1] == len(results.measures)
+    assert ws._charts, "the dashboard has a chart of statuses by theme"
+    side = {r[0]: r[1] for r in ws.iter_rows(min_row=4, min_col=9, max_col=10, values_only=True) if r[0]}
+    assert side["Expected"] == 3 and side["Received and accepted"] == 1 and side["Not yet received"] == 2
+
+
+def test_exceptions_returns_and_data_quality(built):
+    results, _, wb = built
+    exceptions = rows_of(wb["Exceptions"])
+    assert {(r["Kind"], r["Code/Ref"], r["Status"]) for r in exceptions} == {
+        ("Measure", "SW02", "Amber"), ("Measure", "SW03", "Red"), ("Measure", "SW07", "Red"),
+        ("Measure", "SW10", "Red"), ("Action", "A3", "Amber"), ("Action", "A4", "Red")}
+    returns = rows_of(wb["Returns"])
+    assert [r["Outcome"] for r in returns] == ["accepted", "rejected", "rejected", "missing", "missing"]
+    assert [r["Service"] for r in returns if r["Outcome"] == "missing"] == results.missing_services
+    quality = rows_of(wb["Data quality"])
+    assert [(r["Code"], r["Cell"]) for r in quality] == [("plan.bad-value", "K9"), ("plan.missing-setting", None)]
+
+
+def test_trend_chart_looks_up_any_measure(built):
+    results, _, wb = built
+    data = rows_of(wb["Trend data"])
+    sw01 = next(r for r in data if r["Code"] == "SW01")
+    assert (sw01["2020/21"], sw01["Q2 2023/24"], sw01["Q3 2023/24"]) == (78, 80, None)
+    ws = wb["Trends"]
+    assert ws["B3"].value == "SW01"
+    assert ws["B8"].value.startswith("=IF(") and "MATCH($B$3" in ws["B8"].value
+    assert str(ws.data_validations.dataValidation[0].sqref) == "B3"
+    assert ws._charts
+
+
+def test_a_thousand_measures(tmp_path):
+    results = big_results(1000, 300)
+    wb = openpyxl.load_workbook(write_summary(results, tmp_path / "big.xlsx"), read_only=True)
+    assert wb["Measures"].max_row == 1001 and wb["Trend data"].max_row == 1001
