@@ -244,6 +244,23 @@ def test_plan_tolerance_is_a_share_of_the_target(tmp_path, value, tolerance):
     assert report.valid and plan.settings.amber_tolerance == Tolerance(tolerance)
 
 
+@pytest.mark.parametrize("typed, period, deadline", [
+    ("21 days", "2023-24-Q2", date(2023, 10, 21)),
+    ("21", "2023-24-Q4", date(2024, 4, 21)),
+    ("14 days after quarter end", "2023-24-Q1", date(2023, 7, 14)),
+    ("15 working days", "2023-24-Q2", date(2023, 10, 20)),   # 30 Sep 2023 was a Saturday
+    ("5 working days", "2023-24-Q3", date(2024, 1, 5)),
+    ("20/10/2023", "2023-24-Q2", date(2023, 10, 20)),
+    (date(2023, 10, 20), "2023-24-Q2", date(2023, 10, 20)),
+    ("20/10/2023", "2023-24-Q3", None),     # last quarter's date is not reused
+    ("20/10/2023", "2023-24-Q1", None),
+])
+def test_return_deadline(tmp_path, typed, period, deadline):
+    plan, report = load_plan(build_plan(tmp_path / "plan.xlsx", settings={"Return deadline": typed}))
+    assert report.valid
+    assert plan.settings.deadline_for(Period.parse(period)) == deadline
+
+
 def test_fixed_return_deadline_and_unknown_setting(tmp_path):
     plan, report = load_plan(build_plan(tmp_path / "plan.xlsx", settings={
         "Return deadline": "20/10/2023", "Amber tolerence": "5%"}))

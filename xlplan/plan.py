@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from .errors import Report, XlplanError
@@ -49,7 +49,8 @@ SETTINGS = {
     "Contact": "Name, email and phone number for questions about returns and reports.",
     "Amber tolerance": "How far a figure may miss its target and still be Amber, as a percentage of the target "
                        "(default 10%). A measure may set its own, e.g. 5 points, in the Measures sheet.",
-    "Return deadline": "The date returns are due (days after quarter end also allowed, e.g. 21 days).",
+    "Return deadline": "When returns are due: days after quarter end (e.g. 21 days, or 15 working days), or a date "
+                       "such as 20/10/2023 for one quarter's returns.",
     "Template password": "Optional password protecting the return templates' sheets.",
 }
 
@@ -67,13 +68,24 @@ class Settings:
     deadline_days: int | None = None       # "21 days" after quarter end, when no fixed date is given
     template_password: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    deadline_working_days: bool = False    # "15 working days": Monday to Friday (bank holidays not known)
 
     def deadline_for(self, period: Period) -> date | None:
-        """The return deadline for `period`: the fixed date, or quarter end + N days."""
-        from datetime import timedelta
+        """The return deadline for `period`: quarter end + N days (or working days), or the fixed date.
+
+        A fixed date belongs to one quarter's returns: it is used only for the period that ended in the
+        three months before it, so a date left over from last quarter is never sent out again (None then).
+        """
         if self.deadline_days is not None:
-            return period.end + timedelta(days=self.deadline_days)
-        return self.return_deadline
+            if not self.deadline_working_days:
+                return period.end + timedelta(days=self.deadline_days)
+            day, left = period.end, self.deadline_days
+            while left:
+                day += timedelta(days=1)
+                left -= day.weekday() < 5
+            return day
+        d = self.return_deadline
+        return d if d is not None and period.end < d <= period.end + timedelta(days=92) else None
 
 
 @dataclass(frozen=True)

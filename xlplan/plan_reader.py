@@ -107,13 +107,14 @@ def _settings(s: PlanSheet, report: Report) -> Settings:
         except ValueError as e:
             report.add(issue("plan.bad-setting", sheet="Settings", row=values["Amber tolerance"][1],
                              setting="Amber tolerance", value=text("Amber tolerance"), reason=str(e),
-                             expected="Type a percentage of the target such as 10%, or points such as 5 points."))
-    deadline, days = None, None
+                             expected="Type a percentage of the target such as 10%."))
+    deadline, days, working = None, None, False
     if "Return deadline" in values and text("Return deadline"):
         raw, row = values["Return deadline"]
-        m = re.fullmatch(r"(\d+)\s*(working\s+)?days?( after quarter end)?", text("Return deadline").lower())
+        m = re.fullmatch(r"(\d+)\s*((working\s+)?days?( after (the )?(end of (the )?quarter|quarter end))?)?",
+                         text("Return deadline").lower())
         if m:
-            days = int(m.group(1))
+            days, working = int(m.group(1)), bool(m.group(3))
         else:
             deadline = as_date(raw)
             if deadline is None:
@@ -127,6 +128,7 @@ def _settings(s: PlanSheet, report: Report) -> Settings:
     return Settings(organisation=text("Organisation"), plan=text("Plan"), year=year,
                     committee=text("Committee"), report_by=text("Report by"), contact=text("Contact"),
                     amber_tolerance=tolerance, return_deadline=deadline, deadline_days=days,
+                    deadline_working_days=working,
                     template_password=text("Template password"), extra=extra)
 
 
