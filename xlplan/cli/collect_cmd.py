@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.markup import escape
 from rich.table import Table
 
 from ..collect import CollectResult, collect as run_collect
@@ -62,25 +63,31 @@ def render(result: CollectResult, out) -> None:
         out.print(f"No files in the returns folder for {result.period.id}.")
     else:
         table = Table(title=f"Returns for {result.period.id}")
-        for column in ("Service", "File", "Outcome", "Errors", "Warnings", "Why"):
+        for column in ("Service", "File", "Outcome", "Errors", "Warnings"):
             table.add_column(column, overflow="fold")
         for r in result.records:
             style = _OUTCOME_STYLE.get(r.outcome, "")
-            table.add_row(r.service or "-", r.file, f"[{style}]{r.outcome}[/]", str(r.errors), str(r.warnings),
-                          "; ".join(r.reasons))
+            table.add_row(escape(r.service or "-"), escape(r.file), f"[{style}]{r.outcome}[/]", str(r.errors),
+                          str(r.warnings))
         out.print(table)
+        hints = {i.file: i.hint for i in result.issues if i.is_error}
+        for r in result.records:
+            if r.outcome in ("rejected", "superseded") and r.reasons:
+                style = _OUTCOME_STYLE[r.outcome]
+                hint = hints.get(r.file, "") if r.outcome == "rejected" else ""
+                out.print(f"[{style}]{r.outcome.capitalize()}[/]: " + escape(r.reasons[0] + (f". {hint}" if hint else "")))
     rejected = {r.file for r in result.records if r.outcome == "rejected"}
     shown = [i for i in result.issues if i.severity is not Severity.INFO and i.file not in rejected]
     if shown:
         out.print(issues_table(shown, title="Problems to follow up"))
     missing = result.missing_services
     if missing:
-        out.print(f"[bold red]Not returned[/] ({len(missing)}): " + ", ".join(missing))
+        out.print(f"[bold red]Not returned[/] ({len(missing)}): " + escape(", ".join(missing)))
     counts = result.results.measure_counts()
     parts = [f"[{_STATUS_STYLE[s]}]{s.value}[/] {n}" for s, n in counts.items() if n]
     out.print(f"Measures: {len(result.results.measures)} — " + ", ".join(parts))
     for path in result.report_paths:
-        out.print(f"Wrote {path}")
+        out.print(f"Wrote {escape(str(path))}")
     if result.reports_note:
         out.print(f"No reports written: {result.reports_note}.")
     errors = sum(1 for i in result.issues if i.is_error)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import Issue, Severity
@@ -27,8 +28,9 @@ def issues_table(issues: Iterable[Issue], title: str | None = None) -> Table:
     table.add_column("Problem", overflow="fold")
     table.add_column("Code", style="dim")
     for i in issues:
-        table.add_row(f"[{_STYLE[i.severity]}]{i.severity.value}[/]", i.location or "-",
-                      i.message + (f"\n[dim]{i.hint}[/]" if i.hint else ""), i.code)
+        # text from workbooks is data: escaped so that "[bold]" in a comment is never rich markup
+        table.add_row(f"[{_STYLE[i.severity]}]{i.severity.value}[/]", escape(i.location or "-"),
+                      escape(i.message) + (f"\n[dim]{escape(i.hint)}[/]" if i.hint else ""), i.code)
     return table
 
 

@@ -1,0 +1,72 @@
+"""`xlplan collect` through the CLI: defaults from the working folder, output and exit codes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, fill, make_plan, make_templates
+from xlplan.cli import main
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A working folder laid out as the defaults expect: workbooks/plan.xlsx, workbooks/<period>/returns/."""
+    wb = tmp_path / "workbooks"
+    plan_path = make_plan(wb)
+    t = make_templates(plan_path, out=tmp_path / "sent")
+    fill(t[CJ], wb / "2023-24-Q2" / "returns" / "Copy of CJ return.xlsx", GOOD_CJ)
+    fill(t[AOP], wb / "2023-24-Q2" / "returns" / "aop final.xlsx", GOOD_AOP)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["collect", *args], catch_exceptions=False)
+
+
+def test_plain_collect_with_defaults_stores_reports_and_exits_0(workdir):
+    result = invoke("--period", "2023-24-Q2")
+    assert result.exit_code == 0, result.output
+    assert "Returns for 2023-24-Q2" in result.output
+    assert "Copy of CJ return.xlsx" in result.output and "accepted" in result.output
+    assert "OK: every return accepted without errors." in result.output
+    assert (workdir / "workbooks" / "xlplan.db").exists()
+    assert any((workdir / "workbooks" / "archive").rglob("*.xlsx"))
+    reports = workdir / "workbooks" / "2023-24-Q2" / "reports"
+    assert sorted(p.suffix for p in reports.iterdir()) == [".docx", ".xlsx"]
+
+
+def test_no_report_writes_no_reports(workdir):
+    result = invoke("--period", "2023-24-Q2", "--no-report", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert not (workdir / "workbooks" / "2023-24-Q2" / "reports").exists()
+
+
+def test_rejected_file_and_missing_service_exit_1_with_reasons(workdir):
+    returns = workdir / "workbooks" / "2023-24-Q2" / "returns"
+    os.remove(returns / "aop final.xlsx")
+    (returns / "aop final.xlsx").write_text("not a workbook")
+    result = invoke("--period", "2023-24-Q2", "--no-report")
+    assert result.exit_code == 1
+    assert "rejected" in result.output and "could not be read as a spreadsheet" in result.output
+    assert f"Not returned (1): {AOP}" in result.output
+
+
+def test_usage_problems_exit_2(workdir):
+    assert invoke("--period", "2023-24-Q5").exit_code == 2
+    missing_plan = invoke("--period", "2023-24-Q2", "--plan", "nowhere.xlsx")
+    assert missing_plan.exit_code == 2 and "There is no plan workbook at nowhere.xlsx" in missing_plan.output
+    other_year = invoke("--period", "2024-25-Q1")
+    assert other_year.exit_code == 2 and "is for 2023-24, but --period is 2024-25-Q1" in other_year.output
+    no_folder = invoke("--period", "2023-24-Q3")
+    assert no_folder.exit_code == 2 and "no returns folder" in no_folder.output
+
+
+def test_help_describes_the_command():
+    result = CliRunner().invoke(main, ["collect", "--help"])
+    assert result.exit_code == 0 and "identity sheet" in result.output and "--no-report" in result.output

@@ -1,0 +1,115 @@
+"""The store: one transaction per collect, a busy store fails clearly, past quarters keep their
+colours, and the read functions other commands use."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from test_collect import CJ, GOOD_AOP, GOOD_CJ, AOP, Q2, fill, make_plan, make_templates, run
+from xlplan import store
+from xlplan.errors import XlplanError
+from xlplan.periods import Period
+from xlplan.plan import read_plan
+from xlplan.status import Status
+from xlplan.values import Ratio
+
+
+@pytest.fixture
+def quarter(tmp_path):
+    plan_path = make_plan(tmp_path)
+    t = make_templates(plan_path)
+    fill(t[CJ], tmp_path / "returns" / "cj.xlsx", GOOD_CJ)
+    fill(t[AOP], tmp_path / "returns" / "aop.xlsx", GOOD_AOP)
+    return tmp_path
+
+
+def test_figures_round_trip_through_json():
+    for figure in (None, 0.85, 46000.0, Ratio(70, 30)):
+        assert store.figure_from_json(store.figure_json(figure)) == figure
+
+
+def test_a_crash_while_writing_leaves_the_store_as_it_was(quarter, monkeypatch):
+    db = f"sqlite:///{quarter}/xlplan.db"
+    run(quarter)
+    before = store.table_contents(db)
+    fill(make_templates(quarter / "plan.xlsx", out=quarter / "t2")[CJ], quarter / "returns" / "cj.xlsx",
+         {"SW01": {"To date": 0.5}})
+    real_insert = store.insert
+
+    def failing_insert(table):
+        if table is store.issues:
+            raise RuntimeError("power cut")
+        return real_insert(table)
+
+    monkeypatch.setattr(store, "insert", failing_insert)
+    with pytest.raises(RuntimeError):
+        run(quarter)
+    assert store.table_contents(db) == before
+
+
+def test_a_second_collect_waits_then_fails_clearly_while_the_store_is_busy(quarter, monkeypatch):
+    db_path = quarter / "xlplan.db"
+    run(quarter)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT", 0.5)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")          # another collect in the middle of writing
+    try:
+        with pytest.raises(XlplanError, match="busy: another xlplan collect is writing"):
+            run(quarter)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert run(quarter).exit_code == 0
+
+
+def test_a_second_collect_waits_for_the_first(quarter, monkeypatch):
+    db_path = quarter / "xlplan.db"
+    run(quarter)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT", 30)
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    released = threading.Event()
+
+    def release():
+        time.sleep(1.0)
+        other.execute("ROLLBACK")
+        released.set()
+
+    threading.Thread(target=release).start()
+    result = run(quarter)                    # blocks until the other transaction ends, then succeeds
+    assert released.is_set() and result.exit_code == 0
+    other.close()
+
+
+def test_past_quarter_keeps_its_status_when_the_plan_changes(quarter):
+    db = f"sqlite:///{quarter}/xlplan.db"
+    run(quarter)
+    from builders import measure
+    from test_collect import MEASURES
+    make_plan(quarter, measures=[measure("SW01", Target="95%"), *MEASURES[1:]])
+    plan = read_plan(quarter / "plan.xlsx")
+    sw01 = next(m for m in store.load_results(db, plan, Q2).measures if m.code == "SW01")
+    assert (sw01.status, sw01.target_text) == (Status.GREEN, "75%")   # as collected, not re-coloured
+
+
+def test_returns_for_lists_every_file_and_is_empty_before_any_collect(quarter, tmp_path_factory):
+    empty = tmp_path_factory.mktemp("nostore")
+    assert store.returns_for(f"sqlite:///{empty}/xlplan.db", Q2) == []
+    assert not (empty / "xlplan.db").exists()
+    run(quarter)
+    records = store.returns_for(f"sqlite:///{quarter}/xlplan.db", Q2)
+    assert [(r.service, r.file, r.outcome) for r in records] == [(AOP, "aop.xlsx", "accepted"),
+                                                                 (CJ, "cj.xlsx", "accepted")]
+    assert store.returns_for(f"sqlite:///{quarter}/xlplan.db", Period.parse("2023-24-Q3")) == []
+
+
+def test_load_results_before_any_collect_shows_report_later(tmp_path):
+    plan = read_plan(make_plan(tmp_path))
+    results = store.load_results(f"sqlite:///{tmp_path}/none.db", plan, Q2)
+    assert {m.status for m in results.measures} == {Status.REPORT_LATER}
+    assert results.missing_services == [s.name for s in plan.services_with_returns()]
+    assert [m.code for m in results.measures][:4] == ["SW01", "SW02", "SW03", "SW04"]
