@@ -149,7 +149,8 @@ def test_due_dates_as_people_type_them(tmp_path, typed, due):
 
 def test_action_naming_an_unknown_measure_code_is_a_warning(tmp_path):
     path = build_plan(tmp_path / "plan.xlsx", actions=[
-        action("A1", Measures="Report against SW01 and SW07 quarterly"), action("A2", Service="Adult and Older People")])
+        action("A1", Measures="Report against SW01 and SW07 quarterly"),
+        action("A2", Service="Adult and Older People")])
     plan, report = load_plan(path)
     assert report.valid and report.codes() == [("plan.unknown-action-measure", "Actions!C2")]
     assert "SW07" in report.issues[0].message
@@ -210,7 +211,8 @@ def test_extra_columns_are_kept_and_ignored_but_a_near_miss_is_pointed_out(tmp_p
 
 def test_repeated_column(tmp_path):
     path = edit(build_plan(tmp_path / "plan.xlsx"), "Services", D1="Email")
-    assert codes(path) == [("plan.duplicate-column", "Services")]
+    assert codes(path) == [("plan.duplicate-column", "Services!D1")]
+    assert "twice (cells C1, D1)" in load_plan(path)[1].issues[0].message
 
 
 def test_percent_formatted_cells(tmp_path):
@@ -349,3 +351,24 @@ def test_ratio_and_directional_targets(tmp_path):
     rule = sw02.rule(Period.parse("2023-24-Q2"))
     assert (sw02.target.kind, rule.target) == (TargetKind.REDUCE, 4)
     assert sw03.target.kind is TargetKind.TBC
+
+
+def test_a_title_row_above_the_headers_is_allowed(tmp_path):
+    path = build_plan(tmp_path / "plan.xlsx", measures=[measure("SW01", Target="lots"),
+                                                        measure("SW02", Service="Adult and Older People")])
+    wb = openpyxl.load_workbook(path)
+    wb["Measures"].insert_rows(1, 2)
+    wb["Measures"]["A1"] = "Anytown Council: performance measures 2023-24"
+    wb.save(path)
+    plan, report = load_plan(path)
+    assert report.codes() == [("plan.bad-target", "Measures!H4")]   # rows counted as Excel shows them
+    assert [m.row for m in plan.measures] == [5]
+
+
+def test_a_row_with_an_empty_first_cell_is_reported_not_a_crash(tmp_path):
+    path = build_plan(tmp_path / "plan.xlsx",
+                      measures=[measure("SW01"), measure("SW02", Service="Adult and Older People")])
+    wb = openpyxl.load_workbook(path)
+    wb["Measures"]["A3"] = None             # a truly empty cell, not an empty string
+    wb.save(path)
+    assert errors(path) == [("plan.required-value", "Measures!A3")]

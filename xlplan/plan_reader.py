@@ -61,7 +61,7 @@ def _find_sheets(wb, report: Report) -> dict[str, PlanSheet] | None:
         for column in missing:
             near = s.near_miss(column)
             hint = f" (is the column headed '{near[0]}' in {near[1]} meant to be '{column}'?)" if near else ""
-            report.add(issue("plan.missing-column", sheet=sheet, row=1, cell=near[1] if near else None,
+            report.add(issue("plan.missing-column", sheet=sheet, row=s.header_row, cell=near[1] if near else None,
                              column=column, suggestion=hint))
         s.warn_unknown_columns(report, exclude=missing)
         found[sheet] = s

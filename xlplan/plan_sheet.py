@@ -20,31 +20,38 @@ class PlanSheet:
 
     def __init__(self, ws, name: str, report: Report) -> None:
         self.name = name
-        rows = list(ws.iter_rows())
+        # numbered here: in a read-only sheet an empty cell does not know its row
+        rows = list(enumerate(ws.iter_rows(min_row=1), 1))
         self.header: dict[str, int] = {}       # canonical name → column index (0-based)
         self.raw_headers: list[str] = []
+        self.header_row = 1
         self.rows: list[tuple[int, list]] = []  # (excel row number, cells)
         if not rows:
             return
-        wanted = {c.casefold(): c for c in REQUIRED_COLUMNS.get(name, ()) + OPTIONAL_COLUMNS.get(name, ())}
+        wanted = {c.casefold(): c for c in self.known()}
+        self.header_row = _header_row(rows, wanted)
         seen: dict[str, list[str]] = {}
-        for idx, cell in enumerate(rows[0]):
+        for idx, cell in enumerate(rows[self.header_row - 1][1]):
             text = clean_text(cell.value) if cell.value is not None else ""
             self.raw_headers.append(text)
             key = text.casefold()
             canonical = wanted.get(key, text)
             if key and canonical in self.header:
-                seen.setdefault(canonical, [f"{get_column_letter(self.header[canonical] + 1)}1"])
-                seen[canonical].append(f"{get_column_letter(idx + 1)}1")
+                seen.setdefault(canonical, [self.header_cell(self.header[canonical])])
+                seen[canonical].append(self.header_cell(idx))
                 continue
             if key:
                 self.header[canonical] = idx
         for column, cells in seen.items():
-            report.add(issue("plan.duplicate-column", sheet=name, column=column, cells=", ".join(cells)))
-        for r in rows[1:]:
+            report.add(issue("plan.duplicate-column", sheet=name, row=self.header_row, cell=cells[-1],
+                             column=column, cells=", ".join(cells)))
+        for number, r in rows[self.header_row:]:
             if all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in r):
                 continue
-            self.rows.append((r[0].row, list(r)))
+            self.rows.append((number, list(r)))
+
+    def header_cell(self, idx: int) -> str:
+        return f"{get_column_letter(idx + 1)}{self.header_row}"
 
     def known(self) -> list[str]:
         return list(REQUIRED_COLUMNS.get(self.name, ()) + OPTIONAL_COLUMNS.get(self.name, ()))
@@ -52,7 +59,7 @@ class PlanSheet:
     def unknown_headers(self) -> list[tuple[str, str]]:
         """(header, cell) of headers that are not xlplan columns (nor, on Measures, a history year)."""
         known = {c.casefold() for c in self.known()}
-        return [(h, f"{get_column_letter(i + 1)}1") for i, h in enumerate(self.raw_headers)
+        return [(h, self.header_cell(i)) for i, h in enumerate(self.raw_headers)
                 if h and h.casefold() not in known
                 and not (self.name == "Measures" and FinancialYear.looks_like(h))]
 
@@ -67,7 +74,7 @@ class PlanSheet:
         for header, cell in self.unknown_headers():
             near = did_you_mean(header, self.known())
             if near and near not in exclude and not self.has(near):
-                report.add(issue("plan.unknown-column", sheet=self.name, row=1, cell=cell, column=header,
+                report.add(issue("plan.unknown-column", sheet=self.name, row=self.header_row, cell=cell, column=header,
                                  suggestion=f' (did you mean "{near}"?)'))
 
     def has(self, column: str) -> bool:
@@ -88,6 +95,17 @@ class PlanSheet:
     def ref(self, row: int, column: str) -> str:
         idx = self.header.get(column, 0)
         return f"{get_column_letter(idx + 1)}{row}"
+
+
+def _header_row(rows: list[tuple[int, tuple]], wanted: dict[str, str], search: int = 10) -> int:
+    """The header row: the first of the top rows naming the most xlplan columns (a title row or a
+    note above the headers is allowed); row 1 when none names any."""
+    best, best_hits = 1, 0
+    for number, cells in rows[:search]:
+        hits = sum(1 for c in cells if isinstance(c.value, str) and clean_text(c.value).casefold() in wanted)
+        if hits > best_hits:
+            best, best_hits = number, hits
+    return best
 
 
 def lookup(value: str, names: list[str], code: str, s: PlanSheet, row: int, column: str,
