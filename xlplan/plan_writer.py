@@ -60,7 +60,7 @@ DROPDOWNS = {
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _WIDTHS = {"Measure": 60, "Action": 50, "Measures": 30, "Outcome": 36, "Theme": 30, "Value": 50,
-           "Setting": 20, "Email": 32, "Manager": 24, "Service": 26, "Contact": 40}
+           "Setting": 20, "Email": 32, "Manager": 24, "Service": 26, "Contact": 40, "Profile": 20, "Owner": 24}
 
 
 def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequence[str],
@@ -85,6 +85,16 @@ def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequ
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _row_height(row: Row, columns: list[str]) -> float:
+    """Points tall enough for the longest wrapped cell (spreadsheet programs do not all re-fit rows)."""
+    lines = 1
+    for header in columns:
+        text = "" if row.get(header) is None else str(row[header])
+        chars = max(1, int(_WIDTHS.get(header, 14) * 1.15))
+        lines = max(lines, sum(-(-max(len(part), 1) // chars) for part in text.split("\n")))
+    return 15.0 * min(lines, 12)
 
 
 def _columns(sheet: str, rows: Sequence[Row], years: Sequence[str] = ()) -> list[str]:
@@ -116,7 +126,13 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
                     cell.number_format = "DD/MM/YYYY"
                 if name == "Settings" and header == "Setting" and notes.get(row[header]):
                     cell.comment = Comment(notes[row[header]], "xlplan", width=300, height=80)
+        ws.row_dimensions[r].height = _row_height(row, columns)
     ws.freeze_panes = "A2"
+    # printed, each sheet is landscape and one page wide, with the header row on every page
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
     for (sheet, header), words in DROPDOWNS.items():
         if sheet == name and header in columns:
             col = get_column_letter(columns.index(header) + 1)
