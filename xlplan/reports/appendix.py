@@ -36,10 +36,9 @@ def write_appendix(w: "Writer", results: PeriodResults):
     w.paragraph(f"{s.plan}{', ' + s.organisation if s.organisation else ''}. Figures are "
                 f"cumulative to date ({period.months_text}).")
     w.paragraph("Contents", "TOC Heading")
-    anchor = w.paragraph("")
-    anchor.add_run().add_break(WD_BREAK.PAGE)      # the summary starts on a fresh page
-    toc_anchor = anchor._p
+    toc_anchor = w.paragraph("")._p
     _key(w, results)
+    w.paragraph("").add_run().add_break(WD_BREAK.PAGE)   # the summary starts on a fresh page
     measure_summary(w, results)
     by_theme = _group(results.measures)
     for theme in results.plan.themes:

@@ -75,14 +75,14 @@ def _runs(value: str, bold: bool = False, size: int | None = None, colour: str |
     return f'<w:r>{rpr}<w:t xml:space="preserve">{body}</w:t></w:r>'
 
 
-def _cell(value: object, col: Column, style: str, *, header: bool, look: Look) -> str:
+def _cell(value: object, col: Column, style: str, *, header: bool, look: Look, keep: bool = False) -> str:
     fill, bold, note = None, header, ""
     if isinstance(value, Cell):
         fill, bold, note, value = value.fill, value.bold or header, value.note, value.text
     if header:
         fill = look.header_fill
     shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill and _COLOUR.match(fill) else ""
-    jc = f'<w:jc w:val="{col.align}"/>' if col.align != "left" else ""
+    jc = ("<w:keepNext/>" if keep else "") + (f'<w:jc w:val="{col.align}"/>' if col.align != "left" else "")
     colour = look.header_text if header else None
     runs = _runs("" if value is None else value, bold, colour=colour)
     if note:
@@ -92,9 +92,9 @@ def _cell(value: object, col: Column, style: str, *, header: bool, look: Look) -
 
 
 def table_xml(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,
-              *, total_row: bool = False, header: bool = True) -> str:
+              *, total_row: bool = False, header: bool = True, keep_together: bool = False) -> str:
     """The XML of a table: a header row repeated on every page (unless `header` is False), then
-    `rows`; the last row bold if `total_row`."""
+    `rows`; the last row bold if `total_row`; `keep_together` keeps a small table on one page."""
     width = sum(c.width for c in columns)
     style = f'<w:tblStyle w:val="{look.table_style}"/>' if look.table_style else ""
     borders = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="8C8C8C"/>'
@@ -111,22 +111,25 @@ def table_xml(columns: Sequence[Column], rows: Iterable[Sequence[object]], look:
     ]
     if header:
         parts += ["<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>",
-                  "".join(_cell(c.header, c, look.heading_style, header=True, look=look) for c in columns),
+                  "".join(_cell(c.header, c, look.heading_style, header=True, look=look, keep=keep_together)
+                          for c in columns),
                   "</w:tr>"]
     rows = list(rows)
     for i, row in enumerate(rows):
         last = total_row and i == len(rows) - 1
+        keep = keep_together and i < len(rows) - 1
         cells = "".join(_cell(Cell(str(v), bold=True) if last and not isinstance(v, Cell) else v, c,
-                              look.text_style, header=False, look=look) for v, c in zip(row, columns))
+                              look.text_style, header=False, look=look, keep=keep) for v, c in zip(row, columns))
         parts.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>")
     parts.append("</w:tbl>")
     return "".join(parts)
 
 
 def table_element(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,
-                  *, total_row: bool = False, header: bool = True):
+                  *, total_row: bool = False, header: bool = True, keep_together: bool = False):
     """The table as a python-docx element (CT_Tbl), ready to insert into a document body."""
-    return parse_xml(table_xml(columns, rows, look, total_row=total_row, header=header))
+    return parse_xml(table_xml(columns, rows, look, total_row=total_row, header=header,
+                               keep_together=keep_together))
 
 
 def cm(x: float) -> int:

@@ -75,16 +75,19 @@ class Writer:
         return Paragraph(el, self.doc._body)
 
     def heading(self, text: str, level: int):
-        if level > 1:
+        if level == 2:
             self.headings.append((level, text))
         return self.paragraph(text, f"Heading {level}")
 
     def table(self, columns: list[Column], rows, *, total_row: bool = False, header: bool = True,
               fit: bool = True) -> None:
-        """A table filling the text width (`fit`) or at the columns' own widths."""
+        """A table filling the text width (`fit`) or at the columns' own widths; a short table is
+        kept on one page."""
         if fit:
             columns = _fit(columns, self.width)
-        el = table_element(columns, rows, self.look, total_row=total_row, header=header)
+        rows = list(rows)
+        el = table_element(columns, rows, self.look, total_row=total_row, header=header,
+                           keep_together=len(rows) <= 12)
         self._append(el)
         self.paragraph("", "Table Text")   # a gap after the table, so tables never merge
 
@@ -231,11 +234,12 @@ def _field_runs(instruction: str, shown: str) -> str:
 
 
 def _table_of_contents(w: Writer, anchor) -> None:
-    """A TOC field (Word refreshes it on opening) whose cached entries already list the headings."""
+    """A TOC field of the appendix's level-2 headings (themes; Word refreshes it on opening, with page
+    numbers) whose cached entries already list them, so it reads right before any refresh."""
     begin = parse_xml(
         f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="TOC2"/></w:pPr>'
         f'<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
-        f'<w:r><w:instrText xml:space="preserve"> TOC \\o "2-3" \\h \\z \\u </w:instrText></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> TOC \\o "2-2" \\h \\z \\u </w:instrText></w:r>'
         f'<w:r><w:fldChar w:fldCharType="separate"/></w:r></w:p>')
     paras = [begin]
     for level, heading in w.headings:

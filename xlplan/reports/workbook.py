@@ -100,6 +100,10 @@ def table(ws, f: Formats, headers: list[str], rows, widths: dict[str, float] | N
     last = first_row + max(n, 1)
     ws.autofilter(first_row, 0, last, len(headers) - 1)
     ws.freeze_panes(first_row + 1, 0)
+    ws.set_landscape()
+    ws.set_paper(9)                      # A4
+    ws.fit_to_pages(1, 0)                # printed one page wide, header row on every page
+    ws.repeat_rows(first_row)
     for name in status_cols:
         if name in headers:
             rag(ws, f, first_row + 1, headers.index(name), last)
@@ -144,7 +148,10 @@ def dashboard(ws, wb, f: Formats, results: PeriodResults) -> None:
         counts = results.measure_counts(theme)
         rows.append([theme, *(counts[st] for st in statuses), sum(counts.values())])
     top = 3
-    n = table(ws, f, headers, rows, {"Theme": 42}, first_row=top, status_cols=())
+    rows = [[(theme, f.plain), *rest] for theme, *rest in rows]
+    width = min(70, max([len(t) for t in results.plan.themes] + [20]) + 2)
+    n = table(ws, f, headers, rows, {"Theme": width}, first_row=top, status_cols=())
+    ws.fit_to_pages(1, 1)
     totals = results.measure_counts()
     total_row = top + n + 1
     ws.write_string(total_row, 0, "Total", f.bold)
@@ -157,7 +164,7 @@ def dashboard(ws, wb, f: Formats, results: PeriodResults) -> None:
         chart.add_series({"name": ["Dashboard", top, c], "categories": ["Dashboard", top + 1, 0, top + n, 0],
                           "values": ["Dashboard", top + 1, c, top + n, c],
                           "fill": {"color": "#" + FILLS[st.value]}, "border": {"color": "#595959"},
-                          "data_labels": {"value": True}})
+                          "data_labels": {"value": True}, "gap": 60})
     chart.set_title({"name": "Measures by status and theme"})
     chart.set_y_axis({"reverse": True})
     chart.set_x_axis({"name": "Measures", "major_gridlines": {"visible": True}})

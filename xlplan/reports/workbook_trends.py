@@ -27,9 +27,9 @@ def points(figure, unit: Unit) -> float | None:
     return round(x * 100, 2) if unit is Unit.PERCENT else x
 
 
-def series(m: MeasureResult, results: PeriodResults) -> list[float | None]:
+def series(m: MeasureResult, results: PeriodResults, years: list[str] | None = None) -> list[float | None]:
     """Prior years, then Q1..Q4 of this year (quarters not yet reached are blank)."""
-    years = [y.slash for y in results.period.prior_years(3)]
+    years = years or [y.slash for y in results.period.prior_years(3)]
     q = results.period.quarter
     quarters: dict[str, object] = dict(m.quarters)
     if not quarters:
@@ -52,11 +52,12 @@ def write_trends(wb, f, results: PeriodResults) -> None:
     data.set_column(2, 2, 12)
     data.set_column(3, len(headers) - 1, 11)
     rows = {}
+    years = [y.slash for y in period.prior_years(3)]
     for r, m in enumerate(results.measures, 1):
         data.write_string(r, 0, m.code, f.plain)
         data.write_string(r, 1, m.name, f.text)
         data.write_string(r, 2, UNIT_WORDS[m.unit], f.plain)
-        values = series(m, results)
+        values = series(m, results, years)
         for c, v in enumerate(values, 3):
             if v is not None:
                 data.write_number(r, c, v, f.numbers["n0" if float(v).is_integer() else "n2"])
