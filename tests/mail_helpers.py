@@ -27,6 +27,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: email.message.EmailMessage
+    tls: bool = False               # the message came over a STARTTLS-encrypted session
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), msg))
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), msg, tls=session.ssl is not None))
         return "250 Message accepted for delivery"
 
 
@@ -62,8 +63,10 @@ class Login:
         return AuthResult(success=False, handled=False)
 
 
-def smtp_server(handler: Handler, login: Login | None = None) -> Controller:
+def smtp_server(handler: Handler, login: Login | None = None, tls_context=None) -> Controller:
     kwargs = {"authenticator": login, "auth_require_tls": False} if login else {}
+    if tls_context is not None:
+        kwargs["tls_context"] = tls_context     # the server offers STARTTLS
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
     controller.start()
     return controller
@@ -106,3 +109,22 @@ def fill_return(template: Path, dest: Path, to_date, action_status: str = "Green
     if mtime is not None:
         os.utime(dest, (mtime, mtime))
     return dest
+
+
+def self_signed(folder: Path):
+    """(server SSL context, client SSL context trusting it) for 127.0.0.1, made with openssl."""
+    import shutil
+    import ssl
+    import subprocess
+
+    import pytest
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    client = ssl.create_default_context(cafile=str(cert))
+    return server, client

@@ -8,7 +8,7 @@ import email.policy
 import pytest
 
 from builders import SERVICES, build_plan
-from mail_helpers import Handler, Login, attachments, smtp_server, write_templates
+from mail_helpers import Handler, Login, attachments, self_signed, smtp_server, write_templates
 from xlplan import mail_log
 from xlplan.errors import XlplanError
 from xlplan.mail import Outbox, Sender, SmtpTransport, find_sender, parse_server, send_templates
@@ -175,3 +175,48 @@ def test_sender_from_environment_settings_or_contact(tmp_path):
         Sender("perf@anytown.gov.uk", "Perf Team")
     with pytest.raises(XlplanError, match="does not look like an email address"):
         find_sender(plan, environ={"XLPLAN_MAIL_FROM": "nobody"})
+
+
+def test_starttls_is_used_when_the_server_offers_it(setup, tmp_path):
+    plan, folder, paths, db = setup
+    server_ctx, client_ctx = self_signed(tmp_path)
+    handler, login = Handler(), Login("perfteam", "s3cret-Pa55")
+    controller = smtp_server(handler, login, tls_context=server_ctx)
+    try:
+        env = {"XLPLAN_SMTP_USER": "perfteam", "XLPLAN_SMTP_PASSWORD": "s3cret-Pa55"}
+        with SmtpTransport(f"127.0.0.1:{controller.port}", environ=env, ssl_context=client_ctx) as smtp:
+            run = send_templates(plan, P, folder, smtp, db, sender=Sender("perf@anytown.gov.uk"))
+            assert smtp.encrypted
+    finally:
+        controller.stop()
+    assert [o.result for o in run.outcomes] == ["sent", "sent"]
+    assert [r.tls for r in handler.received] == [True, True] and login.tried == ["perfteam"]
+
+
+def test_password_is_not_sent_unencrypted_when_the_server_offers_no_starttls(setup):
+    plan, folder, paths, db = setup
+    handler, login = Handler(), Login("perfteam", "s3cret-Pa55")
+    controller = smtp_server(handler, login)                  # no tls_context: no STARTTLS offered
+    try:
+        env = {"XLPLAN_SMTP_USER": "perfteam", "XLPLAN_SMTP_PASSWORD": "s3cret-Pa55"}
+        with pytest.raises(XlplanError, match="does not offer STARTTLS") as e, \
+                SmtpTransport(f"127.0.0.1:{controller.port}", environ=env, allow_plain_login=False) as smtp:
+            send_templates(plan, P, folder, smtp, db, sender=Sender("perf@anytown.gov.uk"))
+    finally:
+        controller.stop()
+    assert login.tried == [] and handler.received == [] and "s3cret" not in str(e.value)
+    assert SmtpTransport("smtp.council.gov.uk:587", environ={}).allow_plain_login is False
+    assert SmtpTransport("localhost:25", environ={}).allow_plain_login is True
+
+
+def test_several_addresses_in_one_email_cell_all_receive_it(tmp_path, server):
+    handler, address = server
+    services = [dict(SERVICES[0], Email="alex@anytown.gov.uk; deputy@anytown.gov.uk"), SERVICES[1]]
+    plan = read_plan(build_plan(tmp_path / "plan.xlsx", services=services))
+    folder = tmp_path / "t"
+    write_templates(folder, P, NAMES)
+    with SmtpTransport(address, environ={}) as smtp:
+        run = send_templates(plan, P, folder, smtp, f"sqlite:///{tmp_path / 'x.db'}", sender=Sender("p@anytown.gov.uk"))
+    assert [o.result for o in run.outcomes] == ["sent", "sent"]
+    assert sorted(r.rcpt_tos for r in handler.received) == [["alex@anytown.gov.uk", "deputy@anytown.gov.uk"],
+                                                            ["sam@anytown.gov.uk"]]

@@ -129,3 +129,16 @@ def test_chase_problem_text_is_escaped_in_html(quarter, tmp_path):
     html = msg.get_body(("html",)).get_content()
     assert "&lt;script&gt;x&lt;/script&gt; &amp; more" in html and "<script>" not in html
     assert "<script>x</script> & more" in msg.get_body(("plain",)).get_content()
+
+
+def test_chase_twice_in_a_day_does_not_remind_twice_unless_resend(quarter, tmp_path):
+    plan, db = quarter[1], quarter[4]
+    states = lambda: service_states(plan, P, [_record(CJ, ACCEPTED, 12)], db, today=date(2023, 10, 25))  # noqa: E731
+    with Outbox(tmp_path / "out") as drafts:
+        first = chase(plan, P, states(), drafts, db, sender=SENDER)
+        second = chase(plan, P, states(), drafts, db, sender=SENDER)
+        third = chase(plan, P, states(), drafts, db, sender=SENDER, resend=True)
+    assert [(o.service, o.result) for o in first.outcomes] == [(AOP, "drafted")]
+    assert [(o.result, o.issue.code) for o in second.outcomes] == [("skipped", "mail.already-reminded")]
+    assert [o.result for o in third.outcomes] == ["drafted"]
+    assert len(mail_log.history(db, P.id, mail_log.REMINDER)) == 2

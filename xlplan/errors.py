@@ -249,6 +249,9 @@ CATALOGUE |= _codes(
     Code("mail.already-sent", I, "Already sent",
          "The template for {key} was already {how} on {when}; not sent again",
          "Use --resend to send it again."),
+    Code("mail.already-reminded", I, "Already reminded today",
+         "{key} was already reminded today ({how} at {when}); not reminded again",
+         "Use --resend to send another reminder today."),
 )
 
 # --- hostile files (xlplan/safety.py) ----------------------------------------------------------

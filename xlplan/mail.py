@@ -178,7 +178,14 @@ def parse_server(text: str) -> tuple[str, int]:
     return host, port
 
 
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class SmtpTransport:
@@ -191,8 +198,11 @@ class SmtpTransport:
 
     outcome = mail_log.SENT
 
-    def __init__(self, server: str, environ=os.environ, timeout: float = 30, ssl_context: ssl.SSLContext | None = None):
+    def __init__(self, server: str, environ=os.environ, timeout: float = 30, ssl_context: ssl.SSLContext | None = None,
+                 allow_plain_login: bool | None = None):
         self.host, self.port = parse_server(server)
+        # a password may go unencrypted only to a relay on this machine (default) or when told so
+        self.allow_plain_login = _is_loopback(self.host) if allow_plain_login is None else allow_plain_login
         self.label = f"smtp {self.host}:{self.port}"
         self._user = environ.get(ENV_USER) or None
         self._password = environ.get(ENV_PASSWORD) or None
@@ -233,7 +243,7 @@ class SmtpTransport:
         if self._user:
             if not self._password:
                 raise XlplanError(f"{ENV_USER} is set but {ENV_PASSWORD} is not; set both to log in to {where}")
-            if not self.encrypted and self.host not in _LOOPBACK:
+            if not self.encrypted and not self.allow_plain_login:
                 smtp.close()
                 raise XlplanError(f"The mail server {where} does not offer STARTTLS; xlplan will not send "
                                   f"the password unencrypted. Use port 465 or a server that offers STARTTLS.")
@@ -365,7 +375,7 @@ def send_templates(plan: Plan, period: Period, templates_folder: str | Path, tra
         if before is not None and not resend:
             note = issue("mail.already-sent", key=service.name, how=before.how, when=f"{before.at:%d/%m/%Y %H:%M}")
             run.outcomes.append(Outcome(service.name, before.recipient, "skipped", via=before.via,
-                                        detail=note.message, issue=note))
+                                        detail=f"already {before.how} on {before.at:%d/%m/%Y %H:%M}", issue=note))
             continue
         path = Path(templates_folder) / template_filename(period, service.name)
         if not path.is_file():

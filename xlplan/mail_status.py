@@ -14,9 +14,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from . import mail_log
-from .errors import Issue
+from .errors import Issue, issue
 from .layout import template_filename
-from .mail import MailRun, Sender, compose, deliver_one
+from .mail import MailRun, Outcome, Sender, compose, deliver_one
 from .periods import Period
 from .plan import Plan, Service
 from .results import ReturnRecord
@@ -128,16 +128,24 @@ def _with_place(i: Issue) -> str:
 
 def chase(plan: Plan, period: Period, states: list[ServiceState], transport, db_url: str, *,
           templates_folder: str | Path | None = None, sender: Sender | None = None,
-          email_templates: str | Path | None = None, today: date | None = None, now=datetime.now) -> MailRun:
+          email_templates: str | Path | None = None, today: date | None = None, resend: bool = False,
+          now=datetime.now) -> MailRun:
     """Remind every service in `states` whose return is missing, rejected or has errors.
 
     A service still missing its return gets a fresh copy of its template attached when one is in
-    `templates_folder`. Each reminder is recorded in the mail log; failures are per service.
+    `templates_folder`. A service already reminded today is skipped unless `resend`. Each reminder
+    is recorded in the mail log; failures are per service.
     """
     today = today or date.today()
     run = MailRun()
     for st in states:
         if st.state not in TO_CHASE:
+            continue
+        if st.reminded is not None and st.reminded.at.date() == now().date() and not resend:
+            note = issue("mail.already-reminded", key=st.service.name, how=st.reminded.how,
+                         when=f"{st.reminded.at:%H:%M}")
+            run.outcomes.append(Outcome(st.service.name, st.reminded.recipient, "skipped", via=st.reminded.via,
+                                        detail=f"already reminded today at {st.reminded.at:%H:%M}", issue=note))
             continue
         attachment = None
         if st.state == MISSING and templates_folder is not None:

@@ -62,8 +62,6 @@ def _outcomes_table(run: mail.MailRun, title: str):
 def _detail(o: mail.Outcome) -> str:
     if o.result in (mail_log.SENT, mail_log.DRAFTED):
         return o.via
-    if o.result == "skipped":
-        return o.detail.split(" was ", 1)[-1].replace("; not sent again", "")   # "already sent by email on …"
     return o.detail
 
 
@@ -77,7 +75,7 @@ def _finish(run: mail.MailRun, what: str) -> None:
     if run.count(mail_log.DRAFTED):
         parts.append(f"{run.count(mail_log.DRAFTED)} drafted (open the .eml files to check and send them)")
     if run.count("skipped"):
-        parts.append(f"{run.count('skipped')} skipped as already sent (--resend sends them again)")
+        parts.append(f"{run.count('skipped')} skipped as already sent (--resend sends again)")
     parts.append(f"[bold red]{len(run.failed)} failed[/]" if run.failed else "0 failed")
     out.print(", ".join(parts))
     raise SystemExit(1 if run.failed else 0)
@@ -176,13 +174,14 @@ def status(period, plan_path, db_url, as_json):
 @templates_option
 @db_option
 @transport_options
+@click.option("--resend", is_flag=True, help="Remind again services already reminded today.")
 @friendly_errors
-def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server):
+def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server, resend):
     """Remind services whose return is missing, was rejected or has errors.
 
     The reminder lists the problems found in what they sent; a service still missing its return
-    gets a fresh copy of its template when one is in the templates folder. Exits 1 when any
-    reminder could not be sent.
+    gets a fresh copy of its template when one is in the templates folder. A service already
+    reminded today is skipped unless --resend. Exits 1 when any reminder could not be sent.
     """
     transport = _transport(outbox, smtp_server)
     plan, returns, states = _states(plan_path, period, db_url)
@@ -192,7 +191,7 @@ def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server):
         console().print(f"Every {period.label} return is in and clean; nobody to remind.")
         raise SystemExit(0)
     with transport:
-        run = chase(plan, period, states, transport, db_url, templates_folder=folder, sender=sender)
+        run = chase(plan, period, states, transport, db_url, templates_folder=folder, sender=sender, resend=resend)
     _finish(run, f"{period.label} reminders")
 
 
