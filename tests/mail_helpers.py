@@ -36,6 +36,7 @@ class Handler:
 
     refuse: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
+    hang_up_on: set[str] = field(default_factory=set)   # answer DATA with 421 (server closing) once
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -44,6 +45,10 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        hang_up = self.hang_up_on.intersection(envelope.rcpt_tos)
+        if hang_up:
+            self.hang_up_on -= hang_up
+            return "421 4.3.0 Service shutting down"
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), msg, tls=session.ssl is not None))
         return "250 Message accepted for delivery"

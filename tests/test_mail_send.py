@@ -220,3 +220,21 @@ def test_several_addresses_in_one_email_cell_all_receive_it(tmp_path, server):
     assert [o.result for o in run.outcomes] == ["sent", "sent"]
     assert sorted(r.rcpt_tos for r in handler.received) == [["alex@anytown.gov.uk", "deputy@anytown.gov.uk"],
                                                             ["sam@anytown.gov.uk"]]
+
+
+def test_a_dropped_connection_fails_that_service_and_the_next_one_reconnects(tmp_path, server):
+    handler, address = server
+    services = [*SERVICES, {"Service": "Housing", "Manager": "Kim Manager", "Email": "kim@anytown.gov.uk"}]
+    from builders import measure
+    plan = read_plan(build_plan(tmp_path / "plan.xlsx", services=services,
+                                measures=[measure("SW01"), measure("SW02", Service="Adult and Older People"),
+                                          measure("H01", Service="Housing")]))
+    folder = tmp_path / "t"
+    write_templates(folder, P, [*NAMES, "Housing"])
+    handler.hang_up_on.add("alex@anytown.gov.uk")
+    with SmtpTransport(address, environ={}) as smtp:
+        run = send_templates(plan, P, folder, smtp, f"sqlite:///{tmp_path / 'x.db'}", sender=Sender("p@anytown.gov.uk"))
+    assert [(o.service, o.result) for o in run.outcomes] == [
+        ("Children and Justice", "failed"), ("Adult and Older People", "sent"), ("Housing", "sent")]
+    assert "421" in run.report.issues[0].message
+    assert sorted(r.rcpt_tos[0] for r in handler.received) == ["kim@anytown.gov.uk", "sam@anytown.gov.uk"]

@@ -225,6 +225,11 @@ class SmtpTransport:
                 pass
             self._smtp = None
 
+    def _drop_if_closed(self) -> None:
+        """Forget a connection the server has closed, so the next message reconnects."""
+        if self._smtp is not None and self._smtp.sock is None:
+            self._smtp = None
+
     def _connect(self) -> smtplib.SMTP:
         where = f"{self.host}:{self.port}"
         try:
@@ -262,8 +267,10 @@ class SmtpTransport:
         try:
             refused = self._smtp.send_message(msg, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused as e:
+            self._drop_if_closed()
             raise DeliveryError(_refusals(e.recipients)) from None
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as e:
+            self._drop_if_closed()      # a 421 reply closes the connection
             raise DeliveryError(_reason(e)) from None
         except (smtplib.SMTPException, OSError) as e:
             self._smtp = None           # reconnect for the next message
