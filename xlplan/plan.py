@@ -3,9 +3,11 @@
 Sheets (a contract: templates, collect and reports rely on these names): Settings (Setting,
 Value), Themes (Theme), Services (Service, Manager, Email), Measures (Code, Measure, Theme,
 Outcome, Service, Unit, Polarity, Target, Profile, optional Tolerance, Baseline, Links, Category,
-and history columns headed by a financial year), Actions (Ref, Action, Measures, Theme, Outcome,
-Service, optional Owner, Start, Due). Headers match case-insensitively, ignoring surrounding
-spaces; column order is free; extra columns are kept and ignored.
+and history columns headed by a financial year, 2020/21 or 2020-21), Actions (Ref, Action, Measures,
+Theme, Outcome, Service, optional Owner, Start, Due). Headers match case-insensitively, ignoring
+surrounding spaces; column order is free; extra columns are kept and ignored (one that looks like a
+misspelt column is warned about); the header row is row 1 or the first row below a title that
+names the columns.
 
 `load_plan` never raises for bad content: it returns the Plan it could build and a Report of
 every problem, each naming sheet, row and cell. `read_plan` is the strict form for commands that
