@@ -119,3 +119,27 @@ def test_status_and_chase_follow_the_collected_returns(workdir):
     nobody = run("chase", "--period", P.id, "--outbox", "reminders")
     assert nobody.exit_code == 0 and "nobody to remind" in nobody.output
     assert len(list(Path("reminders").glob("*.eml"))) == 1
+
+
+def test_example_plan_one_draft_per_manager_with_their_template(tmp_path, monkeypatch):
+    import shutil
+
+    import xlplan
+    example = Path(xlplan.__file__).parent / "example_data" / "plan.xlsx"
+    monkeypatch.chdir(tmp_path)
+    Path("workbooks").mkdir()
+    shutil.copy(example, "workbooks/plan.xlsx")
+    made = run("templates", "--period", P.id)
+    assert made.exit_code == 0, made.output
+    result = run("send", "--period", P.id, "--outbox", "outbox")
+    assert result.exit_code == 0, result.output
+    plan = read_plan("workbooks/plan.xlsx")
+    drafts = {}
+    for f in Path("outbox").glob("*.eml"):
+        msg = email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+        drafts[msg["To"]] = msg
+    assert sorted(drafts) == sorted(f"{s.manager} <{s.email}>" for s in plan.services_with_returns())
+    for s in plan.services_with_returns():
+        template = Path("workbooks") / P.id / "templates" / f"{P.id} {s.name} return.xlsx"
+        got = {p.get_filename(): p.get_content() for p in drafts[f"{s.manager} <{s.email}>"].iter_attachments()}
+        assert got == {template.name: template.read_bytes()}
