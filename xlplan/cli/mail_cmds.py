@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from .. import mail, mail_log
 from ..errors import XlplanError
@@ -55,7 +56,7 @@ def _outcomes_table(run: mail.MailRun, title: str):
         table.add_column(col, overflow="fold")
     for o in run.outcomes:
         style = _WORD_STYLE.get(o.result, "")
-        table.add_row(o.service, o.recipient or "-", f"[{style}]{o.result}[/]", _detail(o))
+        table.add_row(escape(o.service), escape(o.recipient or "-"), f"[{style}]{o.result}[/]", escape(_detail(o)))
     return table
 
 
@@ -153,15 +154,16 @@ def status(period, plan_path, db_url, as_json):
             "[red]failed[/]" if s.send_failed else "not sent")
         outcome = s.state + (f" ({s.latest.errors})" if s.state == WITH_ERRORS else "")
         late = ("[red]overdue[/]" if s.state in (MISSING, REJECTED) else "[yellow]late[/]") if s.late else ""
-        table.add_row(s.service.name, s.service.manager, sent, _when(s.reminded.at) if s.reminded else "",
-                      _when(s.received), s.latest.file if s.latest else "",
+        table.add_row(escape(s.service.name), escape(s.service.manager), sent,
+                      _when(s.reminded.at) if s.reminded else "", _when(s.received),
+                      escape(s.latest.file) if s.latest else "",
                       f"[{_WORD_STYLE[s.state]}]{outcome}[/]", late)
     out = console()
     out.print(table)
     if unmatched:
         out.print("[yellow]Files that could not be matched to a service[/] (look at these by hand):")
         for r in unmatched:
-            out.print(f"  {r.file} (received {_when(r.received)}): {'; '.join(r.reasons) or 'rejected'}")
+            out.print(f"  {escape(r.file)} (received {_when(r.received)}): {escape('; '.join(r.reasons) or 'rejected')}")
     counts = {k: sum(s.state == k for s in states) for k in (ACCEPTED, WITH_ERRORS, REJECTED, MISSING)}
     out.print(", ".join(f"{n} {k}" for k, n in counts.items()) + f" of {len(states)} services"
               + ("" if not all_clean else " — all in and clean"))
