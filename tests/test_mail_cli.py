@@ -148,9 +148,9 @@ def test_example_plan_one_draft_per_manager_with_their_template(tmp_path, monkey
 def test_status_lists_unmatched_files_verbatim(workdir):
     returns = Path("workbooks") / P.id / "returns"
     returns.mkdir(parents=True)
-    (returns / "[bold]notes[/bold].xlsx").write_bytes(b"not a workbook")
+    (returns / "[bold]notes.xlsx").write_bytes(b"not a workbook")
     run("collect", "--period", P.id, "--no-report")
     result = run("status", "--period", P.id)
     assert result.exit_code == 1
     assert "could not be matched to a service" in result.output
-    assert "[bold]notes[/bold].xlsx" in result.output
+    assert "[bold]notes.xlsx" in result.output
