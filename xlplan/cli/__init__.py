@@ -26,23 +26,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    # Each command module adds its commands here (one import per module).
-    from . import plan_cmds
-    for cmd in plan_cmds.COMMANDS:
-        main.add_command(cmd)
-    from . import templates_cmd
-    for cmd in templates_cmd.COMMANDS:
-        main.add_command(cmd)
-    from . import collect_cmd
-    for cmd in collect_cmd.COMMANDS:
-        main.add_command(cmd)
-    from . import mail_cmds
-    for cmd in mail_cmds.COMMANDS:
-        main.add_command(cmd)
-
-    from . import report_cmd
-    for cmd in report_cmd.COMMANDS:
-        main.add_command(cmd)
+    # One module per command group; each lists its click commands in COMMANDS.
+    from . import collect_cmd, demo_cmd, mail_cmds, plan_cmds, report_cmd, templates_cmd
+    for module in (plan_cmds, templates_cmd, mail_cmds, collect_cmd, report_cmd, demo_cmd):
+        for cmd in module.COMMANDS:
+            main.add_command(cmd)
 
 
 _register()

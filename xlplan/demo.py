@@ -1,0 +1,96 @@
+"""`xlplan demo`: the whole quarterly loop on the example plan, in a scratch folder.
+
+Two quarters are run so that the report can say what moved: for each of 2023-24 Q1 and Q2 the demo
+writes the templates, drafts the emails to managers, fills each return with the figures in
+`examples/figures/<period>.csv` as a manager would (saving it under the kind of name returns come
+back with), collects, and writes the reports. It ends by listing what it produced.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable
+
+from .periods import Period
+
+EXAMPLES = Path(__file__).parent / "example_data"
+PERIODS = ("2023-24-Q1", "2023-24-Q2")
+RETURN_NAMES = ("Copy of {name}", "{stem} FINAL.xlsx", "{stem} (2).xlsx")
+
+
+def read_figures(path: Path) -> dict[str, dict[str, dict[str, dict[str, str]]]]:
+    """service → sheet → key → {"To date", "Status", "Comments/Progress"} from a figures CSV."""
+    out: dict = defaultdict(lambda: defaultdict(dict))
+    with path.open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            cells = {k: row.get(k, "") for k in ("To date", "Status", "Comments/Progress")}
+            if row["Sheet"] == "Actions":
+                cells.pop("To date")
+            out[row["Service"]][row["Sheet"]][row["Key"]] = {k: v for k, v in cells.items() if v != ""}
+    return out
+
+
+def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> dict[str, list[Path]]:
+    """Run the loop in `folder` (a new temporary folder if None); returns what was produced, by kind."""
+    from .collect import collect
+    from .fill import fill_return
+    from .mail import Outbox, send_templates
+    from .plan import read_plan
+    from .store_read import load_results
+    from .templates import last_quarter_values, write_templates
+
+    folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    plan_path = folder / "plan.xlsx"
+    shutil.copyfile(EXAMPLES / "plan.xlsx", plan_path)
+    plan = read_plan(plan_path)
+    db_url = f"sqlite:///{folder / 'xlplan.db'}"
+    say(f"Plan: {plan.settings.organisation} — {plan.settings.plan} ({len(plan.services)} services, "
+        f"{len(plan.measures)} measures, {len(plan.actions)} actions)")
+    produced: dict[str, list[Path]] = defaultdict(list)
+    produced["plan"].append(plan_path)
+    for period_id in PERIODS:
+        period = Period.parse(period_id)
+        base = folder / period.id
+        last = last_quarter_values(load_results(db_url, plan, period.previous())) if period.quarter > 1 else None
+        templates = write_templates(plan, period, base / "templates", plan_path=plan_path, last_values=last)
+        produced["templates"] += templates
+        say(f"{period.id}: wrote {len(templates)} return templates")
+        outbox = base / "outbox"
+        with Outbox(outbox) as transport:
+            send_templates(plan, period, base / "templates", transport, db_url)
+        drafts = sorted(outbox.glob("*.eml"))
+        produced["email drafts"] += drafts
+        say(f"{period.id}: drafted {len(drafts)} emails to managers in {outbox}")
+        figures = read_figures(EXAMPLES / "figures" / f"{period.id}.csv")
+        returns = base / "returns"
+        returns.mkdir(parents=True, exist_ok=True)
+        for i, template in enumerate(templates):
+            service = _service_of(template, plan, period)
+            if service not in figures:
+                continue  # this service has not returned yet: collect reports it missing
+            pattern = RETURN_NAMES[i % len(RETURN_NAMES)]
+            name = pattern.format(name=template.name, stem=template.stem)
+            fill_return(template, returns / name, measures=figures[service].get("Measures", {}),
+                        actions=figures[service].get("Actions", {}))
+        result = collect(plan_path, period, returns, base / "reports", db_url)
+        produced["returns"] += sorted(returns.glob("*.xlsx"))
+        produced["reports"] += result.report_paths
+        counts = result.results.measure_counts()
+        say(f"{period.id}: collected {len(result.records)} returns; "
+            + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+            + (f"; not returned: {', '.join(result.missing_services)}" if result.missing_services else ""))
+    produced["store"].append(folder / "xlplan.db")
+    return dict(produced)
+
+
+def _service_of(template: Path, plan, period: Period) -> str:
+    from .layout import template_filename
+    for s in plan.services:
+        if template_filename(period, s.name) == template.name:
+            return s.name
+    raise ValueError(f"{template.name} is not a template name xlplan writes")
