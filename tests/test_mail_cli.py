@@ -153,4 +153,4 @@ def test_status_lists_unmatched_files_verbatim(workdir):
     result = run("status", "--period", P.id)
     assert result.exit_code == 1
     assert "could not be matched to a service" in result.output
-    assert "[bold]notes.xlsx" in result.output
+    assert "  [bold]notes.xlsx (received " in result.output
