@@ -1,9 +1,10 @@
 """`xlplan collect`: read every return in a folder, identify and check it, store the quarter and
 compute each measure's status.
 
-For each file (in parallel from POOL_MIN_FILES files): archive it by content hash, read it
-(returns.read_return), identify it by its hidden identity sheet (never its file name), verify the
-locked content, and check every value (validate.py). Then, in the main process: when a service
+For each file (in parallel from POOL_MIN_FILES files): inspect it before any spreadsheet library
+sees it (safety.inspect: links, pipes, bombs, DTDs, encrypted or renamed files), archive it by
+content hash, read it (returns.read_return), identify it by its hidden identity sheet (never its
+file name), verify the locked content, and check every value (validate.py). Then, in the main process: when a service
 sent more than one return the newest supersedes the others, statuses are computed from the plan's
 rules, and everything is written to the store in one transaction; the reports are written from
 what the store holds.
@@ -17,19 +18,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import layout, store
+from . import layout, safety, store
 from .errors import Issue, Severity, XlplanError, issue, suggestion
 from .identity import load_key
 from .periods import Period
 from .plan import Plan, _canonical, read_plan
 from .results import PeriodResults, ReturnRecord
-from .returns import (MAX_FILE_BYTES, ReturnFile, file_digest, identify, match_rows, read_return,
+from .returns import (ReturnFile, identify, match_rows, read_return,
                       skip_reason, verify_content)
 from .status import ActionStatus, Status, action_overdue, measure_status
 from .validate import (ActionEntry, MeasureEntry, check_action, check_assessment, check_comment,
@@ -173,21 +175,20 @@ def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -
     except OSError as e:
         return Examined(path.name, "", 0, datetime(1970, 1, 1), skipped=f"could not be read ({e.strerror})")
     received = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(tzinfo=None, microsecond=0)
-    reason = skip_reason(path)
-    if reason == "a link, not a file":  # never followed: it could point anywhere
-        return Examined(path.name, "", 0, received, skipped=reason)
-    if stat.st_size > MAX_FILE_BYTES:
-        rf = read_return(path)
-        ex = Examined(path.name, "", stat.st_size, received, issues=[rf.problem])
-        return ex
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        return Examined(path.name, "", stat.st_size, received, skipped=f"could not be read ({e.strerror})")
-    sha = file_digest(data)
-    ex = Examined(path.name, sha, len(data), received, archive=_archive(archive, sha, path, data))
+    # Pre-flight (xlplan/safety.py): never follows a link or blocks on a pipe, refuses bombs, DTDs,
+    # encrypted/legacy/renamed files before any spreadsheet library sees them; `data` is exactly
+    # the bytes judged, so what is archived and read is what was inspected.
+    ins = safety.inspect(path, keep_bytes=True)
+    data = ins.data
+    archived = _archive(archive, ins.sha256, path, data) if data is not None else \
+        (_archive_large(archive, ins.sha256, path) if ins.kind is safety.Kind.TOO_LARGE else None)
+    ex = Examined(path.name, ins.sha256, ins.size, received, archive=archived)
+    reason = skip_reason(path) or (_SKIPPED.get(ins.kind) if ins.skipped else None)
     if reason:
         ex.skipped = reason
+        return ex
+    ex.issues.extend(ins.issues)         # errors reject the file; warnings (macros, links) stay with it
+    if ins.rejected:
         return ex
     rf = read_return(path, data)
     rf.received = received
@@ -244,6 +245,26 @@ def _check_values(ex: Examined, rf: ReturnFile, plan: Plan, service: str, period
                 entry = check_action(item, sd, row, values, ex.name, period)
                 ex.actions[code] = entry
             ex.issues.extend(entry.issues)
+
+
+_SKIPPED = {safety.Kind.LOCK_FILE: "an Excel or LibreOffice lock file", safety.Kind.SYMLINK: "a link, not a file",
+            safety.Kind.NOT_A_FILE: "not an ordinary file", safety.Kind.NOT_A_SPREADSHEET: "not a spreadsheet"}
+
+
+def _archive_large(archive: Path, sha: str, path: Path) -> str | None:
+    """Archive a file too large to hold in memory by streaming it (never following a link)."""
+    target = archive / sha[:2] / f"{sha}{path.suffix.lower() if path.suffix[1:].isalnum() else ''}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            return None
+        os.replace(tmp, target)
+    return f"{target.parent.name}/{target.name}"
 
 
 def _archive(archive: Path, sha: str, path: Path, data: bytes) -> str:

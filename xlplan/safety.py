@@ -72,7 +72,7 @@ class Limits:
     max_cells: int = 500_000                  # <c> elements in all sheets together
     max_rows: int = 10_000                    # furthest row holding data, per sheet
     max_cols: int = 500                       # furthest column holding data, per sheet
-    quiet_seconds: float = 1.0                # a file modified more recently is watched this long
+    quiet_seconds: float = 0.5                # a file modified more recently is watched this long
 
 
 DEFAULT_LIMITS = Limits()
@@ -97,8 +97,9 @@ class Inspection:
 
     @property
     def skipped(self) -> bool:
-        """Lock files, folders and files that are not spreadsheets: listed, otherwise ignored."""
-        return self.kind in (Kind.LOCK_FILE, Kind.NOT_A_SPREADSHEET, Kind.NOT_A_FILE)
+        """Lock files, links, folders and files that are not spreadsheets: listed, otherwise ignored
+        (a link is never followed)."""
+        return self.kind in (Kind.LOCK_FILE, Kind.NOT_A_SPREADSHEET, Kind.NOT_A_FILE, Kind.SYMLINK)
 
     @property
     def rejected(self) -> bool:
@@ -134,8 +135,9 @@ def is_lock_file(name: str) -> bool:
 def inspect(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_bytes: bool = False) -> Inspection:
     """Judge one file in a returns folder. Never raises for what the file holds.
 
-    `keep_bytes` keeps the bytes judged on `Inspection.data`, so the caller can read exactly what
-    was inspected (no second read that could see a different file).
+    `keep_bytes` keeps the bytes read on `Inspection.data` (whatever the verdict, for archiving;
+    None for links, pipes and files over the size cap), so the caller reads exactly what was
+    inspected: no second read that could see a different file.
     """
     path = Path(path)
     try:
@@ -156,17 +158,17 @@ def inspect(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_bytes: bo
     if is_lock_file(path.name):
         ins = Inspection(path, Kind.LOCK_FILE, size=st.st_size)
         ins._add("return.lock-file")
-        _read_for_hash(path, ins, limits)
+        data = _read_for_hash(path, ins, limits)
+        if keep_bytes and ins.kind is Kind.LOCK_FILE:
+            ins.data = data
         return ins
     ins = Inspection(path, Kind.XLSX, size=st.st_size)
     data = _read_for_hash(path, ins, limits)
-    if ins.issues:
-        return ins
-    if _still_changing(path, st, ins, limits):
+    if keep_bytes and ins.kind not in (Kind.TOO_LARGE, Kind.NOT_A_FILE, Kind.UNREADABLE):
+        ins.data = data
+    if ins.issues or _still_changing(path, st, ins, limits):
         return ins
     _judge(ins, data, limits)
-    if keep_bytes and ins.accepted:
-        ins.data = data
     return ins
 
 
@@ -246,7 +248,7 @@ def _still_changing(path: Path, before: os.stat_result, ins: Inspection, limits:
 def _judge(ins: Inspection, data: bytes, limits: Limits) -> None:
     suffix = ins.path.suffix.lower()
     if not data:
-        if suffix in SPREADSHEET_SUFFIXES or not suffix:
+        if suffix in SPREADSHEET_SUFFIXES:
             ins.kind = Kind.EMPTY
             ins._add("return.empty-file")
         else:
