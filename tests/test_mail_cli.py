@@ -154,3 +154,14 @@ def test_status_lists_unmatched_files_verbatim(workdir):
     assert result.exit_code == 1
     assert "could not be matched to a service" in result.output
     assert "  [bold]notes.xlsx (received " in result.output
+
+
+def test_send_and_chase_one_service(workdir):
+    one = run("send", "--period", P.id, "--outbox", "outbox", "--service", "adult and older people")
+    assert one.exit_code == 0, one.output
+    assert [p.name for p in Path("outbox").iterdir()] == [f"{P.id} Adult and Older People return.eml"]
+    typo = run("send", "--period", P.id, "--outbox", "outbox", "--service", "Adult and Older Peple")
+    assert typo.exit_code == 2 and 'did you mean "Adult and Older People"' in typo.output
+    chased = run("chase", "--period", P.id, "--outbox", "reminders", "--service", "Children and Justice")
+    assert chased.exit_code == 0, chased.output
+    assert [p.name.split(" reminder")[0] for p in Path("reminders").iterdir()] == [f"{P.id} Children and Justice"]

@@ -24,7 +24,7 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 from . import mail_log
-from .errors import Issue, Report, XlplanError, issue
+from .errors import Issue, Report, XlplanError, issue, suggestion
 from .layout import template_filename
 from .periods import Period
 from .plan import Plan, Service
@@ -161,6 +161,22 @@ class MailRun:
         return sum(o.result == result for o in self.outcomes)
 
 
+def chosen_services(plan: Plan, only: list[str] | None = None) -> list[Service]:
+    """The services with a return, in plan order; only those named in `only` when given (names match
+    ignoring case; XlplanError with a suggestion for a name that is not a service with a return)."""
+    services = plan.services_with_returns()
+    if not only:
+        return services
+    names = {s.name.casefold(): s for s in services}
+    for name in only:
+        if name.strip().casefold() not in names:
+            raise XlplanError(f"'{name}' is not a service with a return in the plan"
+                              f"{suggestion(name, [s.name for s in services])}; services: "
+                              + ", ".join(s.name for s in services))
+    wanted = {n.strip().casefold() for n in only}
+    return [s for s in services if s.name.casefold() in wanted]
+
+
 def check_address(service: Service) -> Issue | None:
     """An Issue when the service's Email cell is empty or holds something that is not an address."""
     addresses = split_addresses(service.email)
@@ -200,15 +216,16 @@ def deliver_one(transport, db_url: str, plan: Plan, period: Period, service: Ser
 
 
 def send_templates(plan: Plan, period: Period, templates_folder: str | Path, transport, db_url: str, *,
-                   resend: bool = False, sender: Sender | None = None,
+                   resend: bool = False, sender: Sender | None = None, only: list[str] | None = None,
                    email_templates: str | Path | None = None, now=datetime.now) -> MailRun:
-    """Email each service that has a return its template from `templates_folder` (one message each).
+    """Email each service that has a return (or just those named in `only`) its template from
+    `templates_folder`, one message each.
 
     A service whose template was already sent or drafted for `period` is skipped unless `resend`.
     """
     run = MailRun()
     previous = mail_log.last_delivered(db_url, period.id, mail_log.TEMPLATE)
-    for service in plan.services_with_returns():
+    for service in chosen_services(plan, only):
         before = previous.get(service.name.casefold())
         if before is not None and not resend:
             note = issue("mail.already-sent", key=service.name, how=before.how, when=f"{before.at:%d/%m/%Y %H:%M}")

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import mail_log
 from .errors import Issue, issue
 from .layout import template_filename
-from .mail import MailRun, Outcome, Sender, compose, deliver_one
+from .mail import MailRun, Outcome, Sender, chosen_services, compose, deliver_one
 from .periods import Period
 from .plan import Plan, Service
 from .results import ReturnRecord
@@ -129,7 +129,7 @@ def _with_place(i: Issue) -> str:
 def chase(plan: Plan, period: Period, states: list[ServiceState], transport, db_url: str, *,
           templates_folder: str | Path | None = None, sender: Sender | None = None,
           email_templates: str | Path | None = None, today: date | None = None, resend: bool = False,
-          now=datetime.now) -> MailRun:
+          only: list[str] | None = None, now=datetime.now) -> MailRun:
     """Remind every service in `states` whose return is missing, rejected or has errors.
 
     A service still missing its return gets a fresh copy of its template attached when one is in
@@ -138,8 +138,9 @@ def chase(plan: Plan, period: Period, states: list[ServiceState], transport, db_
     """
     today = today or date.today()
     run = MailRun()
+    wanted = {s.name for s in chosen_services(plan, only)}
     for st in states:
-        if st.state not in TO_CHASE:
+        if st.state not in TO_CHASE or st.service.name not in wanted:
             continue
         if st.reminded is not None and st.reminded.at.date() == now().date() and not resend:
             note = issue("mail.already-reminded", key=st.service.name, how=st.reminded.how,

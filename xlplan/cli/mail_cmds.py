@@ -25,6 +25,11 @@ def templates_option(f):
                         default=None, help="Folder of return templates [default: workbooks/<period>/templates].")(f)
 
 
+def service_option(f):
+    return click.option("--service", "services", multiple=True, metavar="NAME",
+                        help="Only this service (repeat for several); default: every service with a return.")(f)
+
+
 def transport_options(f):
     f = click.option("--smtp", "smtp_server", metavar="HOST:PORT",
                      help="Send through this mail server (STARTTLS when offered; log in with "
@@ -88,9 +93,10 @@ def _finish(run: mail.MailRun, what: str) -> None:
 @templates_option
 @db_option
 @transport_options
+@service_option
 @click.option("--resend", is_flag=True, help="Send again to services whose template was already sent.")
 @friendly_errors
-def send(period, plan_path, templates_dir, db_url, outbox, smtp_server, resend):
+def send(period, plan_path, templates_dir, db_url, outbox, smtp_server, services, resend):
     """Email each service manager their return template for the quarter.
 
     One email per service with a return, to the address on the plan's Services sheet, with the
@@ -105,7 +111,8 @@ def send(period, plan_path, templates_dir, db_url, outbox, smtp_server, resend):
                           f"first or pass --templates.")
     sender = _sender(plan, smtp=bool(smtp_server))
     with transport:
-        run = mail.send_templates(plan, period, folder, transport, db_url, resend=resend, sender=sender)
+        run = mail.send_templates(plan, period, folder, transport, db_url, resend=resend, sender=sender,
+                                  only=list(services))
     _finish(run, f"{period.label} templates")
 
 
@@ -176,9 +183,10 @@ def status(period, plan_path, db_url, as_json):
 @templates_option
 @db_option
 @transport_options
+@service_option
 @click.option("--resend", is_flag=True, help="Remind again services already reminded today.")
 @friendly_errors
-def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server, resend):
+def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server, services, resend):
     """Remind services whose return is missing, was rejected or has errors.
 
     The reminder lists the problems found in what they sent; a service still missing its return
@@ -189,11 +197,14 @@ def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server, res
     plan, returns, states = _states(plan_path, period, db_url)
     folder = templates_dir or WORKBOOKS / period.id / "templates"
     sender = _sender(plan, smtp=bool(smtp_server))
-    if not any(s.state in (MISSING, REJECTED, WITH_ERRORS) for s in states):
-        console().print(f"Every {period.label} return is in and clean; nobody to remind.")
+    wanted = {s.name for s in mail.chosen_services(plan, list(services))}
+    if not any(s.state in (MISSING, REJECTED, WITH_ERRORS) for s in states if s.service.name in wanted):
+        which = "Every" if not services else "That"
+        console().print(f"{which} {period.label} return is in and clean; nobody to remind.")
         raise SystemExit(0)
     with transport:
-        run = chase(plan, period, states, transport, db_url, templates_folder=folder, sender=sender, resend=resend)
+        run = chase(plan, period, states, transport, db_url, templates_folder=folder, sender=sender, resend=resend,
+                    only=list(services))
     _finish(run, f"{period.label} reminders")
 
 
