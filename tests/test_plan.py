@@ -130,6 +130,9 @@ def test_messages_say_what_was_found_and_expected(tmp_path):
     ([action("A1", Theme="Nope")], [("plan.unknown-theme", "Actions!D2")]),
     ([action("A1", Due="31st of never")], [("plan.bad-date", "Actions!I2")]),
     ([action("A1", Start="2023-13-45")], [("plan.bad-date", "Actions!H2")]),
+    ([action("A1", Due="31/02/2024")], [("plan.bad-date", "Actions!I2")]),
+    ([action("A1", Due="2024")], [("plan.bad-date", "Actions!I2")]),
+    ([action("A1", Due=12)], [("plan.bad-date", "Actions!I2")]),
     ([action("A1", Action="")], [("plan.required-value", "Actions!B2")]),
 ])
 def test_action_problems_name_the_cell(tmp_path, rows, expected):
@@ -140,6 +143,11 @@ def test_action_problems_name_the_cell(tmp_path, rows, expected):
 @pytest.mark.parametrize("typed, due", [
     ("31/03/2024", date(2024, 3, 31)), ("2024-03-31", date(2024, 3, 31)), ("March 2024", date(2024, 3, 31)),
     ("Sep 23", date(2023, 9, 30)), ("30 September 2023", date(2023, 9, 30)), (date(2023, 11, 1), date(2023, 11, 1)),
+    ("1st November 2023", date(2023, 11, 1)), ("30 Sept 2023", date(2023, 9, 30)),
+    ("31 March 2024 (three monthly review of progress)", date(2024, 3, 31)),   # East Ayrshire's timescales
+    ("by September 2023", date(2023, 9, 30)), ("End of March 2024", date(2024, 3, 31)),
+    ("Q3 2023-24", date(2023, 12, 31)), ("2023/24", date(2024, 3, 31)),
+    (45199, date(2023, 9, 30)),                  # a date cell that lost its format shows Excel's day number
 ])
 def test_due_dates_as_people_type_them(tmp_path, typed, due):
     plan, report = load_plan(build_plan(tmp_path / "plan.xlsx", actions=[

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from openpyxl.utils import get_column_letter
 
 from .errors import Report, did_you_mean, issue, suggestion
-from .periods import FinancialYear
+from .periods import FinancialYear, Period
 from .plan import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from .values import clean_text
 
@@ -140,21 +140,40 @@ _MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun",
 
 
 def as_date(raw, end_of_month: bool = False) -> date | None:
-    """A date from a cell: a real date, 31/03/2024, 2024-03-31, 'March 2024' or 'Mar 24'."""
+    """A date from a cell as people fill it in: a real date, 31/03/2024, 2024-03-31, 1st November 2023,
+    '31 March 2021 (three monthly review of progress)', 'by September 2023', 'March 2024', 'Mar 24',
+    a quarter (Q3 2023-24) or a financial year (2023/24). Month, quarter and year forms mean their
+    last day for a due date (`end_of_month`) and their first day otherwise. None if not a date."""
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
         return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        # a date cell that lost its date format shows Excel's day number (45199 = 30/09/2023)
+        return date(1899, 12, 30) + timedelta(days=int(raw)) if 20000 <= raw <= 80000 else None
     text = clean_text(raw).lower()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%d/%m/%y"):
+    text = re.sub(r"\s*\(.*\)$", "", text)                         # "(three monthly review of progress)"
+    text = re.sub(r"^(by|before|end of|the end of|due)\s+", "", text).strip(" .,")
+    text = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", r"\1", text)       # 1st November 2023
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"):
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             pass
-    m = re.fullmatch(r"([a-z]{3})[a-z]*\.?\s+(\d{2}|\d{4})", text)
-    if m and m.group(1) in _MONTHS:
-        month, year = _MONTHS[m.group(1)], int(m.group(2))
+    m = re.fullmatch(r"(?:(\d{1,2})\s+)?([a-z]{3})[a-z]*\.?,?\s+(\d{2}|\d{4})", text)
+    if m and m.group(2) in _MONTHS:
+        month, year = _MONTHS[m.group(2)], int(m.group(3))
         year = year + 2000 if year < 100 else year
-        day = calendar.monthrange(year, month)[1] if end_of_month else 1
-        return date(year, month, day)
-    return None
+        last = calendar.monthrange(year, month)[1]
+        day = int(m.group(1)) if m.group(1) else (last if end_of_month else 1)
+        return date(year, month, day) if 1 <= day <= last else None
+    try:
+        period = Period.parse(text)
+        return period.end if end_of_month else period.quarter_start
+    except ValueError:
+        pass
+    try:
+        year = FinancialYear.parse(text)
+        return year.last_day if end_of_month else year.first_day
+    except ValueError:
+        return None
