@@ -256,7 +256,7 @@ cell_values = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(raw=cell_values, unit=st.sampled_from(list(Unit)), percent_format=st.sampled_from([None, True, False]))
 def test_parse_value_only_returns_a_value_or_raises_value_problem(raw, unit, percent_format):
     try:
