@@ -312,6 +312,17 @@ def test_not_a_workbook(tmp_path, content):
     assert report.issues[0].file == "plan.xlsx"
 
 
+@pytest.mark.parametrize("name, content, reason", [
+    ("plan.xls", b"\xd0\xcf\x11\xe0 old excel", "old .xls format"),
+    ("plan.csv", b"Setting,Value\n", "a .csv file"),
+    ("plan.xlsx", b"\xd0\xcf\x11\xe0 encrypted", "damaged or password-protected"),
+])
+def test_unreadable_plans_say_what_to_do(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert reason in load_plan(path)[1].issues[0].message
+
+
 def test_no_such_file(tmp_path):
     plan, report = load_plan(tmp_path / "nope.xlsx")
     assert plan is None and "does not exist" in report.issues[0].message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -20,11 +21,8 @@ def read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
     name = path.name
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        report.add(issue("plan.not-a-workbook", file=name, reason="the file does not exist"))
-        return None, report
-    except Exception as exc:  # zip, xml or format errors from openpyxl
-        report.add(issue("plan.not-a-workbook", file=name, reason=str(exc) or type(exc).__name__))
+    except Exception as exc:  # missing file, zip, xml or format errors from openpyxl
+        report.add(issue("plan.not-a-workbook", file=name, reason=_why_unreadable(path, exc)))
         return None, report
     try:
         sheets = _find_sheets(wb, report)
@@ -45,6 +43,24 @@ def read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
         if s.name.casefold() not in named:
             report.add(issue("plan.empty-service", sheet="Services", row=s.row, value=s.name))
     return plan, report.with_file(name)
+
+
+def _why_unreadable(path: Path, exc: Exception) -> str:
+    """Why the plan could not be opened, in words an officer can act on."""
+    suffix = path.suffix.lower()
+    if isinstance(exc, FileNotFoundError):
+        return "the file does not exist"
+    if isinstance(exc, IsADirectoryError) or path.is_dir():
+        return "it is a folder, not a workbook"
+    if isinstance(exc, PermissionError):
+        return "it could not be read (permission denied, or it is locked by another program)"
+    if suffix == ".xls":
+        return "it is in the old .xls format; open it in Excel and save it as an .xlsx workbook"
+    if suffix in (".csv", ".ods", ".txt"):
+        return f"it is a {suffix} file; open it in Excel and save it as an .xlsx workbook"
+    if isinstance(exc, zipfile.BadZipFile) or "zip" in str(exc).lower():
+        return "it is not an .xlsx workbook, or it is damaged or password-protected (remove the password)"
+    return str(exc) or type(exc).__name__
 
 
 def _find_sheets(wb, report: Report) -> dict[str, PlanSheet] | None:
