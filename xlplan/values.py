@@ -137,7 +137,10 @@ _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "milli
 
 def clean_text(raw: object) -> str:
     """Normalise typed text: Unicode NFKC, no zero-width or control characters, single spaces."""
-    s = unicodedata.normalize("NFKC", str(raw)).translate(_ZERO_WIDTH)
+    s = str(raw)
+    if s.isascii() and s.isprintable():   # fast path: nothing to normalise but the spaces
+        return _SPACES.sub(" ", s).strip()
+    s = unicodedata.normalize("NFKC", s).translate(_ZERO_WIDTH)
     s = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in s)
     s = s.replace("\u2212", "-").replace("\u2013", "-").replace("\u2014", "-")
     return _SPACES.sub(" ", s).strip()
