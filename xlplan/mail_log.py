@@ -8,11 +8,14 @@ Passwords and server credentials are never written here.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from .errors import XlplanError
 
 TEMPLATE = "template"      # kind: the return template email (`xlplan send`)
 REMINDER = "reminder"      # kind: a reminder (`xlplan chase`)
@@ -67,26 +70,27 @@ class MailRecord:
         return {SENT: "sent by email", DRAFTED: "drafted to the outbox"}.get(self.outcome, "not sent")
 
 
-_ENGINES: dict[str, sa.Engine] = {}
-
-
-def engine(db_url: str) -> sa.Engine:
-    """An engine for `db_url` with the mail table created (the folder of a SQLite file too)."""
+@contextmanager
+def connect(db_url: str):
+    """`with connect(url) as conn:` — one transaction on the store with the mail table created (and
+    the folder of a SQLite file). The engine is disposed afterwards: nothing stays open on a file
+    that may be moved or deleted between commands."""
     url = sa.engine.make_url(db_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        path = Path(url.database).absolute()       # a relative file means the current folder, now
-        path.parent.mkdir(parents=True, exist_ok=True)
-        url = url.set(database=str(path))
-    key = url.render_as_string(hide_password=False)
-    if key not in _ENGINES:
-        eng = sa.create_engine(url)
-        metadata.create_all(eng)
-        _ENGINES[key] = eng
-    return _ENGINES[key]
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    eng = sa.create_engine(url)
+    try:
+        with eng.begin() as conn:
+            metadata.create_all(conn)
+            yield conn
+    except sa.exc.OperationalError as e:
+        raise XlplanError(f"The store {db_url} could not be used for the mail log: {e.orig or e}") from None
+    finally:
+        eng.dispose()
 
 
 def record(db_url: str, rec: MailRecord) -> None:
-    with engine(db_url).begin() as conn:
+    with connect(db_url) as conn:
         conn.execute(mail_log.insert().values(
             period=rec.period, service=rec.service, kind=rec.kind, recipient=rec.recipient,
             subject=rec.subject, attachment=rec.attachment, attachment_sha256=rec.attachment_sha256,
@@ -99,7 +103,7 @@ def history(db_url: str, period: str, kind: str | None = None) -> list[MailRecor
     if kind:
         q = q.where(mail_log.c.kind == kind)
     q = q.order_by(mail_log.c.at, mail_log.c.id)
-    with engine(db_url).connect() as conn:
+    with connect(db_url) as conn:
         rows = conn.execute(q).mappings().all()
     return [MailRecord(**{k: v for k, v in r.items() if k != "id"}) for r in rows]
 
