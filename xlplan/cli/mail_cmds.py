@@ -11,7 +11,8 @@ from rich.markup import escape
 
 from .. import mail, mail_log
 from ..errors import XlplanError
-from ..mail_status import ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, service_states, unmatched_returns
+from ..mail_status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, local_time, service_states,
+                           unmatched_returns)
 from ..plan import read_plan
 from .common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
 from .render import console, issues_table
@@ -124,7 +125,15 @@ def _states(plan_path, period, db_url):
 
 
 def _when(dt) -> str:
-    return f"{dt:%d/%m/%Y %H:%M}" if dt else ""
+    return f"{dt:%d/%m/%y %H:%M}" if dt else ""
+
+
+def _iso(dt) -> str | None:
+    return dt.isoformat(timespec="minutes") if dt else None
+
+
+def _mailed(rec) -> str:
+    return _when(rec.at) + (" (draft)" if rec.outcome == mail_log.DRAFTED else "") if rec else ""
 
 
 @click.command()
@@ -144,9 +153,9 @@ def status(period, plan_path, db_url, as_json):
     if as_json:
         click.echo(json.dumps({"period": period.id, "all_clean": all_clean, "services": [{
             "service": s.service.name, "manager": s.service.manager, "email": s.service.email,
-            "template_sent": _when(s.sent.at) if s.sent else None, "sent_how": s.sent.outcome if s.sent else None,
-            "last_reminder": _when(s.reminded.at) if s.reminded else None,
-            "received": _when(s.received) or None, "file": s.latest.file if s.latest else None,
+            "template_sent": _iso(s.sent.at) if s.sent else None, "sent_how": s.sent.outcome if s.sent else None,
+            "last_reminder": _iso(s.reminded.at) if s.reminded else None,
+            "received": _iso(s.received), "file": s.latest.file if s.latest else None,
             "outcome": s.state, "errors": s.latest.errors if s.latest else 0, "late": s.late,
             "problems": s.problems} for s in states],
             "unmatched_files": [r.file for r in unmatched]}, indent=2))
@@ -155,14 +164,13 @@ def status(period, plan_path, db_url, as_json):
     deadline = plan.settings.deadline_for(period)
     table = Table(title=f"{period.label} returns" + (f" — due {mail.deadline_text(deadline)}" if deadline else ""))
     for col in ("Service", "Manager", "Template sent", "Reminded", "Return received", "File", "Outcome", "Late"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("Template sent", "Reminded", "Return received"))
+        table.add_column(col, overflow="fold", no_wrap=col in ("Service", "Late"))
     for s in states:
-        sent = (f"{_when(s.sent.at)}" + (" (draft)" if s.sent.outcome == mail_log.DRAFTED else "")) if s.sent else (
-            "[red]failed[/]" if s.send_failed else "not sent")
+        sent = _mailed(s.sent) if s.sent else ("[red]failed[/]" if s.send_failed else "not sent")
         outcome = s.state + (f" ({s.latest.errors})" if s.state == WITH_ERRORS else "")
         late = ("[red]overdue[/]" if s.state in (MISSING, REJECTED) else "[yellow]late[/]") if s.late else ""
         table.add_row(escape(s.service.name), escape(s.service.manager), sent,
-                      _when(s.reminded.at) if s.reminded else "", _when(s.received),
+                      _mailed(s.reminded), _when(s.received),
                       escape(s.latest.file) if s.latest else "",
                       f"[{_WORD_STYLE[s.state]}]{outcome}[/]", late)
     out = console()
@@ -170,7 +178,7 @@ def status(period, plan_path, db_url, as_json):
     if unmatched:
         out.print("[yellow]Files that could not be matched to a service[/] (look at these by hand):")
         for r in unmatched:
-            out.print(f"  {escape(r.file)} (received {_when(r.received)}): {escape('; '.join(r.reasons) or 'rejected')}")
+            out.print(f"  {escape(r.file)} (received {_when(local_time(r.received))}): {escape('; '.join(r.reasons) or 'rejected')}")
     counts = {k: sum(s.state == k for s in states) for k in (ACCEPTED, WITH_ERRORS, REJECTED, MISSING)}
     out.print(", ".join(f"{n} {k}" for k, n in counts.items()) + f" of {len(states)} services"
               + ("" if not all_clean else " — all in and clean"))
