@@ -323,9 +323,11 @@ def external_links(folder: Path, good: Path) -> Path:
 def control_characters(folder: Path, good: Path) -> Path:
     """A comment holding Excel's escaped control characters (_x0007_ bell, _x001B_ escape)."""
     def edit(parts):
-        if "xl/sharedStrings.xml" in parts:
-            parts["xl/sharedStrings.xml"] = parts["xl/sharedStrings.xml"].replace(
-                b"On track", b"On_x0007_ track_x001B_[31m red", 1)
+        name = "xl/sharedStrings.xml"
+        if b"On track" not in parts.get(name, b""):
+            name = sheet_part(parts, layout.MEASURES_SHEET)       # inline strings
+        assert b"On track" in parts[name]
+        parts[name] = parts[name].replace(b"On track", b"On_x0007_ track_x001B_[31m red", 1)
     return mutate(good, folder / (good.stem + " control.xlsx"), edit)
 
 
