@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -168,7 +169,8 @@ class Plan:
 
     def services_with_returns(self) -> list[Service]:
         """Services that have at least one measure or action: those that get a return template."""
-        return [s for s in self.services if self.measures_for(s.name) or self.actions_for(s.name)]
+        used = {item.service.casefold() for item in [*self.measures, *self.actions]}
+        return [s for s in self.services if s.name.strip().casefold() in used]
 
     def outcomes(self, theme: str) -> list[str]:
         """Outcomes under `theme` in first-appearance order (measures first, then actions)."""
@@ -179,10 +181,23 @@ class Plan:
         return list(seen)
 
     def _order(self, item: Measure | Action) -> tuple:
-        t = self.themes.index(item.theme) if item.theme in self.themes else len(self.themes)
-        outcomes = self.outcomes(item.theme)
-        o = outcomes.index(item.outcome) if item.outcome in outcomes else len(outcomes)
-        return (t, o, item.row)
+        themes, outcomes = self._order_index
+        t = themes.get(item.theme, len(themes))
+        seen = outcomes.get(item.theme, {})
+        return (t, seen.get(item.outcome, len(seen)), item.row)
+
+    @cached_property
+    def _order_index(self) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+        """Theme → position and theme → {outcome → position}, computed once (plans are not changed
+        after reading) so that ordering a large plan's items stays linear."""
+        themes: dict[str, int] = {}
+        for t in self.themes:
+            themes.setdefault(t, len(themes))
+        outcomes: dict[str, dict[str, int]] = {}
+        for item in [*self.measures, *self.actions]:
+            seen = outcomes.setdefault(item.theme, {})
+            seen.setdefault(item.outcome, len(seen))
+        return themes, outcomes
 
     @property
     def identity(self) -> str:
@@ -191,9 +206,10 @@ class Plan:
                           self.year.label if self.year else ""])
         return hashlib.sha256(basis.encode()).hexdigest()[:16]
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """A hash of the plan's content (not its file bytes): re-saving the workbook keeps it."""
+        """A hash of the plan's content (not its file bytes): re-saving the workbook keeps it.
+        Computed once per Plan (plans are not changed after reading)."""
         return hashlib.sha256(json.dumps(_canonical(self), sort_keys=True, default=str).encode()).hexdigest()
 
 
