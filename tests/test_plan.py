@@ -391,3 +391,19 @@ def test_a_row_with_an_empty_first_cell_is_reported_not_a_crash(tmp_path):
     wb["Measures"]["A3"] = None             # a truly empty cell, not an empty string
     wb.save(path)
     assert errors(path) == [("plan.required-value", "Measures!A3")]
+
+
+@pytest.mark.parametrize("polarity, target, expected, read_as", [
+    ("Higher", "Reduce", [("plan.polarity-conflict", "Measures!G2")], Polarity.LOWER),
+    ("Lower", "Increase", [("plan.polarity-conflict", "Measures!G2")], Polarity.HIGHER),
+    ("", "Reduce", [], Polarity.LOWER),                 # the target gives the direction
+    ("", "72", [("plan.assumed-polarity", "Measures!G2")], Polarity.HIGHER),
+    ("Lower", "Reduce", [], Polarity.LOWER),
+    ("Monitor", "Increase", [], Polarity.MONITOR),
+])
+def test_polarity_and_directional_targets(tmp_path, polarity, target, expected, read_as):
+    plan, report = load_plan(build_plan(tmp_path / "plan.xlsx", measures=[
+        measure("SW01", Unit="number", Polarity=polarity, Target=target, **{"2022/23": "80"}),
+        measure("SW02", Service="Adult and Older People")]))
+    assert report.valid and report.codes() == expected
+    assert plan.measures[0].rule(Period.parse("2023-24-Q2")).polarity is read_as

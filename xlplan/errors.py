@@ -77,6 +77,13 @@ CATALOGUE |= _codes(
     Code("plan.bad-target", E, "Target not understood",
          "Target '{value}' for {code} ({sheet} row {row}) is not understood: {reason}",
          "Type a figure such as 75%, £175k or 2,500, a direction (Increase, Reduce, Maintain) or TBC."),
+    Code("plan.polarity-conflict", W, "Polarity contradicts the target",
+         "Polarity '{value}' for {code} ({sheet} row {row}) contradicts its target '{target}'; "
+         "it is read as {direction} is better",
+         "Make the Polarity {direction}, or change the target."),
+    Code("plan.assumed-polarity", W, "Polarity missing",
+         "Polarity is empty for {code} ({sheet} row {row}); it is read as Higher is better",
+         "Fill in Higher, Lower or Monitor."),
     Code("plan.bad-value", E, "Value not understood",
          "{column} '{value}' in {sheet} row {row} is not understood: {reason}",
          "Type a figure in the measure's unit, or leave it blank."),

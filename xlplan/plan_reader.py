@@ -235,6 +235,8 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
         if unit is None:
             continue
         target = _target(s, cells, row, code, unit, report)
+        if polarity is not None and target is not None:
+            _check_direction(s, cells, row, code, polarity, target, report)
         profile = read_word(lambda _: Profile.parse(s.value(cells, "Profile"), unit), s, cells, row, "Profile",
                         "Level, Cumulative, or four quarterly targets separated by ;", report,
                         default=Profile())
@@ -277,6 +279,21 @@ def _target(s: PlanSheet, cells, row: int, code: str, unit: Unit, report: Report
                          code=code or f"row {row}", value=text, reason=problem))
         return None
     return target
+
+
+def _check_direction(s: PlanSheet, cells, row: int, code: str, polarity: Polarity, target: Target,
+                     report: Report) -> None:
+    """A blank Polarity is read as Higher (said so unless an Increase/Reduce target sets the direction);
+    an explicit one that contradicts Increase/Reduce is pointed out, since the target's direction wins."""
+    said = s.text(cells, "Polarity")
+    implied = {TargetKind.INCREASE: Polarity.HIGHER, TargetKind.REDUCE: Polarity.LOWER}.get(target.kind)
+    if not said and implied is None:
+        report.add(issue("plan.assumed-polarity", sheet="Measures", row=row, cell=s.ref(row, "Polarity"),
+                         key=code, code=code or f"row {row}"))
+    elif said and implied is not None and polarity not in (implied, Polarity.MONITOR):
+        report.add(issue("plan.polarity-conflict", sheet="Measures", row=row, cell=s.ref(row, "Polarity"),
+                         key=code, code=code or f"row {row}", value=said, target=target.kind.value,
+                         direction=implied.value))
 
 
 def _check_quarters(s: PlanSheet, row: int, code: str, unit: Unit, profile: Profile, report: Report) -> bool:
