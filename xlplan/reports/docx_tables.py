@@ -17,7 +17,6 @@ from docx.oxml import parse_xml
 from .narrative import xml_safe
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 # RAG fills with dark text (the word is always written too: colour is never the only signal).
 FILLS = {
@@ -62,7 +61,14 @@ def status_cell(word: str, note: str = "") -> Cell:
 
 def text(value: object) -> str:
     """Escaped text for `<w:t>` (control characters dropped)."""
-    return xml_safe(value).translate(_ESCAPE)
+    s = xml_safe(value)
+    if "&" in s:
+        s = s.replace("&", "&amp;")
+    if "<" in s:
+        s = s.replace("<", "&lt;")
+    if ">" in s:
+        s = s.replace(">", "&gt;")
+    return s
 
 
 def _runs(value: str, bold: bool = False, size: int | None = None, colour: str | None = None,

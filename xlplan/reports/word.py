@@ -277,7 +277,23 @@ def _properties(doc, results: PeriodResults, title: str) -> None:
     props.revision = 1
 
 
+# settings.xml children that must come after w:updateFields (the schema fixes their order)
+_AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
+                        "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+                        "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+                        "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags",
+                        "decimalSymbol", "listSeparator")
+
+
 def _update_fields_on_open(doc) -> None:
+    """Ask Word to refresh fields (the table of contents' page numbers) when the report is opened."""
     settings = doc.settings.element
-    if settings.find(qn("w:updateFields")) is None:
-        settings.append(parse_xml(f'<w:updateFields xmlns:w="{W_NS}" w:val="true"/>'))
+    if settings.find(qn("w:updateFields")) is not None:
+        return
+    el = parse_xml(f'<w:updateFields xmlns:w="{W_NS}" w:val="true"/>')
+    later = next((c for c in settings if isinstance(c.tag, str) and c.tag.split("}")[-1] in _AFTER_UPDATE_FIELDS),
+                 None)
+    if later is not None:
+        later.addprevious(el)
+    else:
+        settings.append(el)
