@@ -30,32 +30,34 @@ def _profile() -> str:
     return Path(tempfile.mkdtemp(prefix="xlplan-lo-")).as_uri()
 
 
-def _convert(path: Path, out_dir: Path, target: str) -> Path:
+def _convert(path: Path | list[Path], out_dir: Path, target: str) -> Path | list[Path]:
+    """Convert one file (or several in one soffice run, which saves its start-up time)."""
+    paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     profile = _profile()
     try:
         done = subprocess.run(
             [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nologo",
-             "--convert-to", target, "--outdir", str(out_dir), str(path)],
+             "--convert-to", target, "--outdir", str(out_dir), *map(str, paths)],
             capture_output=True, text=True, timeout=TIMEOUT)
     finally:
         shutil.rmtree(profile.removeprefix("file://"), ignore_errors=True)
     ext = target.split(":")[0]
-    out = out_dir / (Path(path).stem + "." + ext)
-    if done.returncode != 0 or not out.exists():
+    outs = [out_dir / (p.stem + "." + ext) for p in paths]
+    if done.returncode != 0 or not all(o.exists() for o in outs):
         raise AssertionError(f"soffice could not convert {path} to {ext}:\n{done.stdout}\n{done.stderr}")
-    return out
+    return outs if isinstance(path, (list, tuple)) else outs[0]
 
 
-def resave(path: str | Path, out_dir: str | Path) -> Path:
-    """Open `path` in LibreOffice and save it as .xlsx in `out_dir` (same file name)."""
-    return _convert(Path(path), Path(out_dir), 'xlsx:Calc MS Excel 2007 XML')
+def resave(path, out_dir: str | Path):
+    """Open `path` (or a list of paths) in LibreOffice and save as .xlsx in `out_dir` (same names)."""
+    return _convert(path, Path(out_dir), 'xlsx:Calc MS Excel 2007 XML')
 
 
-def to_pdf(path: str | Path, out_dir: str | Path) -> Path:
-    """Render `path` to PDF in `out_dir` (all printable sheets)."""
-    return _convert(Path(path), Path(out_dir), "pdf")
+def to_pdf(path, out_dir: str | Path):
+    """Render `path` (or a list of paths) to PDF in `out_dir` (all printable sheets)."""
+    return _convert(path, Path(out_dir), "pdf")
 
 
 _TYPE_SCRIPT = textwrap.dedent('''

@@ -1,0 +1,127 @@
+"""Return templates in LibreOffice: they open, survive a round trip, and the live RAG formula agrees
+with the status engine after a real recalculation."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from builders import build_plan, measure
+from lo import lo_type, needs_lo, resave, to_pdf
+from test_templates import Q2, data_rows, digest_failures, varied_plan
+from xlplan import layout
+from xlplan.identity import load_key
+from xlplan.plan import read_plan
+from xlplan.status import Status, measure_status
+from xlplan.templates import write_templates
+from xlplan.values import Unit, parse_value
+
+pytestmark = needs_lo
+
+# Each rule, then (typed To date, typed Status, the status a council officer expects) cases.
+RULES = {
+    "P": dict(Unit="%", Target="75%", Polarity="Higher"),                        # relative 10% → 67.5%
+    "L": dict(Unit="£", Target="£200,000", Profile="Cumulative", Polarity="Lower"),  # Q2: £100,000
+    "B": dict(Unit="%", Target="80%", Polarity="Higher", Tolerance="5 points"),  # absolute
+    "I": dict(Unit="number", Target="Increase", Polarity="Higher", **{"2022/23": 100}),
+    "R": dict(Unit="number", Target="Reduce", Polarity="Lower", **{"2022/23": 50}),
+    "M": dict(Unit="%", Target="Maintain", Polarity="Higher", **{"2022/23": 0.6}),
+    "Q": dict(Unit="ratio", Target="70/30", Polarity="Higher"),
+    "N": dict(Unit="number", Target="", Polarity="Higher"),                      # manager's own status
+    "O": dict(Unit="number", Target="", Polarity="Monitor"),
+}
+CASES = {
+    "P": [("75%", "", "Green"), ("0.8", "", "Green"), ("67.5%", "", "Amber"), ("67.4%", "", "Red"),
+          ("TBC", "", "Report later"), ("", "", "Report later")],
+    "L": [("100000", "", "Green"), ("110,000", "", "Amber"), ("110001", "", "Red"), ("50000", "", "Green")],
+    "B": [("80%", "", "Green"), ("75%", "", "Amber"), ("74.9%", "", "Red")],
+    "I": [("101", "", "Green"), ("100", "", "Amber"), ("90", "", "Amber"), ("89.9", "", "Red")],
+    "R": [("49", "", "Green"), ("50", "", "Amber"), ("55", "", "Amber"), ("55.1", "", "Red")],
+    "M": [("60%", "", "Green"), ("54%", "", "Amber"), ("53.9%", "", "Red")],
+    "Q": [("70/30", "", "Green"), ("65/35", "", "Amber"), ("60/40", "", "Red"), ("Report later", "", "Report later")],
+    "N": [("5", "Green", "Green"), ("5", "Red", "Red"), ("5", "", "Contextual"), ("", "Amber", "Report later")],
+    "O": [("5", "", "Contextual"), ("TBC", "", "Report later")],
+}
+
+
+def _rag_plan(tmp_path):
+    measures = []
+    for letter, cases in CASES.items():
+        for i, _ in enumerate(cases):
+            measures.append(measure(f"{letter}{i}", **RULES[letter]))
+    return build_plan(tmp_path / "plan.xlsx", measures=measures, actions=[])
+
+
+def test_rag_formula_gives_the_engines_status_after_a_libreoffice_recalculation(tmp_path):
+    plan_path = _rag_plan(tmp_path)
+    plan = read_plan(plan_path)
+    [template] = write_templates(plan, Q2, tmp_path / "t", plan_path=plan_path, service="Children and Justice")
+    rows = {code: r for code, (r, _) in data_rows(template, "Measures").items()}
+    typed = {}
+    for letter, cases in CASES.items():
+        for i, (to_date, status, _) in enumerate(cases):
+            if to_date:
+                typed[("Measures", f"M{rows[f'{letter}{i}']}")] = to_date
+            if status:
+                typed[("Measures", f"N{rows[f'{letter}{i}']}")] = status
+    out = lo_type(template, tmp_path / "typed.xlsx", typed)
+    back = data_rows(out, "Measures")
+    by_code = {m.code: m for m in plan.measures}
+    checked = []
+    for letter, cases in CASES.items():
+        for i, (to_date, status, expected) in enumerate(cases):
+            code = f"{letter}{i}"
+            m, values = by_code[code], back[code][1]
+            raw = values["To date"]
+            value = parse_value(raw if raw != "" else None, m.unit, percent_format=m.unit is Unit.PERCENT)
+            engine = measure_status(value, m.rule(Q2, plan.settings.amber_tolerance),
+                                    Status.parse_assessment(values["Status"])).status.value
+            checked.append((code, to_date, status, expected, engine, values["RAG (calculated)"]))
+    wrong = [c for c in checked if not (c[3] == c[4] == c[5])]
+    assert wrong == [], "(code, typed, status, expected, engine, formula)"
+
+
+def test_libreoffice_round_trip_keeps_protection_validations_and_identity(tmp_path):
+    plan_path = varied_plan(tmp_path / "plan.xlsx")
+    plan = read_plan(plan_path)
+    [template] = write_templates(plan, Q2, tmp_path / "t", plan_path=plan_path, service="Children and Justice")
+    rows = {code: r for code, (r, _) in data_rows(template, "Measures").items()}
+    arow = data_rows(template, "Actions")["A1"][0]
+    out = lo_type(template, tmp_path / "typed.xlsx", {
+        ("Measures", f"M{rows['SW01']}"): "89%", ("Measures", f"M{rows['SW02']}"): "95000",
+        ("Measures", f"M{rows['SW04']}"): "70/30", ("Measures", f"P{rows['SW01']}"): "Up on last year",
+        ("Actions", f"G{arow}"): "Complete"})
+    back = data_rows(out, "Measures")
+    assert back["SW01"][1]["To date"] == pytest.approx(0.89)
+    assert back["SW04"][1]["To date"] == "70/30"
+    assert back["SW01"][1]["RAG (calculated)"] == "Green"
+    assert data_rows(out, "Actions")["A1"][1]["Status"] == "Complete"
+
+    wb, before = openpyxl.load_workbook(out), openpyxl.load_workbook(template)
+    for name in ("Instructions", "Measures", "Actions"):
+        assert wb[name].protection.sheet
+    ws = wb["Measures"]
+    assert ws[f"M{rows['SW01']}"].protection.locked is False and ws[f"B{rows['SW01']}"].protection.locked
+    assert ws[f"O{rows['SW01']}"].data_type == "f"
+    kinds = sorted(dv.type or "any" for dv in ws.data_validations.dataValidation)
+    assert {"custom", "list", "textLength"} <= set(kinds)
+    formulas = {dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert formulas >= {dv.formula1 for dv in before["Measures"].data_validations.dataValidation
+                        if dv.type == "custom"}
+    # LibreOffice 7.4 keeps the identity sheet hidden but writes "hidden", not "veryHidden"
+    assert wb[layout.IDENTITY_SHEET].sheet_state in ("hidden", "veryHidden")
+    assert CalamineWorkbook.from_path(str(out)).sheet_names == ["Instructions", "Measures", "Actions", "xlplan"]
+    assert digest_failures(out, load_key(plan_path)) == []     # canonical values survive the re-save
+
+
+def test_every_template_opens_in_libreoffice_and_renders(tmp_path):
+    plan_path = varied_plan(tmp_path / "plan.xlsx")
+    plan = read_plan(plan_path)
+    templates = write_templates(plan, Q2, tmp_path / "t", plan_path=plan_path)
+    pdfs = to_pdf(templates, tmp_path / "pdf")          # one soffice run for all of them
+    assert len(pdfs) == 2
+    for pdf in pdfs:
+        assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
+    again = resave(templates[0], tmp_path / "resaved")
+    assert digest_failures(again, load_key(plan_path)) == []
