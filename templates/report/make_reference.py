@@ -18,7 +18,6 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml import parse_xml
 from docx.shared import Cm, Pt, RGBColor
 
@@ -99,12 +98,13 @@ def make(path: Path) -> Path:
 
     header = section.header
     p = header.paragraphs[0]
-    p.paragraph_format.tab_stops.add_tab_stop(Cm(17), WD_TAB_ALIGNMENT.RIGHT)
     logo = Path(path).with_name("logo-placeholder.png")
     logo.write_bytes(placeholder_logo())
     p.add_run().add_picture(str(logo), height=Cm(1))
     logo.unlink()
-    p.add_run("\t")
+    # a tab to the right margin of whichever section it is in (portrait cover, landscape appendix)
+    p._p.append(parse_xml(f'<w:r xmlns:w="{W}"><w:ptab w:relativeTo="margin" w:alignment="right" '
+                          f'w:leader="none"/></w:r>'))
     # The document's title property (set by xlplan) as a field, in small grey text.
     for xml in ('<w:fldChar w:fldCharType="begin"/>', '<w:instrText xml:space="preserve"> TITLE </w:instrText>',
                 '<w:fldChar w:fldCharType="separate"/>', "<w:t>Performance report</w:t>",
