@@ -102,7 +102,8 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int) -
 
     ws.set_landscape()
     ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    ws.fit_to_pages(1, 1)          # one printed page
+    ws.set_margins(left=0.5, right=0.5, top=0.5, bottom=0.5)
     ws.protect(ctx.password, {"format_columns": True, "format_rows": True})
 
 
@@ -112,7 +113,7 @@ def _section(ws, r: int, heading, title: str, lines: list[str], body) -> int:
     r += 1
     for line in lines:
         ws.merge_range(r, 0, r, 1, line, body)
-        ws.set_row(r, row_height(line, 120))
+        ws.set_row(r, row_height(line, 150))   # merged A:B holds ~170 characters a line
         r += 1
     return r + 1
 
