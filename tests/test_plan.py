@@ -407,3 +407,13 @@ def test_polarity_and_directional_targets(tmp_path, polarity, target, expected, 
         measure("SW02", Service="Adult and Older People")]))
     assert report.valid and report.codes() == expected
     assert plan.measures[0].rule(Period.parse("2023-24-Q2")).polarity is read_as
+
+
+def test_text_that_looks_like_a_formula_is_written_and_read_as_text(tmp_path):
+    path = build_plan(tmp_path / "plan.xlsx", measures=[
+        measure("SW01", Measure="=HYPERLINK(\"http://example.org\",\"click\")"),
+        measure("SW02", Service="Adult and Older People")])
+    wb = openpyxl.load_workbook(path)
+    assert wb["Measures"]["B2"].data_type == "s"
+    plan, report = load_plan(path)
+    assert report.valid and plan.measures[0].name == '=HYPERLINK("http://example.org","click")'

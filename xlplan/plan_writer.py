@@ -121,6 +121,8 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
         for c, header in enumerate(columns, 1):
             if header in row and row[header] is not None:
                 cell = ws.cell(row=r, column=c, value=row[header])
+                if cell.data_type == "f":   # text such as "=SUM(A1)" is kept as text, never a formula
+                    cell.data_type = "s"
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
                 if isinstance(row[header], date):
                     cell.number_format = "DD/MM/YYYY"

@@ -347,4 +347,5 @@ def format_value(figure: Figure | None, unit: Unit, missing: Missing | None = No
         return f"{sign}£{x:,.0f}" if round(x, 2).is_integer() else f"{sign}£{x:,.2f}"
     if float(x).is_integer():
         return f"{x:,.0f}"
-    return f"{x:,.2f}".rstrip("0").rstrip(".")
+    places = 2 if abs(x) >= 1 else 3       # a small rate such as 0.004 is not shown as 0
+    return f"{x:,.{places}f}".rstrip("0").rstrip(".")
