@@ -46,8 +46,11 @@ def _tree_rss(root: int) -> int:
 
 
 def run(cmd: list[str], *, cwd: Path, log: Path, env: dict | None = None, timeout: float = 1800) -> dict:
-    """Run `cmd`, stdout+stderr to `log`; return {rc, wall_s, peak_mb, tree_peak_mb, timed_out}."""
+    """Run `cmd`, stdout+stderr to `log`; return {rc, wall_s, cpu_s, peak_mb, tree_peak_mb, timed_out,
+    load_before, load_after}. cpu_s is user+system time of the process and the children it waited
+    for; the 1-minute load averages show whether other work on the machine inflated wall_s."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    load_before = round(os.getloadavg()[0], 2)
     with open(log, "wb") as out:
         start = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env,
@@ -66,7 +69,8 @@ def run(cmd: list[str], *, cwd: Path, log: Path, env: dict | None = None, timeou
             time.sleep(0.1)
         wall = time.perf_counter() - start
         p.returncode = os.waitstatus_to_exitcode(status)
-    return {"rc": p.returncode, "wall_s": round(wall, 3), "peak_mb": round(usage.ru_maxrss / 1024, 1),
+    return {"rc": p.returncode, "wall_s": round(wall, 3), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+            "load_before": load_before, "load_after": round(os.getloadavg()[0], 2), "peak_mb": round(usage.ru_maxrss / 1024, 1),
             "tree_peak_mb": round(max(tree_peak, usage.ru_maxrss * 1024) / 2**20, 1), "timed_out": timed_out}
 
 

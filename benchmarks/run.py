@@ -130,7 +130,8 @@ class Bench:
         out, rep, db = self.dir / "collect-out", self.dir / "reports", f"sqlite:///{self.dir / 'xlplan.db'}"
         common = ["--plan", str(plan_path), "--period", period]
 
-        self.stage("templates", [*common, "--out", str(tdir)])
+        db_arg = ["--db", db] if "--db" in (self.helps.get("templates") or "") else []
+        self.stage("templates", [*common, "--out", str(tdir), *db_arg])
         templates = sorted(tdir.glob("*.xlsx")) if self.result["stages"]["templates"]["status"] == "ok" else []
         if templates:
             self.timed("fill returns", self.fill, data, tdir, rdir)
@@ -190,33 +191,42 @@ class Bench:
             fl = [self.result["floors"].get(n, {}) for n in names]
             if st.get("status") == "ok" and all(f.get("status") == "ok" for f in fl):
                 st["floor_s"] = round(sum(f["seconds"] for f in fl), 3)
+                st["floor_cpu_s"] = round(sum(f["cpu_seconds"] for f in fl), 3)
                 st["ratio"] = round(st["wall_s"] / st["floor_s"], 2) if st["floor_s"] > 0 else None
+                st["cpu_ratio"] = round(st["cpu_s"] / st["floor_cpu_s"], 2) if st["floor_cpu_s"] > 0 else None
                 st["goal"] = GOALS[stage]
 
 
 def table(results: list[dict]) -> str:
-    head = f"{'stage':<30} {'S':>5} {'wall s':>8} {'peak MB':>8} {'floor s':>8} {'ratio':>7} {'goal':>6}  note"
+    """The results as a text table: stages with their floors and ratios, then the floors themselves."""
+    head = (f"{'stage':<29} {'S':>5} {'wall s':>8} {'cpu s':>8} {'peak MB':>7} {'floor s':>7} {'ratio':>7} "
+            f"{'cpu ratio':>9} {'goal':>5}  note")
     lines = [head, "-" * len(head)]
+
+    def row(label, s, d, floor_s="", ratio="", cpu_ratio="", goal="", note=""):
+        return (f"{label:<29} {s:>5} {d['wall_s']:>8.2f} {d['cpu_s']:>8.2f} {d['tree_peak_mb']:>7.0f} {floor_s:>7} "
+                f"{ratio:>7} {cpu_ratio:>9} {goal:>5}  {note}").rstrip()
+
     for res in results:
+        s = res["services"]
         for name, st in res["stages"].items():
             label = {"collect": "collect --no-report"}.get(name, name)
             if st.get("status") != "ok":
-                lines.append(f"{label:<30} {res['services']:>5} {st.get('status', ''):>8}"
-                             f"{'':>34}  {st.get('note', 'see ' + st.get('log', ''))}")
+                lines.append(f"{label:<29} {s:>5} {st.get('status', '')}: {st.get('note', 'see ' + st.get('log', ''))}")
                 continue
-            ratio = f"{st['ratio']:.2f}×" if st.get("ratio") is not None else "–"
-            goal = f"≤{st['goal']}×" if st.get("goal") else ("c+d" if name == "report" else "–")
-            floor_s = f"{st['floor_s']:.2f}" if "floor_s" in st else "–"
-            note = f"exit {st['rc']}" if st.get("rc") else ""
-            lines.append(f"{label:<30} {res['services']:>5} {st['wall_s']:>8.2f} {st['tree_peak_mb']:>8.0f} "
-                         f"{floor_s:>8} {ratio:>7} {goal:>6}  {note}")
+            has = "floor_s" in st
+            goal = f"≤{st['goal']:g}×" if st.get("goal") else ("c+d" if name == "report" else "")
+            note = (f"exit {st['rc']}; " if st.get("rc") else "") + f"load {st['load_before']:.1f}"
+            lines.append(row(label, s, st, f"{st['floor_s']:.2f}" if has else "–",
+                             f"{st['ratio']:.2f}×" if has and st.get("ratio") else "–",
+                             f"{st['cpu_ratio']:.2f}×" if has and st.get("cpu_ratio") else "–", goal, note))
         for name, fl in res["floors"].items():
             label = FLOOR_TITLES[name]
             if fl.get("status") != "ok":
-                lines.append(f"{label:<30} {res['services']:>5} {fl.get('status', ''):>8}{'':>34}  {fl.get('note', '')}")
+                lines.append(f"{label:<29} {s:>5} {fl.get('status', '')}: {fl.get('note', '')}")
                 continue
-            lines.append(f"{label:<30} {res['services']:>5} {fl['wall_s']:>8.2f} {fl['tree_peak_mb']:>8.0f} "
-                         f"{fl['seconds']:>8.2f} {'':>7} {'':>6}  {fl['files']} files, {fl['cells']:,} cells")
+            lines.append(row(label, s, fl, f"{fl['seconds']:.2f}",
+                             note=f"{fl['files']} files, {fl['cells']:,} cells; load {fl['load_before']:.1f}"))
     return "\n".join(lines)
 
 
