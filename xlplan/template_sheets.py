@@ -339,7 +339,7 @@ def _escape(text: str) -> str:
 
 def row_height(text: str, width: float) -> float:
     """Row height (points) fitting `text` wrapped in a column `width` characters wide."""
-    lines = sum(max(1, math.ceil(len(part) / max(width * 1.15, 1))) for part in (text or "").split("\n"))
+    lines = sum(max(1, math.ceil(len(part) / max(width * 1.25, 1))) for part in (text or "").split("\n"))
     return max(15.0, 13.0 * lines + 3)
 
 
