@@ -194,7 +194,7 @@ class Rule:
     target: Figure | None          # the period's target after profiling; None → no target
     target_kind: TargetKind
     tolerance: Tolerance
-    basis: str = ""                # e.g. "Cumulative: Q2 share of £200,000" or "Reduce on 2022/23 outturn 75"
+    basis: str = ""                # e.g. "2/4 of annual target £200,000" or "Reduce on 2022/23 outturn 75"
 
     def describe(self) -> str:
         if self.polarity is Polarity.MONITOR:
