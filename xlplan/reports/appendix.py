@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from docx.enum.text import WD_BREAK
-
 from ..results import ActionResult, MeasureResult, PeriodResults
 from ..status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status
 from .docx_tables import Cell, Column, cm, status_cell
@@ -29,16 +27,16 @@ MEANING = {
 }
 
 
-def write_appendix(w: "Writer", results: PeriodResults):
-    """Write the appendix; returns the element before which the table of contents goes."""
+def write_appendix(w: "Writer", results: PeriodResults) -> None:
+    """Write the appendix (the table of contents goes where `w.mark_toc()` is called)."""
     period, s = results.period, results.plan.settings
     w.heading(f"Appendix 1 – Performance report {period.label}", 1)
     w.paragraph(f"{s.plan}{', ' + s.organisation if s.organisation else ''}. Figures are "
                 f"cumulative to date ({period.months_text}).")
     w.paragraph("Contents", "TOC Heading")
-    toc_anchor = w.paragraph("")._p
+    w.mark_toc()
     _key(w, results)
-    w.paragraph("").add_run().add_break(WD_BREAK.PAGE)   # the summary starts on a fresh page
+    w.page_break()                                   # the summary starts on a fresh page
     measure_summary(w, results)
     by_theme = _group(results.measures)
     for theme in results.plan.themes:
@@ -58,7 +56,6 @@ def write_appendix(w: "Writer", results: PeriodResults):
         for outcome, items in _in_plan_order(results, theme, actions[theme]):
             w.heading(outcome, 3)
             w.table(ACTION_COLUMNS, (action_row(a) for a in items))
-    return toc_anchor
 
 
 def _key(w: "Writer", results: PeriodResults) -> None:

@@ -8,6 +8,9 @@ from a return is written as plain text runs: never a field, hyperlink or markup.
 
 from __future__ import annotations
 
+import io
+import uuid
+import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -20,9 +23,7 @@ from docx.shared import Pt
 from ..resources import template_path
 from ..results import PeriodResults
 from . import appendix
-from docx.text.paragraph import Paragraph
-
-from .docx_tables import W_NS, Column, Look, cm, status_cell, table_element
+from .docx_tables import W_NS, Column, Look, cm, status_cell, table_xml
 from .docx_tables import text as esc
 from .narrative import Block, cover_context, environment, render_section, xml_safe
 
@@ -43,8 +44,12 @@ TOC_STYLES = {2: ("TOC2", "toc 2", 0), 3: ("TOC3", "toc 3", 440)}
 
 
 class Writer:
-    """Appends to the document body: styled paragraphs, headings and tables, as XML (python-docx's
-    own add_paragraph looks each style up by name, which is slow for a long report)."""
+    """Appends to the document body: styled paragraphs, headings and tables, written as XML.
+
+    python-docx's own add_paragraph looks each style up by name, which is slow for a long report.
+    After `defer()`, what is written is kept as XML text and spliced into document.xml when the
+    document is saved (`save`), so the appendix's big tables are never parsed into a tree at all.
+    """
 
     def __init__(self, doc) -> None:
         self.doc = doc
@@ -53,6 +58,8 @@ class Writer:
         self.look = _look(doc)
         self.style_ids = {s.name: s.style_id for s in doc.styles}
         self.headings: list[tuple[int, str]] = []   # for the table of contents
+        self.deferred: list[str] | None = None
+        self.toc_at: int | None = None
         self.width = 0
         self.measure_width()
 
@@ -61,23 +68,31 @@ class Writer:
         s = self.doc.sections[-1]
         self.width = int((s.page_width - s.left_margin - s.right_margin) / 635)
 
-    def paragraph(self, text: str = "", style: str | None = None, bold: bool = False):
-        return self.runs(Block("p", [(text, bold)] if text else []), style)
+    def defer(self) -> None:
+        self.deferred = []
 
-    def runs(self, block: Block, style: str | None = None):
+    def paragraph(self, text: str = "", style: str | None = None, bold: bool = False) -> None:
+        self.runs(Block("p", [(text, bold)] if text else []), style)
+
+    def runs(self, block: Block, style: str | None = None) -> None:
         ppr = ""
         if style:
             ppr = f'<w:pPr><w:pStyle w:val="{self.style_ids.get(style, style.replace(" ", ""))}"/></w:pPr>'
         runs = "".join(f'<w:r>{"<w:rPr><w:b/></w:rPr>" if bold else ""}'
                        f'<w:t xml:space="preserve">{esc(t)}</w:t></w:r>' for t, bold in block.runs if t)
-        el = parse_xml(f'<w:p xmlns:w="{W_NS}">{ppr}{runs}</w:p>')
-        self._append(el)
-        return Paragraph(el, self.doc._body)
+        self._emit(f'<w:p xmlns:w="{W_NS}">{ppr}{runs}</w:p>')
 
-    def heading(self, text: str, level: int):
+    def heading(self, text: str, level: int) -> None:
         if level == 2:
             self.headings.append((level, text))
-        return self.paragraph(text, f"Heading {level}")
+        self.paragraph(text, f"Heading {level}")
+
+    def page_break(self) -> None:
+        self._emit(f'<w:p xmlns:w="{W_NS}"><w:r><w:br w:type="page"/></w:r></w:p>')
+
+    def mark_toc(self) -> None:
+        """The table of contents goes here (written at the end, when all headings are known)."""
+        self.toc_at = len(self.deferred) if self.deferred is not None else None
 
     def table(self, columns: list[Column], rows, *, total_row: bool = False, header: bool = True,
               fit: bool = True) -> None:
@@ -86,16 +101,41 @@ class Writer:
         if fit:
             columns = _fit(columns, self.width)
         rows = list(rows)
-        el = table_element(columns, rows, self.look, total_row=total_row, header=header,
-                           keep_together=len(rows) <= 12)
-        self._append(el)
+        self._emit(table_xml(columns, rows, self.look, total_row=total_row, header=header,
+                             keep_together=len(rows) <= 12))
         self.paragraph("", "Table Text")   # a gap after the table, so tables never merge
 
-    def _append(self, el) -> None:
+    def _emit(self, xml: str) -> None:
+        if self.deferred is not None:
+            self.deferred.append(xml)
+            return
+        el = parse_xml(xml)
         if self.sect is not None:
             self.sect.addprevious(el)
         else:
             self.body.append(el)
+
+    def save(self, path: Path) -> None:
+        """Save the document with the deferred XML in place of a marker paragraph."""
+        marker = f"xlplan-deferred-{uuid.uuid4().hex}"
+        deferred, self.deferred = self.deferred or [], None
+        self.paragraph(marker)
+        buffer = io.BytesIO()
+        self.doc.save(buffer)
+        with zipfile.ZipFile(buffer) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                data = zin.read(info.filename)
+                if info.filename == "word/document.xml":
+                    data = _splice(data.decode("utf-8"), marker, "".join(deferred)).encode("utf-8")
+                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+
+
+def _splice(xml: str, marker: str, content: str) -> str:
+    """`xml` with the paragraph holding `marker` replaced by `content`."""
+    at = xml.index(marker)
+    start = max(xml.rfind("<w:p>", 0, at), xml.rfind("<w:p ", 0, at))
+    end = xml.index("</w:p>", at) + len("</w:p>")
+    return xml[:start] + content + xml[end:]
 
 
 def write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Path:
@@ -111,12 +151,13 @@ def write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Pat
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     _landscape(section)
     w.measure_width()
-    toc_at = appendix.write_appendix(w, results)
-    _table_of_contents(w, toc_at)
+    w.defer()
+    appendix.write_appendix(w, results)
+    _table_of_contents(w)
     _page_numbers(doc)
     _properties(doc, results, title)
     _update_fields_on_open(doc)
-    doc.save(str(path))
+    w.save(path)
     return path
 
 
@@ -233,21 +274,19 @@ def _field_runs(instruction: str, shown: str) -> str:
             f'<w:r><w:fldChar w:fldCharType="end"/></w:r>')
 
 
-def _table_of_contents(w: Writer, anchor) -> None:
+def _table_of_contents(w: Writer) -> None:
     """A TOC field of the appendix's level-2 headings (themes; Word refreshes it on opening, with page
     numbers) whose cached entries already list them, so it reads right before any refresh."""
-    begin = parse_xml(
-        f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="TOC2"/></w:pPr>'
-        f'<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
-        f'<w:r><w:instrText xml:space="preserve"> TOC \\o "2-2" \\h \\z \\u </w:instrText></w:r>'
-        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r></w:p>')
-    paras = [begin]
+    paras = [f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="TOC2"/></w:pPr>'
+             f'<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+             f'<w:r><w:instrText xml:space="preserve"> TOC \\o "2-2" \\h \\z \\u </w:instrText></w:r>'
+             f'<w:r><w:fldChar w:fldCharType="separate"/></w:r></w:p>']
     for level, heading in w.headings:
-        paras.append(parse_xml(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="{TOC_STYLES[level][0]}"/></w:pPr>'
-                               f'<w:r><w:t xml:space="preserve">{esc(heading)}</w:t></w:r></w:p>'))
-    paras.append(parse_xml(f'<w:p xmlns:w="{W_NS}"><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'))
-    for p in paras:
-        anchor.addprevious(p)
+        paras.append(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="{TOC_STYLES[level][0]}"/></w:pPr>'
+                     f'<w:r><w:t xml:space="preserve">{esc(heading)}</w:t></w:r></w:p>')
+    paras.append(f'<w:p xmlns:w="{W_NS}"><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    if w.deferred is not None and w.toc_at is not None:
+        w.deferred[w.toc_at:w.toc_at] = paras
 
 
 def _page_numbers(doc) -> None:
