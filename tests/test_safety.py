@@ -94,6 +94,19 @@ def test_a_huge_dimension_claim_is_measured_not_trusted(quarter, tmp_path):
     assert found.sheet("xlplan").state == "veryHidden"
 
 
+def test_a_stray_cell_far_out_is_refused_before_a_reader_lays_out_the_grid(quarter, tmp_path):
+    def stray(ref: str, row: int):
+        def edit(parts):
+            name = hostile.sheet_part(parts, "Measures")
+            cell = b'<row r="%d"><c r="%s"><v>1</v></c></row></sheetData>' % (row, ref.encode())
+            parts[name] = parts[name].replace(b"</sheetData>", cell, 1)
+        return hostile.mutate(quarter.good["good"], tmp_path / f"{ref}.xlsx", edit)
+    assert inspect(stray("CV5000", 5000), FAST).accepted                     # 5,000 × 100: within limits
+    for ref, row in (("SF5000", 5000), ("A5001", 5001), ("IW10", 10)):      # area, rows, columns
+        found = inspect(stray(ref, row), FAST)
+        assert [i.code for i in found.issues] == ["return.sheet-too-large"] and ref in found.reason, ref
+
+
 def test_links_and_macros_are_named_but_not_followed(quarter, tmp_path):
     links = inspect(hostile.external_links(tmp_path, quarter.good["links"]), FAST)
     assert [i.code for i in links.issues] == ["return.external-links"]
@@ -128,6 +141,7 @@ def test_size_part_count_ratio_and_cell_limits(quarter, tmp_path):
     assert [i.code for i in inspect(good, Limits(quiet_seconds=0, max_parts=3)).issues] == ["return.too-many-parts"]
     assert [i.code for i in inspect(good, Limits(quiet_seconds=0, max_cells=20)).issues] == ["return.sheet-too-large"]
     assert [i.code for i in inspect(good, Limits(quiet_seconds=0, max_rows=3)).issues][:1] == ["return.sheet-too-large"]
+    assert [i.code for i in inspect(good, Limits(quiet_seconds=0, max_area=50)).issues][:1] == ["return.sheet-too-large"]
     small_bomb = hostile.zip_bomb(tmp_path, good, megabytes=3)
     assert inspect(small_bomb, FAST).accepted                        # 3 MB of zeros is under the ratio floor …
     ratio = inspect(small_bomb, Limits(quiet_seconds=0, ratio_floor_bytes=2**20))

@@ -309,7 +309,7 @@ CATALOGUE |= _codes(
          "Ask the manager to send the return template again, filled in."),
     Code("return.sheet-too-large", E, "Sheet far too large",
          "{file}: sheet '{sheet}' has data out to {extent}; a return is read only up to "
-         "{max_rows:,} rows and {max_cols:,} columns",
+         "{max_rows:,} rows, {max_cols:,} columns and {max_area:,} cells in all",
          "Ask the manager to delete the stray cells beyond the table and send the return again."),
     Code("return.still-being-written", E, "Still being written",
          "{file} changed while it was being checked: it is still being copied or saved",

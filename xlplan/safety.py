@@ -70,8 +70,9 @@ class Limits:
     max_ratio: float = 200.0                  # inflated/stored size of a part …
     ratio_floor_bytes: int = 4 * 2**20        # … checked for parts inflating beyond this
     max_cells: int = 500_000                  # <c> elements in all sheets together
-    max_rows: int = 10_000                    # furthest row holding data, per sheet
-    max_cols: int = 500                       # furthest column holding data, per sheet
+    max_rows: int = 5_000                     # furthest row holding data, per sheet
+    max_cols: int = 256                       # furthest column holding data, per sheet
+    max_area: int = 500_000                   # rows × columns a reader may lay out, per sheet
     quiet_seconds: float = 0.5                # a file modified more recently is watched this long
 
 
@@ -280,7 +281,7 @@ def _judge_zip(ins: Inspection, data: bytes, limits: Limits) -> None:
             ins.kind = Kind.DAMAGED
         if code == "return.sheet-too-large":
             params = {**params, "sheet": params.get("sheet") or params.get("part", ""),
-                      "max_rows": limits.max_rows, "max_cols": limits.max_cols}
+                      "max_rows": limits.max_rows, "max_cols": limits.max_cols, "max_area": limits.max_area}
         if code == "return.encrypted":
             code, params = "return.password-protected", {}
         if code == "return.not-a-workbook":

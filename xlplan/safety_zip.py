@@ -326,7 +326,7 @@ def _describe(out: ZipFindings, zf: zipfile.ZipFile, names: set[str], scans: dic
         if scan is not None:
             info.claimed, info.rows, info.cols, info.cells = scan.claimed, scan.rows, scan.cols, scan.cells
         out.sheets.append(info)
-        if info.rows > limits.max_rows or info.cols > limits.max_cols:
+        if info.rows > limits.max_rows or info.cols > limits.max_cols or info.rows * info.cols > limits.max_area:
             out.add("return.sheet-too-large", sheet=info.name,
                     extent=f"{col_letters(info.cols)}{info.rows} ({info.rows:,} rows × {info.cols:,} columns)",
                     rows=info.rows, cols=info.cols)
