@@ -125,3 +125,33 @@ def test_every_template_opens_in_libreoffice_and_renders(tmp_path):
         assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
     again = resave(templates[0], tmp_path / "resaved")
     assert digest_failures(again, load_key(plan_path)) == []
+
+
+def test_to_date_validation_accepts_figures_in_range_and_no_data_words(tmp_path):
+    """Evaluate each unit's validation formula in LibreOffice on typed entries (the formula is what
+    Excel and LibreOffice run when a manager presses Enter)."""
+    import xlsxwriter
+    from xlplan.template_rag import to_date_rule
+    from xlplan.template_style import input_format
+
+    cases = [  # (unit, typed, accepted?)
+        (Unit.PERCENT, "85%", True), (Unit.PERCENT, "0%", True), (Unit.PERCENT, "100%", True),
+        (Unit.PERCENT, "101%", False), (Unit.PERCENT, "85", False), (Unit.PERCENT, "TBC", True),
+        (Unit.PERCENT, "report later", True), (Unit.PERCENT, "85 percent", False),
+        (Unit.MONEY, "165000", True), (Unit.MONEY, "-5", False), (Unit.MONEY, "£165k", False),
+        (Unit.MONEY, "Not yet available", True), (Unit.NUMBER, "2755", True), (Unit.NUMBER, "n/a", True),
+        (Unit.NUMBER, "about 40", False), (Unit.RATIO, "70/30", True), (Unit.RATIO, "70", False),
+        (Unit.RATIO, "TBC", True),
+    ]
+    path = tmp_path / "rules.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Rules")
+    formats = {u: wb.add_format({"num_format": input_format(u)}) for u in Unit}
+    for r, (unit, _, _) in enumerate(cases, 1):
+        ws.write_blank(f"A{r}", None, formats[unit])
+        ws.write_formula(f"B{r}", to_date_rule(unit, f"A{r}"))
+    wb.close()
+    out = lo_type(path, tmp_path / "typed.xlsx", {("Rules", f"A{r}"): typed for r, (_, typed, _) in enumerate(cases, 1)})
+    got = [row[1] for row in CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Rules").to_python()]
+    wrong = [(unit.value, typed, ok, bool(g)) for (unit, typed, ok), g in zip(cases, got) if bool(g) != ok]
+    assert wrong == [], "(unit, typed, expected, accepted)"
