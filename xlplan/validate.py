@@ -60,8 +60,12 @@ def clean_comment(raw: object) -> str:
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     text = unicodedata.normalize("NFC", str(raw)).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
-    return re.sub(r"[ \t]+\n", "\n", text).strip()
+    if not text.replace("\n", "").replace("\t", "").isprintable():  # only then look at each character
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    return _TRAILING_SPACE.sub("\n", text).strip()
+
+
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 
 def _formula_check(sd: SheetData, ref: str, key: str, file: str) -> tuple[Issue | None, bool]:
