@@ -133,9 +133,22 @@ def _finalize(value: object) -> str:
     return f"{_OPEN}{text}{_CLOSE}"
 
 
+_ENVIRONMENTS: dict[tuple, jinja2.Environment] = {}
+
+
 def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
-    from ..resources import jinja_env
+    """The report templates' Jinja2 environment (one per search path; an edited template is
+    reloaded; compiled templates are cached per user so each run need not recompile them)."""
+    from ..resources import jinja_env, search_path
+    key = tuple(str(d.resolve()) for d in search_path(templates_dir))
+    if key in _ENVIRONMENTS:
+        return _ENVIRONMENTS[key]
     env = jinja_env(templates_dir)
+    try:
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache()   # a private folder of this user's
+    except (OSError, RuntimeError):
+        pass
+    _ENVIRONMENTS[key] = env
     env.finalize = _finalize
     env.filters["shorten"] = shorten
     env.filters["plural"] = lambda n, one="", many="s": one if n == 1 else many
