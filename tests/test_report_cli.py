@@ -67,3 +67,14 @@ def test_report_from_the_store_after_collect_matches_the_stores_numbers(quarter)
     for m in results.measures:
         assert sheet[m.code][heads.index("Status")] == m.status.value
         assert sheet[m.code][heads.index("Comments/Progress")] in (m.comment, None)
+
+
+def test_report_before_any_return_is_collected_says_so(tmp_path, monkeypatch):
+    results = make_results(tmp_path)
+    results.returns = []
+    monkeypatch.setattr(store, "load_results", lambda db_url, plan, period: results)
+    r = CliRunner().invoke(main, ["report", "--period", "2023-24-Q2", "--plan", str(tmp_path / "plan.xlsx"),
+                                  "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    assert "No returns have been collected for 2023-24-Q2 yet" in r.output
+    assert "xlplan collect --period 2023-24-Q2" in r.output

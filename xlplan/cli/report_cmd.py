@@ -42,7 +42,10 @@ def report(period, plan_path: Path, db_url: str, out_dir: Path | None, templates
     summary = ", ".join(f"{n} {st.value}" for st, n in counts.items() if n)
     out.print(f"{period.label}: {len(results.measures)} measures ({summary or 'none'}), "
               f"{len(results.actions)} actions.")
-    if results.missing_services:
+    if not any(r.outcome == "accepted" for r in results.returns):
+        out.print(f"[yellow]No returns have been collected for {period.id} yet[/], so every measure shows "
+                  f"Report later. Run `xlplan collect --period {period.id}` first if returns are in.")
+    elif results.missing_services:
         out.print(f"[yellow]Returns still awaited from[/]: {', '.join(results.missing_services)}")
     for p in paths:
         out.print(f"Wrote {p}")
