@@ -61,6 +61,14 @@ class ZipFindings:
 _NON_FATAL = {"return.macro-enabled", "return.external-links"}
 
 
+class _Enough(Exception):
+    """Raised from a handler once the rest of a part cannot matter (see _Scan._start)."""
+
+
+_MEASURED_ROOTS = {"worksheet", "macrosheet", "dialogsheet", "chartsheet", "workbook", "Relationships", "Types",
+                   "externalLink"}
+
+
 class _Refused(Exception):
     def __init__(self, code: str, **params) -> None:
         super().__init__(code)
@@ -221,6 +229,8 @@ class _Scan:
     def feed(self, chunk: bytes, final: bool = False) -> None:
         try:
             self.parser.Parse(chunk, final)
+        except _Enough:
+            self.done = True          # the rest is still inflated (size and CRC checks), not parsed
         except expat.ExpatError as e:
             raise _Refused("return.corrupt", reason=f"not well-formed XML ({expat.ErrorString(e.code)})") from None
 
@@ -238,6 +248,10 @@ class _Scan:
         self.depth += 1
         if self.depth == 1:
             self.root = local
+            if local not in _MEASURED_ROOTS:
+                # A DTD can only come before the root element, so nothing after it can expand:
+                # shared strings, styles, themes… need no element-by-element walk.
+                raise _Enough
         plain = {k.rsplit(" ", 1)[-1]: v for k, v in attrs.items()}
         if self.root in ("worksheet", "macrosheet", "dialogsheet", "chartsheet"):
             self._sheet_element(local, plain)
