@@ -55,6 +55,8 @@ SETTINGS = {
     "Return deadline": "When returns are due: days after quarter end (e.g. 21 days, or 15 working days), or a date "
                        "such as 20/10/2023 for one quarter's returns.",
     "Template password": "Optional password protecting the return templates' sheets.",
+    "Email from": "Optional: who `xlplan send` emails come from, e.g. Performance Team <perf@council.gov.uk> "
+                  "(default: the address in Contact).",
 }
 
 
