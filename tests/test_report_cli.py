@@ -32,7 +32,7 @@ def test_report_command_writes_both_files_and_says_so(tmp_path, monkeypatch):
     assert asked == {"db": "sqlite:///x.db", "period": "2023-24-Q2", "measures": 10}
     assert (out / "2023-24-Q2 performance report.docx").exists()
     assert (out / "2023-24-Q2 summary.xlsx").exists()
-    assert "10 measures (2 Green, 1 Amber, 3 Red, 2 Report later, 2 Contextual), 5 actions" in r.output
+    assert "10 measures (3 Green, 1 Amber, 3 Red, 2 Report later, 1 Contextual), 5 actions" in r.output
     assert "Returns still awaited from: Adult and Older People, Performance and Support" in r.output
 
 
@@ -57,7 +57,10 @@ def test_report_from_the_store_after_collect_matches_the_stores_numbers(quarter)
     for t in document.tables:
         if t.rows[0].cells[0].text == "Performance Indicators":
             for row in t.rows[1:]:
-                statuses[row.cells[2].text] += 1
+                statuses[row.cells[2].text.split("\n")[0]] += 1
+                assessed = row.cells[2].text.endswith("manager's assessment")
+                code = row.cells[0].text.split("\n")[1].split(" · ")[0]
+                assert assessed == (next(m for m in results.measures if m.code == code).basis == "assessed")
                 to_date[row.cells[0].text.split("\n")[1].split(" · ")[0]] = row.cells[4].text
     assert statuses == Counter({s.value: n for s, n in results.measure_counts().items() if n})
     assert to_date == {m.code: m.display for m in results.measures}

@@ -102,7 +102,8 @@ def measure_row(m: MeasureResult, results: PeriodResults) -> list:
     years = [y.slash for y in results.period.prior_years(3)]
     to_date = Cell(m.display, note="Figure returned was not valid" if m.in_error else "")
     name = Cell(m.name, note=f"{m.code} · {m.service}")
-    return [name, m.comment, status_cell(m.status.value), m.target_text or "–", to_date,
+    status = status_cell(m.status.value, "manager's assessment" if m.basis == "assessed" else "")
+    return [name, m.comment, status, m.target_text or "–", to_date,
             *(m.history_display(y) or "–" for y in years)]
 
 
