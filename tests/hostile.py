@@ -441,8 +441,25 @@ def entries_for(code_prefix: str) -> dict:
             f"{code_prefix}3": {"To date": "£46,000", "Comments/Progress": "Slightly behind"}}
 
 
+_BUILT: list[Path] = []       # one build per test process, copied into each test's folder
+
+
 def hostile_quarter(root: Path) -> Quarter:
-    """Plan, Q2 templates and one good filled return per service in SERVICES (under root/good)."""
+    """Plan, Q2 templates and one good filled return per service in SERVICES (under root/good).
+
+    Built once per process and copied (with its key and file times) into `root`.
+    """
+    if not _BUILT:
+        import tempfile
+        _BUILT.append(_build_quarter(Path(tempfile.mkdtemp(prefix="xlplan-hostile-"))).root)
+    src = _BUILT[0]
+    shutil.copytree(src, root, dirs_exist_ok=True, copy_function=shutil.copy2)
+    templates = {s: root / "templates" / layout.template_filename(Q2, s) for s in SERVICES.values()}
+    good = {case: root / "good" / f"{s} return.xlsx" for case, s in SERVICES.items()}
+    return Quarter(root, root / "plan.xlsx", templates, good)
+
+
+def _build_quarter(root: Path) -> Quarter:
     services = [{"Service": s, "Manager": f"{s} Manager", "Email": f"m{i}@anytown.gov.uk"}
                 for i, s in enumerate(SERVICES.values())]
     measures, actions = [], []

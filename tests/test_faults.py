@@ -134,7 +134,8 @@ def test_two_collects_at_once_on_one_store_do_not_corrupt_it(stores, tmp_path):
     (root / "xlplan.db").unlink()
     shutil.rmtree(root / "archive")
     cmd = [sys.executable, "-c", "from xlplan.cli import main; main()", "collect", "--plan", str(root / "plan.xlsx"),
-           "--period", hostile.Q2.id, "--returns", str(root / "returns"), "--db", db_url(root), "--jobs", "1"]
+           "--period", hostile.Q2.id, "--returns", str(root / "returns"), "--db", db_url(root), "--jobs", "1",
+           "--no-report"]
     procs = [subprocess.Popen([*cmd, "--out", str(root / f"out{i}")], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for i in (1, 2)]
     results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]

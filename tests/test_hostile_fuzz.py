@@ -95,7 +95,7 @@ def test_the_unmutated_return_is_accepted():
 
 
 @given(st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8))
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_byte_flips_never_raise(flips):
     data = bytearray(_good_bytes())
     for where, byte in flips:
@@ -104,7 +104,7 @@ def test_byte_flips_never_raise(flips):
 
 
 @given(st.floats(0, 1, exclude_max=True))
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_truncations_never_raise(fraction):
     data = _good_bytes()
     found, ex = _examine(data[: int(fraction * len(data))])
@@ -112,7 +112,7 @@ def test_truncations_never_raise(fraction):
 
 
 @given(st.data())
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_part_deletions_and_xml_damage_never_raise(draw):
     """Valid zips with damaged insides: a part deleted, or bytes of one part's XML changed (the
     CRC is right, so the readers themselves see the damage)."""
@@ -137,7 +137,7 @@ def test_part_deletions_and_xml_damage_never_raise(draw):
 
 
 @given(st.integers(1, 3000), st.integers(1, 200))
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 def test_odd_but_valid_sizes_never_raise(rows, cols):
     """A shared strings part swollen with junk, and a sheet grown with stray rows (still valid XML)."""
     q, *_ = _quarter()
