@@ -53,7 +53,7 @@ def test_rejected_file_and_missing_service_exit_1_with_reasons(workdir):
     (returns / "aop final.xlsx").write_text("not a workbook")
     result = invoke("--period", "2023-24-Q2", "--no-report")
     assert result.exit_code == 1
-    assert "rejected" in result.output and "could not be read as a spreadsheet" in result.output
+    assert "rejected" in result.output and "Rejected: aop final.xlsx is" in result.output
     assert f"Not returned (1): {AOP}" in result.output
 
 

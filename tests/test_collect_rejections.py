@@ -80,13 +80,26 @@ def test_return_for_a_service_not_in_the_plan_is_rejected(folder, tmp_path_facto
 
 
 def test_not_a_workbook_and_empty_file_are_rejected(folder):
+    # judged by safety.inspect before any spreadsheet library opens them (codes from its section)
     root, _ = folder
     (root / "returns" / "cj.xlsx").write_text("Code,To date\nSW01,80%\n")
     (root / "returns" / "empty.xlsx").write_bytes(b"")
     result = run(root)
-    assert rejected(result, "cj.xlsx")[1].code == "return.not-a-workbook"
+    rec, err = rejected(result, "cj.xlsx")
+    assert err.code == "return.csv-renamed" and rec.reasons == [err.message]
     rec, err = rejected(result, "empty.xlsx")
-    assert err.code == "return.not-a-workbook" and "empty" in err.message
+    assert err.code == "return.empty-file" and "empty" in err.message
+
+
+def test_unreadable_workbook_is_rejected_by_the_reader(folder, tmp_path):
+    """A zip that passes the pre-flight check but that calamine cannot read as a workbook."""
+    import zipfile
+    root, _ = folder
+    with zipfile.ZipFile(root / "returns" / "odd.xlsx", "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("hello.txt", "not a workbook")
+    rec, err = rejected(run(root), "odd.xlsx")
+    assert err.code.startswith("return.") and "odd.xlsx" in err.message
 
 
 def test_tampered_identity_is_rejected(folder):
