@@ -57,3 +57,7 @@ def test_returns_typed_in_libreoffice_are_collected_with_the_engine_statuses(tmp
     assert {a.ref: a.status for a in result.results.actions} == {
         "A1": ActionStatus.COMPLETE, "A2": ActionStatus.GREEN, "A3": ActionStatus.AMBER}
     assert not [i for i in result.issues if i.code.startswith("return.")]   # no locked content "edited"
+    from test_returns import _both
+    for path in returns.iterdir():            # LibreOffice's XML: the formula scan agrees with a full parse
+        fast, slow = _both(path)
+        assert fast == slow and fast["Measures"]
