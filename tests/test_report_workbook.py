@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import openpyxl
 import pytest
 from results_factory import HOSTILE, big_results, make_results
@@ -9,6 +12,9 @@ from results_factory import HOSTILE, big_results, make_results
 from xlplan.reports.narrative import xml_safe
 from xlplan.reports.workbook import write_summary
 from xlplan.status import Status
+
+# openpyxl (used here only to read the workbook back) does not read sparklines, and says so
+pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension is not supported")
 
 SHEETS = ["Dashboard", "Measures", "Actions", "Exceptions", "Returns", "Data quality", "Trend data", "Trends"]
 
@@ -113,10 +119,16 @@ def test_exceptions_returns_and_data_quality(built):
 
 
 def test_trend_chart_looks_up_any_measure(built):
-    results, _, wb = built
+    results, path, wb = built
     data = rows_of(wb["Trend data"])
     sw01 = next(r for r in data if r["Code"] == "SW01")
     assert (sw01["2020/21"], sw01["Q2 2023/24"], sw01["Q3 2023/24"]) == (78, 80, None)
+    assert rows_of(wb["Trend data"])[0].keys() >= {"Code", "Measure", "Unit", "Trend"}
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read(f"xl/worksheets/sheet{SHEETS.index('Trend data') + 1}.xml").decode()
+    sparklines = re.findall(r"<xm:f>'Trend data'!D(\d+):J\d+</xm:f><xm:sqref>K(\d+)</xm:sqref>", sheet)
+    with_two_figures = [m for m in results.measures if m.code != "SW05"]   # SW05 has one figure only
+    assert len(sparklines) == len(with_two_figures) and all(a == b for a, b in sparklines)
     ws = wb["Trends"]
     assert ws["B3"].value == "SW01"
     assert ws["B8"].value.startswith("=IF(") and "MATCH($B$3" in ws["B8"].value

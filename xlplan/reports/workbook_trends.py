@@ -1,5 +1,6 @@
-"""The summary workbook's trend chart: pick any measure from a dropdown and see its history
-(the three prior years' outturns) and this year's quarters, on one chart.
+"""The summary workbook's trend charts: on `Trend data`, one row per measure with its history (the
+three prior years' outturns) and this year's quarters, and a small line chart (sparkline) of that
+row; on `Trends`, pick any measure from a dropdown and see the same figures as a full chart.
 
 One chart driven by a dropdown works the same for 10 measures or 10,000 (a chart per measure
 would make the workbook slow to write and to open). The figures sit on the `Trend data` sheet,
@@ -44,13 +45,17 @@ def write_trends(wb, f, results: PeriodResults) -> None:
     period = results.period
     labels = [y.slash for y in period.prior_years(3)] + [f"Q{i} {period.year.slash}" for i in range(1, 5)]
     data = wb.add_worksheet("Trend data")
-    headers = ["Code", "Measure", "Unit", *labels]
+    headers = ["Code", "Measure", "Unit", *labels, "Trend"]
     for c, h in enumerate(headers):
         data.write_string(0, c, h, f.header)
     data.set_column(0, 0, 9)
     data.set_column(1, 1, 50)
     data.set_column(2, 2, 12)
-    data.set_column(3, len(headers) - 1, 11)
+    data.set_column(3, len(headers) - 2, 11)
+    data.set_column(len(headers) - 1, len(headers) - 1, 22)
+    last_col, trend_col = xl_col_to_name(len(headers) - 2), xl_col_to_name(len(headers) - 1)
+    spark_cells: list[str] = []
+    spark_ranges: list[str] = []
     rows = {}
     years = [y.slash for y in period.prior_years(3)]
     for r, m in enumerate(results.measures, 1):
@@ -62,6 +67,12 @@ def write_trends(wb, f, results: PeriodResults) -> None:
             if v is not None:
                 data.write_number(r, c, v, f.numbers["n0" if float(v).is_integer() else "n2"])
         rows[m.code] = (m, values)
+        if sum(v is not None for v in values) >= 2:   # a small line chart of the row, in the last column
+            spark_cells.append(f"{trend_col}{r + 1}")
+            spark_ranges.append(f"'Trend data'!D{r + 1}:{last_col}{r + 1}")
+    if spark_cells:   # one group: xlsxwriter works out a sparkline style per call, slowly
+        data.add_sparkline(1, len(headers) - 1, {"location": spark_cells, "range": spark_ranges,
+                                                  "markers": True, "series_color": "#1F4E78"})
     n = len(results.measures)
     data.freeze_panes(1, 0)
     data.autofilter(0, 0, max(n, 1), len(headers) - 1)
