@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -162,12 +162,25 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
     for done, path in enumerate(paths, 1):
         found.append(examine(path, plan, period, key, archive))
         if progress:
-            progress(done, total, path.name)
+            progress(done, total, found[-1].name)
     return found
 
 
 def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:
-    """Archive, read, identify and check one file."""
+    """Archive, read, identify and check one file.
+
+    A file name that is not valid UTF-8 or holds control characters is recorded and shown as
+    safety.display_name gives it (the file itself is read and archived as it is)."""
+    ex = _examine(path, plan, period, key, archive)
+    shown = safety.display_name(path)
+    if shown != path.name:
+        ex.name = shown
+        ex.issues = [replace(i, file=shown if i.file == path.name else i.file,
+                             message=i.message.replace(path.name, shown)) for i in ex.issues]
+    return ex
+
+
+def _examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:
     from datetime import timezone
 
     try:
@@ -309,11 +322,11 @@ def _supersede(files: list[Examined]) -> None:
 def _assess(files: list[Examined], plan: Plan, period: Period,
             previous: dict[tuple[str, str], str]) -> tuple[list[dict], list[dict]]:
     """Compute every measure's status and every action's update from the accepted returns."""
-    winners = {f.service: f for f in files if f.outcome == "accepted"}
+    winners = {f.service.casefold(): f for f in files if f.outcome == "accepted"}
     tolerance = plan.settings.amber_tolerance
     value_rows, action_rows = [], []
     for m in plan.measures:
-        f = winners.get(m.service) or winners.get(plan.service(m.service).name if plan.service(m.service) else "")
+        f = winners.get(m.service.strip().casefold())
         entry = f.measures.get(m.code) if f else None
         rule = m.rule(period, tolerance)
         value = entry.value if entry is not None and not entry.in_error else None
@@ -339,7 +352,7 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
             "plan_fingerprint": plan.fingerprint,
         })
     for a in plan.actions:
-        f = winners.get(a.service) or winners.get(plan.service(a.service).name if plan.service(a.service) else "")
+        f = winners.get(a.service.strip().casefold())
         entry = f.actions.get(a.ref) if f else None
         status = entry.status if entry is not None and entry.status is not None else ActionStatus.REPORT_LATER
         if entry is not None:

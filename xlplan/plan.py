@@ -162,12 +162,22 @@ class Plan:
 
     def measures_for(self, service: str) -> list[Measure]:
         """The service's measures in report order: by theme (plan order), then outcome, then row."""
-        key = service.strip().casefold()
-        return sorted((m for m in self.measures if m.service.casefold() == key), key=self._order)
+        return list(self._by_service[0].get(service.strip().casefold(), ()))
 
     def actions_for(self, service: str) -> list[Action]:
-        key = service.strip().casefold()
-        return sorted((a for a in self.actions if a.service.casefold() == key), key=self._order)
+        return list(self._by_service[1].get(service.strip().casefold(), ()))
+
+    @cached_property
+    def _by_service(self) -> tuple[dict[str, list[Measure]], dict[str, list[Action]]]:
+        """Each service's measures and actions in report order, computed once (collect and templates
+        ask for them per service, and a national plan has a thousand services)."""
+        found: tuple[dict, dict] = ({}, {})
+        for index, items in ((0, self.measures), (1, self.actions)):
+            for item in items:
+                found[index].setdefault(item.service.casefold(), []).append(item)
+            for key in found[index]:
+                found[index][key].sort(key=self._order)
+        return found
 
     def services_with_returns(self) -> list[Service]:
         """Services that have at least one measure or action: those that get a return template."""

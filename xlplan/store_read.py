@@ -41,7 +41,7 @@ def load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
         stored = _values(conn, period)
         before = _values(conn, period.previous())
         last_year = _values(conn, period.same_quarter_last_year())
-        past = _history(conn, [m.code for m in plan.measures])
+        past = _history(conn, {m.code for m in plan.measures})
         acts = {} if conn is None else {r.ref: r for r in conn.execute(
             select(action_updates).where(action_updates.c.period == period.id))}
         found_issues = [] if conn is None else [_issue(r) for r in conn.execute(
@@ -84,7 +84,7 @@ def _values(conn, period: Period) -> dict:
     return {r.code: r for r in conn.execute(select(measure_values).where(measure_values.c.period == period.id))}
 
 
-def _history(conn, codes: list[str]) -> dict[str, dict]:
+def _history(conn, codes: set[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     if conn is None:
         return found
