@@ -201,6 +201,19 @@ def lock_files(folder: Path, good: Path) -> list[Path]:
     return [excel, libre]
 
 
+MARKUP_NAME = "[bold red]ALARM[blink] \x1b[31mred\x1b[0m\nline.xlsx"    # rich markup, ANSI, a newline
+LATIN1_NAME = b"Retour \xe9t\xe9.xlsx"                                    # not UTF-8: an old share's name
+
+
+def odd_names(folder: Path) -> list[Path]:
+    """Damaged files whose names carry console markup, escape codes and bytes that are not UTF-8."""
+    first = folder / MARKUP_NAME
+    first.write_bytes(b"not a workbook at all")
+    second = Path(os.fsdecode(os.fsencode(folder) + b"/" + LATIN1_NAME))
+    second.write_bytes(b"nor is this one")
+    return [first, second]
+
+
 def symlink(folder: Path, target: Path, name: str = "Linked return.xlsx") -> Path:
     p = folder / name
     os.symlink(target, p)
@@ -539,6 +552,7 @@ CASES: dict[str, Case] = {
     "symlink": Case(lambda f, q: symlink(f, q.good["good"]), "return.symlink", "skipped"),
     "symlink-out": Case(lambda f, q: symlink(f, Path("/etc/passwd"), "passwd.xlsx"), "return.symlink", "skipped"),
     "fifo": Case(lambda f, q: fifo(f), "return.not-a-file", "skipped"),
+    "odd-names": Case(lambda f, q: odd_names(f), "return.not-a-zip", "rejected"),
     "notes": Case(lambda f, q: _write(f / "notes.txt", b"chase Home Care"), "return.not-a-spreadsheet", "skipped"),
     "thumbs": Case(lambda f, q: _write(f / "Thumbs.db", build_compound_file({"Catalog": b"\0" * 10})),
                    "return.not-a-spreadsheet", "skipped"),

@@ -23,6 +23,7 @@ import pytest
 import hostile
 from hostile import CASES
 from xlplan import store
+from xlplan.safety import display_name
 from xlplan.values import clean_text
 
 MEMORY_LIMIT_MB = 500
@@ -85,7 +86,7 @@ def expected_outcomes(made) -> dict[str, tuple[str, str | None]]:
     for name, paths in made.items():
         case = CASES[name]
         for p in paths:
-            want[p.name] = (case.outcome, case.code or case.safety)
+            want[display_name(p)] = (case.outcome, case.code or case.safety)
     want[GROWING] = ("rejected", "return.still-being-written")
     return want
 

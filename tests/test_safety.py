@@ -59,7 +59,7 @@ def test_each_hostile_case_gets_its_code(folder, name):
         else:
             assert found.accepted
         for i in found.issues:
-            assert i.file == path.name and path.name in i.message
+            assert i.file == safety.display_name(path) and i.file in i.message
             assert "\n" not in i.message and i.message[0].isprintable()
             assert i.hint or i.severity is Severity.INFO
 
@@ -235,6 +235,15 @@ def test_keep_bytes_returns_exactly_what_was_judged(quarter, tmp_path):
     assert inspect(tmp_path / "empty.xlsx", FAST, keep_bytes=True).data is None     # cannot be read: nothing
     (tmp_path / "bad.xlsx").write_bytes(b"junk")
     assert inspect(tmp_path / "bad.xlsx", FAST, keep_bytes=True).data == b"junk"     # rejected, still archived
+
+
+def test_display_name_makes_any_file_name_safe_to_show_and_store(tmp_path):
+    markup, latin1 = hostile.odd_names(tmp_path)
+    assert safety.display_name(markup) == "[bold red]ALARM[blink] ?[31mred?[0m?line.xlsx"
+    assert safety.display_name(latin1) == "Retour \ufffdt\ufffd.xlsx"
+    assert safety.display_name(tmp_path / "Copy of return FINAL (2).xlsx") == "Copy of return FINAL (2).xlsx"
+    found = inspect(latin1, FAST)
+    found.issues[0].message.encode("utf-8")                   # storable: no lone surrogates
 
 
 # --- text from a return -----------------------------------------------------------------------------

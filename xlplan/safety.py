@@ -33,7 +33,7 @@ from .safety_ole import MAGIC as OLE_MAGIC, OleProblem, read_directory
 from .safety_zip import SheetInfo, inspect_zip
 
 __all__ = ["Kind", "Limits", "Inspection", "SheetInfo", "inspect", "inspect_folder", "is_lock_file",
-           "clean_comment", "CleanText"]
+           "display_name", "clean_comment", "CleanText"]
 
 
 class Kind(str, Enum):
@@ -123,9 +123,16 @@ class Inspection:
         return next((s for s in self.sheets if s.name == name), None)
 
     def _add(self, code: str, **params) -> Issue:
-        found = _issue(code, self.path.name, **params)
+        found = _issue(code, display_name(self.path), **params)
         self.issues.append(found)
         return found
+
+
+def display_name(path: str | Path) -> str:
+    """A file's name fit to show and store: bytes that are not UTF-8 (a name from an old Windows
+    share or zip) become U+FFFD, and control characters (newline, escape, bell) become '?'."""
+    name = os.fsencode(Path(path).name).decode("utf-8", errors="replace")
+    return "".join("?" if unicodedata.category(ch) == "Cc" else ch for ch in name)
 
 
 def is_lock_file(name: str) -> bool:
