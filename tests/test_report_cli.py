@@ -6,6 +6,7 @@ from collections import Counter
 
 import docx
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from results_factory import make_results
 from test_collect import quarter, run  # noqa: F401  (the collect tests' filled-in quarter)
@@ -43,6 +44,7 @@ def test_report_command_problems_exit_2_with_a_sentence(tmp_path):
     assert r.exit_code == 2
 
 
+@pytest.mark.filterwarnings("ignore:Sparkline Group extension is not supported")   # openpyxl reading back
 def test_report_from_the_store_after_collect_matches_the_stores_numbers(quarter):  # noqa: F811
     run(quarter)
     db = f"sqlite:///{quarter}/xlplan.db"
