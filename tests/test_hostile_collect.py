@@ -203,3 +203,24 @@ def test_the_word_report_holds_return_text_as_text_only(collected):
                 fields += re.findall(r'w:instr="([^"]*)"', xml)
                 assert not any(m in f for f in fields for m in MARKERS), (path.name, name)
                 assert "evil.example" not in "".join(re.findall(r'Target="([^"]*)"', xml))
+
+
+def test_the_process_pool_reaches_the_same_verdicts(tmp_path, monkeypatch):
+    """Large batches are read in worker processes: every hostile case must come out the same."""
+    import shutil
+
+    import xlplan.collect as collect_mod
+
+    one = tmp_path / "one"
+    q = hostile.hostile_quarter(one)
+    hostile.build_all(one / "returns", q, only=[c for c in CASES if c != "fifo"])   # a pipe cannot be copied
+    two = Path(shutil.copytree(one, tmp_path / "two", symlinks=True, copy_function=shutil.copy2))
+    for root in (one, two):
+        for p in (root / "returns").iterdir():
+            if not p.is_symlink():
+                os.utime(p, (p.stat().st_mtime - 3600,) * 2)
+    monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", 1)
+    for root, jobs in ((one, 1), (two, 3)):
+        collect_mod.collect(root / "plan.xlsx", hostile.Q2, root / "returns", root / "out", f"sqlite:///{root}/xlplan.db",
+                            jobs=jobs, report=False)
+    assert store.table_contents(f"sqlite:///{one}/xlplan.db") == store.table_contents(f"sqlite:///{two}/xlplan.db")
