@@ -224,3 +224,22 @@ def test_the_process_pool_reaches_the_same_verdicts(tmp_path, monkeypatch):
         collect_mod.collect(root / "plan.xlsx", hostile.Q2, root / "returns", root / "out", f"sqlite:///{root}/xlplan.db",
                             jobs=jobs, report=False)
     assert store.table_contents(f"sqlite:///{one}/xlplan.db") == store.table_contents(f"sqlite:///{two}/xlplan.db")
+
+
+def test_a_file_over_the_size_limit_is_rejected_and_still_archived_whole(tmp_path, monkeypatch):
+    import functools
+
+    from xlplan import safety
+    from xlplan.collect import collect
+
+    q = hostile.hostile_quarter(tmp_path)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    big = Path(hostile.shutil.copy2(q.good["good"], returns / "Big return.xlsx"))
+    os.utime(big, (big.stat().st_mtime - 3600,) * 2)
+    monkeypatch.setattr(safety, "inspect", functools.partial(safety.inspect, limits=safety.Limits(max_file_bytes=4096)))
+    result = collect(q.plan, hostile.Q2, returns, tmp_path / "out", f"sqlite:///{tmp_path}/xlplan.db", report=False)
+    (ex,) = result.files
+    assert (ex.outcome, [i.code for i in ex.issues]) == ("rejected", ["return.too-large"])
+    copy = tmp_path / "archive" / ex.archive
+    assert copy.read_bytes() == big.read_bytes() and hashlib.sha256(copy.read_bytes()).hexdigest() == ex.sha256
