@@ -29,7 +29,7 @@ def points(figure, unit: Unit) -> float | None:
 
 
 def series(m: MeasureResult, results: PeriodResults, years: list[str] | None = None) -> list[float | None]:
-    """Prior years, then Q1..Q4 of this year (quarters not yet reached are blank)."""
+    """Prior years, then this year's quarters up to the period's."""
     years = years or [y.slash for y in results.period.prior_years(3)]
     q = results.period.quarter
     quarters: dict[str, object] = dict(m.quarters)
@@ -38,12 +38,13 @@ def series(m: MeasureResult, results: PeriodResults, years: list[str] | None = N
             quarters[f"Q{q - 1}"] = m.previous_quarter
         quarters[f"Q{q}"] = m.figure
     return [points(m.history.get(y), m.unit) for y in years] + \
-           [points(quarters.get(f"Q{i}"), m.unit) if i <= q else None for i in range(1, 5)]
+           [points(quarters.get(f"Q{i}"), m.unit) for i in range(1, q + 1)]
 
 
 def write_trends(wb, f, results: PeriodResults) -> None:
     period = results.period
-    labels = [y.slash for y in period.prior_years(3)] + [f"Q{i} {period.year.slash}" for i in range(1, 5)]
+    labels = [y.slash for y in period.prior_years(3)] + \
+        [f"Q{i} {period.year.slash}" for i in range(1, period.quarter + 1)]
     data = wb.add_worksheet("Trend data")
     headers = ["Code", "Measure", "Unit", *labels, "Trend"]
     for c, h in enumerate(headers):
@@ -60,7 +61,7 @@ def write_trends(wb, f, results: PeriodResults) -> None:
     years = [y.slash for y in period.prior_years(3)]
     for r, m in enumerate(results.measures, 1):
         data.write_string(r, 0, m.code, f.plain)
-        data.write_string(r, 1, m.name, f.text)
+        data.write_string(r, 1, m.name, f.plain)
         data.write_string(r, 2, UNIT_WORDS[m.unit], f.plain)
         values = series(m, results, years)
         for c, v in enumerate(values, 3):
@@ -115,12 +116,14 @@ def write_trends(wb, f, results: PeriodResults) -> None:
     chart.add_series({"name": ["Trends", 3, 1], "categories": ["Trends", 6, 1, 6, len(labels)],
                       "values": ["Trends", 7, 1, 7, len(labels)], "marker": {"type": "circle", "size": 7},
                       "line": {"color": "#1F4E78", "width": 2.25}, "data_labels": {"value": True}})
-    chart.set_title({"name": ["Trends", 3, 1]})
+    chart.set_title({"name": ["Trends", 3, 1], "name_font": {"size": 12, "bold": True}})
     chart.set_legend({"none": True})
     chart.set_y_axis({"name": ["Trends", 4, 1], "major_gridlines": {"visible": True}})
     chart.show_na_as_empty_cell()
     chart.show_blanks_as("gap")
     chart.set_size({"width": 820, "height": 380})
     ws.insert_chart(9, 0, chart)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1)
     ws.write_string(29, 0, "Percentages and ratio shares are shown in points (80 = 80%). History is each year's "
                            "outturn; quarters are cumulative to date.", f.plain)
