@@ -230,12 +230,15 @@ def test_a_councils_own_reference_document_without_our_styles_still_works(tmp_pa
     own.mkdir(parents=True)
     plain = docx.Document()
     plain.sections[0].footer.paragraphs[0].text = "Anytown Council – OFFICIAL"
+    plain.styles["List Bullet"].delete()
     plain.save(str(own / "reference.docx"))
     path = write_word(results, tmp_path / "r.docx", templates_dir=tmp_path / "own")
     document = docx.Document(str(path))
     assert "Table Text" in [s.name for s in document.styles]
     assert document.sections[0].footer.paragraphs[0].text.startswith("Anytown Council – OFFICIAL")
     assert len(measure_tables(document)) == 5   # one per outcome with measures
+    bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+    assert bullets and all(b.startswith("• ") for b in bullets)   # no list numbering: a typed bullet
 
 
 def test_a_thousand_measures_make_a_full_report(tmp_path):

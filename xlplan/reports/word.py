@@ -185,12 +185,12 @@ def _cover(w: Writer, results: PeriodResults, ctx: dict, env, title: str) -> Non
 
 
 def _blocks(w: Writer, blocks: list[Block], results: PeriodResults) -> None:
-    bullet_style = "List Bullet"
+    numbered = bool(w.doc.styles["List Bullet"].element.xpath(".//w:numPr"))
     for b in blocks:
         if b.kind == "table":
             _count_table(w, b.name, results)
-        elif b.kind == "bullet":
-            w.runs(b, bullet_style)
+        elif b.kind == "bullet":   # a reference document whose List Bullet has no bullet gets "• "
+            w.runs(b if numbered else Block("bullet", [("• ", False), *b.runs]), "List Bullet")
         else:
             w.runs(b)
 
