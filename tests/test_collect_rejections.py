@@ -48,9 +48,11 @@ def test_return_for_another_quarter_is_rejected(folder):
     root, _ = folder
     q1 = make_templates(root / "plan.xlsx", Period.parse("2023-24-Q1"), out=root / "q1")
     fill(q1[CJ], root / "returns" / "cj.xlsx", {"SW01": {"To date": 0.8}})
-    rec, err = rejected(run(root), "cj.xlsx")
+    result = run(root)
+    rec, err = rejected(result, "cj.xlsx")
     assert err.code == "return.wrong-period"
     assert rec.reasons == ["cj.xlsx is the return for 2023-24-Q1, not 2023-24-Q2"]
+    assert rec.service == CJ and CJ in result.missing_services    # named, but not counted as returned
     assert "--period 2023-24-Q1" in err.hint
 
 

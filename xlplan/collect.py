@@ -54,6 +54,7 @@ class Examined:
     saved_at: datetime | None = None
     skipped: str | None = None             # why it was not read (lock file, not a spreadsheet…)
     service: str | None = None             # None: rejected (or skipped)
+    claimed_service: str | None = None     # the plan service a wrong-quarter return is for
     plan_fingerprint: str | None = None
     archive: str | None = None
     issues: list[Issue] = field(default_factory=list)
@@ -209,6 +210,8 @@ def _examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) 
     service, found = identify(rf, plan, period)
     ex.issues.extend(found)
     if service is None:
+        if found and found[0].code == "return.wrong-period" and plan.service(rf.identity["service"]):
+            ex.claimed_service = plan.service(rf.identity["service"]).name   # shown, never counted
         return ex
     ex.plan_fingerprint = rf.identity["plan_fingerprint"]
     bad = verify_content(rf, key, _template_headers(rf))
@@ -394,7 +397,7 @@ def _record(f: Examined) -> ReturnRecord:
         reasons = [f"{f.name} is {f.skipped}; skipped"]
     else:
         reasons = []
-    return ReturnRecord(service=f.service, file=f.name, sha256=f.sha256, received=f.received, outcome=f.outcome,
+    return ReturnRecord(service=f.service or f.claimed_service, file=f.name, sha256=f.sha256, received=f.received, outcome=f.outcome,
                         reasons=reasons, errors=len(errors) if counted else 0,
                         warnings=len(warnings) if counted else 0, superseded_by=f.superseded_by)
 
@@ -402,7 +405,7 @@ def _record(f: Examined) -> ReturnRecord:
 def _return_row(f: Examined, period: Period) -> dict:
     r = _record(f)
     return {"period": period.id, "sha256": f.sha256, "file": f.name, "received": f.received,
-            "saved_at": f.saved_at, "size": f.size, "service": f.service, "outcome": f.outcome,
+            "saved_at": f.saved_at, "size": f.size, "service": r.service, "outcome": f.outcome,
             "reasons": json.dumps(r.reasons), "errors": r.errors, "warnings": r.warnings,
             "superseded_by": f.superseded_by, "plan_fingerprint": f.plan_fingerprint, "archive": f.archive}
 
