@@ -65,6 +65,10 @@ def test_usage_problems_exit_2(workdir):
     assert other_year.exit_code == 2 and "is for 2023-24, but --period is 2024-25-Q1" in other_year.output
     no_folder = invoke("--period", "2023-24-Q3")
     assert no_folder.exit_code == 2 and "no returns folder" in no_folder.output
+    (workdir / "workbooks" / ".xlplan-key").unlink()
+    no_key = invoke("--period", "2023-24-Q2")
+    assert no_key.exit_code == 2 and "There is no .xlplan-key beside workbooks/plan.xlsx" in no_key.output
+    assert not (workdir / "workbooks" / ".xlplan-key").exists()
 
 
 def test_help_describes_the_command():

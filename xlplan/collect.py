@@ -111,7 +111,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     if not returns_dir.is_dir():
         raise XlplanError(f"There is no returns folder {returns_dir}; save the returned workbooks there "
                           f"or pass --returns.")
-    key = load_key(plan_path)
+    key = _signing_key(plan_path)
     archive = store.archive_dir(db_url)
     archive.mkdir(parents=True, exist_ok=True)
     previous = store.previous_comments(db_url, period.previous().id)
@@ -131,6 +131,17 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     if report:
         _write_reports(result, out_dir)
     return result
+
+
+def _signing_key(plan_path: Path) -> bytes:
+    """The key the templates were signed with. Unlike `xlplan templates`, collect never makes a new
+    one: a fresh key would make every genuine return look tampered with."""
+    from .identity import KEY_FILE
+    if not os.environ.get("XLPLAN_SECRET") and not (plan_path.resolve().parent / KEY_FILE).exists():
+        raise XlplanError(f"There is no {KEY_FILE} beside {plan_path}: it holds the key the return templates "
+                          f"were signed with. Copy it from the folder where `xlplan templates` was run, or "
+                          f"set XLPLAN_SECRET to the same secret.")
+    return load_key(plan_path)
 
 
 # --- one file --------------------------------------------------------------------------------------
