@@ -93,9 +93,10 @@ def measure_summary(w: "Writer", results: PeriodResults) -> None:
 
 def measure_columns(results: PeriodResults) -> list[Column]:
     years = [y.slash for y in results.period.prior_years(3)]
-    return [Column("Performance Indicators", cm(6.2)), Column("Comments/Progress", cm(8.3)),
+    # history columns wide enough for "£1,402,650" on one line; comments give up the room
+    return [Column("Performance Indicators", cm(6.0)), Column("Comments/Progress", cm(7.0)),
             Column("Status", cm(2.3), "center"), Column("Target", cm(2.2), "center"),
-            Column("To Date", cm(2.2), "center")] + [Column(y, cm(1.6), "center") for y in years]
+            Column("To Date", cm(2.2), "center")] + [Column(y, cm(2.1), "center") for y in years]
 
 
 def measure_row(m: MeasureResult, results: PeriodResults) -> list:
