@@ -347,6 +347,30 @@ def control_characters(folder: Path, good: Path) -> Path:
     return mutate(good, folder / (good.stem + " control.xlsx"), edit)
 
 
+def many_strings(folder: Path, good: Path, count: int = 700_000) -> Path:
+    """A shared-strings part of `count` unused random strings, just within the size limits: the
+    worst a reader must hold in memory for a return that is accepted."""
+    import random
+    rnd = random.Random(7)
+    extra = b"".join(b"<si><t>%d</t></si>" % rnd.randrange(10**6) for _ in range(count))
+
+    def edit(parts):
+        name = "xl/sharedStrings.xml"
+        if name in parts:
+            parts[name] = parts[name].replace(b"</sst>", extra + b"</sst>", 1)
+            return
+        parts[name] = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+                       b'spreadsheetml/2006/main">' + extra + b"</sst>")
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+            b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                         b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+            b"</Relationships>", b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/'
+                                 b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                 b"</Relationships>")
+    return mutate(good, folder / (good.stem + " strings.xlsx"), edit)
+
+
 # --- openpyxl edits of a filled return (tampering a manager could do in Excel) -------------------
 
 
@@ -439,7 +463,7 @@ SERVICES = {       # case → service whose return it is built from
     "xlsm": "Housing Support", "links": "Justice Services", "injection": "Fostering",
     "unicode": "Day Care", "formula": "Home Care", "identity": "Reablement", "locked": "Adoption",
     "deleted": "Residential Care", "reordered": "Carers", "extras": "Mental Health",
-    "dimension": "Learning Disability", "control": "Addictions",
+    "dimension": "Learning Disability", "control": "Addictions", "strings": "Criminal Justice",
 }
 
 
@@ -533,6 +557,7 @@ CASES: dict[str, Case] = {
     "far-cell": Case(lambda f, q: far_cell(f, q.good["good"]), "return.sheet-too-large", "rejected"),
     "links": Case(lambda f, q: external_links(f, q.good["links"]), "return.external-links", "accepted"),
     "control": Case(lambda f, q: control_characters(f, q.good["control"]), None, "accepted"),
+    "strings": Case(lambda f, q: many_strings(f, q.good["strings"]), None, "accepted"),
     "formula": Case(lambda f, q: Path(shutil.copy2(q.good["formula"], f / "Home Care return.xlsx")), None,
                     "accepted", "cell.formula-no-value"),
     "identity": Case(lambda f, q: edit_workbook(q.good["identity"], f / "Reablement return.xlsx", identity_deleted),

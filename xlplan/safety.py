@@ -65,8 +65,8 @@ class Limits:
 
     max_file_bytes: int = 50 * 2**20
     max_parts: int = 1_000
-    max_part_bytes: int = 64 * 2**20          # one inflated part
-    max_total_bytes: int = 256 * 2**20        # all inflated parts together
+    max_part_bytes: int = 16 * 2**20          # one inflated part (a real return: well under 1 MB)
+    max_total_bytes: int = 64 * 2**20         # all inflated parts together
     max_ratio: float = 200.0                  # inflated/stored size of a part …
     ratio_floor_bytes: int = 4 * 2**20        # … checked for parts inflating beyond this
     max_cells: int = 500_000                  # <c> elements in all sheets together
