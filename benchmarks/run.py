@@ -94,7 +94,9 @@ class Bench:
             if self.jobs and "--jobs" in self.helps[name]:
                 args = [*args, "--jobs", str(self.jobs)]
             res = self._run(name, [*XLPLAN, name, *args])
-            res["status"] = "ok" if res["rc"] in ok_codes and not res["timed_out"] else "failed"
+            res["status"] = ("timed out" if res["timed_out"] else "ok" if res["rc"] in ok_codes else "failed")
+            if res["timed_out"]:
+                res["note"] = f"stopped after {self.timeout:g} s (the stage takes longer; no figure recorded)"
             if res["status"] == "failed" or res["rc"]:
                 res["log_tail"] = measure.tail(Path(res["log"]))
         self.result["stages"][name] = res
@@ -124,7 +126,7 @@ class Bench:
         self.dir.mkdir(parents=True)
         plan_path = self.dir / "plan.xlsx"
         data = self.timed("synthesise", synth.build, self.s)
-        self.timed("write plan", synth.write, data, plan_path)
+        self.timed("write plan", self.plan, data, plan_path)
         period = synth.PERIOD
         tdir, rdir = self.dir / "templates", self.dir / "returns"
         out, rep, db = self.dir / "collect-out", self.dir / "reports", f"sqlite:///{self.dir / 'xlplan.db'}"
@@ -161,6 +163,18 @@ class Bench:
             self.result["floors"]["values"] = {"status": "not available", "note": "no summary workbook to mirror"}
         self.ratios()
         return self.result
+
+    def plan(self, data: synth.Synthetic, path: Path) -> None:
+        """Write the plan, or copy the one an earlier run wrote from the same synth.py and plan writer
+        (writing 80,000 rows with openpyxl takes a minute or more)."""
+        import hashlib
+        import xlplan.plan_writer
+        basis = b"".join(Path(f).read_bytes() for f in (synth.__file__, xlplan.plan_writer.__file__))
+        cached = self.dir.parent / "plans" / f"S{self.s}-{hashlib.sha256(basis).hexdigest()[:12]}.xlsx"
+        if not cached.exists():
+            synth.write(data, cached.with_suffix(".tmp.xlsx"))
+            cached.with_suffix(".tmp.xlsx").rename(cached)
+        shutil.copyfile(cached, path)
 
     def fill(self, data: synth.Synthetic, tdir: Path, rdir: Path) -> None:
         from xlplan.layout import template_filename
