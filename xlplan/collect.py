@@ -31,9 +31,9 @@ from .identity import load_key
 from .periods import Period
 from .plan import Plan, _canonical, read_plan
 from .results import PeriodResults, ReturnRecord
-from .returns import (ReturnFile, identify, match_rows, read_return,
-                      skip_reason, verify_content)
-from .status import ActionStatus, Status, action_overdue, measure_status
+from .return_checks import identify, match_rows, verify_content
+from .returns import ReturnFile, read_return, skip_reason
+from .status import ActionStatus, action_overdue, measure_status
 from .validate import (ActionEntry, MeasureEntry, check_action, check_assessment, check_comment,
                        check_measure)
 from .store_read import target_text as target_text_for

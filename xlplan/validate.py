@@ -16,7 +16,7 @@ from . import layout
 from .errors import Issue, issue
 from .periods import Period
 from .plan import Action, Measure
-from .returns import ReturnFile, SheetData
+from .returns import SheetData
 from .status import ActionStatus, Status
 from .values import Missing, Unit, Value, ValueProblem, check_range, clean_text, format_value, parse_value
 
