@@ -16,7 +16,6 @@ i.e. when the officer saved the attachment), then the one with more cells filled
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -25,11 +24,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import layout, safety, store
-from .errors import Issue, Severity, XlplanError, issue, suggestion
+from . import collect_rows as rows, layout, safety, store
+from .errors import Issue, XlplanError, issue, suggestion
 from .identity import load_key
 from .periods import Period
-from .plan import Plan, _canonical, read_plan
+from .plan import Plan, read_plan
 from .results import PeriodResults, ReturnRecord
 from .return_checks import identify, match_rows, verify_content
 from .returns import ReturnFile, read_return, skip_reason
@@ -121,11 +120,11 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     files = _examine_all(paths, plan, period, key, archive, jobs, progress)
     _supersede(files)
     value_rows, action_rows = _assess(files, plan, period, previous)
-    records = [_record(f) for f in files]
-    issue_rows, counted = _issue_rows(files, period)
+    records = [rows.record(f) for f in files]
+    issue_rows, counted = rows.issue_rows(files, period)
     store.write_collect(
-        db_url, period=period.id, plan_row=_plan_row(plan), return_rows=[_return_row(f, period) for f in files],
-        value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows, history_rows=_history_rows(plan))
+        db_url, period=period.id, plan_row=rows.plan_row(plan), return_rows=[rows.return_row(f, period) for f in files],
+        value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows, history_rows=rows.history_rows(plan))
     results = store.load_results(db_url, plan, period)
     result = CollectResult(plan, period, files, records, results, counted)
     if report:
@@ -359,10 +358,10 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
             "raw": value.raw if value is not None else "",
             "status": assessment.status.value, "basis": assessment.basis, "reason": assessment.reason,
             "assessed": entry.assessed.value if entry is not None and entry.assessed else None,
-            "rule": _rule_json(rule), "rule_text": rule.describe(), "target_text": target_text,
+            "rule": rows.rule_json(rule), "rule_text": rule.describe(), "target_text": target_text,
             "annual_target_text": m.target.describe(m.unit),
             "comment": entry.comment if entry else "", "in_error": bool(entry and entry.in_error),
-            **_source(f, entry.sheet if entry else None, entry.cell if entry else None),
+            **rows.source(f, entry.sheet if entry else None, entry.cell if entry else None),
             "plan_fingerprint": plan.fingerprint,
         })
     for a in plan.actions:
@@ -377,72 +376,9 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
             "comment": entry.comment if entry else "",
             "due": datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
             "overdue": action_overdue(status, a.due, period), "in_error": bool(entry and entry.in_error),
-            **_source(f, entry.sheet if entry else None, entry.cell if entry else None),
+            **rows.source(f, entry.sheet if entry else None, entry.cell if entry else None),
         })
     return value_rows, action_rows
-
-
-def _rule_json(rule) -> str:
-    return json.dumps({
-        "unit": rule.unit.value, "polarity": rule.polarity.value, "target": store.figure_json(rule.target),
-        "target_kind": rule.target_kind.value, "tolerance": rule.tolerance.amount,
-        "tolerance_absolute": rule.tolerance.absolute, "tolerance_text": rule.tolerance.describe(rule.unit),
-        "basis": rule.basis}, sort_keys=True)
-
-
-def _source(f: Examined | None, sheet: str | None, cell: str | None) -> dict:
-    if f is None or sheet is None:
-        return {"source_file": None, "source_sha256": None, "source_sheet": None, "source_cell": None}
-    return {"source_file": f.name, "source_sha256": f.sha256, "source_sheet": sheet, "source_cell": cell}
-
-
-def _record(f: Examined) -> ReturnRecord:
-    counted = f.outcome in ("accepted", "rejected")
-    errors = [i for i in f.issues if i.severity is Severity.ERROR]
-    warnings = [i for i in f.issues if i.severity is Severity.WARNING]
-    if f.outcome == "rejected":
-        reasons = [errors[0].message] if errors else []
-    elif f.outcome == "superseded":
-        reasons = [i.message for i in f.issues if i.code in ("return.superseded", "return.duplicate")]
-    elif f.outcome == "skipped":
-        reasons = [f"{f.name} is {f.skipped}; skipped"]
-    else:
-        reasons = []
-    return ReturnRecord(service=f.service or f.claimed_service, file=f.name, sha256=f.sha256, received=f.received, outcome=f.outcome,
-                        reasons=reasons, errors=len(errors) if counted else 0,
-                        warnings=len(warnings) if counted else 0, superseded_by=f.superseded_by)
-
-
-def _return_row(f: Examined, period: Period) -> dict:
-    r = _record(f)
-    return {"period": period.id, "sha256": f.sha256, "file": f.name, "received": f.received,
-            "saved_at": f.saved_at, "size": f.size, "service": r.service, "outcome": f.outcome,
-            "reasons": json.dumps(r.reasons), "errors": r.errors, "warnings": r.warnings,
-            "superseded_by": f.superseded_by, "plan_fingerprint": f.plan_fingerprint, "archive": f.archive}
-
-
-def _issue_rows(files: list[Examined], period: Period) -> tuple[list[dict], list[Issue]]:
-    rows, counted = [], []
-    for f in files:
-        keep = f.outcome in ("accepted", "rejected")
-        for i in f.issues:
-            rows.append({"period": period.id, "seq": len(rows) + 1, "sha256": f.sha256 or None, "file": f.name,
-                         "code": i.code, "severity": i.severity.value, "message": i.message, "hint": i.hint,
-                         "sheet": i.sheet, "cell": i.cell, "row": i.row, "key": i.key, "counted": keep})
-            if keep:
-                counted.append(i)
-    return rows, counted
-
-
-def _plan_row(plan: Plan) -> dict:
-    return {"fingerprint": plan.fingerprint, "identity": plan.identity, "organisation": plan.settings.organisation,
-            "title": plan.settings.plan, "year": plan.year.label if plan.year else "",
-            "snapshot": json.dumps(_canonical(plan), sort_keys=True, default=str)}
-
-
-def _history_rows(plan: Plan) -> list[dict]:
-    return [{"code": m.code, "year": year.slash, "figure": store.figure_json(v.figure), "source": "plan"}
-            for m in plan.measures for year, v in sorted(m.history.items())]
 
 
 def _write_reports(result: CollectResult, out_dir: Path) -> None:

@@ -1,0 +1,79 @@
+"""The rows one collect writes to the store (see store.py for the tables): returns, values' rules
+and sources, issues, the plan snapshot and its history columns."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from . import store
+from .errors import Issue, Severity
+from .periods import Period
+from .plan import Plan, _canonical
+from .results import ReturnRecord
+
+if TYPE_CHECKING:
+    from .collect import Examined
+
+
+def rule_json(rule) -> str:
+    return json.dumps({
+        "unit": rule.unit.value, "polarity": rule.polarity.value, "target": store.figure_json(rule.target),
+        "target_kind": rule.target_kind.value, "tolerance": rule.tolerance.amount,
+        "tolerance_absolute": rule.tolerance.absolute, "tolerance_text": rule.tolerance.describe(rule.unit),
+        "basis": rule.basis}, sort_keys=True)
+
+
+def source(f: Examined | None, sheet: str | None, cell: str | None) -> dict:
+    if f is None or sheet is None:
+        return {"source_file": None, "source_sha256": None, "source_sheet": None, "source_cell": None}
+    return {"source_file": f.name, "source_sha256": f.sha256, "source_sheet": sheet, "source_cell": cell}
+
+
+def record(f: Examined) -> ReturnRecord:
+    counted = f.outcome in ("accepted", "rejected")
+    errors = [i for i in f.issues if i.severity is Severity.ERROR]
+    warnings = [i for i in f.issues if i.severity is Severity.WARNING]
+    if f.outcome == "rejected":
+        reasons = [errors[0].message] if errors else []
+    elif f.outcome == "superseded":
+        reasons = [i.message for i in f.issues if i.code in ("return.superseded", "return.duplicate")]
+    elif f.outcome == "skipped":
+        reasons = [f"{f.name} is {f.skipped}; skipped"]
+    else:
+        reasons = []
+    return ReturnRecord(service=f.service or f.claimed_service, file=f.name, sha256=f.sha256, received=f.received, outcome=f.outcome,
+                        reasons=reasons, errors=len(errors) if counted else 0,
+                        warnings=len(warnings) if counted else 0, superseded_by=f.superseded_by)
+
+
+def return_row(f: Examined, period: Period) -> dict:
+    r = record(f)
+    return {"period": period.id, "sha256": f.sha256, "file": f.name, "received": f.received,
+            "saved_at": f.saved_at, "size": f.size, "service": r.service, "outcome": f.outcome,
+            "reasons": json.dumps(r.reasons), "errors": r.errors, "warnings": r.warnings,
+            "superseded_by": f.superseded_by, "plan_fingerprint": f.plan_fingerprint, "archive": f.archive}
+
+
+def issue_rows(files: list[Examined], period: Period) -> tuple[list[dict], list[Issue]]:
+    rows, counted = [], []
+    for f in files:
+        keep = f.outcome in ("accepted", "rejected")
+        for i in f.issues:
+            rows.append({"period": period.id, "seq": len(rows) + 1, "sha256": f.sha256 or None, "file": f.name,
+                         "code": i.code, "severity": i.severity.value, "message": i.message, "hint": i.hint,
+                         "sheet": i.sheet, "cell": i.cell, "row": i.row, "key": i.key, "counted": keep})
+            if keep:
+                counted.append(i)
+    return rows, counted
+
+
+def plan_row(plan: Plan) -> dict:
+    return {"fingerprint": plan.fingerprint, "identity": plan.identity, "organisation": plan.settings.organisation,
+            "title": plan.settings.plan, "year": plan.year.label if plan.year else "",
+            "snapshot": json.dumps(_canonical(plan), sort_keys=True, default=str)}
+
+
+def history_rows(plan: Plan) -> list[dict]:
+    return [{"code": m.code, "year": year.slash, "figure": store.figure_json(v.figure), "source": "plan"}
+            for m in plan.measures for year, v in sorted(m.history.items())]
