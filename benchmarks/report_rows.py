@@ -28,7 +28,9 @@ def _figure_text(raw, unit: Unit) -> tuple[str, object]:
 
 
 def report_tables(data: Synthetic, period_id: str) -> dict:
+    """The report's tables; also, under "statuses", each measure's status by code."""
     period = Period.parse(period_id)
+    statuses: dict[str, str] = {}
     last_year = FinancialYear.parse(YEARS[-1])
     year_headers = [FinancialYear.parse(y).slash for y in YEARS]
     grouped: dict[str, dict[str, list]] = {t: {} for t in THEMES}
@@ -45,6 +47,7 @@ def report_tables(data: Synthetic, period_id: str) -> dict:
         shown, value = _figure_text(answer["To date"], unit)
         assessed = Status.parse_assessment(answer["Status"]) if answer["Status"] else None
         status = measure_status(value, rule, assessed).status.value
+        statuses[m["Code"]] = status
         counts[m["Theme"]][status] += 1
         target = format_value(rule.target, unit) if rule.target is not None else (m["Target"] or "")
         grouped[m["Theme"]].setdefault(m["Outcome"], []).append(
@@ -69,4 +72,4 @@ def report_tables(data: Synthetic, period_id: str) -> dict:
             "measures": [(t, list(grouped[t].items())) for t in THEMES],
             "action_summary_headers": ["Theme", *ACTION_COLUMNS, "Total"],
             "action_summary": summary(a_counts, ACTION_COLUMNS),
-            "actions": [(t, list(a_grouped[t].items())) for t in THEMES]}
+            "actions": [(t, list(a_grouped[t].items())) for t in THEMES], "statuses": statuses}

@@ -37,6 +37,7 @@ XLPLAN = [sys.executable, "-c", "from xlplan.cli import main; main(prog_name='xl
 SECRET = "xlplan-benchmark-secret"     # a fixed key so every stage and run agree (not a real secret)
 GOALS = {"templates": 1.0, "collect": 1.5, "report": None}
 STAGE_FLOOR = {"templates": ["write"], "collect": ["read"], "report": ["docx", "values"]}
+LABELS = {"collect": "collect --no-report"}
 FLOOR_TITLES = {"read": "floor (a) calamine read", "write": "floor (b) xlsxwriter write",
                 "docx": "floor (c) docx xml", "values": "floor (d) summary xlsxwriter"}
 
@@ -68,11 +69,13 @@ def _returned_name(i: int, template_name: str) -> str:
 
 
 class Bench:
-    def __init__(self, services: int, workdir: Path, jobs: int | None, timeout: float, helps: dict):
+    def __init__(self, services: int, workdir: Path, jobs: int | None, timeout: float, helps: dict,
+                 check_jobs: bool = False):
+        self.check_jobs = check_jobs
         self.s, self.dir, self.jobs, self.timeout, self.helps = services, workdir / f"S{services}", jobs, timeout, helps
         self.result: dict = {"services": services, "measures": services * synth.MEASURES_PER_SERVICE,
                              "actions": services * synth.ACTIONS_PER_SERVICE, "setup": {}, "stages": {},
-                             "floors": {}}
+                             "floors": {}, "checks": {}}
 
     # -- helpers ----------------------------------------------------------------------------
     def say(self, text: str) -> None:
@@ -86,14 +89,15 @@ class Bench:
         return r
 
     def stage(self, name: str, args: list[str], *, ok_codes=(0,), needs: str | None = None) -> dict:
-        if self.helps.get(name) is None:
+        command = name.split()[0]
+        if self.helps.get(command) is None:
             res = {"status": "not available", "note": f"`xlplan {name}` does not exist yet"}
         elif needs and self.result["stages"].get(needs, {}).get("status") != "ok":
             res = {"status": "not available", "note": f"needs {needs}, which did not run"}
         else:
-            if self.jobs and "--jobs" in self.helps[name]:
+            if self.jobs and "--jobs" in self.helps[command] and "--jobs" not in args:
                 args = [*args, "--jobs", str(self.jobs)]
-            res = self._run(name, [*XLPLAN, name, *args])
+            res = self._run(name.replace(" ", ""), [*XLPLAN, command, *args])
             res["status"] = ("timed out" if res["timed_out"] else "ok" if res["rc"] in ok_codes else "failed")
             if res["timed_out"]:
                 res["note"] = f"stopped after {self.timeout:g} s (the stage takes longer; no figure recorded)"
@@ -150,9 +154,16 @@ class Bench:
                        ok_codes=(0, 1))
         else:
             self.result["stages"]["collect"] = {"status": "not available", "note": "no returns (templates did not run)"}
+        tables = self.timed("prepare floor (c)", __import__("report_rows").report_tables, data, period)
+        if self.result["stages"]["collect"].get("status") == "ok":
+            self.result["checks"]["statuses"] = check_statuses(self.dir / "xlplan.db", tables["statuses"])
+            if self.check_jobs:
+                self.stage("collect --jobs 1", [*common, "--returns", str(rdir), "--out", str(self.dir / "out-1"),
+                                                 "--db", f"sqlite:///{self.dir / 'jobs1.db'}", "--no-report",
+                                                 "--jobs", "1"], ok_codes=(0, 1))
+                self.result["checks"]["jobs"] = compare_stores(self.dir / "xlplan.db", self.dir / "jobs1.db")
         self.stage("report", [*common, "--db", db, "--out", str(rep)], needs="collect")
 
-        tables = self.timed("prepare floor (c)", __import__("report_rows").report_tables, data, period)
         (self.dir / "floor-docx.pkl").write_bytes(pickle.dumps(tables))
         self.floor("docx", self.dir / "floor-docx.pkl", self.dir / "floor-docx" / "report.docx")
         summaries = sorted(rep.glob("*.xlsx")) if rep.exists() else []
@@ -211,6 +222,33 @@ class Bench:
                 st["goal"] = GOALS[stage]
 
 
+def check_statuses(db: Path, expected: dict[str, str]) -> dict:
+    """Compare the statuses collect stored with those xlplan's status engine gives for what was typed."""
+    import sqlite3
+    with sqlite3.connect(db) as con:
+        stored = dict(con.execute("select code, status from measure_values where period = ?", (synth.PERIOD,)))
+    wrong = {c: (stored.get(c), s) for c, s in expected.items() if stored.get(c) != s}
+    return {"checked": len(expected), "stored": len(stored), "mismatches": len(wrong),
+            "examples": [f"{c}: stored {got}, expected {want}" for c, (got, want) in list(wrong.items())[:5]]}
+
+
+def compare_stores(a: Path, b: Path) -> dict:
+    """Whether two stores of the same collect (e.g. --jobs N and --jobs 1) hold the same rows."""
+    import sqlite3
+    differ = {}
+    for table_name in ("returns", "measure_values", "action_updates", "issues"):
+        rows = []
+        for db in (a, b):
+            with sqlite3.connect(db) as con:
+                cur = con.execute(f"select * from {table_name}")
+                cols = [d[0] for d in cur.description]
+                keep = [i for i, c in enumerate(cols) if c not in ("seq",)]
+                rows.append(sorted((tuple(str(r[i]) for i in keep) for r in cur), key=repr))
+        if rows[0] != rows[1]:
+            differ[table_name] = f"{len(set(rows[0]) ^ set(rows[1]))} rows differ"
+    return {"same": not differ, "differences": differ}
+
+
 def table(results: list[dict]) -> str:
     """The results as a text table: stages with their floors and ratios, then the floors themselves."""
     head = (f"{'stage':<29} {'S':>5} {'wall s':>8} {'cpu s':>8} {'peak MB':>7} {'floor s':>7} {'ratio':>7} "
@@ -224,7 +262,7 @@ def table(results: list[dict]) -> str:
     for res in results:
         s = res["services"]
         for name, st in res["stages"].items():
-            label = {"collect": "collect --no-report"}.get(name, name)
+            label = LABELS.get(name, name)
             if st.get("status") != "ok":
                 lines.append(f"{label:<29} {s:>5} {st.get('status', '')}: {st.get('note', 'see ' + st.get('log', ''))}")
                 continue
@@ -241,6 +279,15 @@ def table(results: list[dict]) -> str:
                 continue
             lines.append(row(label, s, fl, f"{fl['seconds']:.2f}",
                              note=f"{fl['files']} files, {fl['cells']:,} cells; load {fl['load_before']:.1f}"))
+        checks = res.get("checks", {})
+        if "statuses" in checks:
+            c = checks["statuses"]
+            lines.append(f"  S={s}: stored statuses equal the status engine's for what was typed: "
+                         + ("yes" if not c["mismatches"] else f"NO, {c['mismatches']} of {c['checked']} differ "
+                            f"(e.g. {'; '.join(c['examples'][:2])})"))
+        if "jobs" in checks:
+            lines.append(f"  S={s}: collect --jobs 1 and the default store the same rows: "
+                         + ("yes" if checks["jobs"]["same"] else f"NO ({checks['jobs']['differences']})"))
     return "\n".join(lines)
 
 
@@ -260,13 +307,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=HERE / "results" / "latest.json", help="JSON results file")
     ap.add_argument("--jobs", type=int, default=None, help="pass --jobs N to stages that take it")
     ap.add_argument("--workdir", type=Path, default=HERE / "work", help="scratch folder (default benchmarks/work)")
+    ap.add_argument("--check-jobs", action="store_true",
+                    help="also run collect with --jobs 1 into a second store and compare the two")
     ap.add_argument("--timeout", type=float, default=900, help="seconds before a stage is stopped (default 900)")
     args = ap.parse_args(argv)
 
     helps = {name: command_help(name) for name in ("templates", "collect", "report")}
     results = []
     for s in args.services:
-        results.append(Bench(s, args.workdir.resolve(), args.jobs, args.timeout, helps).run())
+        results.append(Bench(s, args.workdir.resolve(), args.jobs, args.timeout, helps, args.check_jobs).run())
     doc = {"machine": machine(), "jobs": args.jobs, "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n")

@@ -64,6 +64,16 @@ def test_available_stages_do_not_fail(bench):
             assert st["ratio"] == pytest.approx(st["wall_s"] / st["floor_s"], rel=0.02)
 
 
+def test_collect_stores_the_statuses_the_status_engine_gives(bench):
+    doc, _ = bench
+    (res,) = doc["results"]
+    if res["stages"]["collect"]["status"] != "ok":
+        pytest.skip("xlplan collect is not available yet")
+    check = res["checks"]["statuses"]
+    assert check["checked"] == 100 and check["stored"] == 100
+    assert check["mismatches"] == 0, check["examples"]
+
+
 def _by_key(path: Path, sheet: str, key_header: str) -> dict[str, dict]:
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
     h = next(i for i, r in enumerate(rows) if key_header in r)
