@@ -12,8 +12,9 @@ the zip directory is judged before anything is inflated, parts are inflated in c
 size and ratio caps, XML is streamed through expat refusing any DTD, and worksheets are measured
 so readers can stop at the real data (`SheetInfo.rows/cols`) whatever `<dimension>` claims.
 
-`clean_comment` neutralises text from a return (control characters out; right-to-left text,
-emoji and line breaks kept; length capped with a flag) for collect to store.
+`display_name` makes any file name safe to show and store; `clean_comment` (safety_text.py)
+neutralises text from a return (control characters out; right-to-left text, emoji and line
+breaks kept; length capped with a flag).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from enum import Enum
 from pathlib import Path
 
 from .errors import Issue, Severity, issue
-from .layout import COMMENT_MAX_CHARS
 from .safety_ole import MAGIC as OLE_MAGIC, OleProblem, read_directory
+from .safety_text import CleanText, clean_comment
 from .safety_zip import SheetInfo, inspect_zip
 
 __all__ = ["Kind", "Limits", "Inspection", "SheetInfo", "inspect", "inspect_folder", "is_lock_file",
@@ -386,45 +387,6 @@ def _looks_like_csv(text: str) -> bool:
         if counts and min(counts) >= 1:
             return True
     return False
-
-
-# --- text from a return --------------------------------------------------------------------------
-
-_DROP = {0x200B, 0x2060, 0xFEFF, 0x00AD, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068,
-         0x2069, 0xFFF9, 0xFFFA, 0xFFFB}
-
-
-@dataclass(frozen=True)
-class CleanText:
-    text: str
-    original_length: int
-    truncated: bool = False
-    removed: int = 0                # control/invisible characters taken out
-
-
-def clean_comment(raw: object, max_chars: int = COMMENT_MAX_CHARS) -> CleanText:
-    """Text typed into a return, made safe to store and show.
-
-    Takes out control characters (keeping line breaks and tabs), lone surrogates (which cannot be
-    stored), zero-width spaces, soft hyphens and bidirectional override marks (which can make text display differently from what it holds);
-    keeps right-to-left letters, emoji (with their joiners) and accents; normalises line endings;
-    cuts text longer than `max_chars`, marking the cut with "…" and `truncated` so collect can warn.
-    The text stays text: writers must still store it as a string, never as a formula.
-    """
-    if raw is None:
-        return CleanText("", 0)
-    s = str(raw).replace("\r\n", "\n").replace("\r", "\n")
-    kept, removed = [], 0
-    for ch in s:
-        category = unicodedata.category(ch)
-        if ord(ch) in _DROP or (category == "Cc" and ch not in "\n\t") or category == "Cs":
-            removed += 1
-            continue
-        kept.append(ch)
-    text = "".join(kept).strip()
-    if len(text) > max_chars:
-        return CleanText(text[:max_chars - 1].rstrip() + "…", len(s), truncated=True, removed=removed)
-    return CleanText(text, len(s), removed=removed)
 
 
 # --- issues --------------------------------------------------------------------------------------
