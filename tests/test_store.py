@@ -113,3 +113,19 @@ def test_load_results_before_any_collect_shows_report_later(tmp_path):
     assert {m.status for m in results.measures} == {Status.REPORT_LATER}
     assert results.missing_services == [s.name for s in plan.services_with_returns()]
     assert [m.code for m in results.measures][:4] == ["SW01", "SW02", "SW03", "SW04"]
+
+
+def test_schema_and_statements_compile_for_postgresql():
+    """The same code must run on PostgreSQL later: every table and statement compiles for it."""
+    from sqlalchemy import delete, insert, select
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateTable
+
+    dialect = postgresql.dialect()
+    for table in store.metadata.sorted_tables:
+        ddl = str(CreateTable(table).compile(dialect=dialect))
+        assert "PRIMARY KEY" in ddl
+        str(insert(table).compile(dialect=dialect))
+        str(select(table).order_by(*table.primary_key.columns).compile(dialect=dialect))
+    str(delete(store.history).where(store.history.c.code.in_(["SW01"])).compile(dialect=dialect))
+    str(select(store.issues).where(store.issues.c.counted.is_(True)).compile(dialect=dialect))
