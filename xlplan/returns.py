@@ -265,7 +265,7 @@ def _formulas(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
     found: dict[str, tuple[str, bool]] = {}
     for m in _F_START.finditer(data):
         prefix = m.group(1) or b""
-        start = max(data.rfind(b"<" + prefix + b"c ", 0, m.start()), data.rfind(b"<" + prefix + b"c\t", 0, m.start()))
+        start = _cell_start(data, b"<" + prefix + b"c", m.start())
         if start < 0:
             continue
         head_end = data.find(b">", start)
@@ -279,6 +279,15 @@ def _formulas(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
         text = _unescape(f.group(1).decode("utf-8", "replace")) if f and f.group(1) else ""
         found[ref.group(1).decode("ascii")] = (text.strip(), bool(v and v.group(1)))
     return found
+
+
+def _cell_start(data: bytes, tag: bytes, pos: int) -> int:
+    """Where the `<c` element holding position `pos` starts (skipping tags such as `<col`), or -1."""
+    while True:
+        i = data.rfind(tag, 0, pos)
+        if i < 0 or data[i + len(tag):i + len(tag) + 1] in (b" ", b"\t", b"\n", b"\r", b">"):
+            return i
+        pos = i
 
 
 _F_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?f[\s>/]")
