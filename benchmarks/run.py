@@ -297,8 +297,13 @@ def machine() -> dict:
                                 text=True).stdout.strip()
     except OSError:
         commit = ""
+    try:
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "xlplan", "templates"], cwd=HERE.parent,
+                               capture_output=True, text=True).stdout.split("\n")
+    except OSError:
+        dirty = []
     return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-            "commit": commit, "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "commit": commit, "uncommitted": [line[3:] for line in dirty if line.strip()], "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -310,7 +315,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check-jobs", action="store_true",
                     help="also run collect with --jobs 1 into a second store and compare the two")
     ap.add_argument("--timeout", type=float, default=900, help="seconds before a stage is stopped (default 900)")
+    ap.add_argument("--show", type=Path, metavar="JSON", help="print the table of a saved run and stop")
     args = ap.parse_args(argv)
+    if args.show:
+        doc = json.loads(args.show.read_text())
+        m = doc["machine"]
+        print(f"{m['when']}, commit {m['commit']}, {m['cpus']} CPUs, Python {m['python']}, jobs {doc['jobs'] or 'default'}")
+        print(table(doc["results"]))
+        return 0
 
     helps = {name: command_help(name) for name in ("templates", "collect", "report")}
     results = []
