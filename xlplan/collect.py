@@ -253,11 +253,12 @@ def _check_values(ex: Examined, rf: ReturnFile, plan: Plan, service: str, period
             ex.issues.append(issue("return.missing-sheet", file=ex.name, sheet=sheet,
                                    suggestion=suggestion(sheet, others)))
             continue
-        lost = [c for c in ["Code" if sheet == layout.MEASURES_SHEET else "Ref", *columns] if sd.col(c) is None]
-        if lost:
-            for c in lost:
-                ex.issues.append(issue("return.missing-column", file=ex.name, sheet=sheet, column=c,
-                                       suggestion=suggestion(c, [h for h in sd.headers if h])))
+        key_column = "Code" if sheet == layout.MEASURES_SHEET else "Ref"
+        lost = [c for c in columns if sd.col(c) is None] if sd.header_row else [key_column]
+        for c in lost:
+            ex.issues.append(issue("return.missing-column", file=ex.name, sheet=sheet, column=c,
+                                   suggestion=suggestion(c, [h for h in sd.headers if h])))
+        if not sd.header_row:   # no Code/Ref column: no row can be matched to the plan
             continue
         for item in items:
             code = getattr(item, "code", None) or item.ref
@@ -347,7 +348,7 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
         target_text = target_text_for(rule, m.unit)
         if entry is not None:
             extra = check_comment(m.code, assessment.status, entry.comment, previous.get(("measure", m.code)),
-                                  f.name, entry.sheet, entry.comment_cell)
+                                  f.name, entry.sheet, entry.comment_cell, entry.row)
             differs = check_assessment(m, entry, assessment.status, assessment.basis, target_text, f.name) \
                 if value is not None else None
             f.issues.extend(extra + ([differs] if differs else []))
@@ -370,7 +371,7 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
         status = entry.status if entry is not None and entry.status is not None else ActionStatus.REPORT_LATER
         if entry is not None:
             f.issues.extend(check_comment(a.ref, status, entry.comment, previous.get(("action", a.ref)),
-                                          f.name, entry.sheet, entry.comment_cell))
+                                          f.name, entry.sheet, entry.comment_cell, entry.row))
         action_rows.append({
             "period": period.id, "ref": a.ref, "service": a.service, "name": a.name, "status": status.value,
             "comment": entry.comment if entry else "",

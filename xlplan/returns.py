@@ -81,9 +81,10 @@ class SheetData:
         v = values[idx]
         return None if v == "" else v
 
-    def ref(self, row: int, header: str) -> str:
+    def ref(self, row: int, header: str) -> str | None:
+        """The A1 reference of `header`'s cell in `row`, or None when the sheet has no such column."""
         idx = self.col(header)
-        return f"{column_letter(idx + 1)}{row}" if idx is not None else f"row {row}"
+        return f"{column_letter(idx + 1)}{row}" if idx is not None else None
 
 
 @dataclass

@@ -30,10 +30,10 @@ class MeasureEntry:
     assessed: Status | None          # the manager's own Status word
     comment: str
     sheet: str
-    cell: str                        # the To date cell, e.g. K7
+    cell: str | None                 # the To date cell, e.g. M7 (None when the column is missing)
     row: int
-    status_cell: str = ""
-    comment_cell: str = ""
+    status_cell: str | None = None
+    comment_cell: str | None = None
     in_error: bool = False
     issues: list[Issue] = field(default_factory=list)
 
@@ -44,9 +44,9 @@ class ActionEntry:
     status: ActionStatus | None
     comment: str
     sheet: str
-    cell: str                        # the Status cell
+    cell: str | None                 # the Status cell
     row: int
-    comment_cell: str = ""
+    comment_cell: str | None = None
     in_error: bool = False
     issues: list[Issue] = field(default_factory=list)
 
@@ -84,7 +84,7 @@ def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) 
     to_ref = sd.ref(row, layout.TO_DATE)
     entry = MeasureEntry(m.code, None, None, "", sd.name, to_ref, row, sd.ref(row, layout.STATUS),
                          sd.ref(row, layout.COMMENTS))
-    where = dict(file=file, sheet=sd.name, key=m.code)
+    where = dict(file=file, sheet=sd.name, key=m.code, row=row)
     out = entry.issues
 
     raw = sd.value(values, layout.TO_DATE)
@@ -143,7 +143,7 @@ def _comment(sd: SheetData, row: int, values: list, key: str, file: str, out: li
         return ""
     text = clean_comment(sd.value(values, layout.COMMENTS))
     if len(text) > layout.COMMENT_MAX_CHARS:
-        out.append(issue("comment.too-long", file=file, sheet=sd.name, cell=ref, key=key, length=len(text),
+        out.append(issue("comment.too-long", file=file, sheet=sd.name, cell=ref, row=row, key=key, length=len(text),
                          limit=layout.COMMENT_MAX_CHARS))
     return text
 
@@ -152,7 +152,7 @@ def check_action(a: Action, sd: SheetData, row: int, values: list, file: str, pe
     """Read and check the Status and Comments/Progress cells of action `a`'s row."""
     ref = sd.ref(row, layout.STATUS)
     entry = ActionEntry(a.ref, None, "", sd.name, ref, row, sd.ref(row, layout.COMMENTS))
-    where = dict(file=file, sheet=sd.name, key=a.ref)
+    where = dict(file=file, sheet=sd.name, key=a.ref, row=row)
     out = entry.issues
     raw = sd.value(values, layout.STATUS)
     problem, usable = _formula_check(sd, ref, a.ref, file)
@@ -174,14 +174,14 @@ def check_action(a: Action, sd: SheetData, row: int, values: list, file: str, pe
 
 
 def check_comment(key: str, status: Status | ActionStatus, comment: str, previous_comment: str | None,
-                  file: str, sheet: str, cell: str) -> list[Issue]:
+                  file: str, sheet: str, cell: str | None, row: int | None = None) -> list[Issue]:
     """Red or Amber needs a comment; a comment copied from last quarter is flagged."""
     found = []
+    where = dict(file=file, sheet=sheet, cell=cell, row=row, key=key)
     if status in (Status.RED, Status.AMBER, ActionStatus.RED, ActionStatus.AMBER) and not comment:
-        found.append(issue("comment.missing-for-red", file=file, sheet=sheet, cell=cell, key=key,
-                           status=status.value))
+        found.append(issue("comment.missing-for-red", status=status.value, **where))
     if comment and previous_comment and _same_text(comment, previous_comment):
-        found.append(issue("comment.unchanged", file=file, sheet=sheet, cell=cell, key=key))
+        found.append(issue("comment.unchanged", **where))
     return found
 
 
@@ -191,7 +191,7 @@ def check_assessment(m: Measure, entry: MeasureEntry, computed: Status, basis: s
     said = entry.assessed
     if basis != "computed" or said is None or said is Status.REPORT_LATER or said is computed:
         return None
-    return issue("status.differs", file=file, sheet=entry.sheet, cell=entry.status_cell, key=m.code, found=said.value,
+    return issue("status.differs", file=file, sheet=entry.sheet, cell=entry.status_cell, row=entry.row, key=m.code, found=said.value,
                  figure=format_value(entry.value.figure, m.unit), target=target_text, computed=computed.value)
 
 
