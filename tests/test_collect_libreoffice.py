@@ -34,7 +34,7 @@ def test_returns_typed_in_libreoffice_are_collected_with_the_engine_statuses(tmp
     returns = tmp_path / "returns"
     lo_type(templates[CJ], returns / "Children and Justice FINAL v2.xlsx", cells(templates[CJ], {
         "SW01": {"To date": "89%", "Comments/Progress": "Ahead of target"},
-        "SW02": {"To date": "46000", "Comments/Progress": "Two posts vacant"},
+        "SW02": {"To date": "=40000+6000", "Comments/Progress": "Two posts vacant"},   # a formula: its value used
         "SW03": {"To date": "70", "Comments/Progress": "Demand up since July"},
         "SW04": {"To date": "12", "Status": "Green", "Comments/Progress": "New this year"},
         "A1": {"Status": "Complete", "Comments/Progress": "Done in August"},
@@ -57,6 +57,7 @@ def test_returns_typed_in_libreoffice_are_collected_with_the_engine_statuses(tmp
     assert {a.ref: a.status for a in result.results.actions} == {
         "A1": ActionStatus.COMPLETE, "A2": ActionStatus.GREEN, "A3": ActionStatus.AMBER}
     assert not [i for i in result.issues if i.code.startswith("return.")]   # no locked content "edited"
+    assert [(i.code, i.key) for i in result.issues if i.code.startswith("cell.formula")] == [("cell.formula-used", "SW02")]
     from test_returns import _both
     for path in returns.iterdir():            # LibreOffice's XML: the formula scan agrees with a full parse
         fast, slow = _both(path)

@@ -119,3 +119,11 @@ def test_a_deleted_input_column_is_an_error_naming_the_column(setup):
     assert [f for f in found if f[0] == "return.missing-column"] == [("return.missing-column", None, None, "error")]
     assert "'Comments/Progress'" in next(i.message for i in result.issues if i.code == "return.missing-column")
     assert got["SW01"].status is Status.GREEN and got["SW01"].comment == ""   # the figures still count
+
+
+def test_own_status_contradicting_the_figure_is_noted_and_the_computed_status_shown(setup):
+    result, got, found = collect_cj(setup, {"SW01": {"To date": 0.60, "Status": "Green", "Comments/Progress": "x"}})
+    assert ("status.differs", "SW01", cell_of(setup, "SW01", "Status"), "info") in found
+    note = next(i for i in result.issues if i.code == "status.differs")
+    assert note.message == "SW01: the return says Green but 60% against the target 75% is Red; the report shows Red"
+    assert got["SW01"].status is Status.RED
