@@ -129,3 +129,17 @@ def test_schema_and_statements_compile_for_postgresql():
         str(select(table).order_by(*table.primary_key.columns).compile(dialect=dialect))
     str(delete(store.history).where(store.history.c.code.in_(["SW01"])).compile(dialect=dialect))
     str(select(store.issues).where(store.issues.c.counted.is_(True)).compile(dialect=dialect))
+
+
+def test_two_collects_at_once_on_one_store_both_finish_and_agree(quarter):
+    import subprocess
+    import sys
+    db = f"sqlite:///{quarter}/xlplan.db"
+    args = [sys.executable, "-c", "from xlplan.cli import main; main()", "collect", "--plan", str(quarter / "plan.xlsx"), "--period", Q2.id,
+            "--returns", str(quarter / "returns"), "--db", db, "--no-report"]
+    runs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [r.communicate(timeout=120) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], outs
+    together = store.table_contents(db)
+    run(quarter)
+    assert store.table_contents(db) == together
