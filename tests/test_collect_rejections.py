@@ -210,3 +210,21 @@ def test_missing_service_gives_exit_1(folder):
     root, _ = folder
     result = run(root)
     assert result.missing_services == [CJ] and result.exit_code == 1
+
+
+def test_an_unexpected_error_on_one_file_rejects_that_file_only(folder, monkeypatch):
+    root, templates = folder
+    fill(templates[CJ], root / "returns" / "cj.xlsx", GOOD_CJ)
+    import xlplan.collect as collect_mod
+    real = collect_mod.read_return
+
+    def flaky(path, data=None):
+        if path.name == "cj.xlsx":
+            raise RuntimeError("something odd")
+        return real(path, data)
+
+    monkeypatch.setattr(collect_mod, "read_return", flaky)
+    result = run(root)
+    rec, err = rejected(result, "cj.xlsx")
+    assert err.code == "return.not-a-workbook" and "RuntimeError: something odd" in err.message
+    assert next(r for r in result.records if r.file == "aop.xlsx").outcome == "accepted"

@@ -154,7 +154,18 @@ def _init_worker(plan: Plan, period: Period, key: bytes, archive: Path) -> None:
 
 
 def _examine_in_worker(path: Path) -> Examined:
-    return examine(path, *_WORKER)
+    return _examine_safely(path, *_WORKER)
+
+
+def _examine_safely(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:
+    """`examine`, but a file that trips an unexpected error is rejected with the error as its reason
+    instead of stopping the whole collect (the other returns still count)."""
+    try:
+        return examine(path, plan, period, key, archive)
+    except Exception as exc:  # noqa: BLE001 - one odd file must not stop the quarter
+        reason = f"xlplan could not read it ({type(exc).__name__}: {str(exc)[:120]})"
+        return Examined(path.name, "", 0, datetime(1970, 1, 1),
+                        issues=[issue("return.not-a-workbook", file=path.name, reason=reason)])
 
 
 def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
@@ -171,7 +182,7 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
                     progress(done, total, ex.name)
         return found
     for done, path in enumerate(paths, 1):
-        found.append(examine(path, plan, period, key, archive))
+        found.append(_examine_safely(path, plan, period, key, archive))
         if progress:
             progress(done, total, found[-1].name)
     return found

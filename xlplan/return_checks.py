@@ -88,8 +88,7 @@ def match_rows(rf: ReturnFile, plan, service: str, period, key: bytes) -> tuple[
         key_header = "Code" if sheet_name == layout.MEASURES_SHEET else "Ref"
         locked = locked_headers(sheet_name, period)
         for row, values in sd.rows:
-            code = clean_text(sd.value(values, key_header) or "")
-            code = code[:-2] if code.endswith(".0") and code[:-2].isdigit() else code
+            code = clean_text(canonical(sd.value(values, key_header)))   # a numeric code 101.0 reads "101"
             if code not in items or code in matched[sheet_name]:
                 issues.append(issue("return.row-inserted", file=file, sheet=sheet_name, row=row, key=code[:40]))
                 continue
