@@ -1,9 +1,12 @@
 """Run one command as its own process and measure it: wall seconds and peak memory.
 
-Peak memory is reported two ways: `peak_mb`, the largest resident set of the process or any
-descendant it waited for (the kernel's ru_maxrss, from wait4), and `tree_peak_mb`, the largest
-*sum* of resident sets over the whole process tree, sampled every 0.1 s from /proc — the figure
-that matters when a stage spreads work over a pool of worker processes.
+Peak memory is reported three ways: `peak_mb`, the largest resident set of the process or any
+descendant it waited for (the kernel's ru_maxrss, from wait4); `tree_peak_mb`, the largest sum
+over the whole process tree of each process's proportional set size (PSS: a page shared by n
+processes counts 1/n to each, so forked workers sharing the parent's pages are not counted twice),
+sampled every 0.1 s from /proc/<pid>/smaps_rollup — the figure that matters when a stage spreads
+work over a pool; and `tree_rss_peak_mb`, the same sum of plain resident sets (shared pages
+counted in every process), an upper bound.
 """
 
 from __future__ import annotations
@@ -19,14 +22,26 @@ from pathlib import Path
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def _tree_rss(root: int, include_root: bool = True) -> int:
-    """Bytes resident in `root` (unless include_root is False) and all its descendants (Linux /proc)."""
+def _pss(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _tree_memory(root: int, include_root: bool = True) -> tuple[int, int]:
+    """(PSS, RSS) bytes summed over `root` (unless include_root is False) and all its descendants,
+    from Linux /proc (PSS falls back to RSS where smaps_rollup cannot be read; (0, 0) elsewhere)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return 0
+        return 0, 0
     for name in entries:
         if not name.isdigit():
             continue
@@ -39,17 +54,22 @@ def _tree_rss(root: int, include_root: bool = True) -> int:
         pid = int(name)
         children.setdefault(int(fields[1]), []).append(pid)   # fields[1] is ppid
         rss[pid] = int(fields[21]) * _PAGE                   # fields[21] is rss in pages
-    total, todo = 0, [root]
+    pss_total = rss_total = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0) if include_root or pid != root else 0
         todo.extend(children.get(pid, ()))
-    return total
+        if pid == root and not include_root:
+            continue
+        rss_total += rss.get(pid, 0)
+        pss = _pss(pid)
+        pss_total += pss if pss is not None else rss.get(pid, 0)
+    return pss_total, rss_total
 
 
 def run(cmd: list[str], *, cwd: Path, log: Path, env: dict | None = None, timeout: float = 1800) -> dict:
-    """Run `cmd`, stdout+stderr to `log`; return {rc, wall_s, cpu_s, peak_mb, tree_peak_mb, timed_out,
-    load_before, load_after}. cpu_s is user+system time of the process and the children it waited
+    """Run `cmd`, stdout+stderr to `log`; return {rc, wall_s, cpu_s, peak_mb, tree_peak_mb,
+    tree_rss_peak_mb, timed_out, load_before, load_after}. cpu_s is user+system time of the process and the children it waited
     for; the 1-minute load averages show whether other work on the machine inflated wall_s.
 
     The command runs under a tiny wrapper (this file run as a script) that starts it and reads its
@@ -62,14 +82,16 @@ def run(cmd: list[str], *, cwd: Path, log: Path, env: dict | None = None, timeou
         start = time.perf_counter()
         p = subprocess.Popen([sys.executable, __file__, str(usage_file), *cmd], cwd=cwd, stdout=out,
                              stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        tree_peak, timed_out = 0, False
+        tree_peak = tree_rss_peak = 0
+        timed_out = False
         while p.poll() is None:
             if time.perf_counter() - start > timeout:
                 os.killpg(p.pid, signal.SIGKILL)
                 timed_out = True
                 p.wait()
                 break
-            tree_peak = max(tree_peak, _tree_rss(p.pid, include_root=False))
+            pss, rss = _tree_memory(p.pid, include_root=False)
+            tree_peak, tree_rss_peak = max(tree_peak, pss), max(tree_rss_peak, rss)
             time.sleep(0.1)
         wall = time.perf_counter() - start
     usage = json.loads(usage_file.read_text()) if usage_file.exists() else \
@@ -77,7 +99,9 @@ def run(cmd: list[str], *, cwd: Path, log: Path, env: dict | None = None, timeou
     return {"rc": usage["rc"], "wall_s": round(usage["wall_s"], 3), "cpu_s": round(usage["cpu_s"], 3),
             "load_before": load_before, "load_after": round(os.getloadavg()[0], 2),
             "peak_mb": round(usage["maxrss_kb"] / 1024, 1),
-            "tree_peak_mb": round(max(tree_peak, usage["maxrss_kb"] * 1024) / 2**20, 1), "timed_out": timed_out}
+            "tree_peak_mb": round(max(tree_peak, usage["maxrss_kb"] * 1024) / 2**20, 1),
+            "tree_rss_peak_mb": round(max(tree_rss_peak, usage["maxrss_kb"] * 1024) / 2**20, 1),
+            "timed_out": timed_out}
 
 
 def _wrapper(usage_file: str, cmd: list[str]) -> int:

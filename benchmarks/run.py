@@ -141,8 +141,7 @@ class Bench:
         templates = sorted(tdir.glob("*.xlsx")) if self.result["stages"]["templates"]["status"] == "ok" else []
         if templates:
             self.timed("fill returns", self.fill, data, tdir, rdir)
-            specs = self.timed("prepare floor (b)", self.specs, templates)
-            (self.dir / "floor-write.pkl").write_bytes(pickle.dumps(specs))
+            self.timed("prepare floor (b)", self.specs, templates, self.dir / "floor-write.pkl")
             self.floor("write", self.dir / "floor-write.pkl", self.dir / "floor-write")
             self.floor("read", rdir)
         else:
@@ -206,9 +205,11 @@ class Bench:
             raise SystemExit(f"filling found fewer rows than the plan has in {short[:3]}: {counts[:3]}")
         self.result["setup"]["returns"] = len(jobs)
 
-    def specs(self, templates: list[Path]) -> list[dict]:
-        with Pool(os.cpu_count()) as pool:
-            return pool.map(floors.extract_spec, templates, chunksize=16)
+    def specs(self, templates: list[Path], out: Path) -> None:
+        """Each template's spec for floor (b), pickled one after another into `out`."""
+        with Pool(os.cpu_count()) as pool, open(out, "wb") as f:
+            for spec in pool.imap(floors.extract_spec, templates, chunksize=16):
+                pickle.dump(spec, f, protocol=pickle.HIGHEST_PROTOCOL)
 
     def ratios(self) -> None:
         for stage, names in STAGE_FLOOR.items():
