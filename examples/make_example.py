@@ -39,6 +39,7 @@ SETTINGS = {
     "Amber tolerance": "10%",
     "Return deadline": "21 days",
     "Template password": "",
+    "Email from": "Glenburn Performance Team <performance@glenburn.example>",
 }
 
 # Connect-style council priorities, in the order reports list them. Housing has no social work

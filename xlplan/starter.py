@@ -27,6 +27,7 @@ def starter_settings(year: FinancialYear) -> dict[str, str]:
         "Amber tolerance": "10%",
         "Return deadline": "21 days",
         "Template password": "",
+        "Email from": "",
     }
 
 
