@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lo import lo_type, needs_lo
+from lo import needs_lo
+from test_collect_libreoffice import lo_type
 from xlplan import store
 from xlplan.collect import collect
 from xlplan.fill import fill_return
