@@ -116,6 +116,7 @@ def test_tampered_identity_is_rejected(folder):
     fill(templates[CJ], root / "returns" / "cj.xlsx", GOOD_CJ, edit=retarget)
     rec, err = rejected(run(root), "cj.xlsx")
     assert err.code == "return.bad-identity"
+    assert rec.service == AOP   # listed under the service it claims (for status/chase), never counted
 
 
 def test_stale_template_is_accepted_with_a_warning_and_current_targets(folder):

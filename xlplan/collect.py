@@ -238,6 +238,7 @@ def _examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) 
     bad = verify_content(rf, key, _template_headers(rf))
     if bad is not None:
         ex.issues.append(bad)
+        ex.claimed_service = service   # listed under it so status/chase can tell the manager; never counted
         return ex
     ex.service = service
     _check_values(ex, rf, plan, service, period, key)
