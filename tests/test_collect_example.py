@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lo import needs_lo
-from test_collect_libreoffice import lo_type
+from lo import lo_type
 from xlplan import store
 from xlplan.collect import collect
 from xlplan.fill import fill_return

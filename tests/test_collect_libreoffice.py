@@ -6,21 +6,12 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from lo import lo_type as _lo_type, needs_lo, resave
+from lo import lo_type, needs_lo, resave
 from test_collect import AOP, CJ, header, make_plan, make_templates, row_of, run
 from xlplan.fill import fill_return
 from xlplan.status import ActionStatus, Status
 
 pytestmark = needs_lo
-
-
-def lo_type(template, out, entries):
-    """tests/lo.py's lo_type, tried twice: its UNO helper now and then crashes (exit -11) while
-    shutting LibreOffice down after the file is stored, which says nothing about xlplan."""
-    try:
-        return _lo_type(template, out, entries)
-    except AssertionError:
-        return _lo_type(template, out, entries)
 
 
 def cells(template, sheet_entries: dict[str, dict[str, str]]) -> dict[tuple[str, str], str]:
