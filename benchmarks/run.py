@@ -32,6 +32,7 @@ import fill_fast  # noqa: E402
 import floors  # noqa: E402
 import measure  # noqa: E402
 import synth  # noqa: E402
+from report_rows import report_tables  # noqa: E402
 
 XLPLAN = [sys.executable, "-c", "from xlplan.cli import main; main(prog_name='xlplan')"]
 SECRET = "xlplan-benchmark-secret"     # a fixed key so every stage and run agree (not a real secret)
@@ -153,7 +154,7 @@ class Bench:
                        ok_codes=(0, 1))
         else:
             self.result["stages"]["collect"] = {"status": "not available", "note": "no returns (templates did not run)"}
-        tables = self.timed("prepare floor (c)", __import__("report_rows").report_tables, data, period)
+        tables = self.timed("prepare floor (c)", report_tables, data, period)
         if self.result["stages"]["collect"].get("status") == "ok":
             self.result["checks"]["statuses"] = check_statuses(self.dir / "xlplan.db", tables["statuses"])
             if self.check_jobs:
