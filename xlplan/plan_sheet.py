@@ -7,11 +7,10 @@ import calendar
 import re
 from datetime import date, datetime, timedelta
 
-from openpyxl.utils import get_column_letter
-
 from .errors import Report, did_you_mean, issue, suggestion
 from .periods import FinancialYear, Period
 from .plan import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from .returns import column_letter as get_column_letter
 from .values import clean_text
 
 
@@ -108,10 +107,23 @@ def _header_row(rows: list[tuple[int, tuple]], wanted: dict[str, str], search: i
     return best
 
 
+class Names(list):
+    """A list of names with a casefolded index, so `lookup` is one dict probe per row (a plan of a
+    thousand services has 80,000 rows to look up)."""
+
+    def __init__(self, names) -> None:
+        super().__init__(names)
+        self.by_fold: dict[str, str] = {}
+        for n in self:
+            self.by_fold.setdefault(n.casefold(), n)
+
+
 def lookup(value: str, names: list[str], code: str, s: PlanSheet, row: int, column: str,
             report: Report) -> str:
     """Canonical spelling of `value` from `names`, reporting it when it is not there."""
-    match = next((n for n in names if n.casefold() == value.casefold()), None)
+    index = getattr(names, "by_fold", None)
+    match = index.get(value.casefold()) if index is not None else \
+        next((n for n in names if n.casefold() == value.casefold()), None)
     if match is None:
         report.add(issue(code, sheet=s.name, row=row, cell=s.ref(row, column), value=value,
                          suggestion=suggestion(value, names)))

@@ -139,7 +139,7 @@ def clean_text(raw: object) -> str:
     """Normalise typed text: Unicode NFKC, no zero-width or control characters, single spaces."""
     s = str(raw)
     if s.isascii() and s.isprintable():   # fast path: nothing to normalise but the spaces
-        return _SPACES.sub(" ", s).strip()
+        return s.strip() if "  " not in s else _SPACES.sub(" ", s).strip()
     s = unicodedata.normalize("NFKC", s).translate(_ZERO_WIDTH)
     s = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in s)
     s = s.replace("\u2212", "-").replace("\u2013", "-").replace("\u2014", "-")
