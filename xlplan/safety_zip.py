@@ -244,7 +244,7 @@ class _Scan:
         raise _Refused("return.xml-entities", what="an external entity reference")
 
     def _start(self, name: str, attrs: dict) -> None:
-        local = name.rsplit(" ", 1)[-1]
+        local = _local(name)
         self.depth += 1
         if self.depth == 1:
             self.root = local
@@ -252,8 +252,13 @@ class _Scan:
                 # A DTD can only come before the root element, so nothing after it can expand:
                 # shared strings, styles, themes… need no element-by-element walk.
                 raise _Enough
-        plain = {k.rsplit(" ", 1)[-1]: v for k, v in attrs.items()}
-        if self.root in ("worksheet", "macrosheet", "dialogsheet", "chartsheet"):
+            if local in _SHEET_ROOTS:
+                # a sheet has thousands of elements: from here on the lean handlers below
+                self.parser.StartElementHandler = self._sheet_start
+                self.parser.EndElementHandler = self._sheet_end
+                return
+        plain = {_local(k): v for k, v in attrs.items()}
+        if self.root in _SHEET_ROOTS:
             self._sheet_element(local, plain)
         elif local == "sheet" and self.root == "workbook":
             self.sheets.append({"name": plain.get("name", ""), "rid": plain.get("id", ""),
@@ -264,6 +269,32 @@ class _Scan:
             self.dde.append(f"{plain.get('ddeService', '')}|{plain.get('ddeTopic', '')}")
         elif local in ("Override", "Default") and self.root == "Types":
             self.content_types.append(plain.get("ContentType", ""))
+
+    def _sheet_start(self, name: str, attrs: dict) -> None:
+        """`_start` inside a worksheet: the same measurements, without building a dict of plain
+        attribute names unless an attribute has a namespace (the usual sheet has none)."""
+        self.depth += 1
+        local = _LOCAL.get(name) or _local(name)
+        if local == "v" or local == "f" or local == "is":
+            if self._cell is not None:
+                self._cell_has_data = True
+            return
+        if local in _SHEET_MEASURED:
+            for k in attrs:
+                if " " in k:
+                    attrs = {_local(k): v for k, v in attrs.items()}
+                    break
+            self._sheet_element(local, attrs)
+
+    def _sheet_end(self, name: str) -> None:
+        self.depth -= 1
+        if self._cell is not None and (_LOCAL.get(name) or _local(name)) == "c":
+            if self._cell_has_data:
+                if self._cell[0] > self.rows:
+                    self.rows = self._cell[0]
+                if self._cell[1] > self.cols:
+                    self.cols = self._cell[1]
+            self._cell = None
 
     def _sheet_element(self, local: str, attrs: dict) -> None:
         if local == "dimension":
@@ -296,11 +327,26 @@ class _Scan:
 
     def _end(self, name: str) -> None:
         self.depth -= 1
-        if self._cell is not None and name.rsplit(" ", 1)[-1] == "c":
+        if self._cell is not None and _local(name) == "c":
             if self._cell_has_data:
                 self.rows = max(self.rows, self._cell[0])
                 self.cols = max(self.cols, self._cell[1])
             self._cell = None
+
+
+_SHEET_ROOTS = {"worksheet", "macrosheet", "dialogsheet", "chartsheet"}
+_SHEET_MEASURED = {"dimension", "row", "c"}   # the sheet elements _sheet_element looks at
+_LOCAL: dict[str, str] = {}                   # expanded name → local name (few distinct names)
+
+
+def _local(name: str) -> str:
+    """The local part of an expat name ("namespace local" with namespace_separator=" ")."""
+    local = _LOCAL.get(name)
+    if local is None:
+        local = name.rsplit(" ", 1)[-1]
+        if len(_LOCAL) < 4096:
+            _LOCAL[name] = local
+    return local
 
 
 def _int(text: str, what: str) -> int:
