@@ -18,8 +18,6 @@ import hmac
 from datetime import datetime, timezone
 from pathlib import Path
 
-import xlsxwriter
-
 from . import __version__, layout
 from .errors import XlplanError, issue, suggestion
 from .identity import FORMAT, Identity, RowEntry, content_hash, load_key, row_digest
@@ -28,6 +26,7 @@ from .plan import Plan
 from .template_instructions import write_instructions
 from .template_sheets import DataRow, SheetContext, deadline_text, write_actions, write_measures
 from .template_style import Formats
+from .xlsx_book import Workbook
 
 LastValues = dict[str, tuple[object, str]]   # Code → (figure or None, display text)
 
@@ -94,7 +93,7 @@ def template_bytes(plan: Plan, period: Period, service: str, *, key: bytes,
     """The .xlsx bytes of one service's return template."""
     from io import BytesIO
     buf = BytesIO()
-    wb = _Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+    wb = Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                          "strings_to_urls": False})
     s = plan.settings
     wb.set_properties({"title": f"{period.id} {service} return", "author": "xlplan",
@@ -144,24 +143,3 @@ def _identity_sheet(wb, ctx: SheetContext, ident: Identity) -> None:
     ws.set_column(1, 1, 80)
     ws.protect(ctx.password)
     ws.very_hidden()
-
-
-class _Workbook(xlsxwriter.Workbook):
-    """xlsxwriter's Workbook plus structure protection (`<workbookProtection lockStructure="1">`),
-    which xlsxwriter has no public call for: sheets cannot be added, deleted, renamed or unhidden."""
-
-    _structure_password: str | None = None
-
-    def lock_structure(self, password: str = "") -> None:
-        self._structure_password = password
-
-    def _write_workbook_pr(self) -> None:
-        super()._write_workbook_pr()
-        if self._structure_password is None:
-            return
-        attributes = []
-        if self._structure_password:
-            from xlsxwriter.worksheet import Worksheet
-            attributes.append(("workbookPassword", Worksheet._encode_password(None, self._structure_password)))
-        attributes.append(("lockStructure", 1))
-        self._xml_empty_tag("workbookProtection", attributes)
