@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from .errors import Report, did_you_mean, issue, suggestion
 from .periods import FinancialYear, Period
@@ -89,11 +90,19 @@ class PlanSheet:
 
     def text(self, cells: list, column: str) -> str:
         v = self.value(cells, column)
-        return "" if v is None else clean_text(v)
+        if v is None:
+            return ""
+        return _clean_str(v) if type(v) is str else clean_text(v)
 
     def ref(self, row: int, column: str) -> str:
         idx = self.header.get(column, 0)
         return f"{get_column_letter(idx + 1)}{row}"
+
+
+@lru_cache(maxsize=1 << 16)
+def _clean_str(text: str) -> str:
+    """clean_text, remembered: a plan repeats the same theme, service, unit and word on every row."""
+    return clean_text(text)
 
 
 def _header_row(rows: list[tuple[int, tuple]], wanted: dict[str, str], search: int = 10) -> int:
