@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,10 +34,16 @@ from .xlsx_book import Workbook
 LastValues = dict[str, tuple[object, str]]   # Code → (figure or None, display text)
 
 
+POOL_MIN_SERVICES = 8     # below this many templates a process pool costs more than it saves
+
+
 def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_path: str | Path,
                     service: str | None = None, last_values: LastValues | None = None,
-                    issued_at: datetime | None = None) -> list[Path]:
+                    issued_at: datetime | None = None, jobs: int | None = None) -> list[Path]:
     """Write one return template per service (or just `service`) into `out_dir`; returns the paths.
+
+    With many services the templates are written by `jobs` processes (default: every core); the
+    files are the same as one process writes.
 
     Raises XlplanError when `service` is not a service with a return, when the period is outside
     the plan's year, or when no service has anything to return.
@@ -46,12 +55,47 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
     issued = (issued_at or datetime.now(timezone.utc)).replace(microsecond=0)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name in services:
-        path = out / layout.template_filename(period, name)
-        path.write_bytes(template_bytes(plan, period, name, key=key, last_values=last_values, issued_at=issued))
-        paths.append(path)
-    return paths
+    plan.fingerprint   # noqa: B018 - computed once here, before any worker needs it
+    job = (plan, period, key, last_values, issued, out)
+    jobs = min(jobs or available_cores(), len(services))
+    if jobs > 1 and len(services) >= POOL_MIN_SERVICES:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
+                                 initargs=(job,)) as pool:
+            return list(pool.map(_write_in_worker, services, chunksize=max(1, len(services) // (jobs * 8))))
+    return [_write_one(job, name) for name in services]
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the container's share, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:      # not on Linux
+        return os.cpu_count() or 1
+
+
+def _pool_context():
+    """fork where there is one: workers share the parent's plan instead of unpickling a copy each."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
+
+
+_JOB: tuple | None = None
+
+
+def _init_worker(job: tuple) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _write_in_worker(service: str) -> Path:
+    return _write_one(_JOB, service)
+
+
+def _write_one(job: tuple, service: str) -> Path:
+    plan, period, key, last_values, issued, out = job
+    path = out / layout.template_filename(period, service)
+    path.write_bytes(template_bytes(plan, period, service, key=key, last_values=last_values, issued_at=issued))
+    return path
 
 
 def last_quarter_values(results) -> LastValues:

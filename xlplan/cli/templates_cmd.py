@@ -19,8 +19,11 @@ from .render import console
               help="Folder to write the templates to [default: workbooks/<period>/templates].")
 @click.option("--service", default=None, help="Only this service's template (default: every service).")
 @db_option
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes to write templates with [default: all cores; used from 8 services].")
 @friendly_errors
-def templates(plan_path: Path, period, out_dir: Path | None, service: str | None, db_url: str) -> None:
+def templates(plan_path: Path, period, out_dir: Path | None, service: str | None, db_url: str,
+              jobs: int | None) -> None:
     """Write one protected return workbook per service for the quarter --period.
 
     Each has Instructions, the service's Measures (with this period's targets and a live RAG) and
@@ -30,7 +33,8 @@ def templates(plan_path: Path, period, out_dir: Path | None, service: str | None
     plan = read_plan(plan_path)
     out_dir = out_dir or WORKBOOKS / period.id / "templates"
     last = _last_values(db_url, plan, period)
-    paths = write_templates(plan, period, out_dir, plan_path=plan_path, service=service, last_values=last)
+    paths = write_templates(plan, period, out_dir, plan_path=plan_path, service=service, last_values=last,
+                            jobs=jobs)
     out = console()
     for path in paths:
         out.print(f"wrote {path}")
