@@ -1,13 +1,78 @@
-"""The `xlplan` command: a thin click layer over the library (one module per command group)."""
+"""The `xlplan` command: a thin click layer over the library (one module per command group).
+
+Each command module lists its click commands in COMMANDS. A module is imported only when one of
+its commands runs (or the command list is shown), so `xlplan templates` does not pay for loading
+SQLAlchemy, openpyxl or Word just because another command uses them.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from .. import __version__
 
+# Command module (under xlplan.cli) → the names of the commands in its COMMANDS. A command missing
+# here still works (every module is then loaded to find it); tests/test_cli_help.py keeps this exact.
+COMMAND_MODULES = {
+    "plan_cmds": ["init", "check"],
+    "templates_cmd": ["templates"],
+    "mail_cmds": ["send", "status", "chase"],
+    "collect_cmd": ["collect"],
+    "report_cmd": ["report"],
+    "demo_cmd": ["demo"],
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module the first time the command is needed.
+
+    `commands` still gives every command (loading them all), as on a plain click group."""
+
+    def __init__(self, *args, modules: dict[str, list[str]], **kwargs) -> None:
+        self._loaded: dict[str, click.Command] = {}
+        super().__init__(*args, **kwargs)
+        self._modules = dict(modules)
+        self._where = {name: module for module, names in modules.items() for name in names}
+
+    @property
+    def commands(self) -> dict[str, click.Command]:
+        self.load_all()
+        return self._loaded
+
+    @commands.setter
+    def commands(self, value) -> None:
+        self._loaded = dict(value or {})
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name
+        if name is None:
+            raise TypeError("Command has no name.")
+        self._loaded[name] = cmd
+
+    def _load(self, module: str) -> None:
+        if self._modules.pop(module, None) is None:
+            return
+        for cmd in importlib.import_module(f"{__name__}.{module}").COMMANDS:
+            self.add_command(cmd)
+
+    def load_all(self) -> None:
+        for module in list(getattr(self, "_modules", ())):
+            self._load(module)
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self._loaded and cmd_name in self._where:
+            self._load(self._where[cmd_name])
+        if cmd_name not in self._loaded:
+            self.load_all()
+        return self._loaded.get(cmd_name)
+
+    def list_commands(self, ctx):
+        return sorted(self.commands)
+
+
+@click.group(cls=LazyGroup, modules=COMMAND_MODULES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xlplan")
 def main() -> None:
     """Run a council's quarterly performance cycle around Excel and Word.
@@ -23,14 +88,3 @@ def main() -> None:
       xlplan status / chase     who has returned; remind those who have not
       xlplan demo               the whole loop on the example plan in a scratch folder
     """
-
-
-def _register() -> None:
-    # One module per command group; each lists its click commands in COMMANDS.
-    from . import collect_cmd, demo_cmd, mail_cmds, plan_cmds, report_cmd, templates_cmd
-    for module in (plan_cmds, templates_cmd, mail_cmds, collect_cmd, report_cmd, demo_cmd):
-        for cmd in module.COMMANDS:
-            main.add_command(cmd)
-
-
-_register()

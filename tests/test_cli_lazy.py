@@ -1,0 +1,39 @@
+"""The CLI loads a command's module only when the command runs (issue #8: start-up cost)."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from xlplan.cli import COMMAND_MODULES, main
+
+
+def test_command_table_lists_exactly_each_modules_commands():
+    for module, names in COMMAND_MODULES.items():
+        commands = importlib.import_module(f"xlplan.cli.{module}").COMMANDS
+        assert sorted(c.name for c in commands) == sorted(names), module
+    assert sorted(main.commands) == sorted(n for names in COMMAND_MODULES.values() for n in names)
+
+
+def loaded_after(args: list[str]) -> set[str]:
+    code = ("import sys\nfrom xlplan.cli import main\n"
+            f"try:\n    main({args!r}, prog_name='xlplan')\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(m.split('.')[0] for m in sys.modules)), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    return set(done.stderr.split())
+
+
+def test_templates_and_report_do_not_load_what_they_do_not_use():
+    heavy = {"sqlalchemy", "openpyxl", "docx", "pandas", "numpy"}
+    assert loaded_after(["templates", "--help"]) & heavy == set()
+    assert loaded_after(["report", "--help"]) & heavy == set()
+    assert loaded_after(["--help"]) >= {"click"}
+
+
+def test_unknown_command_still_suggests_the_right_one():
+    result = CliRunner().invoke(main, ["templats"])
+    assert result.exit_code == 2
+    assert "Did you mean 'templates'?" in result.output
