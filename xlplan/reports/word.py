@@ -9,6 +9,7 @@ from a return is written as plain text runs: never a field, hyperlink or markup.
 from __future__ import annotations
 
 import io
+import tempfile
 import uuid
 import zipfile
 from pathlib import Path
@@ -47,8 +48,9 @@ class Writer:
     """Appends to the document body: styled paragraphs, headings and tables, written as XML.
 
     python-docx's own add_paragraph looks each style up by name, which is slow for a long report.
-    After `defer()`, what is written is kept as XML text and spliced into document.xml when the
-    document is saved (`save`), so the appendix's big tables are never parsed into a tree at all.
+    After `defer()`, what is written goes as UTF-8 XML into a temporary file and is streamed into
+    document.xml when the document is saved (`save`), so the appendix's big tables are never parsed
+    into a tree, nor held in memory (a national report's document.xml is over 100 MB).
     """
 
     def __init__(self, doc) -> None:
@@ -58,8 +60,8 @@ class Writer:
         self.look = _look(doc)
         self.style_ids = {s.name: s.style_id for s in doc.styles}
         self.headings: list[tuple[int, str]] = []   # for the table of contents
-        self.deferred: list[str] | None = None
-        self.toc_at: int | None = None
+        self.deferred: _Spool | None = None
+        self.toc_at: int | None = None       # where in the deferred XML the table of contents goes
         self.width = 0
         self.measure_width()
 
@@ -69,7 +71,7 @@ class Writer:
         self.width = int((s.page_width - s.left_margin - s.right_margin) / 635)
 
     def defer(self) -> None:
-        self.deferred = []
+        self.deferred = _Spool()
 
     def paragraph(self, text: str = "", style: str | None = None, bold: bool = False) -> None:
         self.runs(Block("p", [(text, bold)] if text else []), style)
@@ -92,7 +94,7 @@ class Writer:
 
     def mark_toc(self) -> None:
         """The table of contents goes here (written at the end, when all headings are known)."""
-        self.toc_at = len(self.deferred) if self.deferred is not None else None
+        self.toc_at = self.deferred.tell() if self.deferred is not None else None
 
     def table(self, columns: list[Column], rows, *, total_row: bool = False, header: bool = True,
               fit: bool = True) -> None:
@@ -107,7 +109,7 @@ class Writer:
 
     def _emit(self, xml: str) -> None:
         if self.deferred is not None:
-            self.deferred.append(xml)
+            self.deferred.write(xml)
             return
         el = parse_xml(xml)
         if self.sect is not None:
@@ -115,27 +117,70 @@ class Writer:
         else:
             self.body.append(el)
 
-    def save(self, path: Path) -> None:
-        """Save the document with the deferred XML in place of a marker paragraph."""
+    def save(self, path: Path, toc: str = "") -> None:
+        """Save the document with the deferred XML (and `toc` at `toc_at`) in place of a marker
+        paragraph, streamed into the zip."""
         marker = f"xlplan-deferred-{uuid.uuid4().hex}"
-        deferred, self.deferred = self.deferred or [], None
+        deferred, self.deferred = self.deferred or _Spool(), None
         self.paragraph(marker)
         buffer = io.BytesIO()
         self.doc.save(buffer)
-        with zipfile.ZipFile(buffer) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        toc_at = self.toc_at if self.toc_at is not None else deferred.tell()
+        with deferred, zipfile.ZipFile(buffer) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
                 data = zin.read(info.filename)
-                if info.filename == "word/document.xml":
-                    data = _splice(data.decode("utf-8"), marker, "".join(deferred)).encode("utf-8")
-                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                if info.filename != "word/document.xml":
+                    zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                    continue
+                before, after = _split(data.decode("utf-8"), marker)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with zout.open(info, "w") as out:
+                    out.write(before.encode("utf-8"))
+                    deferred.copy_to(out, 0, toc_at)
+                    out.write(toc.encode("utf-8"))
+                    deferred.copy_to(out, toc_at, None)
+                    out.write(after.encode("utf-8"))
 
 
-def _splice(xml: str, marker: str, content: str) -> str:
-    """`xml` with the paragraph holding `marker` replaced by `content`."""
+class _Spool:
+    """XML text written as UTF-8 to a temporary file, to be copied out in blocks."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()
+        self.size = 0
+
+    def write(self, xml: str) -> None:
+        self.size += self.file.write(xml.encode("utf-8"))
+
+    def tell(self) -> int:
+        return self.size
+
+    def copy_to(self, out, start: int, end: int | None) -> None:
+        end = self.size if end is None else end
+        self.file.seek(start)
+        while start < end:
+            block = self.file.read(min(self.BLOCK, end - start))
+            if not block:
+                break
+            out.write(block)
+            start += len(block)
+        self.file.seek(0, io.SEEK_END)
+
+    def __enter__(self) -> "_Spool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.file.close()
+
+
+def _split(xml: str, marker: str) -> tuple[str, str]:
+    """`xml` before and after the paragraph holding `marker`."""
     at = xml.index(marker)
     start = max(xml.rfind("<w:p>", 0, at), xml.rfind("<w:p ", 0, at))
     end = xml.index("</w:p>", at) + len("</w:p>")
-    return xml[:start] + content + xml[end:]
+    return xml[:start], xml[end:]
 
 
 def write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Path:
@@ -153,11 +198,11 @@ def write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Pat
     w.measure_width()
     w.defer()
     appendix.write_appendix(w, results)
-    _table_of_contents(w)
+    toc = _table_of_contents(w)
     _page_numbers(doc)
     _properties(doc, results, title)
     _update_fields_on_open(doc)
-    w.save(path)
+    w.save(path, toc)
     return path
 
 
@@ -274,7 +319,7 @@ def _field_runs(instruction: str, shown: str) -> str:
             f'<w:r><w:fldChar w:fldCharType="end"/></w:r>')
 
 
-def _table_of_contents(w: Writer) -> None:
+def _table_of_contents(w: Writer) -> str:
     """A TOC field of the appendix's level-2 headings (themes; Word refreshes it on opening, with page
     numbers) whose cached entries already list them, so it reads right before any refresh."""
     paras = [f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="TOC2"/></w:pPr>'
@@ -285,8 +330,7 @@ def _table_of_contents(w: Writer) -> None:
         paras.append(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="{TOC_STYLES[level][0]}"/></w:pPr>'
                      f'<w:r><w:t xml:space="preserve">{esc(heading)}</w:t></w:r></w:p>')
     paras.append(f'<w:p xmlns:w="{W_NS}"><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
-    if w.deferred is not None and w.toc_at is not None:
-        w.deferred[w.toc_at:w.toc_at] = paras
+    return "".join(paras) if w.toc_at is not None else ""
 
 
 def _page_numbers(doc) -> None:
