@@ -177,6 +177,7 @@ def _is_xml(name: str) -> bool:
 def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], limits) -> "_Scan":
     scan = _Scan(budget, limits) if _is_xml(info.filename) else None
     actual = 0
+    kept: list[bytes] = []      # an XML part's bytes while it may be a worksheet (≤ max_part_bytes)
     with zf.open(info) as f:
         while True:
             chunk = f.read(CHUNK)
@@ -186,17 +187,22 @@ def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], li
             if actual > limits.max_part_bytes:
                 raise _Refused("return.zip-bomb", expanded=actual, ratio=actual / max(info.compress_size, 1))
             if scan is not None and not scan.done:
+                kept.append(chunk)
                 scan.feed(chunk)
     if scan is not None and not scan.done:
         scan.feed(b"", final=True)
+    if scan is not None and scan.sheet_bytes_needed:
+        scan.measure_sheet(b"".join(kept))
     return scan or _Scan.binary()
 
 
 class _Scan:
     """Stream one XML part through expat, refusing DTDs and measuring worksheets."""
 
-    def __init__(self, budget: list[int], limits) -> None:
+    def __init__(self, budget: list[int], limits, walk_sheet: bool = False) -> None:
         self.budget, self.limits = budget, limits
+        self.walk_sheet = walk_sheet
+        self.sheet_bytes_needed = False
         self.root = ""
         self.done = False
         self.depth = 0
@@ -219,9 +225,23 @@ class _Scan:
         p.EndElementHandler = self._end
         self.parser = p
 
+    def measure_sheet(self, data: bytes) -> None:
+        """Measure a worksheet (well-formed, no DTD: expat has checked) from its bytes: a regex
+        pass for a plain sheet, else the exact walk. Both give the same figures and findings."""
+        from .safety_sheet import measure
+        found = measure(data, self.budget[0])
+        if found is None:
+            exact = _Scan(self.budget, self.limits, walk_sheet=True)
+            exact.feed(data, final=True)
+            found = (exact.claimed, exact.rows, exact.cols, exact.cells)
+        else:
+            self.budget[0] -= found[3]
+        self.claimed, self.rows, self.cols, self.cells = found
+
     @classmethod
     def binary(cls) -> "_Scan":
         s = cls.__new__(cls)
+        s.sheet_bytes_needed = False
         s.root, s.done, s.sheets, s.rels, s.dde, s.content_types = "", True, [], [], [], []
         s.claimed, s.rows, s.cols, s.cells = "", 0, 0, 0
         return s
@@ -253,9 +273,12 @@ class _Scan:
                 # shared strings, styles, themes… need no element-by-element walk.
                 raise _Enough
             if local in _SHEET_ROOTS:
-                # a sheet has thousands of elements: from here on the lean handlers below
-                self.parser.StartElementHandler = self._sheet_start
-                self.parser.EndElementHandler = self._sheet_end
+                if self.walk_sheet:     # the exact element-by-element walk (sheet_scan.measure's fallback)
+                    self.parser.StartElementHandler = self._sheet_start
+                    self.parser.EndElementHandler = self._sheet_end
+                else:                   # expat only checks the rest is well-formed; measured afterwards
+                    self.parser.StartElementHandler = self.parser.EndElementHandler = None
+                    self.sheet_bytes_needed = True
                 return
         plain = {_local(k): v for k, v in attrs.items()}
         if self.root in _SHEET_ROOTS:
