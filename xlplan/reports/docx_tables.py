@@ -88,13 +88,46 @@ def _cell(value: object, col: Column, style: str, *, header: bool, look: Look, k
     if header:
         fill = look.header_fill
     shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill and _COLOUR.match(fill) else ""
-    jc = ("<w:keepNext/>" if keep else "") + (f'<w:jc w:val="{col.align}"/>' if col.align != "left" else "")
     colour = look.header_text if header else None
     runs = _runs("" if value is None else value, bold, colour=colour)
     if note:
         runs += "<w:r><w:br/></w:r>" + _runs(note, size=16, italic=True)
+    jc = ("<w:keepNext/>" if keep else "") + (f'<w:jc w:val="{col.align}"/>' if col.align != "left" else "")
     return (f'<w:tc><w:tcPr><w:tcW w:w="{col.width}" w:type="dxa"/>{shd}</w:tcPr>'
             f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{jc}</w:pPr>{runs}</w:p></w:tc>')
+
+
+_BR = '</w:t><w:br/><w:t xml:space="preserve">'
+_PLAIN_RUN = '<w:r><w:t xml:space="preserve">'
+
+
+class _Col:
+    """A column's fixed XML around each cell (made once per table, not per cell)."""
+
+    __slots__ = ("col", "open", "props", "props_keep")
+
+    def __init__(self, col: Column, style: str) -> None:
+        jc = f'<w:jc w:val="{col.align}"/>' if col.align != "left" else ""
+        self.col = col
+        self.open = f'<w:tc><w:tcPr><w:tcW w:w="{col.width}" w:type="dxa"/>'
+        self.props = f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style}"/>{jc}</w:pPr>'
+        self.props_keep = f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style}"/><w:keepNext/>{jc}</w:pPr>'
+
+
+def _body_cell(value: object, c: _Col, keep: bool, look: Look) -> str:
+    """A data cell: `_cell(value, ..., header=False)`, with the fixed parts made once per column."""
+    props = c.props_keep if keep else c.props
+    if isinstance(value, Cell):
+        fill = value.fill
+        shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill and _COLOUR.match(fill) else ""
+        runs = _runs(value.text, value.bold)
+        if value.note:
+            runs += "<w:r><w:br/></w:r>" + _runs(value.note, size=16, italic=True)
+        return f"{c.open}{shd}{props}{runs}</w:p></w:tc>"
+    body = text("" if value is None else value)
+    if "\n" in body:
+        body = body.replace("\n", _BR)
+    return f"{c.open}{props}{_PLAIN_RUN}{body}</w:t></w:r></w:p></w:tc>"
 
 
 def table_xml(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,
@@ -120,12 +153,14 @@ def table_xml(columns: Sequence[Column], rows: Iterable[Sequence[object]], look:
                   "".join(_cell(c.header, c, look.heading_style, header=True, look=look, keep=keep_together)
                           for c in columns),
                   "</w:tr>"]
+    cols = [_Col(c, look.text_style) for c in columns]
     rows = list(rows)
+    n = len(rows)
     for i, row in enumerate(rows):
-        last = total_row and i == len(rows) - 1
-        keep = keep_together and i < len(rows) - 1
-        cells = "".join(_cell(Cell(str(v), bold=True) if last and not isinstance(v, Cell) else v, c,
-                              look.text_style, header=False, look=look, keep=keep) for v, c in zip(row, columns))
+        keep = keep_together and i < n - 1
+        if total_row and i == n - 1:
+            row = [v if isinstance(v, Cell) else Cell(str(v), bold=True) for v in row]
+        cells = "".join([_body_cell(v, c, keep, look) for v, c in zip(row, cols)])
         parts.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>")
     parts.append("</w:tbl>")
     return "".join(parts)
