@@ -19,17 +19,23 @@ import re
 
 EXCEL_MAX_ROWS, EXCEL_MAX_COLS = 1_048_576, 16_384
 
-_ATTRS = rb"((?:\s+[A-Za-z_:][\w.:-]*\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)\s*"
+# Expat has checked the part is well-formed, so inside a start tag a ">" can only be in a quoted
+# attribute value; a sheet with such a value (_QUOTED_GT) is not plain, and elsewhere `[^>]*` is
+# exactly a tag's attributes.
+_QUOTED_GT = re.compile(rb"=\s*\"[^\"<]*>|=\s*'[^'<]*>")
 _ANY_C = re.compile(rb"<c[\s/>]")                              # every cell start tag
-_C_TAG = re.compile(rb"<c" + _ATTRS + rb"(/?)>")                # cell tags with well-formed attributes
+_C_TAG = re.compile(rb"<c(\s[^>]*|)>")                         # group 1 ends with "/" if self-closed
 _ANY_ROW = re.compile(rb"<row[\s/>]")
-_ROW_TAG = re.compile(rb"<row" + _ATTRS + rb"/?>")
+_ROW_TAG = re.compile(rb"<row(\s[^>]*|)>")
 _R_CELL = re.compile(rb"\sr\s*=\s*\"([A-Z]{1,3})([0-9]{1,7})\"")
 _R_ROW = re.compile(rb"\sr\s*=\s*\"([0-9]{1,7})\"")
-_DATA_CELL = re.compile(rb"<c" + _ATTRS + rb">\s*<(?:[A-Za-z_][\w.-]*:)?(?:f|v|is)[\s/>]")
+# references the walk must judge: three-letter columns (may pass XFD), row 0, rows of 7 digits
+_ODD_CELL_REF = re.compile(rb"\sr\s*=\s*\"(?:[A-Z]{3}|[A-Z]{1,2}(?:0+|[0-9]{7})\")")
+_ODD_ROW_REF = re.compile(rb"\sr\s*=\s*\"(?:0+|[0-9]{7})\"")
+_DATA_CELL = re.compile(rb"<c(\s[^>]*[^/>]|)>\s*<(?:[A-Za-z_][\w.-]*:)?(?:f|v|is)[\s/>]")
+_EMPTY_CELL = re.compile(rb"<c(?:\s[^>]*[^/>]|)>\s*</c>")
 _PREFIXED = re.compile(rb"</?[A-Za-z_][\w.-]*:(?:c|row|dimension|sheetData)[\s/>]")
-_EMPTY_CELL = re.compile(rb"<c" + _ATTRS + rb">\s*</c>")
-_DIMENSION = re.compile(rb"<dimension" + _ATTRS + rb"/?>")
+_DIMENSION = re.compile(rb"<dimension(\s[^>]*|)>")
 _REF = re.compile(rb"\sref\s*=\s*\"([^\"]*)\"")
 _UNUSUAL = (b"<!--", b"<![CDATA[", b"&")
 
@@ -37,38 +43,33 @@ _UNUSUAL = (b"<!--", b"<![CDATA[", b"&")
 def measure(data: bytes, budget: int) -> tuple[str, int, int, int] | None:
     """(claimed dimension, last row with data, last column with data, cell count), or None when
     the sheet is not plain enough to measure this way."""
-    if any(u in data for u in _UNUSUAL[:2]) or data.count(b"<?") > 1 or _PREFIXED.search(data):
+    if any(u in data for u in _UNUSUAL[:2]) or data.count(b"<?") > 1 or _PREFIXED.search(data) \
+            or _QUOTED_GT.search(data):
         return None
     cells = _C_TAG.findall(data)
     if len(cells) != len(_ANY_C.findall(data)) or len(cells) > budget:
         return None
-    joined = b"\0".join(attrs for attrs, _ in cells)
-    if b"&" in joined or b":r" in joined:
-        return None
-    every = _R_CELL.findall(joined)
-    if len(every) != len(cells):
+    joined = b"\0".join(cells)
+    if b"&" in joined or b":r" in joined or _ODD_CELL_REF.search(joined):
+        return None     # an entity, a namespaced or unusual reference: the walk judges it
+    if len(_R_CELL.findall(joined)) != len(cells):
         return None     # a cell without its own reference: only the walk can place it
     rows = _ROW_TAG.findall(data)
     if len(rows) != len(_ANY_ROW.findall(data)):
         return None
     row_attrs = b"\0".join(rows)
-    row_numbers = [int(n) for n in _R_ROW.findall(row_attrs)]
-    if len(row_numbers) != len(rows) or b"&" in row_attrs or b":r" in row_attrs:
-        return None
-    if row_numbers and not (0 < min(row_numbers) and max(row_numbers) <= EXCEL_MAX_ROWS):
-        return None
-    cell_rows = [int(n) for _, n in every]
-    if cell_rows and not (0 < min(cell_rows) and max(cell_rows) <= EXCEL_MAX_ROWS) or \
-            any(_col_number(x) > EXCEL_MAX_COLS for x in {x for x, _ in every}):
+    if b"&" in row_attrs or b":r" in row_attrs or _ODD_ROW_REF.search(row_attrs) or \
+            len(_R_ROW.findall(row_attrs)) != len(rows):
         return None
     data_cells = _DATA_CELL.findall(data)
-    closed = sum(1 for _, slash in cells if slash)
-    if len(data_cells) + closed + len(_EMPTY_CELL.findall(data)) != len(cells):
-        return None     # a cell whose first child is not a value, formula or inline string
+    # a well-formed sheet closes each cell it opens with </c> (prefixed cells are not plain): every
+    # open cell must be a cell with data or an empty one, never one whose first child is something else
+    if len(data_cells) + len(_EMPTY_CELL.findall(data)) != data.count(b"</c>"):
+        return None
     last_row = last_col = 0
     data_refs = _R_CELL.findall(b"\0".join(data_cells))
     if data_refs:
-        last_row = max(int(n) for _, n in data_refs)
+        last_row = max(map(int, [n for _, n in data_refs]))
         last_col = max(_col_number(x) for x in {x for x, _ in data_refs})
     claimed = ""
     for attrs in _DIMENSION.findall(data):
