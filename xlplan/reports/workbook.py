@@ -45,8 +45,10 @@ class Formats:
 
 def write_summary(results: PeriodResults, path: Path) -> Path:
     """Write the summary workbook for `results` to `path` and return the path."""
+    # Not in_memory: one large workbook gains nothing from it, and its XML parts (over 100 MB for
+    # a national plan) would all be held as strings until the zip is written.
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False, "in_memory": True})
+                                         "strings_to_numbers": False})
     s = results.plan.settings
     wb.set_properties({"title": f"{s.plan} – summary {results.period.label}"[:250],
                        "author": (s.report_by or s.organisation or "xlplan")[:250],
@@ -68,7 +70,15 @@ def write_summary(results: PeriodResults, path: Path) -> Path:
 
 def put(ws, row: int, col: int, value, f: Formats, fmt=None) -> None:
     """Write one value: text always as a string (never a formula), numbers as numbers."""
-    if value is None or value == "":
+    if value.__class__ is str:          # most cells: checked first
+        if not value:
+            ws.write_blank(row, col, None, fmt or f.text)
+            return
+        text = value if value.isascii() and value.isprintable() else xml_safe(value)
+        if len(text) > MAX_CELL:
+            text = text[:MAX_CELL - 40] + " … (cut: longer than an Excel cell holds)"
+        ws.write_string(row, col, text, fmt or f.text)
+    elif value is None or value == "":
         ws.write_blank(row, col, None, fmt or f.text)
     elif isinstance(value, bool):
         ws.write_string(row, col, "Yes" if value else "No", fmt or f.plain)
