@@ -13,6 +13,7 @@ apart from `issued_at` (and the digests over it).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import multiprocessing
@@ -55,13 +56,22 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
     issued = (issued_at or datetime.now(timezone.utc)).replace(microsecond=0)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    plan.fingerprint   # noqa: B018 - computed once here, before any worker needs it
+    # Plan-wide things computed once here, before any worker would compute them again.
+    plan.fingerprint   # noqa: B018
+    plan.measures_for(services[0]), plan.actions_for(services[0])
     job = (plan, period, key, last_values, issued, out)
     jobs = min(jobs or available_cores(), len(services))
     if jobs > 1 and len(services) >= POOL_MIN_SERVICES:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
-                                 initargs=(job,)) as pool:
-            return list(pool.map(_write_in_worker, services, chunksize=max(1, len(services) // (jobs * 8))))
+        # Forked workers share the plan's memory; frozen, it is not copied into each by their
+        # garbage collector walking it.
+        gc.collect()
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
+                                     initargs=(job,)) as pool:
+                return list(pool.map(_write_in_worker, services, chunksize=max(1, len(services) // (jobs * 8))))
+        finally:
+            gc.unfreeze()
     return [_write_one(job, name) for name in services]
 
 
