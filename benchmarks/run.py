@@ -350,11 +350,12 @@ def main(argv: list[str] | None = None) -> int:
         print(table(doc["results"]))
         return 0
 
+    started = machine()       # the tree as it was when the run began
     helps = {name: command_help(name) for name in ("templates", "collect", "report")}
     results = []
     for s in args.services:
         results.append(Bench(s, args.workdir.resolve(), args.jobs, args.timeout, helps, args.check_jobs).run())
-    doc = {"machine": machine(), "jobs": args.jobs, "results": results}
+    doc = {"machine": started, "jobs": args.jobs, "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n")
     print()
