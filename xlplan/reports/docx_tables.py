@@ -134,6 +134,13 @@ def table_xml(columns: Sequence[Column], rows: Iterable[Sequence[object]], look:
               *, total_row: bool = False, header: bool = True, keep_together: bool = False) -> str:
     """The XML of a table: a header row repeated on every page (unless `header` is False), then
     `rows`; the last row bold if `total_row`; `keep_together` keeps a small table on one page."""
+    return "".join(table_parts(columns, rows, look, total_row=total_row, header=header,
+                               keep_together=keep_together))
+
+
+def table_parts(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,
+                *, total_row: bool = False, header: bool = True, keep_together: bool = False):
+    """`table_xml` in pieces (the table's start, then a row at a time), to stream a long table."""
     width = sum(c.width for c in columns)
     style = f'<w:tblStyle w:val="{look.table_style}"/>' if look.table_style else ""
     borders = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="8C8C8C"/>'
@@ -153,6 +160,7 @@ def table_xml(columns: Sequence[Column], rows: Iterable[Sequence[object]], look:
                   "".join(_cell(c.header, c, look.heading_style, header=True, look=look, keep=keep_together)
                           for c in columns),
                   "</w:tr>"]
+    yield "".join(parts)
     cols = [_Col(c, look.text_style) for c in columns]
     rows = list(rows)
     n = len(rows)
@@ -161,9 +169,8 @@ def table_xml(columns: Sequence[Column], rows: Iterable[Sequence[object]], look:
         if total_row and i == n - 1:
             row = [v if isinstance(v, Cell) else Cell(str(v), bold=True) for v in row]
         cells = "".join([_body_cell(v, c, keep, look) for v, c in zip(row, cols)])
-        parts.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>")
-    parts.append("</w:tbl>")
-    return "".join(parts)
+        yield f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>"
+    yield "</w:tbl>"
 
 
 def table_element(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,

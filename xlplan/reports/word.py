@@ -24,7 +24,7 @@ from docx.shared import Pt
 from ..resources import template_path
 from ..results import PeriodResults
 from . import appendix
-from .docx_tables import W_NS, Column, Look, cm, status_cell, table_xml
+from .docx_tables import W_NS, Column, Look, cm, status_cell, table_parts
 from .docx_tables import text as esc
 from .narrative import Block, cover_context, environment, render_section, xml_safe
 
@@ -103,8 +103,13 @@ class Writer:
         if fit:
             columns = _fit(columns, self.width)
         rows = list(rows)
-        self._emit(table_xml(columns, rows, self.look, total_row=total_row, header=header,
-                             keep_together=len(rows) <= 12))
+        parts = table_parts(columns, rows, self.look, total_row=total_row, header=header,
+                            keep_together=len(rows) <= 12)
+        if self.deferred is not None:       # a long table goes to the spool a row at a time
+            for part in parts:
+                self.deferred.write(part)
+        else:
+            self._emit("".join(parts))
         self.paragraph("", "Table Text")   # a gap after the table, so tables never merge
 
     def _emit(self, xml: str) -> None:
