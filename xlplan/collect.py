@@ -16,6 +16,7 @@ i.e. when the officer saved the attachment), then the one with more cells filled
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -174,12 +175,19 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
     total = len(paths)
     found: list[Examined] = []
     if jobs > 1 and total >= POOL_MIN_FILES:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                 initargs=(plan, period, key, archive)) as pool:
-            for done, ex in enumerate(pool.map(_examine_in_worker, paths, chunksize=max(1, total // (jobs * 8))), 1):
-                found.append(ex)
-                if progress:
-                    progress(done, total, ex.name)
+        # Forked workers share the plan's pages; frozen, the garbage collector does not write to
+        # every object's header in each worker (which would copy the whole plan into each).
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                     initargs=(plan, period, key, archive)) as pool:
+                for done, ex in enumerate(pool.map(_examine_in_worker, paths,
+                                                   chunksize=max(1, total // (jobs * 8))), 1):
+                    found.append(ex)
+                    if progress:
+                        progress(done, total, ex.name)
+        finally:
+            gc.unfreeze()
         return found
     for done, path in enumerate(paths, 1):
         found.append(_examine_safely(path, plan, period, key, archive))
