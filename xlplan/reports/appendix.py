@@ -39,6 +39,7 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
     w.page_break()                                   # the summary starts on a fresh page
     measure_summary(w, results)
     by_theme = _group(results.measures)
+    years = [y.slash for y in results.period.prior_years(3)]
     for theme in results.plan.themes:
         w.heading(theme, 2)
         outcomes = by_theme.get(theme, {})
@@ -46,7 +47,7 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
             w.paragraph("No measures are reported under this theme this quarter.")
         for outcome, measures in _in_plan_order(results, theme, outcomes):
             w.heading(outcome, 3)
-            w.table(measure_columns(results), (measure_row(m, results) for m in measures))
+            w.table(measure_columns(results), (measure_row(m, results, years) for m in measures))
     action_summary(w, results)
     actions = _group(results.actions)
     for theme in results.plan.themes:
@@ -99,8 +100,8 @@ def measure_columns(results: PeriodResults) -> list[Column]:
             Column("To Date", cm(2.2), "center")] + [Column(y, cm(2.1), "center") for y in years]
 
 
-def measure_row(m: MeasureResult, results: PeriodResults) -> list:
-    years = [y.slash for y in results.period.prior_years(3)]
+def measure_row(m: MeasureResult, results: PeriodResults, years: list[str] | None = None) -> list:
+    years = years or [y.slash for y in results.period.prior_years(3)]
     to_date = Cell(m.display, note="Figure returned was not valid" if m.in_error else "")
     name = Cell(m.name, note=f"{m.code} · {m.service}")
     status = status_cell(m.status.value, "manager's assessment" if m.basis == "assessed" else "")

@@ -42,6 +42,9 @@ PARAGRAPH_STYLES = {
     "List Bullet": dict(), "TOC Heading": dict(bold=True, size=12),
 }
 TOC_STYLES = {2: ("TOC2", "toc 2", 0), 3: ("TOC3", "toc 3", 440)}
+# zlib level for document.xml: 3 deflates a national report's 160 MB of table XML about 3x faster
+# than the default 6, for a file about half as large again (same XML inside).
+DOCUMENT_COMPRESSION = 3
 
 
 class Writer:
@@ -139,6 +142,7 @@ class Writer:
                     continue
                 before, after = _split(data.decode("utf-8"), marker)
                 info.compress_type = zipfile.ZIP_DEFLATED
+                info._compresslevel = DOCUMENT_COMPRESSION
                 with zout.open(info, "w") as out:
                     out.write(before.encode("utf-8"))
                     deferred.copy_to(out, 0, toc_at)
