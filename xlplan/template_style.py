@@ -62,25 +62,45 @@ class Formats:
     def outcome(self):
         return self.get(italic=True, bold=True, bg_color=OUTCOME_FILL, valign="vcenter")
 
+    # The looks used per cell are remembered by their arguments too, so a cell costs one lookup.
     def text(self, wrap: bool = True, **extra):
-        return self.get(text_wrap=wrap, border=1, border_color=BORDER, **extra)
+        key = ("text", wrap, *extra.items())
+        fmt = self._cache.get(key)
+        if fmt is None:
+            fmt = self._cache[key] = self.get(text_wrap=wrap, border=1, border_color=BORDER, **extra)
+        return fmt
 
     def figure(self, num_format: str, **extra):
-        return self.get(num_format=num_format, border=1, border_color=BORDER, align="right", **extra)
+        key = ("figure", num_format, *extra.items())
+        fmt = self._cache.get(key)
+        if fmt is None:
+            fmt = self._cache[key] = self.get(num_format=num_format, border=1, border_color=BORDER,
+                                              align="right", **extra)
+        return fmt
 
     def input(self, num_format: str | None = None, wrap: bool = False, align: str | None = None):
-        props = {"locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": BORDER, "text_wrap": wrap}
-        if num_format:
-            props["num_format"] = num_format
-        if align:
-            props["align"] = align
-        return self.get(**props)
+        key = ("input", num_format, wrap, align)
+        fmt = self._cache.get(key)
+        if fmt is None:
+            props = {"locked": False, "bg_color": INPUT_FILL, "border": 1, "border_color": BORDER, "text_wrap": wrap}
+            if num_format:
+                props["num_format"] = num_format
+            if align:
+                props["align"] = align
+            fmt = self._cache[key] = self.get(**props)
+        return fmt
 
     def greyed(self):
-        return self.get(bg_color=GREYED, border=1, border_color=BORDER)
+        fmt = self._cache.get(("greyed",))
+        if fmt is None:
+            fmt = self._cache[("greyed",)] = self.get(bg_color=GREYED, border=1, border_color=BORDER)
+        return fmt
 
     def rag_cell(self):
-        return self.get(bold=True, align="center", border=1, border_color=BORDER)
+        fmt = self._cache.get(("rag_cell",))
+        if fmt is None:
+            fmt = self._cache[("rag_cell",)] = self.get(bold=True, align="center", border=1, border_color=BORDER)
+        return fmt
 
     def word(self, word: str):
         """A status word in its colour (for Instructions)."""
