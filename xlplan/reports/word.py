@@ -23,7 +23,7 @@ from docx.shared import Pt
 
 from ..resources import template_path
 from ..results import PeriodResults
-from . import appendix
+from . import appendix, settled_heap
 from .docx_tables import W_NS, Column, Look, cm, status_cell, table_parts
 from .docx_tables import text as esc
 from .narrative import Block, cover_context, environment, render_section, xml_safe
@@ -194,6 +194,11 @@ def _split(xml: str, marker: str) -> tuple[str, str]:
 
 def write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Path:
     """Write the committee report for `results` to `path` (a .docx) and return the path."""
+    with settled_heap():
+        return _write_word(results, path, templates_dir=templates_dir)
+
+
+def _write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Path:
     env = environment(templates_dir)
     ctx = cover_context(results)
     doc = Document(str(template_path("report/reference.docx", templates_dir)))

@@ -16,6 +16,7 @@ import xlsxwriter
 from ..results import MeasureResult, PeriodResults
 from ..status import ACTION_STATUS_ORDER, ActionStatus, Status
 from ..values import Ratio, Unit
+from . import settled_heap
 from .appendix import measure_statuses
 from .docx_tables import FILLS
 from .narrative import xml_safe
@@ -45,6 +46,11 @@ class Formats:
 
 def write_summary(results: PeriodResults, path: Path) -> Path:
     """Write the summary workbook for `results` to `path` and return the path."""
+    with settled_heap():
+        return _write_summary(results, path)
+
+
+def _write_summary(results: PeriodResults, path: Path) -> Path:
     # Not in_memory: one large workbook gains nothing from it, and its XML parts (over 100 MB for
     # a national plan) would all be held as strings until the zip is written.
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
