@@ -126,6 +126,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     store.write_collect(
         db_url, period=period.id, plan_row=rows.plan_row(plan), return_rows=[rows.return_row(f, period) for f in files],
         value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows, history_rows=rows.history_rows(plan))
+    del value_rows, action_rows, issue_rows, previous   # stored: their memory is reused for reading back
     results = store.load_results(db_url, plan, period)
     result = CollectResult(plan, period, files, records, results, counted)
     if report:
