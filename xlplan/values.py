@@ -141,7 +141,8 @@ def clean_text(raw: object) -> str:
     if s.isascii() and s.isprintable():   # fast path: nothing to normalise but the spaces
         return s.strip() if "  " not in s else _SPACES.sub(" ", s).strip()
     s = unicodedata.normalize("NFKC", s).translate(_ZERO_WIDTH)
-    s = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in s)
+    if not s.isprintable():   # every control/format ("C*") character is unprintable: only then look
+        s = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in s)
     s = s.replace("\u2212", "-").replace("\u2013", "-").replace("\u2014", "-")
     return _SPACES.sub(" ", s).strip()
 
