@@ -64,7 +64,6 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
     if jobs > 1 and len(services) >= POOL_MIN_SERVICES:
         # Forked workers share the plan's memory; frozen, it is not copied into each by their
         # garbage collector walking it.
-        gc.collect()
         gc.freeze()
         try:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,

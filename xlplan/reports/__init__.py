@@ -38,7 +38,6 @@ def settled_heap():
     written: writing makes millions of small objects (a workbook cell each), and every full
     collection walked the whole plan and results again (30% of the summary workbook's time at
     S = 1,000)."""
-    gc.collect()
     gc.freeze()
     try:
         yield
