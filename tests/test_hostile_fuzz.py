@@ -9,7 +9,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 import hostile
 from xlplan import safety
@@ -137,6 +137,8 @@ def test_part_deletions_and_xml_damage_never_raise(draw):
 
 
 @given(st.integers(1, 3000), st.integers(1, 200))
+@example(10, 5).via("within the caps: accepted")
+@example(3000, 200).via("over the area cap: refused by size")
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 def test_odd_but_valid_sizes_never_raise(rows, cols):
     """A shared strings part swollen with junk, and a sheet grown with stray rows (still valid XML)."""
@@ -149,7 +151,13 @@ def test_odd_but_valid_sizes_never_raise(rows, cols):
     tmp = Path(tempfile.mkdtemp()) / "x.xlsx"
     hostile.write_parts(tmp, parts)
     found, ex = _examine(tmp.read_bytes())
-    assert found.accepted and found.sheet("Measures").rows == 199 + rows
+    limits = safety.DEFAULT_LIMITS
+    width = max(cols, safety.inspect(q.good["good"]).sheet("Measures").cols)
+    height = 199 + rows
+    if height > limits.max_rows or width > limits.max_cols or height * width > limits.max_area:
+        assert found.rejected and ex.service is None      # over the caps: refused by size, never read
+    else:
+        assert found.accepted and found.sheet("Measures").rows == height
 
 
 def hostile_col(n: int) -> str:
