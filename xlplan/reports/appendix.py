@@ -79,16 +79,19 @@ def measure_statuses(results: PeriodResults) -> list[Status]:
 
 
 def measure_summary(w: "Writer", results: PeriodResults) -> None:
-    w.heading("Summary of measures by theme", 2)
-    statuses = measure_statuses(results)
+    _status_summary(w, "Summary of measures by theme", measure_statuses(results), results.plan.themes,
+                    results.measure_counts)
+
+
+def _status_summary(w: "Writer", title: str, statuses: list, themes: list[str], counts_for) -> None:
+    """A theme × status count table, every theme of the plan in order (empty ones too), with a
+    Total column and a Total row; `counts_for(theme or None)` gives {status: count}."""
+    w.heading(title, 2)
     columns = [Column("Theme", cm(9))] + [Column(st.value, cm(2.4), "center") for st in statuses] \
         + [Column("Total", cm(2.4), "center")]
     rows = []
-    for theme in results.plan.themes:
-        counts = results.measure_counts(theme)
-        rows.append([theme, *(str(counts[st]) for st in statuses), str(sum(counts.values()))])
-    totals = results.measure_counts()
-    rows.append(["Total", *(str(totals[st]) for st in statuses), str(sum(totals.values()))])
+    for label, counts in [*((t, counts_for(t)) for t in themes), ("Total", counts_for(None))]:
+        rows.append([label, *(str(counts[st]) for st in statuses), str(sum(counts.values()))])
     w.table(columns, rows, total_row=True)
 
 
@@ -116,16 +119,8 @@ ACTION_COLUMNS = [Column("Action", cm(7.5)), Column("Measures", cm(5.5)), Column
 
 
 def action_summary(w: "Writer", results: PeriodResults) -> None:
-    w.heading("Summary of actions by theme", 2)
-    columns = [Column("Theme", cm(9))] + [Column(st.value, cm(2.4), "center") for st in ACTION_STATUS_ORDER] \
-        + [Column("Total", cm(2.4), "center")]
-    rows = []
-    for theme in results.plan.themes:
-        counts = results.action_counts(theme)
-        rows.append([theme, *(str(counts[st]) for st in ACTION_STATUS_ORDER), str(sum(counts.values()))])
-    totals = results.action_counts()
-    rows.append(["Total", *(str(totals[st]) for st in ACTION_STATUS_ORDER), str(sum(totals.values()))])
-    w.table(columns, rows, total_row=True)
+    _status_summary(w, "Summary of actions by theme", ACTION_STATUS_ORDER, results.plan.themes,
+                    results.action_counts)
 
 
 def action_row(a: ActionResult) -> list:
