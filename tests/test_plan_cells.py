@@ -12,7 +12,7 @@ import pytest
 import xlplan.plan_cells as plan_cells
 from xlplan.plan_reader import read_plan_workbook
 from xlplan.status import Tolerance
-from tests.builders import action, build_plan, measure
+from builders import action, build_plan, measure
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "xlplan" / "example_data" / "plan.xlsx"
 
