@@ -33,7 +33,7 @@ from .plan import Plan, read_plan
 from .results import PeriodResults, ReturnRecord
 from .return_checks import identify, match_rows, verify_content
 from .returns import ReturnFile, read_return, skip_reason
-from .status import ActionStatus, action_overdue, measure_status
+from .status import ActionStatus, Status, action_overdue, measure_status
 from .validate import (ActionEntry, MeasureEntry, check_action, check_assessment, check_comment,
                        check_measure)
 from .store_read import target_text as target_text_for
@@ -75,14 +75,26 @@ class CollectResult:
     period: Period
     files: list[Examined]
     records: list[ReturnRecord]
-    results: PeriodResults
     issues: list[Issue]                    # counted issues (superseded and skipped files left out)
+    status_counts: dict[Status, int]       # measures by status, as stored
+    db_url: str = ""
     report_paths: list[Path] = field(default_factory=list)
     reports_note: str = ""
+    _results: PeriodResults | None = field(default=None, repr=False)
+
+    @property
+    def results(self) -> PeriodResults:
+        """The quarter as reports render it, read from the store when first asked for (collect
+        --no-report never needs it: the counts it prints are computed in memory)."""
+        if self._results is None:
+            self._results = store.load_results(self.db_url, self.plan, self.period)
+        return self._results
 
     @property
     def missing_services(self) -> list[str]:
-        return self.results.missing_services
+        """Services expected to send a return (plan order) with none accepted."""
+        got = {r.service for r in self.records if r.outcome == "accepted" and r.service}
+        return [s.name for s in self.plan.services_with_returns() if s.name not in got]
 
     @property
     def ok(self) -> bool:
@@ -115,23 +127,34 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     archive = store.archive_dir(db_url)
     archive.mkdir(parents=True, exist_ok=True)
     previous = store.previous_comments(db_url, period.previous().id)
+    _prepare(plan)
 
     paths = sorted((p for p in returns_dir.iterdir() if not (p.is_dir() and not p.is_symlink())),
                    key=lambda p: (p.name.casefold(), p.name))
     files = _examine_all(paths, plan, period, key, archive, jobs, progress)
     _supersede(files)
     value_rows, action_rows = _assess(files, plan, period, previous)
+    counts = {s: 0 for s in Status}
+    for row in value_rows:
+        counts[Status(row["status"])] += 1
     records = [rows.record(f) for f in files]
     issue_rows, counted = rows.issue_rows(files, period)
     store.write_collect(
-        db_url, period=period.id, plan_row=rows.plan_row(plan), return_rows=[rows.return_row(f, period) for f in files],
-        value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows, history_rows=rows.history_rows(plan))
-    del value_rows, action_rows, issue_rows, previous   # stored: their memory is reused for reading back
-    results = store.load_results(db_url, plan, period)
-    result = CollectResult(plan, period, files, records, results, counted)
+        db_url, period=period.id, plan_fingerprint=plan.fingerprint, plan_row=lambda: rows.plan_row(plan),
+        return_rows=[rows.return_row(f, period) for f in files], value_rows=value_rows, action_rows=action_rows,
+        issue_rows=issue_rows, history_rows=lambda: rows.history_rows(plan))
+    del value_rows, action_rows, issue_rows, previous   # stored: free them before any reading back
+    result = CollectResult(plan, period, files, records, counted, counts, db_url)
     if report:
         _write_reports(result, out_dir)
     return result
+
+
+def _prepare(plan: Plan) -> None:
+    """Work every file needs done once, before any worker is forked (each would redo it): the
+    plan's fingerprint and its measures and actions by service."""
+    plan.fingerprint
+    plan.measures_for("")
 
 
 def _signing_key(plan_path: Path) -> bytes:
@@ -356,35 +379,49 @@ def _supersede(files: list[Examined]) -> None:
 
 def _assess(files: list[Examined], plan: Plan, period: Period,
             previous: dict[tuple[str, str], str]) -> tuple[list[dict], list[dict]]:
-    """Compute every measure's status and every action's update from the accepted returns."""
+    """Compute every measure's status and every action's update from the accepted returns.
+
+    A large plan has many measures sharing a rule (and an annual target), so the texts stored
+    with each status are worked out once per distinct rule."""
     winners = {f.service.casefold(): f for f in files if f.outcome == "accepted"}
     tolerance = plan.settings.amber_tolerance
+    period_id, fingerprint = period.id, plan.fingerprint
+    rule_texts: dict = {}       # rule → (rule JSON, rule text, target text)
+    annual_texts: dict = {}     # (annual target, unit) → text
+    no_source = rows.source(None, None, None)
     value_rows, action_rows = [], []
     for m in plan.measures:
         f = winners.get(m.service.strip().casefold())
         entry = f.measures.get(m.code) if f else None
         rule = m.rule(period, tolerance)
-        value = entry.value if entry is not None and not entry.in_error else None
-        assessment = measure_status(value, rule, entry.assessed if entry else None)
-        target_text = target_text_for(rule, m.unit)
-        if entry is not None:
+        texts = rule_texts.get(rule)
+        if texts is None:
+            texts = rule_texts[rule] = (rows.rule_json(rule), rule.describe(), target_text_for(rule, rule.unit))
+        annual = annual_texts.get((m.target, m.unit))
+        if annual is None:
+            annual = annual_texts[(m.target, m.unit)] = m.target.describe(m.unit)
+        if entry is None:
+            value, assessment = None, measure_status(None, rule)
+        else:
+            value = entry.value if not entry.in_error else None
+            assessment = measure_status(value, rule, entry.assessed)
             extra = check_comment(m.code, assessment.status, entry.comment, previous.get(("measure", m.code)),
                                   f.name, entry.sheet, entry.comment_cell, entry.row)
-            differs = check_assessment(m, entry, assessment.status, assessment.basis, target_text, f.name) \
+            differs = check_assessment(m, entry, assessment.status, assessment.basis, texts[2], f.name) \
                 if value is not None else None
-            f.issues.extend(extra + ([differs] if differs else []))
+            if extra or differs:
+                f.issues.extend(extra + ([differs] if differs else []))
         value_rows.append({
-            "period": period.id, "code": m.code, "service": m.service, "name": m.name,
-            "figure": store.figure_json(value.figure if value else None),
+            "period": period_id, "code": m.code, "service": m.service, "name": m.name,
+            "figure": store.figure_json(value.figure) if value is not None else None,
             "missing": value.missing.value if value is not None and value.missing else None,
             "raw": value.raw if value is not None else "",
             "status": assessment.status.value, "basis": assessment.basis, "reason": assessment.reason,
             "assessed": entry.assessed.value if entry is not None and entry.assessed else None,
-            "rule": rows.rule_json(rule), "rule_text": rule.describe(), "target_text": target_text,
-            "annual_target_text": m.target.describe(m.unit),
+            "rule": texts[0], "rule_text": texts[1], "target_text": texts[2], "annual_target_text": annual,
             "comment": entry.comment if entry else "", "in_error": bool(entry and entry.in_error),
-            **rows.source(f, entry.sheet if entry else None, entry.cell if entry else None),
-            "plan_fingerprint": plan.fingerprint,
+            **(rows.source(f, entry.sheet, entry.cell) if entry is not None else no_source),
+            "plan_fingerprint": fingerprint,
         })
     for a in plan.actions:
         f = winners.get(a.service.strip().casefold())
@@ -394,11 +431,11 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
             f.issues.extend(check_comment(a.ref, status, entry.comment, previous.get(("action", a.ref)),
                                           f.name, entry.sheet, entry.comment_cell, entry.row))
         action_rows.append({
-            "period": period.id, "ref": a.ref, "service": a.service, "name": a.name, "status": status.value,
+            "period": period_id, "ref": a.ref, "service": a.service, "name": a.name, "status": status.value,
             "comment": entry.comment if entry else "",
             "due": datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
             "overdue": action_overdue(status, a.due, period), "in_error": bool(entry and entry.in_error),
-            **rows.source(f, entry.sheet if entry else None, entry.cell if entry else None),
+            **(rows.source(f, entry.sheet, entry.cell) if entry is not None else no_source),
         })
     return value_rows, action_rows
 

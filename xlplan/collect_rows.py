@@ -75,5 +75,12 @@ def plan_row(plan: Plan) -> dict:
 
 
 def history_rows(plan: Plan) -> list[dict]:
-    return [{"code": m.code, "year": year.slash, "figure": store.figure_json(v.figure), "source": "plan"}
-            for m in plan.measures for year, v in sorted(m.history.items())]
+    """Each measure's history columns, by year (a plan has a handful of years: their labels are
+    worked out once, not once per measure)."""
+    slash: dict = {}
+    found = []
+    for m in plan.measures:
+        for year, v in sorted(m.history.items(), key=lambda item: item[0].start):
+            label = slash.get(year.start) or slash.setdefault(year.start, year.slash)
+            found.append({"code": m.code, "year": label, "figure": store.figure_json(v.figure), "source": "plan"})
+    return found

@@ -15,9 +15,11 @@ Reading for reports and `xlplan status` is in store_read.py (`load_results`, `re
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from operator import itemgetter
+from typing import Callable, Iterable
 
 from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine,
                         delete, event, exc, insert, select)
@@ -126,6 +128,12 @@ history = Table(
     Column("source", Text, nullable=False),            # "plan" (the plan's year columns)
 )
 
+history_plan = Table(
+    "history_plan", metadata,                          # which plan the history rows were last written from
+    Column("slot", Integer, primary_key=True),         # always 1: one row
+    Column("fingerprint", String(64), nullable=False),
+)
+
 
 # --- engine ---------------------------------------------------------------------------------------
 
@@ -206,6 +214,8 @@ def archive_dir(db_url: str) -> Path:
 def figure_json(figure: Figure | None) -> str | None:
     if figure is None:
         return None
+    if type(figure) is float and math.isfinite(figure):
+        return repr(figure)            # what json.dumps gives, without its machinery
     if isinstance(figure, Ratio):
         return json.dumps([figure.left, figure.right])
     return json.dumps(float(figure))
@@ -227,27 +237,62 @@ def utc_now() -> datetime:
 # --- writing one collect --------------------------------------------------------------------------
 
 
-def write_collect(db_url: str, *, period: str, plan_row: dict, return_rows: list[dict],
-                  value_rows: list[dict], action_rows: list[dict], issue_rows: list[dict],
-                  history_rows: list[dict]) -> None:
-    """Replace everything stored for `period` with this collect's rows, in one transaction."""
+def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
+                  return_rows: list[dict], value_rows: list[dict], action_rows: list[dict],
+                  issue_rows: list[dict], history_rows: Callable[[], list[dict]]) -> None:
+    """Replace everything stored for `period` with this collect's rows, in one transaction.
+
+    The plan snapshot and its history columns are built (by calling `plan_row`/`history_rows`)
+    and written only when the store does not already hold them for this plan fingerprint."""
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
             if conn.execute(select(plans.c.fingerprint).where(
-                    plans.c.fingerprint == plan_row["fingerprint"])).first() is None:
-                conn.execute(insert(plans), [plan_row])
+                    plans.c.fingerprint == plan_fingerprint)).first() is None:
+                conn.execute(insert(plans), [plan_row()])
             for table in (returns, measure_values, action_updates, issues):
                 conn.execute(delete(table).where(table.c.period == period))
-            codes = sorted({r["code"] for r in history_rows})
-            for chunk in _chunks(codes, 500):
-                conn.execute(delete(history).where(history.c.code.in_(chunk)))
-            for table, rows in ((returns, return_rows), (measure_values, value_rows),
-                                (action_updates, action_rows), (issues, issue_rows), (history, history_rows)):
+            for table, rows in ((returns, return_rows), (issues, issue_rows)):
                 if rows:
                     conn.execute(insert(table), rows)
+            bulk_insert(conn, measure_values, value_rows)
+            bulk_insert(conn, action_updates, action_rows)
+            if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
+                _replace_history(conn, history_rows(), plan_fingerprint)
     finally:
         eng.dispose()
+
+
+def _replace_history(conn, rows: list[dict], plan_fingerprint: str) -> None:
+    """Replace the history of the plan's measures and record which plan it came from."""
+    codes = sorted({r["code"] for r in rows})
+    for chunk in _chunks(codes, 500):
+        conn.execute(delete(history).where(history.c.code.in_(chunk)))
+    bulk_insert(conn, history, rows)
+    conn.execute(delete(history_plan))
+    conn.execute(insert(history_plan), [{"slot": 1, "fingerprint": plan_fingerprint}])
+
+
+def bulk_insert(conn, table: Table, rows: list[dict]) -> None:
+    """Insert many rows with one driver-level executemany: the same values SQLAlchemy's
+    `insert(table)` would store (its type conversions applied column by column), without its
+    per-row bookkeeping, which costs more than the database at tens of thousands of rows."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    compiled = insert(table).compile(dialect=dialect)
+    names = list(compiled.positiontup) if dialect.positional else [c.name for c in table.columns]
+    params = list(map(itemgetter(*names), rows)) if len(names) > 1 else [(r[names[0]],) for r in rows]
+    converts = [(i, table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for i, n in enumerate(names)]
+    converts = [(i, f) for i, f in converts if f is not None]
+    if converts:
+        columns = list(zip(*params))
+        for i, convert in converts:
+            columns[i] = list(map(convert, columns[i]))
+        params = list(zip(*columns))
+    if not dialect.positional:
+        params = [dict(zip(names, values)) for values in params]
+    conn.exec_driver_sql(str(compiled), params)
 
 
 def _chunks(items: list, n: int) -> Iterable[list]:

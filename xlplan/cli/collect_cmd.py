@@ -83,9 +83,9 @@ def render(result: CollectResult, out) -> None:
     missing = result.missing_services
     if missing:
         out.print(f"[bold red]Not returned[/] ({len(missing)}): " + escape(", ".join(missing)))
-    counts = result.results.measure_counts()
+    counts = result.status_counts
     parts = [f"[{_STATUS_STYLE[s]}]{s.value}[/] {n}" for s, n in counts.items() if n]
-    out.print(f"Measures: {len(result.results.measures)} — " + ", ".join(parts))
+    out.print(f"Measures: {sum(counts.values())} — " + ", ".join(parts))
     for path in result.report_paths:
         out.print(f"Wrote {escape(str(path))}")
     if result.reports_note:
