@@ -224,6 +224,8 @@ def figure_json(figure: Figure | None) -> str | None:
 def figure_from_json(text: str | None) -> Figure | None:
     if text is None:
         return None
+    if not text.startswith("["):
+        return float(text)             # a number as figure_json writes it (NaN and Infinity too)
     data = json.loads(text)
     if isinstance(data, list):
         return Ratio(float(data[0]), float(data[1]))

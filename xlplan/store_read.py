@@ -41,13 +41,15 @@ def load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
         stored = _values(conn, period)
         before = _values(conn, period.previous())
         last_year = _values(conn, period.same_quarter_last_year())
-        past = _history(conn, {m.code for m in plan.measures})
+        years = [y.slash for y in period.prior_years(3)]
+        past = _history(conn, {m.code for m in plan.measures}, set(years))
         acts = {} if conn is None else {r.ref: r for r in conn.execute(
             select(action_updates).where(action_updates.c.period == period.id))}
         found_issues = [] if conn is None else [_issue(r) for r in conn.execute(
             select(issues).where(issues.c.period == period.id, issues.c.counted.is_(True)).order_by(issues.c.seq))]
+    rules: dict[str, tuple] = {}   # stored rule JSON → (polarity, target): many measures share one
     measures = [_measure(m, plan, period, stored.get(m.code), before.get(m.code), last_year.get(m.code),
-                         past.get(m.code, {})) for m in _plan_order(plan)]
+                         {y: past.get((m.code, y)) for y in years}, rules) for m in _plan_order(plan)]
     actions = [_action(a, period, acts.get(a.ref)) for a in _plan_order(plan, actions=True)]
     return PeriodResults(plan=plan, period=period, measures=measures, actions=actions,
                          returns=returns_for(db_url, period), issues=found_issues,
@@ -84,13 +86,14 @@ def _values(conn, period: Period) -> dict:
     return {r.code: r for r in conn.execute(select(measure_values).where(measure_values.c.period == period.id))}
 
 
-def _history(conn, codes: set[str]) -> dict[str, dict]:
-    found: dict[str, dict] = {}
+def _history(conn, codes: set[str], years: set[str]) -> dict[tuple[str, str], object]:
+    """(code, year) → stored outturn, for the plan's measures and the given years."""
+    found: dict[tuple[str, str], object] = {}
     if conn is None:
         return found
-    for r in conn.execute(select(history)):
-        if r.code in codes:
-            found.setdefault(r.code, {})[r.year] = store.figure_from_json(r.figure)
+    for code, year, figure in conn.execute(select(history.c.code, history.c.year, history.c.figure)):
+        if year in years and code in codes:
+            found[(code, year)] = store.figure_from_json(figure)
     return found
 
 
@@ -102,9 +105,9 @@ def _plan_order(plan: Plan, actions: bool = False) -> list:
                                         outcomes.get(x.theme, {}).get(x.outcome, 99999), x.row))
 
 
-def _measure(m: Measure, plan: Plan, period: Period, row, prev, year_ago, past: dict) -> MeasureResult:
+def _measure(m: Measure, plan: Plan, period: Period, row, prev, year_ago, years: dict,
+             rules: dict[str, tuple]) -> MeasureResult:
     cumulative = m.profile.kind is ProfileKind.CUMULATIVE
-    years = {y.slash: past.get(y.slash) for y in period.prior_years(3)}
     if row is None:  # not collected (yet): what the plan's rule says, with no figure
         rule = m.rule(period, plan.settings.amber_tolerance)
         a = measure_status(None, rule)
@@ -115,13 +118,16 @@ def _measure(m: Measure, plan: Plan, period: Period, row, prev, year_ago, past: 
             basis=a.basis, rule=rule.describe(), history=years,
             previous_quarter=_fig(prev), same_quarter_last_year=_fig(year_ago),
             previous_status=Status(prev.status) if prev is not None else None)
-    rule = json.loads(row.rule)
-    polarity = Polarity(rule["polarity"])
+    known = rules.get(row.rule)
+    if known is None:
+        rule = json.loads(row.rule)
+        known = rules[row.rule] = (Polarity(rule["polarity"]), store.figure_from_json(rule["target"]))
+    polarity, target = known
     figure = store.figure_from_json(row.figure)
     prev_q = period.previous()
     return MeasureResult(
         code=m.code, name=m.name, theme=m.theme, outcome=m.outcome, service=m.service, unit=m.unit,
-        polarity=polarity.value, target=store.figure_from_json(rule["target"]), target_text=row.target_text,
+        polarity=polarity.value, target=target, target_text=row.target_text,
         annual_target_text=row.annual_target_text, figure=figure,
         missing=Missing(row.missing) if row.missing else None, status=Status(row.status), basis=row.basis,
         rule=row.rule_text, comment=row.comment, history=years,

@@ -1,0 +1,146 @@
+"""collect's fast paths give exactly the slow paths' answers: figures as JSON, the driver-level bulk
+insert, the rule texts worked out once per rule, the history written only when the store lacks this
+plan's, and --no-report never reading the quarter back."""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from sqlalchemy import insert
+
+from builders import measure
+from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run
+from xlplan import collect_rows as rows, store
+from xlplan.plan import read_plan
+from xlplan.status import Status
+from xlplan.store_read import target_text
+from xlplan.values import Ratio
+
+
+def _slow_figure_json(figure):
+    if figure is None:
+        return None
+    if isinstance(figure, Ratio):
+        return json.dumps([figure.left, figure.right])
+    return json.dumps(float(figure))
+
+
+@given(st.one_of(st.none(), st.floats(), st.integers(-10**6, 10**6),
+                 st.builds(Ratio, st.floats(allow_nan=False), st.floats(allow_nan=False))))
+def test_figure_json_is_what_json_dumps_gives_and_reads_back(figure):
+    text = store.figure_json(figure)
+    assert text == _slow_figure_json(figure)
+    back = store.figure_from_json(text)
+    slow = None if text is None else json.loads(text)
+    if isinstance(slow, list):
+        assert back == Ratio(float(slow[0]), float(slow[1]))
+    elif slow is None:
+        assert back is None
+    else:
+        assert back == float(slow) or (math.isnan(back) and math.isnan(slow))
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+_action_row = st.fixed_dictionaries({
+    "name": _text, "status": st.sampled_from(["Complete", "Green", "Report later"]), "comment": _text,
+    "due": st.one_of(st.none(), st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1))),
+    "overdue": st.booleans(), "in_error": st.booleans(), "source_file": st.one_of(st.none(), _text),
+    "source_sha256": st.one_of(st.none(), st.text("0123456789abcdef", min_size=64, max_size=64)),
+    "source_sheet": st.one_of(st.none(), _text), "source_cell": st.one_of(st.none(), st.just("E7"))})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_action_row, max_size=20))
+def test_bulk_insert_stores_what_a_core_insert_stores(drafts):
+    made = [{"period": Q2.id, "ref": f"A{i}", "service": CJ, **d} for i, d in enumerate(drafts)]
+    with tempfile.TemporaryDirectory() as tmp:
+        contents = []
+        for how in ("core", "bulk"):
+            url = f"sqlite:///{tmp}/{how}.db"
+            eng = store.engine(url)
+            with store.transaction(eng, url) as conn:
+                if how == "core" and made:
+                    conn.execute(insert(store.action_updates), made)
+                elif how == "bulk":
+                    store.bulk_insert(conn, store.action_updates, made)
+            eng.dispose()
+            contents.append(store.table_contents(url))
+        assert contents[0] == contents[1]
+
+
+def _quarter(root: Path, measures=MEASURES) -> Path:
+    plan_path = make_plan(root, measures=measures)
+    t = make_templates(plan_path)
+    fill(t[CJ], root / "returns" / "cj.xlsx", GOOD_CJ)
+    fill(t[AOP], root / "returns" / "aop.xlsx", GOOD_AOP)
+    return root
+
+
+def test_rule_texts_worked_out_once_per_rule_match_each_measures_own(tmp_path):
+    shared = [measure(f"SW2{i}", Target="75%") for i in range(3)]          # one rule, three measures
+    root = _quarter(tmp_path, [*MEASURES, *shared])
+    run(root)
+    plan = read_plan(root / "plan.xlsx")
+    stored = {r[1]: r for r in store.table_contents(f"sqlite:///{root}/xlplan.db")["measure_values"]}
+    names = [c.name for c in store.measure_values.columns]
+    for m in plan.measures:
+        row = dict(zip(names, stored[m.code]))
+        rule = m.rule(Q2, plan.settings.amber_tolerance)
+        assert (row["rule"], row["rule_text"], row["target_text"], row["annual_target_text"]) == \
+            (rows.rule_json(rule), rule.describe(), target_text(rule, m.unit), m.target.describe(m.unit))
+
+
+def test_history_rows_are_each_measures_years_in_order(tmp_path):
+    plan = read_plan(make_plan(tmp_path))
+    slow = [{"code": m.code, "year": year.slash, "figure": store.figure_json(v.figure), "source": "plan"}
+            for m in plan.measures for year, v in sorted(m.history.items())]
+    assert rows.history_rows(plan) == slow and slow
+
+
+def test_history_and_snapshot_are_written_only_when_the_store_lacks_this_plans(tmp_path, monkeypatch):
+    root = _quarter(tmp_path)
+    db = f"sqlite:///{root}/xlplan.db"
+    run(root)
+    first = store.table_contents(db)
+    built = []
+    for name in ("plan_row", "history_rows"):
+        real = getattr(rows, name)
+        monkeypatch.setattr(rows, name, lambda plan, real=real, name=name: built.append(name) or real(plan))
+    run(root)
+    assert built == [] and store.table_contents(db) == first
+
+    # another plan's history overwrites the same measures; going back to the first plan rewrites it
+    changed = [measure("SW01", Target="75%", **{"2021/22": "50%", "2022/23": "55%"}), *MEASURES[1:]]
+    make_plan(root, measures=changed)
+    run(root)
+    assert ("SW01", "2022/23", "0.55", "plan") in store.table_contents(db)["history"]
+    make_plan(root, measures=MEASURES)
+    run(root)
+    assert set(built) == {"plan_row", "history_rows"}
+    assert store.table_contents(db)["history"] == first["history"]
+    assert ("SW01", "2022/23", "0.71", "plan") in first["history"]
+
+
+def test_no_report_never_reads_the_quarter_back_and_counts_as_the_store_does(tmp_path, monkeypatch):
+    root = _quarter(tmp_path)
+    real = store.load_results
+    monkeypatch.setattr(store, "load_results", lambda *a: pytest.fail("read back with report=False"))
+    result = run(root, report=False)
+    counts, missing = result.status_counts, result.missing_services
+    monkeypatch.setattr(store, "load_results", real)
+    assert counts == result.results.measure_counts() and sum(counts.values()) == len(MEASURES)
+    assert missing == result.results.missing_services
+    assert counts[Status.GREEN] > 0
+
+
+def test_missing_services_in_memory_match_the_store(tmp_path):
+    plan_path = make_plan(tmp_path)
+    fill(make_templates(plan_path)[CJ], tmp_path / "returns" / "cj.xlsx", GOOD_CJ)
+    result = run(tmp_path)
+    assert result.missing_services == result.results.missing_services == [AOP]
