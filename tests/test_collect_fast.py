@@ -144,3 +144,18 @@ def test_missing_services_in_memory_match_the_store(tmp_path):
     fill(make_templates(plan_path)[CJ], tmp_path / "returns" / "cj.xlsx", GOOD_CJ)
     result = run(tmp_path)
     assert result.missing_services == result.results.missing_services == [AOP]
+
+
+def test_load_results_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+    root = _quarter(tmp_path)
+    run(root)
+    plan, db = read_plan(root / "plan.xlsx"), f"sqlite:///{root}/xlplan.db"
+    assert gc.isenabled()
+    assert len(store.load_results(db, plan, Q2).measures) == len(MEASURES) and gc.isenabled()
+    gc.disable()
+    try:
+        store.load_results(db, plan, Q2)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
