@@ -168,15 +168,15 @@ def plain_sheet_data(data: bytes, budget: int) -> tuple[int, int, int, int, int]
             return None
         if "\ufffe" in text or "\uffff" in text:     # not XML characters (surrogates do not decode)
             return None
-    content = data[inner:stop]
-    cells = content.count(b"<c ")
+    cells = data.count(b"<c ", inner, stop)
     if cells > budget:
         return None
     rows = cols = 0
-    refs = _DATA_REF.findall(content)
+    refs = _DATA_REF.findall(data, inner, stop)
     if refs:
-        rows = max(map(int, [n for _, n in refs]))
-        cols = max(_col_number(x) for x in {x for x, _ in refs})
+        letters, numbers = zip(*refs)
+        rows = max(map(int, set(numbers)))
+        cols = max(map(_col_number, set(letters)))
     return start, end, rows, cols, cells
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
+from .safety_sheet import plain_sheet_data
+
 CHUNK = 64 * 1024
 MACRO_CONTENT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
@@ -297,7 +299,6 @@ class _Scan:
         """Judge a worksheet whose cells are plain (safety_sheet.plain_sheet_data) with expat over
         everything but those cells; True when done. False (nothing changed) whenever the result
         might differ from the exact path's: no plain cells, a refusal, or cells outside sheetData."""
-        from .safety_sheet import plain_sheet_data
         found = plain_sheet_data(data, self.budget[0])
         if found is None:
             return False
