@@ -159,6 +159,12 @@ def test_entities_and_encodings_in_the_prolog_go_the_exact_way():
     assert agree(ascii_latin) is not None
 
 
+def test_sheet_data_that_is_only_text_in_a_comment_or_instruction_goes_the_exact_way():
+    for opener, closer in ((b"<!--", b"-->"), (b"<?pi ", b"?>")):
+        data = HEAD + opener + b"<sheetData>" + PLAIN + b"</sheetData>" + closer + b"<sheetData/></worksheet>"
+        assert fast(data) is None and exact(data)[4] == 0
+
+
 def test_over_the_budget_is_left_to_the_walk():
     assert fast(sheet(PLAIN), budget=5) is None and exact(sheet(PLAIN), budget=5) == \
         ("refused", "return.sheet-too-large")

@@ -150,8 +150,8 @@ def plain_sheet_data(data: bytes, budget: int) -> tuple[int, int, int, int, int]
     None when the grammar does not hold, the text is not plain UTF-8, or there are more cells than
     `budget`. The caller must still let expat judge `data[:start] + b"<sheetData/>" + data[end:]`."""
     start = data.find(_OPEN)
-    if start < 0:
-        return None
+    if start < 0 or data.find(b"<!", 0, start) >= 0 or data.find(b"<?", 4, start) >= 0:
+        return None     # a comment, CDATA or PI before it could hold "<sheetData>" as mere text
     inner = start + len(_OPEN)
     stop = data.find(_CLOSE, inner)
     if stop < 0 or not _CONTENT.fullmatch(data, inner, stop):
