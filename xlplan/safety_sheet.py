@@ -180,6 +180,26 @@ def plain_sheet_data(data: bytes, budget: int) -> tuple[int, int, int, int, int]
     return start, end, rows, cols, cells
 
 
+# outside the cut: anything that might be a cell, row or dimension element (or text hiding one)
+_MEASURED_TAG = re.compile(rb"<(?:[^\s<>/!?:\"'=]+:)?(?:c|row|dimension)[\s/>]|<[!?]")
+_PLAIN_DIMENSION = re.compile(rb'<dimension ref="([A-Z0-9:$]{0,40})"/>')
+
+
+def plain_claim(data: bytes, start: int, end: int) -> str | None:
+    """The `<dimension ref>` claimed outside `data[start:end]` ("" when none), when the rest of
+    the part (after its XML declaration) holds no cell or row, no comment or instruction, and
+    at most plain dimension tags; else None, and the element walk must judge the rest."""
+    head = data.find(b"?>") + 2 if data.startswith((b"<?xml", b"\xef\xbb\xbf<?xml")) else 0
+    claims = []
+    for lo, hi in ((head, start), (end, len(data))):
+        tags = _MEASURED_TAG.findall(data, lo, hi)
+        plain = _PLAIN_DIMENSION.findall(data, lo, hi)
+        if len(tags) != len(plain):
+            return None
+        claims += plain
+    return claims[-1].decode("ascii") if claims else ""
+
+
 def _col_number(letters: bytes) -> int:
     n = 0
     for ch in letters:

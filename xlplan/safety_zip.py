@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
-from .safety_sheet import plain_sheet_data
+from .safety_sheet import plain_claim, plain_sheet_data
 
 CHUNK = 64 * 1024
 MACRO_CONTENT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
@@ -303,14 +303,15 @@ class _Scan:
         if found is None:
             return False
         start, end, rows, cols, cells = found
-        rest = _Scan([self.limits.max_cells], self.limits, walk_sheet=True)
+        claimed = plain_claim(data, start, end)
+        rest = _Scan([self.limits.max_cells], self.limits, walk_sheet=claimed is None)
         try:
             rest.feed(data[:start] + b"<sheetData/>" + data[end:], final=True)
         except _Refused:
             return False
         if rest.done or rest.root not in _SHEET_ROOTS or rest.cells:
             return False
-        self.root, self.claimed, self.done = rest.root, rest.claimed, True
+        self.root, self.claimed, self.done = rest.root, rest.claimed if claimed is None else claimed, True
         self.rows, self.cols, self.cells = rows, cols, cells
         self.budget[0] -= cells
         return True
