@@ -26,6 +26,7 @@ grammar returns None, and the part goes the usual way (expat over all of it).
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 EXCEL_MAX_ROWS, EXCEL_MAX_COLS = 1_048_576, 16_384
 
@@ -174,9 +175,8 @@ def plain_sheet_data(data: bytes, budget: int) -> tuple[int, int, int, int, int]
     rows = cols = 0
     refs = _DATA_REF.findall(data, inner, stop)
     if refs:
-        letters, numbers = zip(*refs)
-        rows = max(map(int, set(numbers)))
-        cols = max(map(_col_number, set(letters)))
+        rows = max(map(int, set(map(itemgetter(1), refs))))
+        cols = max(map(_col_number, dict(refs)))       # keys: the distinct column letters
     return start, end, rows, cols, cells
 
 

@@ -186,7 +186,7 @@ def _scan_part(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: 
     if not _is_xml(info.filename):
         return _Scan.binary()
     scan = _Scan(budget, limits)
-    if scan.measure_plain_sheet(raw):
+    if raw.find(b"<worksheet", 0, 1024) >= 0 and scan.measure_plain_sheet(raw):   # shared strings… need not look
         return scan
     scan.feed(raw, final=True)
     if scan.sheet_bytes_needed:
