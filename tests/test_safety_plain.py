@@ -122,7 +122,7 @@ def test_a_plain_sheet_is_measured_fast_and_exactly():
     assert agree(hidden) == ("worksheet", "A1:C3", 2, 3, 6, 10**6 - 6)     # a claim in a comment is no claim
     odd = sheet(PLAIN, TAIL.replace(b"<pageMargins", b'<dimension ref="A1:&#x58;FD9"/><pageMargins'))
     assert agree(odd) == ("worksheet", "A1:XFD9", 2, 3, 6, 10**6 - 6)      # the walk reads the reference
-    pretty = sheet(PLAIN.replace(b"<row", b"\n  <row").replace(b"<c ", b"\n    <c ").replace(b"<v>", b"\n<v>"))
+    pretty = sheet(PLAIN.replace(b"<row", b"\n  <row").replace(b"<c ", b"\n    <c ").replace(b"<v>", b"\n<v>").replace(b"</v>", b"</v>\r\n"))
     assert agree(pretty) == ("worksheet", "A1:C3", 2, 3, 6, 10**6 - 6)
 
 

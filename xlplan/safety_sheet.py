@@ -115,9 +115,10 @@ _ROW_RE = rb'<row r="[1-9][0-9]{0,5}"' + _attrs(b"spans", b"s", b"customFormat",
                                                 b"outlineLevel", b"collapsed", b"thickTop", b"thickBot", b"ph")
 _F_RE = rb"<f" + _attrs(b"t", b"aca", b"ref", b"dt2D", b"dtr", b"del1", b"del2", b"r1", b"r2", b"ca", b"si", b"bx") \
     + rb"(?:/>|>" + _TEXT + rb"</f>)"
-_V_RE = rb"<v(?:/>|>" + _TEXT + rb"</v>)"
+_V_RE = rb"(?:<v>(?:[0-9.E+-]++</v>|" + _TEXT + rb"</v>)|<v/>)"       # a number first: most values are
 _IS_RE = rb"<is>" + _WS + rb'<t(?: xml:space="preserve")?+(?:/>|>' + _TEXT + rb"</t>)" + _WS + rb"</is>"
-_CELL_RE = rb'<c r="[A-Z]{1,2}[1-9][0-9]{0,5}"' + _attrs(b"s", b"t", b"cm", b"vm", b"ph") + rb"(?:/>|>" + _WS \
+_CELL_RE = rb'<c r="[A-Z]{1,2}[1-9][0-9]{0,5}"' + _attrs(b"s", b"t") + rb"(?:(?= [cvp])" + _attrs(b"cm", b"vm", b"ph") \
+    + rb")?+(?:/>|>" + _WS \
     + rb"(?:" + _F_RE + _WS + rb")?+(?:" + _V_RE + _WS + rb")?+(?:" + _IS_RE + _WS + rb")?+</c>)"
 _CONTENT = re.compile(_WS + rb"(?:" + _ROW_RE + rb"(?:/>|>" + _WS + rb"(?:" + _CELL_RE + _WS + rb")*+</row>)"
                       + _WS + rb")*+")
