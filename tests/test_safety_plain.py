@@ -106,7 +106,8 @@ TAIL = b'<sheetProtection sheet="1" objects="1"/><mergeCells count="1"><mergeCel
        b'</dataValidation></dataValidations><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" ' \
        b'header="0.3" footer="0.3"/></worksheet>'
 PLAIN = b'<row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c><c r="B1" s="3"/><c r="C1"></c></row>' \
-        b'<row r="2"><c r="B2"><f>A1*2&lt;3</f><v>4</v></c><c r="C2" t="inlineStr"><is><t>x \xc2\xa3</t></is></c></row>' \
+        b'<row r="2"><c r="B2"><f>A1*2&lt;3</f><v>4</v></c>' \
+        b'<c r="C2" t="inlineStr"><is><t>x \xc2\xa3</t></is></c></row>' \
         b'<row r="7"><c r="D7" s="2"/></row>'
 
 
@@ -122,7 +123,8 @@ def test_a_plain_sheet_is_measured_fast_and_exactly():
     assert agree(hidden) == ("worksheet", "A1:C3", 2, 3, 6, 10**6 - 6)     # a claim in a comment is no claim
     odd = sheet(PLAIN, TAIL.replace(b"<pageMargins", b'<dimension ref="A1:&#x58;FD9"/><pageMargins'))
     assert agree(odd) == ("worksheet", "A1:XFD9", 2, 3, 6, 10**6 - 6)      # the walk reads the reference
-    pretty = sheet(PLAIN.replace(b"<row", b"\n  <row").replace(b"<c ", b"\n    <c ").replace(b"<v>", b"\n<v>").replace(b"</v>", b"</v>\r\n"))
+    pretty = sheet(PLAIN.replace(b"<row", b"\n  <row").replace(b"<c ", b"\n    <c ")
+                   .replace(b"<v>", b"\n<v>").replace(b"</v>", b"</v>\r\n"))
     assert agree(pretty) == ("worksheet", "A1:C3", 2, 3, 6, 10**6 - 6)
 
 

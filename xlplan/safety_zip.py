@@ -2,11 +2,14 @@
 
 Order matters: the zip directory is judged first (part count, declared sizes and compression
 ratios, duplicate or encrypted parts), so a zip bomb is refused without inflating a byte. Then
-every part is inflated in 64 KiB chunks (zipfile stops at the declared size and checks the CRC, so
-a part that lies about its size is caught as damaged) and every XML part is streamed through
-expat with a handler that refuses any DOCTYPE or entity declaration before it can be expanded
-(no DTD, no external entity, no network or file access). Worksheets are measured on the way:
-the `<dimension>` they claim, and the real extent of the cells that hold data, with a cell cap.
+every part is inflated and its CRC checked: in one zlib call from its local header when all is
+as zipfile would accept it (`_inflate`), else through zipfile in 64 KiB chunks (which stops at
+the declared size, so a part that lies about its size is caught as damaged). Every XML part goes
+through expat with a handler that refuses any DOCTYPE or entity declaration before it can be
+expanded (no DTD, no external entity, no network or file access). Worksheets are measured: the
+`<dimension>` they claim, and the real extent of the cells that hold data, with a cell cap. A
+worksheet whose cells are plain (safety_sheet.plain_sheet_data: a strict grammar, so well-formed
+and entity-free) is measured from them at C speed and expat judges the rest of the part.
 
 Used by xlplan/safety.py; returns `(code, params)` findings that safety turns into Issues.
 """
