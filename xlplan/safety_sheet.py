@@ -14,13 +14,15 @@ raises the precise finding). Expat has already checked the part is well-formed a
 
 `plain_sheet_data(data, budget)` goes further, for the sheet parts writers produce (no expat
 over the cells at all): the `<sheetData>` content must match a strict grammar of rows and cells
-(`_CONTENT`: fixed attribute names in schema order, so no duplicates; quoted values without
-`<>&`; text with only the five predefined entities; no `]]>`, no control characters; every row
-and cell with its reference inside Excel's grid; cells holding only f, v and is children), which
+(`_CONTENT`, and `_TAIL` for the elements writers put after it: fixed attribute names in schema
+order, so no duplicates; double-quoted values; text with only the predefined entities and
+references to XML characters; no `]]>`, no control characters, UTF-8; every row and cell with a
+reference of at most two letters and six digits; cells holding only f, v and is children), which
 makes it a well-formed, entity-free fragment with nothing in it that a DTD or namespace could
 change. The caller then gives expat the part with that content cut out (`<sheetData/>`): the
-prolog, root, `<dimension>` and the rest are judged exactly as before. Anything outside the
-grammar returns None, and the part goes the usual way (expat over all of it).
+prolog, root and the rest are judged exactly as before, and `plain_claim` reads the `<dimension>`
+claim (or declines, and the walk reads it). Anything outside the grammar returns None, and the
+part goes the usual way (expat over all of it).
 """
 
 from __future__ import annotations
