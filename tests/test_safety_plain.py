@@ -184,7 +184,8 @@ JUNK = [b"<", b">", b"&", b'"', b"'", b"\x00", b"</c>", b"<c>", b'<c r="ZZZZ9">'
         b"&#x41;", b"\xc2\xa3", b"\xef\xbf\xbf", b"<dimension ref=\"A1\"/>", b' r="B2"', b"</worksheet>"]
 
 
-@given(st.lists(st.tuples(st.integers(1, 40), st.integers(1, 30), st.sampled_from(
+@given(st.lists(st.tuples(st.one_of(st.integers(1, 40), st.sampled_from([5000, 5001, 999_999, 10**6, 1_048_576])),
+                          st.one_of(st.integers(1, 30), st.sampled_from([256, 702, 703, 16_384])), st.sampled_from(
     [b"<v>1</v>", b"", b"<f>1</f>", b"<f>A1</f><v>2</v>", b"<is><t>a</t></is>", b"/", b"\n<v>1</v>\n"])),
     max_size=30), st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.sampled_from(JUNK),
                                       st.booleans()), max_size=3), st.integers(0, 40))
