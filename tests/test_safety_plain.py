@@ -165,6 +165,17 @@ def test_entities_and_encodings_in_the_prolog_go_the_exact_way():
     assert agree(ascii_latin) is not None
 
 
+def test_excel_row_heights_are_plain_only_where_the_root_binds_their_prefix():
+    rows = PLAIN.replace(b'<row r="2">', b'<row r="2" x14ac:dyDescent="0.25">')
+    bound = sheet(rows).replace(b"<worksheet ", b'<worksheet xmlns:x14ac="http://schemas.microsoft.com/office/'
+                                               b'spreadsheetml/2009/9/ac" ')
+    assert agree(bound) == ("worksheet", "A1:C3", 2, 3, 6, 10**6 - 6)
+    unbound = sheet(rows)
+    assert fast(unbound) is None and exact(unbound) == ("refused", "return.corrupt")
+    quoted = sheet(rows).replace(b"<worksheet ", b"<worksheet a=' xmlns:x14ac=\"urn:x\"' ")
+    assert fast(quoted) is None and exact(quoted) == ("refused", "return.corrupt")
+
+
 def test_sheet_data_that_is_only_text_in_a_comment_or_instruction_goes_the_exact_way():
     for opener, closer in ((b"<!--", b"-->"), (b"<?pi ", b"?>")):
         data = HEAD + opener + b"<sheetData>" + PLAIN + b"</sheetData>" + closer + b"<sheetData/></worksheet>"

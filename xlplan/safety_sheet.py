@@ -122,8 +122,17 @@ _IS_RE = rb"<is>" + _WS + rb'<t(?: xml:space="preserve")?+(?:/>|>' + _TEXT + rb"
 _CELL_RE = rb'<c r="[A-Z]{1,2}[1-9][0-9]{0,5}"' + _attrs(b"s", b"t") + rb"(?:(?= [cvp])" + _attrs(b"cm", b"vm", b"ph") \
     + rb")?+(?:/>|>" + _WS \
     + rb"(?:" + _F_RE + _WS + rb")?+(?:" + _V_RE + _WS + rb")?+(?:" + _IS_RE + _WS + rb")?+</c>)"
-_CONTENT = re.compile(_WS + rb"(?:" + _ROW_RE + rb"(?:/>|>" + _WS + rb"(?:" + _CELL_RE + _WS + rb")*+</row>)"
-                      + _WS + rb")*+")
+
+
+def _content(row: bytes) -> re.Pattern:
+    return re.compile(_WS + rb"(?:" + row + rb"(?:/>|>" + _WS + rb"(?:" + _CELL_RE + _WS + rb")*+</row>)" + _WS + rb")*+")
+
+
+_CONTENT = _content(_ROW_RE)
+# Excel adds x14ac:dyDescent to rows: allowed only when the root element itself binds x14ac
+_CONTENT_X14AC = _content(_ROW_RE + rb"(?: x14ac:dyDescent=" + _VALUE + rb")?+")
+_ROOT_TAG = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml[^<>]*\?>)?[ \t\r\n]*<worksheet((?:[ \t\r\n]+[A-Za-z_:][\w.:-]*="[^"<>&]*")*)'
+                       rb"[ \t\r\n]*>")
 # what openpyxl, xlsxwriter and Excel write right after <sheetData>: protection, merged cells,
 # conditional formats, data validations (often most of a template's sheet part)
 _TAIL = re.compile(_WS + b"(?:" + _element(b"sheetProtection", (
@@ -158,7 +167,11 @@ def plain_sheet_data(data: bytes, budget: int) -> tuple[int, int, int, int, int]
         return None     # a comment, CDATA or PI before it could hold "<sheetData>" as mere text
     inner = start + len(_OPEN)
     stop = data.find(_CLOSE, inner)
-    if stop < 0 or not _CONTENT.fullmatch(data, inner, stop):
+    if stop < 0:
+        return None
+    root = _ROOT_TAG.match(data, 0, start)
+    content = _CONTENT_X14AC if root and b' xmlns:x14ac="' in root.group(1) else _CONTENT
+    if not content.fullmatch(data, inner, stop):
         return None
     end = _TAIL.match(data, stop + len(_CLOSE)).end()
     cut = data[start:end]
