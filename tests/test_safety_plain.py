@@ -73,7 +73,7 @@ def test_libreoffice_saved_sheets_agree(quarter, tmp_path):
     from lo import resave
     saved = resave(Path(shutil.copy(quarter.good["good"], tmp_path / "return.xlsx")), tmp_path / "lo")
     for data in sheet_parts(Path(saved)).values():
-        agree(data)
+        assert agree(data) is not None          # LibreOffice's cells are plain too
     assert inspect(saved, FAST).accepted
 
 
