@@ -8,9 +8,10 @@ opens a file only when `inspection.accepted`; it records `skipped` files (lock f
 are not spreadsheets) quietly and `rejected` ones with their reasons.
 
 Everything here is bounded (see `Limits`): the file is read once (at most `max_file_bytes`),
-the zip directory is judged before anything is inflated, parts are inflated in chunks against
-size and ratio caps, XML is streamed through expat refusing any DTD, and worksheets are measured
-so readers can stop at the real data (`SheetInfo.rows/cols`) whatever `<dimension>` claims.
+the zip directory is judged before anything is inflated, parts are inflated against size and
+ratio caps with their CRC checked, XML goes through expat refusing any DTD (plain worksheet cells
+through a strict grammar instead, see safety_sheet.py), and worksheets are measured so readers
+can stop at the real data (`SheetInfo.rows/cols`) whatever `<dimension>` claims.
 
 `display_name` makes any file name safe to show and store; `clean_comment` (safety_text.py)
 neutralises text from a return (control characters out; right-to-left text, emoji and line

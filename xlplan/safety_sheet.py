@@ -11,11 +11,24 @@ namespace prefix on the sheet elements it measures, every `<row>` and `<c>` with
 reference inside Excel's grid, no entity or character reference in those tags, and no more cells
 than the budget left. Anything else returns None, and safety_zip runs the exact walk (which also
 raises the precise finding). Expat has already checked the part is well-formed and has no DTD.
+
+`plain_sheet_data(data, budget)` goes further, for the sheet parts writers produce (no expat
+over the cells at all): the `<sheetData>` content must match a strict grammar of rows and cells
+(`_CONTENT`, and `_TAIL` for the elements writers put after it: fixed attribute names in schema
+order, so no duplicates; double-quoted values; text with only the predefined entities and
+references to XML characters; no `]]>`, no control characters, UTF-8; every row and cell with a
+reference of at most two letters and six digits; cells holding only f, v and is children), which
+makes it a well-formed, entity-free fragment with nothing in it that a DTD or namespace could
+change. The caller then gives expat the part with that content cut out (`<sheetData/>`): the
+prolog, root and the rest are judged exactly as before, and `plain_claim` reads the `<dimension>`
+claim (or declines, and the walk reads it). Anything outside the grammar returns None, and the
+part goes the usual way (expat over all of it).
 """
 
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 EXCEL_MAX_ROWS, EXCEL_MAX_COLS = 1_048_576, 16_384
 
@@ -78,6 +91,129 @@ def measure(data: bytes, budget: int) -> tuple[str, int, int, int] | None:
         m = _REF.search(attrs)
         claimed = m.group(1).decode("utf-8", "replace")[:40] if m else ""
     return claimed, last_row, last_col, len(cells)
+
+
+_WS = rb"[ \t\r\n]*+"
+_VALUE = rb'"[^"<>&\x00-\x1f]*+"'
+_CHARS = rb"[^<&\]\x00-\x08\x0b\x0c\x0e-\x1f]*+"
+_CHUNK = _CHARS + rb"(?:\](?!\]>)" + _CHARS + rb")*+"          # text without "]]>"
+_REFERENCE = rb"&(?:amp|lt|gt|quot|apos|#(?:9|1[03]|3[2-9]|[4-9][0-9]|[1-9][0-9]{2,3}));"   # only XML characters
+_TEXT = _CHUNK + rb"(?:" + _REFERENCE + _CHUNK + rb")*+"
+_TEXT_VALUE = rb'"[^"<&\x00-\x08\x0b\x0c\x0e-\x1f]*+(?:' + _REFERENCE + rb'[^"<&\x00-\x08\x0b\x0c\x0e-\x1f]*+)*+"'
+
+
+def _attrs(*names: bytes, value: bytes = _VALUE) -> bytes:
+    """Optional attributes, each at most once and in this (schema) order."""
+    return b"".join(rb"(?: %s=%s)?+" % (n, value) for n in names)
+
+
+def _element(name: bytes, attrs: tuple[bytes, ...], content: bytes = b"") -> bytes:
+    """An element with these optional attributes, empty or holding `content` (one regex)."""
+    head = b"<" + name + _attrs(*attrs, value=_TEXT_VALUE)
+    return head + (rb"(?:/>|>" + content + b"</" + name + b">)" if content else b"/>")
+
+
+_ROW_RE = rb'<row r="[1-9][0-9]{0,5}"' + _attrs(b"spans", b"s", b"customFormat", b"ht", b"hidden", b"customHeight",
+                                                b"outlineLevel", b"collapsed", b"thickTop", b"thickBot", b"ph")
+_F_RE = rb"<f" + _attrs(b"t", b"aca", b"ref", b"dt2D", b"dtr", b"del1", b"del2", b"r1", b"r2", b"ca", b"si", b"bx") \
+    + rb"(?:/>|>" + _TEXT + rb"</f>)"
+_V_RE = rb"(?:<v>(?:[0-9.E+-]++</v>|" + _TEXT + rb"</v>)|<v/>)"       # a number first: most values are
+_IS_RE = rb"<is>" + _WS + rb'<t(?: xml:space="preserve")?+(?:/>|>' + _TEXT + rb"</t>)" + _WS + rb"</is>"
+_CELL_RE = rb'<c r="[A-Z]{1,2}[1-9][0-9]{0,5}"' + _attrs(b"s", b"t") + rb"(?:(?= [cvp])" + _attrs(b"cm", b"vm", b"ph") \
+    + rb")?+(?:/>|>" + _WS \
+    + rb"(?:" + _F_RE + _WS + rb")?+(?:" + _V_RE + _WS + rb")?+(?:" + _IS_RE + _WS + rb")?+</c>)"
+
+
+def _content(row: bytes) -> re.Pattern:
+    return re.compile(_WS + rb"(?:" + row + rb"(?:/>|>" + _WS + rb"(?:" + _CELL_RE + _WS + rb")*+</row>)" + _WS + rb")*+")
+
+
+_CONTENT = _content(_ROW_RE)
+# Excel adds x14ac:dyDescent to rows: allowed only when the root element itself binds x14ac
+_CONTENT_X14AC = _content(_ROW_RE + rb"(?: x14ac:dyDescent=" + _VALUE + rb")?+")
+_ROOT_TAG = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml[^<>]*\?>)?[ \t\r\n]*<worksheet((?:[ \t\r\n]+[A-Za-z_:][\w.:-]*="[^"<>&]*")*)'
+                       rb"[ \t\r\n]*>")
+# what openpyxl, xlsxwriter and Excel write right after <sheetData>: protection, merged cells,
+# conditional formats, data validations (often most of a template's sheet part)
+_TAIL = re.compile(_WS + b"(?:" + _element(b"sheetProtection", (
+    b"password", b"algorithmName", b"hashValue", b"saltValue", b"spinCount", b"sheet", b"objects", b"scenarios",
+    b"formatCells", b"formatColumns", b"formatRows", b"insertColumns", b"insertRows", b"insertHyperlinks",
+    b"deleteColumns", b"deleteRows", b"selectLockedCells", b"sort", b"autoFilter", b"pivotTables",
+    b"selectUnlockedCells")) + _WS + b")?+(?:" + _element(b"mergeCells", (b"count",), _WS + b"(?:" + _element(
+        b"mergeCell", (b"ref",)) + _WS + b")*+") + _WS + b")?+(?:" + _element(b"conditionalFormatting", (
+            b"pivot", b"sqref"), _WS + b"(?:" + _element(b"cfRule", (
+                b"type", b"dxfId", b"priority", b"stopIfTrue", b"aboveAverage", b"percent", b"bottom", b"operator",
+                b"text", b"timePeriod", b"rank", b"stdDev", b"equalAverage"), _WS + b"(?:<formula>" + _TEXT
+                + b"</formula>" + _WS + b"){0,3}+") + _WS + b")*+") + _WS + b")*+(?:" + _element(b"dataValidations", (
+                    b"disablePrompts", b"xWindow", b"yWindow", b"count"), _WS + b"(?:" + _element(b"dataValidation", (
+                        b"type", b"errorStyle", b"imeMode", b"operator", b"allowBlank", b"showDropDown",
+                        b"showInputMessage", b"showErrorMessage", b"errorTitle", b"error", b"promptTitle", b"prompt",
+                        b"sqref"), _WS + b"(?:<formula1>" + _TEXT + b"</formula1>" + _WS + b")?+(?:<formula2>" + _TEXT
+                        + b"</formula2>" + _WS + b")?+") + _WS + b")*+") + b")?+")
+# in content that matched _CONTENT: a cell whose first child is f, v or is (the walk's "holds data")
+_DATA_REF = re.compile(rb'<c r="([A-Z]{1,2})([0-9]{1,6})"(?: [^>]*")?>[ \t\r\n]*<[fvi]')
+_OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
+_UTF8_PROLOG = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml version=(["\'])1\.[0-9]\1(?: encoding=(["\'])[uU][tT][fF]-8\2)?'
+                          rb'(?: standalone=(["\'])(?:yes|no)\3)?[ \t\r\n]*\?>)?[ \t\r\n]*<[A-Za-z]')
+
+
+def plain_sheet_data(data: bytes, budget: int) -> tuple[int, int, int, int, int] | None:
+    """(start, end, last row with data, last column with data, cell count) for the plain
+    `data[start:end]` (the `<sheetData>` element and the known elements after it, `_TAIL`), or
+    None when the grammar does not hold, the text is not plain UTF-8, or there are more cells than
+    `budget`. The caller must still let expat judge `data[:start] + b"<sheetData/>" + data[end:]`."""
+    start = data.find(_OPEN)
+    if start < 0 or data.find(b"<!", 0, start) >= 0 or data.find(b"<?", 4, start) >= 0:
+        return None     # a comment, CDATA or PI before it could hold "<sheetData>" as mere text
+    inner = start + len(_OPEN)
+    stop = data.find(_CLOSE, inner)
+    if stop < 0:
+        return None
+    root = _ROOT_TAG.match(data, 0, start)
+    content = _CONTENT_X14AC if root and b' xmlns:x14ac="' in root.group(1) else _CONTENT
+    if not content.fullmatch(data, inner, stop):
+        return None
+    end = _TAIL.match(data, stop + len(_CLOSE)).end()
+    cut = data[start:end]
+    if not cut.isascii():
+        # the grammar read bytes as ASCII-compatible text: hold them to UTF-8, declared or implied
+        if not _UTF8_PROLOG.match(data):
+            return None
+        try:
+            text = cut.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if "\ufffe" in text or "\uffff" in text:     # not XML characters (surrogates do not decode)
+            return None
+    cells = data.count(b"<c ", inner, stop)
+    if cells > budget:
+        return None
+    rows = cols = 0
+    refs = _DATA_REF.findall(data, inner, stop)
+    if refs:
+        rows = max(map(int, set(map(itemgetter(1), refs))))
+        cols = max(map(_col_number, dict(refs)))       # keys: the distinct column letters
+    return start, end, rows, cols, cells
+
+
+# outside the cut: anything that might be a cell, row or dimension element (or text hiding one)
+_MEASURED_TAG = re.compile(rb"<(?:[^\s<>/!?:\"'=]+:)?(?:c|row|dimension)[\s/>]|<[!?]")
+_PLAIN_DIMENSION = re.compile(rb'<dimension ref="([A-Z0-9:$]{0,40})"/>')
+
+
+def plain_claim(data: bytes, start: int, end: int) -> str | None:
+    """The `<dimension ref>` claimed outside `data[start:end]` ("" when none), when the rest of
+    the part (after its XML declaration) holds no cell or row, no comment or instruction, and
+    at most plain dimension tags; else None, and the element walk must judge the rest."""
+    head = data.find(b"?>") + 2 if data.startswith((b"<?xml", b"\xef\xbb\xbf<?xml")) else 0
+    claims = []
+    for lo, hi in ((head, start), (end, len(data))):
+        tags = _MEASURED_TAG.findall(data, lo, hi)
+        plain = _PLAIN_DIMENSION.findall(data, lo, hi)
+        if len(tags) != len(plain):
+            return None
+        claims += plain
+    return claims[-1].decode("ascii") if claims else ""
 
 
 def _col_number(letters: bytes) -> int:

@@ -2,11 +2,14 @@
 
 Order matters: the zip directory is judged first (part count, declared sizes and compression
 ratios, duplicate or encrypted parts), so a zip bomb is refused without inflating a byte. Then
-every part is inflated in 64 KiB chunks (zipfile stops at the declared size and checks the CRC, so
-a part that lies about its size is caught as damaged) and every XML part is streamed through
-expat with a handler that refuses any DOCTYPE or entity declaration before it can be expanded
-(no DTD, no external entity, no network or file access). Worksheets are measured on the way:
-the `<dimension>` they claim, and the real extent of the cells that hold data, with a cell cap.
+every part is inflated and its CRC checked: in one zlib call from its local header when all is
+as zipfile would accept it (`_inflate`), else through zipfile in 64 KiB chunks (which stops at
+the declared size, so a part that lies about its size is caught as damaged). Every XML part goes
+through expat with a handler that refuses any DOCTYPE or entity declaration before it can be
+expanded (no DTD, no external entity, no network or file access). Worksheets are measured: the
+`<dimension>` they claim, and the real extent of the cells that hold data, with a cell cap. A
+worksheet whose cells are plain (safety_sheet.plain_sheet_data: a strict grammar, so well-formed
+and entity-free) is measured from them at C speed and expat judges the rest of the part.
 
 Used by xlplan/safety.py; returns `(code, params)` findings that safety turns into Issues.
 """
@@ -15,11 +18,14 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from xml.parsers import expat
+
+from .safety_sheet import plain_claim, plain_sheet_data
 
 CHUNK = 64 * 1024
 MACRO_CONTENT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
@@ -104,7 +110,7 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
         budget = [limits.max_cells]
         for info in infos:
             try:
-                scans[info.filename] = _scan_part(zf, info, budget, limits)
+                scans[info.filename] = _scan_part(zf, data, info, budget, limits)
             except _Refused as r:
                 out.add(r.code, part=info.filename, **r.params)
                 return out
@@ -174,7 +180,61 @@ def _is_xml(name: str) -> bool:
     return name.lower().endswith((".xml", ".rels", ".vml"))
 
 
-def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], limits) -> "_Scan":
+def _scan_part(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: list[int], limits) -> "_Scan":
+    """Inflate one part (size cap, CRC) and scan it if it is XML. The usual part is inflated in one
+    call (`_inflate`) and scanned whole; anything unusual goes through zipfile chunk by chunk."""
+    raw = _inflate(data, info, zf)
+    if raw is None:
+        return _scan_streaming(zf, info, budget, limits)
+    if not _is_xml(info.filename):
+        return _Scan.binary()
+    scan = _Scan(budget, limits)
+    if raw.find(b"<worksheet", 0, 1024) >= 0 and scan.measure_plain_sheet(raw):   # shared strings… need not look
+        return scan
+    scan.feed(raw, final=True)
+    if scan.sheet_bytes_needed:
+        scan.measure_sheet(raw)
+    return scan
+
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")    # zipfile's structFileHeader
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo, zf: zipfile.ZipFile) -> bytes | None:
+    """The part's bytes when zipfile would give exactly these without a complaint (local header
+    matching the directory, stored or deflated, the declared size, the right CRC), else None.
+    At most `file_size + 1` bytes are inflated, and the directory check has capped `file_size`."""
+    at = info.header_offset
+    header = data[at:at + _LOCAL_HEADER.size]
+    if len(header) != _LOCAL_HEADER.size or info.flag_bits & 0x61:
+        return None
+    fields = _LOCAL_HEADER.unpack(header)
+    if fields[0] != b"PK\x03\x04":
+        return None
+    start = at + _LOCAL_HEADER.size + fields[10] + fields[11]
+    name = data[at + _LOCAL_HEADER.size:at + _LOCAL_HEADER.size + fields[10]]
+    try:
+        name_text = name.decode("utf-8" if fields[3] & 0x800 else (zf.metadata_encoding or "cp437"))
+    except UnicodeDecodeError:
+        return None
+    body = data[start:start + info.compress_size]
+    if name_text != info.orig_filename or len(body) != info.compress_size:
+        return None
+    if info.compress_type == zipfile.ZIP_STORED:
+        out = body
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        try:
+            out = zlib.decompressobj(-15).decompress(body, info.file_size + 1)[:info.file_size]
+        except zlib.error:
+            return None
+    else:
+        return None
+    if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+        return None
+    return out
+
+
+def _scan_streaming(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], limits) -> "_Scan":
     scan = _Scan(budget, limits) if _is_xml(info.filename) else None
     actual = 0
     kept: list[bytes] = []      # an XML part's bytes while it may be a worksheet (≤ max_part_bytes)
@@ -237,6 +297,27 @@ class _Scan:
         else:
             self.budget[0] -= found[3]
         self.claimed, self.rows, self.cols, self.cells = found
+
+    def measure_plain_sheet(self, data: bytes) -> bool:
+        """Judge a worksheet whose cells are plain (safety_sheet.plain_sheet_data) with expat over
+        everything but those cells; True when done. False (nothing changed) whenever the result
+        might differ from the exact path's: no plain cells, a refusal, or cells outside sheetData."""
+        found = plain_sheet_data(data, self.budget[0])
+        if found is None:
+            return False
+        start, end, rows, cols, cells = found
+        claimed = plain_claim(data, start, end)
+        rest = _Scan([self.limits.max_cells], self.limits, walk_sheet=claimed is None)
+        try:
+            rest.feed(data[:start] + b"<sheetData/>" + data[end:], final=True)
+        except _Refused:
+            return False
+        if rest.done or rest.root not in _SHEET_ROOTS or rest.cells:
+            return False
+        self.root, self.claimed, self.done = rest.root, rest.claimed if claimed is None else claimed, True
+        self.rows, self.cols, self.cells = rows, cols, cells
+        self.budget[0] -= cells
+        return True
 
     @classmethod
     def binary(cls) -> "_Scan":
