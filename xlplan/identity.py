@@ -75,7 +75,7 @@ def _float_text(x: float) -> str:
 
 def row_digest(key: bytes, sheet: str, row_key: str, cells: list[object]) -> str:
     """HMAC of one locked row (its locked cells in header order), 16 hex characters."""
-    msg = "\x1f".join([sheet, row_key, *map(canonical, cells)]).encode()
+    msg = "\x1f".join([sheet, row_key, *[c.strip() if type(c) is str else canonical(c) for c in cells]]).encode()
     return hmac.digest(key, msg, "sha256").hex()[:16]
 
 

@@ -213,7 +213,7 @@ def _data_sheet(wb, sheet: str, key: str) -> SheetData:
     rows = _sheet_rows(wb, sheet)
     want = key.casefold()
     for i, values in enumerate(rows[: layout.HEADER_SEARCH_ROWS]):
-        texts = [clean_text(v).casefold() if isinstance(v, str) else "" for v in values]
+        texts = [clean_text(v).casefold() if isinstance(v, str) and v else "" for v in values]
         if want in texts:
             data.header_row = i + 1
             for idx, v in enumerate(values):
@@ -331,7 +331,17 @@ _V_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v(?:\s[^>]*)?>([^<]+)<", re.S)
 
 
 def _unescape(text: str) -> str:
+    """html.unescape, quicker for the text a formula element holds: none, or only the five XML
+    entities (replaced one kind at a time, &amp; last, which gives the same text)."""
+    if "&" not in text:
+        return text
+    if _OTHER_AMPERSAND.search(text) is None:
+        return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+                .replace("&apos;", "'").replace("&amp;", "&"))
     return html.unescape(text)
+
+
+_OTHER_AMPERSAND = re.compile(r"&(?!(?:lt|gt|quot|apos|amp);)")
 
 
 def _formulas_by_parsing(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:

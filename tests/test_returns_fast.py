@@ -1,0 +1,165 @@
+"""The fast paths of reading and checking a return give exactly the general code's answers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import unicodedata
+from datetime import date, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xlplan import layout
+from xlplan.identity import canonical, row_digest
+from xlplan.periods import Period
+from xlplan.return_checks import _cells_getter
+from xlplan.returns import _F_START, _formula_tags, _unescape
+from xlplan.status import ActionStatus, Status
+from xlplan.validate import _action_status, _assessment, clean_comment
+from xlplan.values import Unit, ValueProblem, parse_value
+
+# --- the formula scan ------------------------------------------------------------------------
+
+_XML_BITS = [b"<", b"f", b":", b" ", b">", b"/", b"\n", b"c", b"x", b"_", b"-", b".", b"1", b"<f>", b"<f ",
+             b"<x:f>", b"<a.b-c:f/>", b"<1:f>", b":f ", b"ff>", b"<c r=\"A1\">", b"</f>", b"\xc3\xa9"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_XML_BITS), max_size=40))
+def test_formula_tags_find_what_the_prefixed_pattern_finds(bits):
+    data = b"".join(bits)
+    assert list(_formula_tags(data)) == [(m.start(), m.group(1) or b"") for m in _F_START.finditer(data)]
+
+
+_TEXT_BITS = ["&lt;", "&gt;", "&amp;", "&quot;", "&apos;", "&", "amp;", "lt;", "&#60;", "&#x3C;", "&nbsp;",
+              "&LT;", "&ampx;", "&lt", ";", "a", "<", "é", " "]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TEXT_BITS), max_size=20))
+def test_formula_text_unescapes_as_html_unescape(bits):
+    text = "".join(bits)
+    assert _unescape(text) == html.unescape(text)
+
+
+# --- canonical values and row digests --------------------------------------------------------
+
+def _canonical_general(value: object) -> str:
+    """canonical as it was before its fast paths (the reference)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        x = float(value)
+        if x.is_integer() and abs(x) < 1e15:
+            return str(int(x))
+        return format(x, ".10g")
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+class _Text(str):
+    pass
+
+
+_CELLS = st.one_of(st.none(), st.booleans(), st.integers(-10**17, 10**17), st.floats(allow_nan=True),
+                   st.text(max_size=20), st.text(max_size=5).map(_Text), st.datetimes(), st.dates())
+
+
+@settings(max_examples=600, deadline=None)
+@given(_CELLS)
+def test_canonical_fast_paths_agree_with_the_general_rules(value):
+    assert canonical(value) == _canonical_general(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_CELLS, max_size=14), st.text(max_size=8))
+def test_row_digest_is_the_keyed_hash_of_the_canonical_cells(cells, code):
+    key = b"k3y"
+    msg = "\x1f".join(["Measures", code, *(_canonical_general(c) for c in cells)]).encode()
+    want = hmac.new(key, msg, hashlib.sha256).hexdigest()[:16]
+    assert row_digest(key, "Measures", code, cells) == row_digest(key, "Measures", code, tuple(cells)) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 8)), min_size=1, max_size=6),
+       st.lists(st.one_of(st.just(""), st.text(max_size=3), st.floats(allow_nan=False)), max_size=10))
+def test_locked_cells_are_picked_as_sheetdata_value_would(indexes, values):
+    def value(idx):   # SheetData.value for a column index
+        if idx is None or idx >= len(values):
+            return None
+        return None if values[idx] == "" else values[idx]
+
+    got = _cells_getter(indexes)(values)
+    assert [canonical(c) for c in got] == [canonical(value(i)) for i in indexes]
+
+
+# --- typed values ----------------------------------------------------------------------------
+
+def _clean_comment_general(raw: object) -> str:
+    """clean_comment without its fast path (the reference)."""
+    import re
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = unicodedata.normalize("NFC", str(raw)).replace("\r\n", "\n").replace("\r", "\n")
+    if not text.replace("\n", "").replace("\t", "").isprintable():
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    return re.sub(r"[ \t]+\n", "\n", text).strip()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.text(alphabet=" \t\r\nab=é\u200b\u0301e", max_size=20),
+                 st.floats(allow_nan=False), st.integers(), st.none()))
+def test_clean_comment_fast_path_agrees_with_the_general_rules(raw):
+    assert clean_comment(raw) == _clean_comment_general(raw)
+
+
+class _Float(float):
+    """A float subclass takes parse_value's general numbers.Real path: the reference for plain floats."""
+
+
+def _outcome(fn):
+    try:
+        return fn()
+    except ValueProblem as p:
+        return ("problem", p.found, p.expected, p.hint)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.floats(), st.sampled_from(list(Unit)), st.sampled_from([None, True, False]))
+def test_parse_value_fast_path_for_floats_agrees_with_the_general_path(x, unit, percent_format):
+    fast = _outcome(lambda: parse_value(x, unit, percent_format=percent_format))
+    general = _outcome(lambda: parse_value(_Float(x), unit, percent_format=percent_format))
+    assert fast == general
+
+
+@pytest.mark.parametrize("word", ["Green", " amber ", "R", "report later", "", None, "Purple", "Complete", "g"])
+def test_status_words_read_once_read_the_same_every_time(word):
+    for parse, cached in ((Status.parse_assessment, _assessment), (ActionStatus.parse, _action_status)):
+        for _ in range(2):
+            want = _outcome_status(parse, word)
+            assert _outcome_status(cached, word) == want
+
+
+def _outcome_status(parse, word):
+    try:
+        return parse(word)
+    except ValueError as e:
+        return ("error", str(e))
+
+
+def test_measure_headers_are_a_fresh_list_each_time():
+    period = Period.parse("2023-24-Q2")
+    first = layout.measure_headers(period)
+    first.append("mine")
+    assert layout.measure_headers(period)[-1] == layout.COMMENTS
+    assert layout.measure_headers(period)[8:11] == ["2020/21", "2021/22", "2022/23"]
