@@ -16,7 +16,7 @@ from xlplan import layout
 from xlplan.identity import canonical, row_digest
 from xlplan.periods import Period
 from xlplan.return_checks import _cells_getter
-from xlplan.returns import _F_START, _formula_tags, _unescape
+from xlplan.returns import _F_START, _formula_tags, _formulas_in, _unescape
 from xlplan.status import ActionStatus, Status
 from xlplan.validate import _action_status, _assessment, clean_comment
 from xlplan.values import Unit, ValueProblem, parse_value
@@ -32,6 +32,35 @@ _XML_BITS = [b"<", b"f", b":", b" ", b">", b"/", b"\n", b"c", b"x", b"_", b"-", 
 def test_formula_tags_find_what_the_prefixed_pattern_finds(bits):
     data = b"".join(bits)
     assert list(_formula_tags(data)) == [(m.start(), m.group(1) or b"") for m in _F_START.finditer(data)]
+
+
+_CELL_BITS = [b'<c r="A1">', b'<c r="B2" s="3" t="str">', b'<c r="AB12"/>', b'<c  r="C3">', b'<c r="c4">',
+              b'<x:c r="D4">', b'<col min="1"/>', b'<f>', b'<f t="shared" si="0"/>', b'<f/>', b'</f>', b'<x:f>',
+              b'</x:f>', b'<v>', b'</v>', b'<v/>', b'</c>', b'</x:c>', b'IF(A1&lt;2,"a")', b'SUM(1,2)', b'&amp;lt;',
+              b'3.5', b' ', b'<c r="E5" x="/">', b'<c r="F6"><is><t>f></t></is>', b'<row r="1">', b'</row>']
+
+
+_HEADS = [b'<c r="A1">', b'<c r="B2" s="3" t="str">', b'<c  r="C3">', b'<c r="c4">', b'<x:c r="D4">',
+          b'<c r="E5" x="/">', b'<c s="1" r="G7">', b'<c r="H8"/>', b'<col min="1"/><c r="J9">', b'<c r="A1">']
+_FORMULAS = [b"", b"<f>SUM(1,2)</f>", b"<f></f>", b"<f/>", b'<f t="shared" si="0"/>', b"<f>A&lt;1</f>",
+             b"<x:f>X</x:f>", b"<f>a<b</f>", b"<f >Y</f>"]
+_VALUES = [b"", b"<v>1</v>", b"<v></v>", b"<v/>", b"<x:v>2</x:v>", b"<is><t>f></t></is>"]
+_CLOSES = [b"</c>", b"</x:c>", b"", b" </c>"]
+_CELLS_XML = st.tuples(*(st.sampled_from(x) for x in (_HEADS, _FORMULAS, _VALUES, _CLOSES))).map(b"".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.one_of(_CELLS_XML, st.sampled_from(_CELL_BITS)), max_size=20))
+def test_quick_formula_cells_read_as_the_general_trace_reads_them(bits):
+    data = b"".join(bits)
+    assert _formulas_in(data) == _formulas_in(data, quick=False)
+
+
+def test_quick_formula_cells_cover_the_usual_shapes():
+    data = (b'<row r="7"><c r="O7" s="25" t="str"><f>IF(M7&gt;=0.4,"Green","Red")</f><v>Green</v></c>'
+            b'<c r="P7"><f>SUM(1,2)</f></c><c r="Q7"><f>X</f><v></v></c><f>Z</f></c></row>')
+    assert _formulas_in(data) == _formulas_in(data, quick=False) == {
+        "O7": ('IF(M7>=0.4,"Green","Red")', True), "P7": ("SUM(1,2)", False), "Q7": ("Z", False)}
 
 
 _TEXT_BITS = ["&lt;", "&gt;", "&amp;", "&quot;", "&apos;", "&", "amp;", "lt;", "&#60;", "&#x3C;", "&nbsp;",

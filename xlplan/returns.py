@@ -278,22 +278,44 @@ def _formulas(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
         data = zf.read(part)
     except KeyError:
         return {}
+    return _formulas_in(data)
+
+
+def _formulas_in(data: bytes, quick: bool = True) -> dict[str, tuple[str, bool]]:
+    """`_formulas` of a sheet part's bytes. With `quick`, a cell written the usual way
+    (`<c r="A1" …><f>…</f><v>…</v></c>`, no prefix) is read by one anchored regex; any other is
+    traced by `_formula_at` (both give the same answer: the tests compare them)."""
     found: dict[str, tuple[str, bool]] = {}
     for f_start, prefix in _formula_tags(data):
-        start = _cell_start(data, b"<" + prefix + b"c", f_start)
-        if start < 0:
-            continue
-        head_end = data.find(b">", start)
-        ref = _REF.search(data, start, head_end)
-        end = data.find(b"</" + prefix + b"c>", f_start)
-        if ref is None or end < 0:
-            continue
-        cell = data[f_start:end]
-        f = _F_TEXT.match(cell)
-        v = _V_TEXT.search(cell)
-        text = _unescape(f.group(1).decode("utf-8", "replace")) if f and f.group(1) else ""
-        found[ref.group(1).decode("ascii")] = (text.strip(), bool(v and v.group(1)))
+        if quick and not prefix:
+            start = data.rfind(b"<c", 0, f_start)
+            m = _PLAIN_CELL.match(data, start) if start >= 0 else None
+            if m is not None and m.start(2) == f_start + 3:
+                text = m.group(2)
+                found[m.group(1).decode("ascii")] = (
+                    _unescape(text.decode("utf-8", "replace")).strip() if text else "", bool(m.group(3)))
+                continue
+        got = _formula_at(data, f_start, prefix)
+        if got is not None:
+            found[got[0]] = got[1]
     return found
+
+
+def _formula_at(data: bytes, f_start: int, prefix: bytes) -> tuple[str, tuple[str, bool]] | None:
+    """(A1, (formula, has a value)) for the `<f` tag at `f_start`, or None if no cell holds it."""
+    start = _cell_start(data, b"<" + prefix + b"c", f_start)
+    if start < 0:
+        return None
+    head_end = data.find(b">", start)
+    ref = _REF.search(data, start, head_end)
+    end = data.find(b"</" + prefix + b"c>", f_start)
+    if ref is None or end < 0:
+        return None
+    cell = data[f_start:end]
+    f = _F_TEXT.match(cell)
+    v = _V_TEXT.search(cell)
+    text = _unescape(f.group(1).decode("utf-8", "replace")) if f and f.group(1) else ""
+    return ref.group(1).decode("ascii"), (text.strip(), bool(v and v.group(1)))
 
 
 def _formula_tags(data: bytes):
@@ -324,6 +346,7 @@ def _cell_start(data: bytes, tag: bytes, pos: int) -> int:
 
 _F_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?f[\s>/]")   # what _formula_tags finds (tests compare)
 _F_CANDIDATE = re.compile(rb"f[\s>/]")
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^<>/]*><f>([^<]*)</f>(?:<v>([^<]*)</v>)?</c>')
 _PREFIX = re.compile(rb"[A-Za-z_][\w.-]*")
 _REF = re.compile(rb"\sr=\"([A-Z]{1,3}[0-9]{1,7})\"")
 _F_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?:\s[^>]*)?(?:/>|>([^<]*)<)", re.S)
