@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from xlplan import layout
 from xlplan.identity import canonical, row_digest
 from xlplan.periods import Period
-from xlplan.return_checks import _cells_getter
+from xlplan.return_checks import _cells_getter, row_code
 from xlplan.returns import _F_START, _formula_tags, _formulas_in, _unescape
 from xlplan.status import ActionStatus, Status
 from xlplan.validate import _action_status, _assessment, clean_comment
-from xlplan.values import Unit, ValueProblem, parse_value
+from xlplan.values import Unit, ValueProblem, clean_text, parse_value
 
 # --- the formula scan ------------------------------------------------------------------------
 
@@ -128,6 +128,12 @@ def test_locked_cells_are_picked_as_sheetdata_value_would(indexes, values):
 
     got = _cells_getter(indexes)(values)
     assert [canonical(c) for c in got] == [canonical(value(i)) for i in indexes]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_CELLS, st.text(alphabet=" \t\u00a0\u200bAb1-", max_size=10)))
+def test_row_codes_read_as_clean_canonical_text(cell):
+    assert row_code(cell) == clean_text(_canonical_general(cell))
 
 
 # --- typed values ----------------------------------------------------------------------------

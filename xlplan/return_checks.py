@@ -92,7 +92,7 @@ def match_rows(rf: ReturnFile, plan, service: str, period, key: bytes) -> tuple[
         locked_cells = _cells_getter([sd.col(h) for h in locked])
         for row, values in sd.rows:
             key_cell = values[key_idx] if key_idx is not None and key_idx < len(values) else None
-            code = clean_text(canonical(key_cell))   # a numeric code 101.0 reads "101"
+            code = row_code(key_cell)
             if code not in items or code in matched[sheet_name]:
                 issues.append(issue("return.row-inserted", file=file, sheet=sheet_name, row=row, key=code[:40]))
                 continue
@@ -111,6 +111,13 @@ def match_rows(rf: ReturnFile, plan, service: str, period, key: bytes) -> tuple[
                 issues.append(issue("return.row-deleted", file=file, sheet=sheet_name, key=code,
                                     name=item.name[:80], what=what))
     return matched, issues
+
+
+def row_code(cell) -> str:
+    """A row's Code/Ref as matched against the plan: a numeric code 101.0 reads "101"."""
+    if type(cell) is str and cell.isascii() and cell.isprintable() and "  " not in cell:
+        return cell.strip()                      # what clean_text(canonical(...)) gives for plain text
+    return clean_text(canonical(cell))
 
 
 def _cells_getter(indexes: list[int | None]):

@@ -109,17 +109,17 @@ def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) 
     where = dict(file=file, sheet=sd.name, key=m.code, row=row)
     out = entry.issues
 
+    formulas = sd.formulas
     raw = _value(values, to_idx)
-    problem, usable = _formula_check(sd, to_ref, m.code, file)
-    if problem:
-        out.append(problem)
-    elif to_ref in sd.formulas:
-        out.append(issue("cell.formula-used", cell=to_ref, found=_shown(raw), **where))
+    usable = True
+    if to_ref in formulas:
+        problem, usable = _formula_check(sd, to_ref, m.code, file)
+        out.append(problem or issue("cell.formula-used", cell=to_ref, found=_shown(raw), **where))
     if usable:
         entry.value = _figure(m, raw, to_ref, where, out)
 
     raw_status = _value(values, st_idx)
-    problem, usable = _formula_check(sd, st_ref, m.code, file)
+    problem, usable = _formula_check(sd, st_ref, m.code, file) if st_ref in formulas else (None, True)
     if problem:
         out.append(problem)
     elif usable:
@@ -131,7 +131,7 @@ def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) 
                              allowed=", ".join(layout.MEASURE_STATUS_CHOICES), **where))
 
     entry.comment = _comment(sd, row, values, m.code, file, out, entry.comment_cell, cm_idx)
-    entry.in_error = any(i.is_error for i in out)
+    entry.in_error = bool(out) and any(i.is_error for i in out)
     if entry.in_error:
         entry.value = None
     return entry
@@ -158,11 +158,12 @@ def _figure(m: Measure, raw, ref: str, where: dict, out: list[Issue]) -> Value |
 def _comment(sd: SheetData, row: int, values: list, key: str, file: str, out: list[Issue],
              ref: str | None, idx: int | None) -> str:
     """The Comments/Progress cell `ref` (column `idx`) of a row, cleaned and checked."""
-    problem, usable = _formula_check(sd, ref, key, file)
-    if problem:
-        out.append(problem)
-    if not usable:
-        return ""
+    if ref in sd.formulas:
+        problem, usable = _formula_check(sd, ref, key, file)
+        if problem:
+            out.append(problem)
+        if not usable:
+            return ""
     text = clean_comment(_value(values, idx))
     if len(text) > layout.COMMENT_MAX_CHARS:
         out.append(issue("comment.too-long", file=file, sheet=sd.name, cell=ref, row=row, key=key, length=len(text),
@@ -190,7 +191,7 @@ def check_action(a: Action, sd: SheetData, row: int, values: list, file: str, pe
     if entry.status is ActionStatus.COMPLETE and a.start is not None and a.start > period.end:
         out.append(issue("action.complete-before-start", cell=ref, start=f"{a.start:%d/%m/%Y}", **where))
     entry.comment = _comment(sd, row, values, a.ref, file, out, entry.comment_cell, cm_idx)
-    entry.in_error = any(i.is_error for i in out)
+    entry.in_error = bool(out) and any(i.is_error for i in out)
     if entry.in_error:
         entry.status = None
     return entry
