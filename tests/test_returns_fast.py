@@ -16,7 +16,7 @@ from xlplan import layout
 from xlplan.identity import canonical, row_digest
 from xlplan.periods import Period
 from xlplan.return_checks import _cells_getter, row_code
-from xlplan.returns import _F_START, _formula_tags, _formulas_in, _unescape
+from xlplan.returns import _F_START, _blank_key, _formula_tags, _formulas_in, _unescape
 from xlplan.status import ActionStatus, Status
 from xlplan.validate import _action_status, _assessment, clean_comment
 from xlplan.values import Unit, ValueProblem, clean_text, parse_value
@@ -134,6 +134,12 @@ def test_locked_cells_are_picked_as_sheetdata_value_would(indexes, values):
 @given(st.one_of(_CELLS, st.text(alphabet=" \t\u00a0\u200bAb1-", max_size=10)))
 def test_row_codes_read_as_clean_canonical_text(cell):
     assert row_code(cell) == clean_text(_canonical_general(cell))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_CELLS, st.text(alphabet=" \t\u00a0\u200b\x01A", max_size=6)))
+def test_blank_keys_are_those_clean_text_leaves_empty(cell):
+    assert _blank_key(cell) == (cell in ("", None) or (isinstance(cell, str) and not clean_text(cell)))
 
 
 # --- typed values ----------------------------------------------------------------------------

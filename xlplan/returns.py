@@ -227,11 +227,17 @@ def _data_sheet(wb, sheet: str, key: str) -> SheetData:
     kcol = data.columns[want]
     for i in range(data.header_row, len(rows)):
         values = rows[i]
-        k = values[kcol] if kcol < len(values) else ""
-        if k in ("", None) or (isinstance(k, str) and not clean_text(k)):
+        if _blank_key(values[kcol] if kcol < len(values) else ""):
             continue
         data.rows.append((i + 1, values))
     return data
+
+
+def _blank_key(k) -> bool:
+    """A Code/Ref cell that leaves its row a group heading: blank, or only spaces/invisible characters."""
+    if type(k) is str and k.isascii() and k.isprintable():
+        return not k.strip()                 # what clean_text gives plain text, but quicker
+    return k in ("", None) or (isinstance(k, str) and not clean_text(k))
 
 
 def _parse_xml(raw: bytes):
@@ -252,19 +258,33 @@ def _xml_parser() -> etree.XMLParser:
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → zip part name, from xl/workbook.xml and its relationships."""
     try:
-        book = _parse_xml(zf.read("xl/workbook.xml"))
-        rels = _parse_xml(zf.read("xl/_rels/workbook.xml.rels"))
+        sheets = _book_sheets(zf.read("xl/workbook.xml"))
+        targets = dict(_rel_targets(zf.read("xl/_rels/workbook.xml.rels")))
     except (KeyError, etree.XMLSyntaxError):
         return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{_PKG_REL_NS}}}Relationship")}
     parts = {}
-    for s in book.iter(f"{{{_MAIN_NS}}}sheet"):
-        target = targets.get(s.get(f"{{{_REL_NS}}}id"), "")
+    for name, rel_id in sheets:
+        target = targets.get(rel_id, "")
         if not target:
             continue
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        parts[s.get("name", "")] = part
+        parts[name] = part
     return parts
+
+
+# Returns made from one set of templates share these two parts: each is parsed once (by its bytes).
+@functools.lru_cache(maxsize=64)
+def _book_sheets(raw: bytes) -> tuple[tuple[str, str | None], ...]:
+    """(name, relationship id) of each <sheet> in xl/workbook.xml."""
+    book = _parse_xml(raw)
+    return tuple((s.get("name", ""), s.get(f"{{{_REL_NS}}}id")) for s in book.iter(f"{{{_MAIN_NS}}}sheet"))
+
+
+@functools.lru_cache(maxsize=64)
+def _rel_targets(raw: bytes) -> tuple[tuple[str | None, str], ...]:
+    """(Id, Target) of each relationship in xl/_rels/workbook.xml.rels."""
+    rels = _parse_xml(raw)
+    return tuple((r.get("Id"), r.get("Target", "")) for r in rels.iter(f"{{{_PKG_REL_NS}}}Relationship"))
 
 
 def _formulas(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
