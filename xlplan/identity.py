@@ -75,7 +75,8 @@ def _float_text(x: float) -> str:
 
 def row_digest(key: bytes, sheet: str, row_key: str, cells: list[object]) -> str:
     """HMAC of one locked row (its locked cells in header order), 16 hex characters."""
-    msg = "\x1f".join([sheet, row_key, *[c.strip() if type(c) is str else canonical(c) for c in cells]]).encode()
+    texts = [c.strip() if type(c) is str else _float_text(c) if type(c) is float else canonical(c) for c in cells]
+    msg = "\x1f".join([sheet, row_key, *texts]).encode()
     return hmac.digest(key, msg, "sha256").hex()[:16]
 
 
