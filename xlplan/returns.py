@@ -20,8 +20,8 @@ import hashlib
 import html
 import io
 import posixpath
-import threading
 import re
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
