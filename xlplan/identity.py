@@ -49,15 +49,17 @@ def load_key(plan_path: str | Path) -> bytes:
 def canonical(value: object) -> str:
     """A cell value as text that survives a re-save: numbers to 10 significant digits, no trailing
     spaces, blanks as ''."""
+    kind = type(value)
+    if kind is str:                      # the common cases first, exactly as below
+        return value.strip()
+    if kind is float:
+        return _float_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
-        x = float(value)
-        if x.is_integer() and abs(x) < 1e15:
-            return str(int(x))
-        return format(x, ".10g")
+        return _float_text(float(value))
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
     if isinstance(value, date):
@@ -65,10 +67,17 @@ def canonical(value: object) -> str:
     return str(value).strip()
 
 
+def _float_text(x: float) -> str:
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return format(x, ".10g")
+
+
 def row_digest(key: bytes, sheet: str, row_key: str, cells: list[object]) -> str:
     """HMAC of one locked row (its locked cells in header order), 16 hex characters."""
-    msg = "\x1f".join([sheet, row_key, *(canonical(c) for c in cells)]).encode()
-    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:16]
+    texts = [c.strip() if type(c) is str else _float_text(c) if type(c) is float else canonical(c) for c in cells]
+    msg = "\x1f".join([sheet, row_key, *texts]).encode()
+    return hmac.digest(key, msg, "sha256").hex()[:16]
 
 
 def content_hash(key: bytes, identity: dict[str, str], headers: dict[str, list[str]],

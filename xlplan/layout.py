@@ -8,6 +8,8 @@ position) and treats a row with an empty Code/Ref as a group heading, not data.
 
 from __future__ import annotations
 
+import functools
+
 from .periods import Period
 
 INSTRUCTIONS_SHEET = "Instructions"
@@ -36,8 +38,13 @@ HEADER_SEARCH_ROWS = 30            # collect looks for the header row within thi
 
 def measure_headers(period: Period) -> list[str]:
     """All Measures headers in order for `period` (prior years are headed by year, e.g. 2020/21)."""
+    return list(_measure_headers(period))
+
+
+@functools.lru_cache(maxsize=64)
+def _measure_headers(period: Period) -> tuple[str, ...]:
     years = [y.slash for y in period.prior_years(3)]
-    return [*MEASURE_LOCKED, *years, LAST_QUARTER, TO_DATE, STATUS, RAG, COMMENTS]
+    return (*MEASURE_LOCKED, *years, LAST_QUARTER, TO_DATE, STATUS, RAG, COMMENTS)
 
 
 def action_headers() -> list[str]:

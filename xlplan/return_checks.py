@@ -7,6 +7,7 @@ Rows are matched by Code/Ref, never by position; targets and names always come f
 from __future__ import annotations
 
 import hmac
+import operator
 
 from . import layout
 from .errors import Issue, issue, suggestion
@@ -87,8 +88,11 @@ def match_rows(rf: ReturnFile, plan, service: str, period, key: bytes) -> tuple[
             continue
         key_header = "Code" if sheet_name == layout.MEASURES_SHEET else "Ref"
         locked = locked_headers(sheet_name, period)
+        key_idx = sd.col(key_header)
+        locked_cells = _cells_getter([sd.col(h) for h in locked])
         for row, values in sd.rows:
-            code = clean_text(canonical(sd.value(values, key_header)))   # a numeric code 101.0 reads "101"
+            key_cell = values[key_idx] if key_idx is not None and key_idx < len(values) else None
+            code = row_code(key_cell)
             if code not in items or code in matched[sheet_name]:
                 issues.append(issue("return.row-inserted", file=file, sheet=sheet_name, row=row, key=code[:40]))
                 continue
@@ -99,8 +103,7 @@ def match_rows(rf: ReturnFile, plan, service: str, period, key: bytes) -> tuple[
             if entry.row != row:
                 issues.append(issue("return.row-moved", file=file, sheet=sheet_name, row=row, key=code,
                                     was=entry.row))
-            cells = [sd.value(values, h) for h in locked]
-            if row_digest(key, sheet_name, code, cells) != entry.digest:
+            if row_digest(key, sheet_name, code, locked_cells(values)) != entry.digest:
                 issues.extend(_edited_cells(sd, row, values, items[code], file, code, plan, period))
         for code, item in items.items():
             if code not in matched[sheet_name]:
@@ -108,6 +111,27 @@ def match_rows(rf: ReturnFile, plan, service: str, period, key: bytes) -> tuple[
                 issues.append(issue("return.row-deleted", file=file, sheet=sheet_name, key=code,
                                     name=item.name[:80], what=what))
     return matched, issues
+
+
+def row_code(cell) -> str:
+    """A row's Code/Ref as matched against the plan: a numeric code 101.0 reads "101"."""
+    if type(cell) is str and cell.isascii() and cell.isprintable() and "  " not in cell:
+        return cell.strip()                      # what clean_text(canonical(...)) gives for plain text
+    return clean_text(canonical(cell))
+
+
+def _cells_getter(indexes: list[int | None]):
+    """values → the cells at `indexes` as row_digest reads them (a missing column or a short row
+    gives None, which canonicalises like the blank SheetData.value gives for '')."""
+    if len(indexes) > 1 and None not in indexes:
+        pick, last = operator.itemgetter(*indexes), max(indexes)
+        return lambda values: pick(values) if last < len(values) else _cells(values, indexes)
+    return lambda values: _cells(values, indexes)
+
+
+def _cells(values: list, indexes: list[int | None]) -> list:
+    n = len(values)
+    return [values[i] if i is not None and i < n else None for i in indexes]
 
 
 def _edited_cells(sd: SheetData, row: int, values: list, item, file: str, code: str, plan, period) -> list[Issue]:

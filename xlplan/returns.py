@@ -15,10 +15,13 @@ reason for rejecting it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import html
 import io
 import posixpath
 import re
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -103,6 +106,7 @@ class ReturnFile:
     problem: Issue | None = None         # set when the file could not be read at all
 
 
+@functools.lru_cache(maxsize=1024)      # a return's few columns, named for every cell
 def column_letter(n: int) -> str:
     letters = ""
     while n:
@@ -209,7 +213,7 @@ def _data_sheet(wb, sheet: str, key: str) -> SheetData:
     rows = _sheet_rows(wb, sheet)
     want = key.casefold()
     for i, values in enumerate(rows[: layout.HEADER_SEARCH_ROWS]):
-        texts = [clean_text(v).casefold() if isinstance(v, str) else "" for v in values]
+        texts = [clean_text(v).casefold() if isinstance(v, str) and v else "" for v in values]
         if want in texts:
             data.header_row = i + 1
             for idx, v in enumerate(values):
@@ -223,33 +227,64 @@ def _data_sheet(wb, sheet: str, key: str) -> SheetData:
     kcol = data.columns[want]
     for i in range(data.header_row, len(rows)):
         values = rows[i]
-        k = values[kcol] if kcol < len(values) else ""
-        if k in ("", None) or (isinstance(k, str) and not clean_text(k)):
+        if _blank_key(values[kcol] if kcol < len(values) else ""):
             continue
         data.rows.append((i + 1, values))
     return data
 
 
+def _blank_key(k) -> bool:
+    """A Code/Ref cell that leaves its row a group heading: blank, or only spaces/invisible characters."""
+    if type(k) is str and k.isascii() and k.isprintable():
+        return not k.strip()                 # what clean_text gives plain text, but quicker
+    return k in ("", None) or (isinstance(k, str) and not clean_text(k))
+
+
 def _parse_xml(raw: bytes):
-    return etree.fromstring(raw, etree.XMLParser(**_PARSER_OPTS))
+    return etree.fromstring(raw, _xml_parser())
+
+
+_LOCAL = threading.local()
+
+
+def _xml_parser() -> etree.XMLParser:
+    """One entity-free parser per thread (lxml parsers are reusable but not shareable across threads)."""
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = etree.XMLParser(**_PARSER_OPTS)
+    return parser
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → zip part name, from xl/workbook.xml and its relationships."""
     try:
-        book = _parse_xml(zf.read("xl/workbook.xml"))
-        rels = _parse_xml(zf.read("xl/_rels/workbook.xml.rels"))
+        sheets = _book_sheets(zf.read("xl/workbook.xml"))
+        targets = dict(_rel_targets(zf.read("xl/_rels/workbook.xml.rels")))
     except (KeyError, etree.XMLSyntaxError):
         return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{_PKG_REL_NS}}}Relationship")}
     parts = {}
-    for s in book.iter(f"{{{_MAIN_NS}}}sheet"):
-        target = targets.get(s.get(f"{{{_REL_NS}}}id"), "")
+    for name, rel_id in sheets:
+        target = targets.get(rel_id, "")
         if not target:
             continue
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        parts[s.get("name", "")] = part
+        parts[name] = part
     return parts
+
+
+# Returns made from one set of templates share these two parts: each is parsed once (by its bytes).
+@functools.lru_cache(maxsize=64)
+def _book_sheets(raw: bytes) -> tuple[tuple[str, str | None], ...]:
+    """(name, relationship id) of each <sheet> in xl/workbook.xml."""
+    book = _parse_xml(raw)
+    return tuple((s.get("name", ""), s.get(f"{{{_REL_NS}}}id")) for s in book.iter(f"{{{_MAIN_NS}}}sheet"))
+
+
+@functools.lru_cache(maxsize=64)
+def _rel_targets(raw: bytes) -> tuple[tuple[str | None, str], ...]:
+    """(Id, Target) of each relationship in xl/_rels/workbook.xml.rels."""
+    rels = _parse_xml(raw)
+    return tuple((r.get("Id"), r.get("Target", "")) for r in rels.iter(f"{{{_PKG_REL_NS}}}Relationship"))
 
 
 def _formulas(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
@@ -263,23 +298,61 @@ def _formulas(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
         data = zf.read(part)
     except KeyError:
         return {}
+    return _formulas_in(data)
+
+
+def _formulas_in(data: bytes, quick: bool = True) -> dict[str, tuple[str, bool]]:
+    """`_formulas` of a sheet part's bytes. With `quick`, a cell written the usual way
+    (`<c r="A1" …><f>…</f><v>…</v></c>`, no prefix) is read by one anchored regex; any other is
+    traced by `_formula_at` (both give the same answer: the tests compare them)."""
     found: dict[str, tuple[str, bool]] = {}
-    for m in _F_START.finditer(data):
-        prefix = m.group(1) or b""
-        start = _cell_start(data, b"<" + prefix + b"c", m.start())
-        if start < 0:
-            continue
-        head_end = data.find(b">", start)
-        ref = _REF.search(data, start, head_end)
-        end = data.find(b"</" + prefix + b"c>", m.start())
-        if ref is None or end < 0:
-            continue
-        cell = data[m.start():end]
-        f = _F_TEXT.match(cell)
-        v = _V_TEXT.search(cell)
-        text = _unescape(f.group(1).decode("utf-8", "replace")) if f and f.group(1) else ""
-        found[ref.group(1).decode("ascii")] = (text.strip(), bool(v and v.group(1)))
+    for f_start, prefix in _formula_tags(data):
+        if quick and not prefix:
+            start = data.rfind(b"<c", 0, f_start)
+            m = _PLAIN_CELL.match(data, start) if start >= 0 else None
+            if m is not None and m.start(2) == f_start + 3:
+                text = m.group(2)
+                found[m.group(1).decode("ascii")] = (
+                    _unescape(text.decode("utf-8", "replace")).strip() if text else "", bool(m.group(3)))
+                continue
+        got = _formula_at(data, f_start, prefix)
+        if got is not None:
+            found[got[0]] = got[1]
     return found
+
+
+def _formula_at(data: bytes, f_start: int, prefix: bytes) -> tuple[str, tuple[str, bool]] | None:
+    """(A1, (formula, has a value)) for the `<f` tag at `f_start`, or None if no cell holds it."""
+    start = _cell_start(data, b"<" + prefix + b"c", f_start)
+    if start < 0:
+        return None
+    head_end = data.find(b">", start)
+    ref = _REF.search(data, start, head_end)
+    end = data.find(b"</" + prefix + b"c>", f_start)
+    if ref is None or end < 0:
+        return None
+    cell = data[f_start:end]
+    f = _F_TEXT.match(cell)
+    v = _V_TEXT.search(cell)
+    text = _unescape(f.group(1).decode("utf-8", "replace")) if f and f.group(1) else ""
+    return ref.group(1).decode("ascii"), (text.strip(), bool(v and v.group(1)))
+
+
+def _formula_tags(data: bytes):
+    """(where each `<f` start tag begins, its namespace prefix with the ':' or b''): the matches of
+    `_F_START`, found faster by a scan for `f` followed by a space, '>' or '/' (a literal-led
+    pattern, searched at C speed) and a look back to the '<' or prefix before it."""
+    for m in _F_CANDIDATE.finditer(data):
+        i = m.start() - 1
+        if i < 0:
+            continue
+        before = data[i]
+        if before == 0x3C:                       # '<f'
+            yield i, b""
+        elif before == 0x3A:                     # ':f': the prefix is the whole run since the last '<'
+            lt = data.rfind(b"<", 0, i)
+            if lt >= 0 and _PREFIX.fullmatch(data, lt + 1, i):
+                yield lt, data[lt + 1:i + 1]
 
 
 def _cell_start(data: bytes, tag: bytes, pos: int) -> int:
@@ -291,15 +364,27 @@ def _cell_start(data: bytes, tag: bytes, pos: int) -> int:
         pos = i
 
 
-_F_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?f[\s>/]")
+_F_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?f[\s>/]")   # what _formula_tags finds (tests compare)
+_F_CANDIDATE = re.compile(rb"f[\s>/]")
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^<>/]*><f>([^<]*)</f>(?:<v>([^<]*)</v>)?</c>')
+_PREFIX = re.compile(rb"[A-Za-z_][\w.-]*")
 _REF = re.compile(rb"\sr=\"([A-Z]{1,3}[0-9]{1,7})\"")
 _F_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?:\s[^>]*)?(?:/>|>([^<]*)<)", re.S)
 _V_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v(?:\s[^>]*)?>([^<]+)<", re.S)
 
 
 def _unescape(text: str) -> str:
-    from html import unescape
-    return unescape(text)
+    """html.unescape, quicker for the text a formula element holds: none, or only the five XML
+    entities (replaced one kind at a time, &amp; last, which gives the same text)."""
+    if "&" not in text:
+        return text
+    if _OTHER_AMPERSAND.search(text) is None:
+        return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+                .replace("&apos;", "'").replace("&amp;", "&"))
+    return html.unescape(text)
+
+
+_OTHER_AMPERSAND = re.compile(r"&(?!(?:lt|gt|quot|apos|amp);)")
 
 
 def _formulas_by_parsing(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:

@@ -8,6 +8,7 @@ percent-formatted in the template (layout), so a number there is already a fract
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from . import layout
 from .errors import Issue, issue
 from .periods import Period
 from .plan import Action, Measure
-from .returns import SheetData
+from .returns import SheetData, column_letter
 from .status import ActionStatus, Status
 from .values import Missing, Unit, Value, ValueProblem, check_range, clean_text, format_value, parse_value
 
@@ -57,15 +58,36 @@ def clean_comment(raw: object) -> str:
     text)."""
     if raw is None or raw == "":
         return ""
+    if type(raw) is str and raw.isascii() and raw.isprintable():   # one line of plain text: as below
+        return raw.strip()
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     text = unicodedata.normalize("NFC", str(raw)).replace("\r\n", "\n").replace("\r", "\n")
     if not text.replace("\n", "").replace("\t", "").isprintable():  # only then look at each character
         text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
-    return _TRAILING_SPACE.sub("\n", text).strip()
+    return (_TRAILING_SPACE.sub("\n", text) if "\n" in text else text).strip()
 
 
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
+
+
+def _value(values: list, idx: int | None):
+    """SheetData.value for a column index already looked up: None for a missing column or blank."""
+    if idx is None or idx >= len(values):
+        return None
+    v = values[idx]
+    return None if v == "" else v
+
+
+def _ref(idx: int | None, row: int) -> str | None:
+    """SheetData.ref for a column index already looked up."""
+    return None if idx is None else f"{column_letter(idx + 1)}{row}"
+
+
+# The status words are few and parsing one is pure: remember each reading (a word that is not a
+# status raises ValueError every time, as it is not cached).
+_assessment = functools.lru_cache(maxsize=512)(Status.parse_assessment)
+_action_status = functools.lru_cache(maxsize=512)(ActionStatus.parse)
 
 
 def _formula_check(sd: SheetData, ref: str, key: str, file: str) -> tuple[Issue | None, bool]:
@@ -81,36 +103,35 @@ def _formula_check(sd: SheetData, ref: str, key: str, file: str) -> tuple[Issue 
 
 def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) -> MeasureEntry:
     """Read and check the To date, Status and Comments/Progress cells of measure `m`'s row."""
-    to_ref = sd.ref(row, layout.TO_DATE)
-    entry = MeasureEntry(m.code, None, None, "", sd.name, to_ref, row, sd.ref(row, layout.STATUS),
-                         sd.ref(row, layout.COMMENTS))
+    to_idx, st_idx, cm_idx = sd.col(layout.TO_DATE), sd.col(layout.STATUS), sd.col(layout.COMMENTS)
+    to_ref, st_ref = _ref(to_idx, row), _ref(st_idx, row)
+    entry = MeasureEntry(m.code, None, None, "", sd.name, to_ref, row, st_ref, _ref(cm_idx, row))
     where = dict(file=file, sheet=sd.name, key=m.code, row=row)
     out = entry.issues
 
-    raw = sd.value(values, layout.TO_DATE)
-    problem, usable = _formula_check(sd, to_ref, m.code, file)
-    if problem:
-        out.append(problem)
-    elif to_ref in sd.formulas:
-        out.append(issue("cell.formula-used", cell=to_ref, found=_shown(raw), **where))
+    formulas = sd.formulas
+    raw = _value(values, to_idx)
+    usable = True
+    if to_ref in formulas:
+        problem, usable = _formula_check(sd, to_ref, m.code, file)
+        out.append(problem or issue("cell.formula-used", cell=to_ref, found=_shown(raw), **where))
     if usable:
         entry.value = _figure(m, raw, to_ref, where, out)
 
-    st_ref = sd.ref(row, layout.STATUS)
-    raw_status = sd.value(values, layout.STATUS)
-    problem, usable = _formula_check(sd, st_ref, m.code, file)
+    raw_status = _value(values, st_idx)
+    problem, usable = _formula_check(sd, st_ref, m.code, file) if st_ref in formulas else (None, True)
     if problem:
         out.append(problem)
     elif usable:
         try:
-            entry.assessed = Status.parse_assessment(raw_status if isinstance(raw_status, str) else
-                                                     (None if raw_status is None else str(raw_status)))
+            entry.assessed = _assessment(raw_status if isinstance(raw_status, str) else
+                                         (None if raw_status is None else str(raw_status)))
         except ValueError:
             out.append(issue("status.unknown-word", cell=st_ref, found=_shown(raw_status),
                              allowed=", ".join(layout.MEASURE_STATUS_CHOICES), **where))
 
-    entry.comment = _comment(sd, row, values, m.code, file, out)
-    entry.in_error = any(i.is_error for i in out)
+    entry.comment = _comment(sd, row, values, m.code, file, out, entry.comment_cell, cm_idx)
+    entry.in_error = bool(out) and any(i.is_error for i in out)
     if entry.in_error:
         entry.value = None
     return entry
@@ -134,14 +155,16 @@ def _figure(m: Measure, raw, ref: str, where: dict, out: list[Issue]) -> Value |
     return value
 
 
-def _comment(sd: SheetData, row: int, values: list, key: str, file: str, out: list[Issue]) -> str:
-    ref = sd.ref(row, layout.COMMENTS)
-    problem, usable = _formula_check(sd, ref, key, file)
-    if problem:
-        out.append(problem)
-    if not usable:
-        return ""
-    text = clean_comment(sd.value(values, layout.COMMENTS))
+def _comment(sd: SheetData, row: int, values: list, key: str, file: str, out: list[Issue],
+             ref: str | None, idx: int | None) -> str:
+    """The Comments/Progress cell `ref` (column `idx`) of a row, cleaned and checked."""
+    if ref in sd.formulas:
+        problem, usable = _formula_check(sd, ref, key, file)
+        if problem:
+            out.append(problem)
+        if not usable:
+            return ""
+    text = clean_comment(_value(values, idx))
     if len(text) > layout.COMMENT_MAX_CHARS:
         out.append(issue("comment.too-long", file=file, sheet=sd.name, cell=ref, row=row, key=key, length=len(text),
                          limit=layout.COMMENT_MAX_CHARS))
@@ -150,24 +173,25 @@ def _comment(sd: SheetData, row: int, values: list, key: str, file: str, out: li
 
 def check_action(a: Action, sd: SheetData, row: int, values: list, file: str, period: Period) -> ActionEntry:
     """Read and check the Status and Comments/Progress cells of action `a`'s row."""
-    ref = sd.ref(row, layout.STATUS)
-    entry = ActionEntry(a.ref, None, "", sd.name, ref, row, sd.ref(row, layout.COMMENTS))
+    st_idx, cm_idx = sd.col(layout.STATUS), sd.col(layout.COMMENTS)
+    ref = _ref(st_idx, row)
+    entry = ActionEntry(a.ref, None, "", sd.name, ref, row, _ref(cm_idx, row))
     where = dict(file=file, sheet=sd.name, key=a.ref, row=row)
     out = entry.issues
-    raw = sd.value(values, layout.STATUS)
+    raw = _value(values, st_idx)
     problem, usable = _formula_check(sd, ref, a.ref, file)
     if problem:
         out.append(problem)
     elif usable:
         try:
-            entry.status = ActionStatus.parse(None if raw is None else str(raw))
+            entry.status = _action_status(None if raw is None else str(raw))
         except ValueError:
             out.append(issue("status.unknown-word", cell=ref, found=_shown(raw),
                              allowed=", ".join(layout.ACTION_STATUS_CHOICES), **where))
     if entry.status is ActionStatus.COMPLETE and a.start is not None and a.start > period.end:
         out.append(issue("action.complete-before-start", cell=ref, start=f"{a.start:%d/%m/%Y}", **where))
-    entry.comment = _comment(sd, row, values, a.ref, file, out)
-    entry.in_error = any(i.is_error for i in out)
+    entry.comment = _comment(sd, row, values, a.ref, file, out, entry.comment_cell, cm_idx)
+    entry.in_error = bool(out) and any(i.is_error for i in out)
     if entry.in_error:
         entry.status = None
     return entry

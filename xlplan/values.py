@@ -8,6 +8,7 @@ which says what was found and what was expected: nothing is guessed.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import re
@@ -160,7 +161,9 @@ def parse_value(raw: object, unit: Unit, *, percent_format: bool | None = None) 
     and one from 0 to 1 as a fraction (0.85 → 85%), with a note saying so.
     Raises ValueProblem for anything that is neither a figure nor a no-data word.
     """
-    expected = f"{unit.noun} such as {unit.example}, or a no-data word such as TBC or Report later"
+    if type(raw) is float:   # what a reader gives for any typed number: the numbers.Real case below
+        return _from_number(raw, unit, percent_format, _expected(unit))
+    expected = _expected(unit)
     if raw is None:
         return Value(None, Missing.BLANK, "")
     if isinstance(raw, bool):
@@ -184,6 +187,11 @@ def parse_value(raw: object, unit: Unit, *, percent_format: bool | None = None) 
             return Value(number / 100, raw=text)
         return _from_number(number, unit, False, expected, raw=text)
     return Value(number, raw=text)
+
+
+@functools.lru_cache(maxsize=None)
+def _expected(unit: Unit) -> str:
+    return f"{unit.noun} such as {unit.example}, or a no-data word such as TBC or Report later"
 
 
 def _from_number(x: float, unit: Unit, percent_format: bool | None, expected: str, raw: str | None = None) -> Value:
