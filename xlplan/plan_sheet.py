@@ -115,7 +115,39 @@ def cell_text(v) -> str:
     """A cell value as clean text ("" for an empty cell)."""
     if v is None:
         return ""
-    return _clean_str(v) if type(v) is str else clean_text(v)
+    return clean_str(v) if type(v) is str else clean_text(v)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_str(s: str) -> str:
+    """`clean_text` of a string, without its Unicode work for the commonest text: printable ASCII,
+    or printable ASCII with en/em/minus dashes (each its own NFKC form, made '-')."""
+    t = s
+    if not t.isascii():
+        t = t.replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-")
+        if not t.isascii():
+            return clean_text(s)
+    if not t.isprintable():
+        return clean_text(s)
+    return t.strip() if "  " not in t else _SPACES.sub(" ", t).strip()
+
+
+def column_texts(rows: list[tuple[int, list]], index: int, repeats: bool = True) -> list[str]:
+    """`cell_text` of the cells at `index` of every row; with `repeats`, each distinct string is
+    cleaned once (a plan repeats its themes, services, units and words on every row)."""
+    if not repeats:
+        return [cell_text(cells[index]) for _, cells in rows]
+    known: dict[str, str] = {}
+    get = known.get
+
+    def clean(v):
+        t = cell_text(v)
+        if type(v) is str:
+            known[v] = t
+        return t
+    return [t if (t := get(v)) is not None else clean(v) for v in (cells[index] for _, cells in rows)]
 
 
 def _sheet_values(ws) -> tuple[list[list], dict[int, dict[int, str]]]:
@@ -136,7 +168,7 @@ def _sheet_values(ws) -> tuple[list[list], dict[int, dict[int, str]]]:
 @lru_cache(maxsize=1 << 16)
 def _clean_str(text: str) -> str:
     """clean_text, remembered: a plan repeats the same theme, service, unit and word on every row."""
-    return clean_text(text)
+    return clean_str(text)
 
 
 def _header_row(rows: list[list], wanted: dict[str, str], search: int = 10) -> int:
