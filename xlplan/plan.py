@@ -254,6 +254,7 @@ def _canonical_json(plan: Plan, batch: int = 2000):
     repeated string, target, profile, figure and date encoded once: a plan shares these objects
     between its rows, so they are remembered by identity (the plan keeps them alive meanwhile)."""
     enc = _json_str
+    text = lambda t: encode_basestring_ascii(t) if type(t) is str else enc(t)  # noqa: E731
     words = _Encoded(enc)
     shown: dict[int, str] = {id(e): enc(e.value) for e in (*Unit, *Polarity)}
     known = shown.get
@@ -269,15 +270,29 @@ def _canonical_json(plan: Plan, batch: int = 2000):
         figures[id(v)] = out = enc(repr(v.figure))
         return out
 
+    years: dict[int, str] = {}        # id of a history year → its JSON key and ": "
+    widths: set[int] = set()
+
+    def year(y) -> str:
+        label = str(y)
+        widths.add(len(label))
+        years[id(y)] = out = enc(label) + ": "
+        return out
+    year_of = years.get
+
     def measure(m: Measure) -> str:
         h = m.history
         if h:
-            items = sorted([(known(id(y)) or rep(y, str), figure_of(id(v)) or figure(v)) for y, v in h.items()])
-            history = "{" + ", ".join([f"{y}: {v}" for y, v in items]) + "}"
+            parts = [(year_of(id(y)) or year(y)) + (figure_of(id(v)) or figure(v)) for y, v in h.items()]
+            if len(widths) == 1:    # "label": ... with labels of one width: sorting the parts sorts the labels
+                parts.sort()
+            else:
+                parts = [p for _, p in sorted((str(y), p) for y, p in zip(h, parts))]
+            history = "{" + ", ".join(parts) + "}"
         else:
             history = "{}"
         return (f'{{"baseline": {known(id(m.baseline)) or rep(m.baseline)}, "category": {words[m.category]}, '
-                f'"code": {enc(m.code)}, "history": {history}, "links": {words[m.links]}, "name": {enc(m.name)}, '
+                f'"code": {text(m.code)}, "history": {history}, "links": {words[m.links]}, "name": {text(m.name)}, '
                 f'"outcome": {words[m.outcome]}, "polarity": {known(id(m.polarity)) or rep(m.polarity.value, str)}, '
                 f'"profile": {known(id(m.profile)) or rep(m.profile)}, "service": {words[m.service]}, '
                 f'"target": {known(id(m.target)) or rep(m.target)}, "theme": {words[m.theme]}, '
@@ -286,8 +301,8 @@ def _canonical_json(plan: Plan, batch: int = 2000):
 
     def action(a: Action) -> str:
         return (f'{{"due": {known(id(a.due)) or rep(a.due, str)}, "measures": {words[a.measures]}, '
-                f'"name": {enc(a.name)}, "outcome": {words[a.outcome]}, "owner": {words[a.owner]}, '
-                f'"ref": {enc(a.ref)}, "service": {words[a.service]}, '
+                f'"name": {text(a.name)}, "outcome": {words[a.outcome]}, "owner": {words[a.owner]}, '
+                f'"ref": {text(a.ref)}, "service": {words[a.service]}, '
                 f'"start": {known(id(a.start)) or rep(a.start, str)}, "theme": {words[a.theme]}}}')
 
     def items(name: str, objects: list, write, last: bool = False):
