@@ -94,7 +94,7 @@ class Settings:
         return d if d is not None and period.end < d <= period.end + timedelta(days=92) else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Service:
     name: str
     manager: str
@@ -102,7 +102,7 @@ class Service:
     row: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Measure:
     code: str
     name: str
@@ -130,7 +130,7 @@ class Measure:
                          default_tolerance, previous_outturn=self.outturn(period.year.previous()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     ref: str
     name: str
