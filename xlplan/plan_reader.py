@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from pathlib import Path
@@ -39,8 +40,8 @@ def read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
         wb.close()
     plan = Plan(settings, themes, services, measures, actions, source=str(path))
     # a service named on any Measures/Actions row has something to report, even if that row has errors
-    named = {cell_text(cells[sheets[n].index("Service")]).casefold()
-             for n in ("Measures", "Actions") for _, cells in sheets[n].rows}
+    named = {t.casefold() for n in ("Measures", "Actions")
+             for t in set(column_texts(sheets[n].rows, sheets[n].index("Service")))}
     for s in services:
         if s.name.casefold() not in named:
             report.add(issue("plan.empty-service", sheet="Services", row=s.row, value=s.name))
@@ -262,7 +263,8 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
             lambda _: Profile.parse(raw, unit), s, cells, row, "Profile",
             "Level, Cumulative, or four quarterly targets separated by ;", report, default=Profile()))
         if profile is not None and profile.quarters:
-            ok = _check_quarters(s, row, code, unit, profile, report) and ok
+            ok = memo(("quarters", id(profile), unit), lambda: _check_quarters(s, row, code, unit, profile, report)) \
+                and ok
         tolerance = None if cells[i_tolerance] is None else _tolerance(s, cells, row, unit, report, memo)
         ok = ok and tolerance is not False
         baseline = None if cells[i_baseline] is None else _figure(s, cells, row, "Baseline", unit, report, figures)
@@ -400,12 +402,24 @@ def _figure(s: PlanSheet, cells, row: int, column: str, unit: Unit, report: Repo
     if memo is not None:
         return memo(_key("figure", raw, unit, s.percent(row, column)),
                     lambda: _figure(s, cells, row, column, unit, report))
+    if unit in _PLAIN_UNITS and raw.__class__ in (float, int) and math.isfinite(raw):
+        return plain_figure(raw)
     try:
         return parse_value(raw, unit, percent_format=s.percent(row, column))
     except ValueProblem as e:
         report.add(issue("plan.bad-value", sheet=s.name, row=row, cell=s.ref(row, column), column=column,
                          value=clean_text(raw), reason=f"expected {e.expected}"))
         return None
+
+
+_PLAIN_UNITS = (Unit.NUMBER, Unit.MONEY)
+
+
+def plain_figure(raw: float | int) -> Value:
+    """`parse_value(raw, unit)` for a finite number and a number or money unit, without its checks
+    for text, dates, percent formats and ratios (none of which apply)."""
+    x = float(raw)
+    return Value(x, raw=str(int(x)) if x.is_integer() else f"{x:g}")
 
 
 def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Service],
@@ -415,12 +429,13 @@ def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Ser
     service_names, themes = Names(x.name for x in services), Names(themes)
     codes = {m.code.casefold() for m in measures}
     prefixes = {c[:2] for c in codes}
-    i_ref, i_name, i_theme, i_service, i_measures = (s.index(c) for c in ("Ref", "Action", "Theme", "Service",
-                                                                          "Measures"))
+    rows = s.rows
+    texts = {c: column_texts(rows, s.index(c), repeats=c not in ("Ref", "Action", "Measures"))
+             for c in ("Ref", "Action", "Theme", "Service", "Measures", "Outcome", "Owner")}
+    i_start, i_due = s.index("Start"), s.index("Due")
     memo = _Memo(report)
-    words: dict[str, str] = {}
-    for row, cells in s.rows:
-        ref, name, theme_text, service_text = (cell_text(cells[i]) for i in (i_ref, i_name, i_theme, i_service))
+    for (row, cells), ref, name, theme_text, service_text, measures_text, outcome, owner in zip(
+            rows, *texts.values()):
         ok = True
         if not (ref and name and theme_text and service_text):
             for column, text in (("Ref", ref), ("Action", name), ("Theme", theme_text), ("Service", service_text)):
@@ -439,24 +454,21 @@ def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Ser
         theme = lookup(theme_text, themes, "plan.unknown-theme", s, row, "Theme", report) if theme_text else ""
         service = lookup(service_text, service_names, "plan.unknown-service", s, row, "Service", report) \
             if service_text else ""
-        measures_text = cell_text(cells[i_measures])
         for token in _CODE_TOKEN.findall(measures_text):
             if token.casefold() not in codes and token[:2].casefold() in prefixes:
                 report.add(issue("plan.unknown-action-measure", sheet="Actions", row=row,
                                  cell=s.ref(row, "Measures"), ref=ref, value=token))
         dates = {}
-        for column in ("Start", "Due"):
-            raw = s.value(cells, column)
+        for column, i in (("Start", i_start), ("Due", i_due)):
+            raw = cells[i]
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 dates[column] = None
                 continue
             dates[column] = memo(_key(column, raw), lambda: _date(s, row, column, raw, report))
         if not ok:
             continue
-        outcome, owner = s.text(cells, "Outcome"), s.text(cells, "Owner")
-        out.append(Action(ref=ref, name=name, measures=words.setdefault(measures_text, measures_text), theme=theme,
-                          outcome=words.setdefault(outcome, outcome), service=service,
-                          owner=words.setdefault(owner, owner), start=dates["Start"], due=dates["Due"], row=row))
+        out.append(Action(ref=ref, name=name, measures=measures_text, theme=theme, outcome=outcome, service=service,
+                          owner=owner, start=dates["Start"], due=dates["Due"], row=row))
     return out
 
 
