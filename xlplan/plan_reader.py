@@ -434,6 +434,7 @@ def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Ser
              for c in ("Ref", "Action", "Theme", "Service", "Measures", "Outcome", "Owner")}
     i_start, i_due = s.index("Start"), s.index("Due")
     memo = _Memo(report)
+    found = memo.found
     for (row, cells), ref, name, theme_text, service_text, measures_text, outcome, owner in zip(
             rows, *texts.values()):
         ok = True
@@ -464,7 +465,8 @@ def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Ser
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 dates[column] = None
                 continue
-            dates[column] = memo(_key(column, raw), lambda: _date(s, row, column, raw, report))
+            d = found.get((column, raw.__class__, raw))     # a zero is never there (see `_key`)
+            dates[column] = d if d is not None else memo(_key(column, raw), lambda: _date(s, row, column, raw, report))
         if not ok:
             continue
         out.append(Action(ref=ref, name=name, measures=measures_text, theme=theme, outcome=outcome, service=service,

@@ -7,6 +7,7 @@ import calendar
 import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 
 from .errors import Report, did_you_mean, issue, suggestion
 from .periods import FinancialYear, Period
@@ -137,17 +138,13 @@ def clean_str(s: str) -> str:
 def column_texts(rows: list[tuple[int, list]], index: int, repeats: bool = True) -> list[str]:
     """`cell_text` of the cells at `index` of every row; with `repeats`, each distinct string is
     cleaned once (a plan repeats its themes, services, units and words on every row)."""
+    column = list(map(itemgetter(index), map(itemgetter(1), rows)))
     if not repeats:
-        return [cell_text(cells[index]) for _, cells in rows]
-    known: dict[str, str] = {}
-    get = known.get
-
-    def clean(v):
-        t = cell_text(v)
-        if type(v) is str:
-            known[v] = t
-        return t
-    return [t if (t := get(v)) is not None else clean(v) for v in (cells[index] for _, cells in rows)]
+        return list(map(cell_text, column))
+    distinct = set(column)
+    if all(type(v) is str or v is None for v in distinct):    # 1, 1.0 and True are one set member
+        return list(map({v: cell_text(v) for v in distinct}.__getitem__, column))
+    return list(map(cell_text, column))
 
 
 def _sheet_values(ws) -> tuple[list[list], dict[int, dict[int, str]]]:
