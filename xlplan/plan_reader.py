@@ -222,6 +222,9 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
     i_target, i_profile, i_tolerance, i_baseline = (s.index(c) for c in ("Target", "Profile", "Tolerance", "Baseline"))
     memo, figures = _Memo(report), _Memo(report)
     found, formats = memo.found, s.formats
+    by_theme, by_service, by_unit, by_polarity = (_Memo(report) for _ in range(4))
+    known_themes, known_services, known_units, known_polarities = (
+        m.found for m in (by_theme, by_service, by_unit, by_polarity))
     words = {c: column_texts(rows, s.index(c)) for c in ("Outcome", "Links", "Category")}
     for (row, cells), code, name, theme_text, service_text, unit_text, polarity_text, outcome, links, category in zip(
             rows, *(texts[c] for c in ("Code", "Measure", "Theme", "Service", "Unit", "Polarity")),
@@ -242,24 +245,29 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
                 ok = False
             else:
                 first[key] = row
-        theme = lookup(theme_text, themes, "plan.unknown-theme", s, row, "Theme", report) if theme_text else ""
-        service = lookup(service_text, service_names, "plan.unknown-service", s, row, "Service", report) \
-            if service_text else ""
-        unit = found.get(("unit", unit_text)) or memo(("unit", unit_text), lambda: read_word(
-            Unit.parse, s, cells, row, "Unit", "%, £, number, ratio", report)) if unit_text else None
-        polarity = found.get(("polarity", polarity_text)) or memo(("polarity", polarity_text), lambda: read_word(
+        theme = known_themes.get(theme_text)
+        if theme is None:
+            theme = by_theme(theme_text, lambda: lookup(theme_text, themes, "plan.unknown-theme", s, row, "Theme",
+                                                        report) if theme_text else "")
+        service = known_services.get(service_text)
+        if service is None:
+            service = by_service(service_text, lambda: lookup(service_text, service_names, "plan.unknown-service", s,
+                                                              row, "Service", report) if service_text else "")
+        unit = known_units.get(unit_text) or by_unit(unit_text, lambda: read_word(
+            Unit.parse, s, cells, row, "Unit", "%, £, number, ratio", report) if unit_text else None)
+        polarity = known_polarities.get(polarity_text) or by_polarity(polarity_text, lambda: read_word(
             Polarity.parse, s, cells, row, "Polarity", "Higher, Lower, Monitor", report, default=Polarity.HIGHER))
         if unit is None:
             continue
         row_formats = formats.get(row) if formats else None
         raw = cells[i_target]
-        key = _key("target", raw, unit, row_formats is not None and s.percent(row, "Target"))
-        target = found.get(key) or memo(key, lambda: _target(s, cells, row, code, unit, report))
+        key = ("target", raw.__class__, raw, unit, row_formats is not None and s.percent(row, "Target"))
+        target = found.get(key) or memo(_key(*key[:1], *key[2:]), lambda: _target(s, cells, row, code, unit, report))
         if polarity is not None and target is not None and (not polarity_text or target.kind in _DIRECTIONS):
             _check_direction(s, cells, row, code, polarity, target, report)
         raw = cells[i_profile]
-        key = _key("profile", raw, unit)
-        profile = found.get(key) or memo(key, lambda: read_word(
+        key = ("profile", raw.__class__, raw, unit)
+        profile = found.get(key) or memo(_key("profile", raw, unit), lambda: read_word(
             lambda _: Profile.parse(raw, unit), s, cells, row, "Profile",
             "Level, Cumulative, or four quarterly targets separated by ;", report, default=Profile()))
         if profile is not None and profile.quarters:
