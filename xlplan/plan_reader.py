@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import Report, Severity, issue, suggestion
@@ -16,6 +18,26 @@ from .values import Target, TargetKind, Unit, Value, ValueProblem, check_range, 
 
 
 def read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
+    with _no_cycle_collection():
+        return _read_plan_workbook(path)
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Pause Python's cyclic garbage collector while a plan is read: reading a large plan builds
+    hundreds of thousands of lasting objects (and no garbage cycles), which the collector would
+    otherwise scan again and again - a fifth of the time for a plan of 50,000 measures. Reference
+    counting frees everything as usual meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
     report = Report()
     name = path.name
     from .plan_cells import open_book
@@ -221,7 +243,7 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
              for c in ("Code", "Measure", "Theme", "Service", "Unit", "Polarity")}
     i_target, i_profile, i_tolerance, i_baseline = (s.index(c) for c in ("Target", "Profile", "Tolerance", "Baseline"))
     memo, figures = _Memo(report), _Memo(report)
-    found, formats = memo.found, s.formats
+    found, found_figures, formats = memo.found, figures.found, s.formats
     by_theme, by_service, by_unit, by_polarity = (_Memo(report) for _ in range(4))
     known_themes, known_services, known_units, known_polarities = (
         m.found for m in (by_theme, by_service, by_unit, by_polarity))
@@ -282,9 +304,13 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
             if raw is None:
                 continue
             if row_formats is None:   # the common case, inline (see `_key`: a zero is never found)
-                v = figures.found.get(("figure", raw.__class__, raw, unit, False))
+                key = ("figure", raw.__class__, raw, unit, False)
+                v = found_figures.get(key)
                 if v is None:
-                    v = _figure(s, cells, row, header, unit, report, figures)
+                    if unit in _PLAIN_UNITS and key[1] in (float, int) and raw and math.isfinite(raw):
+                        v = found_figures[key] = plain_figure(raw)
+                    else:
+                        v = _figure(s, cells, row, header, unit, report, figures)
             else:
                 v = _figure(s, cells, row, header, unit, report, figures)
             if v is not None:
