@@ -253,8 +253,7 @@ def _canonical_json(plan: Plan, batch: int = 2000):
     from the plan's fields without a dict per item (keys written in sorted order) and with each
     repeated string, target, profile, figure and date encoded once: a plan shares these objects
     between its rows, so they are remembered by identity (the plan keeps them alive meanwhile)."""
-    enc = _json_str
-    text = lambda t: encode_basestring_ascii(t) if type(t) is str else enc(t)  # noqa: E731
+    enc = text = _json_str
     words = _Encoded(enc)
     shown: dict[int, str] = {id(e): enc(e.value) for e in (*Unit, *Polarity)}
     known = shown.get
