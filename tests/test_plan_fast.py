@@ -170,3 +170,11 @@ def test_example_fingerprint_is_unchanged():
     plan, _ = load_plan(EXAMPLE)
     assert plan.fingerprint == __import__("hashlib").sha256(
         json.dumps(_canonical(plan), sort_keys=True, default=str).encode()).hexdigest()
+
+
+@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-10**15, 10**15)),
+       st.sampled_from([Unit.NUMBER, Unit.MONEY]))
+def test_plain_figure_is_parse_value(x, unit):
+    from xlplan.values import parse_value
+    fast, slow = plan_reader.plain_figure(x), parse_value(x, unit)
+    assert fast == slow and repr(fast) == repr(slow)
