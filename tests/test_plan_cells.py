@@ -74,9 +74,9 @@ def test_percent_cells_are_found_by_reference(tmp_path):
     wb.save(path)
     book = plan_cells.open_book(path)
     sheet = next(s for s in book.worksheets if s.title == "Measures")
-    rows = list(sheet.iter_rows())
-    assert rows[1][7].value == 0.75 and "%" in rows[1][7].number_format
-    assert "%" not in rows[1][8].number_format
+    rows = sheet.values_rows()
+    assert rows[1][7] == 0.75 and "%" in sheet.formats[2][7]
+    assert 8 not in sheet.formats[2]
 
 
 @pytest.mark.parametrize("content", [b"not a workbook", b"PK\x03\x04 damaged"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from json.encoder import encode_basestring_ascii
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, timedelta
@@ -93,7 +94,7 @@ class Settings:
         return d if d is not None and period.end < d <= period.end + timedelta(days=92) else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Service:
     name: str
     manager: str
@@ -101,7 +102,7 @@ class Service:
     row: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Measure:
     code: str
     name: str
@@ -129,7 +130,7 @@ class Measure:
                          default_tolerance, previous_outturn=self.outturn(period.year.previous()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     ref: str
     name: str
@@ -222,7 +223,10 @@ class Plan:
     def fingerprint(self) -> str:
         """A hash of the plan's content (not its file bytes): re-saving the workbook keeps it.
         Computed once per Plan (plans are not changed after reading)."""
-        return hashlib.sha256(json.dumps(_canonical(self), sort_keys=True, default=str).encode()).hexdigest()
+        digest = hashlib.sha256()
+        for chunk in _canonical_json(self):
+            digest.update(chunk.encode())
+        return digest.hexdigest()
 
 
 def _canonical(plan: Plan) -> dict:
@@ -242,6 +246,94 @@ def _canonical(plan: Plan) -> dict:
     return {"settings": repr(plan.settings), "themes": plan.themes,
             "services": [[s.name, s.manager, s.email] for s in plan.services],
             "measures": [measure(m) for m in plan.measures], "actions": [action(a) for a in plan.actions]}
+
+
+def _canonical_json(plan: Plan, batch: int = 2000):
+    """`json.dumps(_canonical(plan), sort_keys=True, default=str)` in pieces, byte for byte, built
+    from the plan's fields without a dict per item (keys written in sorted order) and with each
+    repeated string, target, profile, figure and date encoded once: a plan shares these objects
+    between its rows, so they are remembered by identity (the plan keeps them alive meanwhile)."""
+    enc = text = _json_str
+    words = _Encoded(enc)
+    shown: dict[int, str] = {id(e): enc(e.value) for e in (*Unit, *Polarity)}
+    known = shown.get
+
+    def rep(obj, show=repr) -> str:
+        shown[id(obj)] = out = enc(show(obj))
+        return out
+
+    figures: dict[int, str] = {}      # a Value in a history shows its figure (a baseline, the Value)
+    figure_of = figures.get
+
+    def figure(v) -> str:
+        figures[id(v)] = out = enc(repr(v.figure))
+        return out
+
+    years: dict[int, str] = {}        # id of a history year → its JSON key and ": "
+    widths: set[int] = set()
+
+    def year(y) -> str:
+        label = str(y)
+        widths.add(len(label))
+        years[id(y)] = out = enc(label) + ": "
+        return out
+    year_of = years.get
+
+    def measure(m: Measure) -> str:
+        h = m.history
+        if h:
+            parts = [(year_of(id(y)) or year(y)) + (figure_of(id(v)) or figure(v)) for y, v in h.items()]
+            if len(widths) == 1:    # "label": ... with labels of one width: sorting the parts sorts the labels
+                parts.sort()
+            else:
+                parts = [p for _, p in sorted((str(y), p) for y, p in zip(h, parts))]
+            history = "{" + ", ".join(parts) + "}"
+        else:
+            history = "{}"
+        return (f'{{"baseline": {known(id(m.baseline)) or rep(m.baseline)}, "category": {words[m.category]}, '
+                f'"code": {text(m.code)}, "history": {history}, "links": {words[m.links]}, "name": {text(m.name)}, '
+                f'"outcome": {words[m.outcome]}, "polarity": {known(id(m.polarity)) or rep(m.polarity.value, str)}, '
+                f'"profile": {known(id(m.profile)) or rep(m.profile)}, "service": {words[m.service]}, '
+                f'"target": {known(id(m.target)) or rep(m.target)}, "theme": {words[m.theme]}, '
+                f'"tolerance": {known(id(m.tolerance)) or rep(m.tolerance)}, '
+                f'"unit": {known(id(m.unit)) or rep(m.unit.value, str)}}}')
+
+    def action(a: Action) -> str:
+        return (f'{{"due": {known(id(a.due)) or rep(a.due, str)}, "measures": {words[a.measures]}, '
+                f'"name": {text(a.name)}, "outcome": {words[a.outcome]}, "owner": {words[a.owner]}, '
+                f'"ref": {text(a.ref)}, "service": {words[a.service]}, '
+                f'"start": {known(id(a.start)) or rep(a.start, str)}, "theme": {words[a.theme]}}}')
+
+    def items(name: str, objects: list, write, last: bool = False):
+        yield f'"{name}": ['
+        for i in range(0, len(objects), batch):
+            yield (", " if i else "") + ", ".join(map(write, objects[i:i + batch]))
+        yield "]" + ("" if last else ", ")
+
+    yield "{"
+    yield from items("actions", plan.actions, action)
+    yield from items("measures", plan.measures, measure)
+    yield from items("services", plan.services, lambda s: f"[{enc(s.name)}, {enc(s.manager)}, {enc(s.email)}]")
+    yield f'"settings": {enc(repr(plan.settings))}, "themes": [{", ".join(map(enc, plan.themes))}]}}'
+
+
+class _Encoded(dict):
+    """text → its JSON, each distinct text encoded once."""
+
+    def __init__(self, enc) -> None:
+        super().__init__()
+        self.enc = enc
+
+    def __missing__(self, text: str) -> str:
+        self[text] = out = self.enc(text)
+        return out
+
+
+def _json_str(value) -> str:
+    """A value as json.dumps writes it within _canonical's data (strings; anything else via str)."""
+    if type(value) is str:
+        return encode_basestring_ascii(value)
+    return json.dumps(value, default=str)
 
 
 def load_plan(path: str | Path) -> tuple[Plan | None, Report]:

@@ -7,10 +7,9 @@ percent format, and a target of 0.85 means something else without it). That come
 xl/styles.xml (which cell styles have a number format with `%` in it) and a byte scan of each sheet
 part for the cells that use one of those styles - only those cells are looked at.
 
-`open_book(path)` returns an object shaped like the part of openpyxl's read-only workbook the plan
-reader uses (`worksheets`, each with `title` and `iter_rows()` of cells with `.value` and
-`.number_format`, and `close()`), with values as openpyxl gives them (whole numbers as int, dates
-as datetime, empty cells as None). It returns None whenever it cannot be sure of that - not a
+`open_book(path)` returns a Book of `worksheets`, each with `title`, `values_rows()` (lists of
+cell values as openpyxl gives them: whole numbers as int, dates as datetime, empty cells as None)
+and `formats` (the percent-formatted cells), and `close()`; no object per cell. It returns None whenever it cannot be sure of that - not a
 plain .xlsx, an unusual package, a percent-styled cell without a reference - and the plan reader
 then uses openpyxl, which also gives the precise reason for a workbook it cannot open.
 """
@@ -31,23 +30,16 @@ _BUILTIN_PERCENT = {9, 10}       # 0% and 0.00%
 MAX_PLAN_BYTES = 200 * 2**20     # beyond this, leave it to openpyxl (and its own limits)
 
 
-class Cell:
-    """A cell value and, for a percent-styled cell, a percent number format."""
-
-    __slots__ = ("value", "number_format")
-
-    def __init__(self, value, number_format: str = "General") -> None:
-        self.value = value
-        self.number_format = number_format
-
-
 class Sheet:
-    def __init__(self, title: str, rows: list[tuple[Cell, ...]]) -> None:
-        self.title = title
-        self._rows = rows
+    """A sheet's cell values (as openpyxl gives them) and its percent-formatted cells."""
 
-    def iter_rows(self, min_row: int = 1):
-        return iter(self._rows[min_row - 1:])
+    def __init__(self, title: str, rows: list[list], formats: dict[int, dict[int, str]]) -> None:
+        self.title = title
+        self.rows = rows
+        self.formats = formats     # row (1-based) → {column (0-based): percent number format}
+
+    def values_rows(self) -> list[list]:
+        return self.rows
 
 
 class Book:
@@ -87,7 +79,7 @@ def open_book(path: Path) -> Book | None:
             if percent_cells is None:
                 return None
             rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
-            sheets.append(Sheet(title, _cells(rows, percent_cells)))
+            sheets.append(Sheet(title, _values(rows), percent_cells))
         return Book(sheets)
     except Exception:  # noqa: BLE001
         return None
@@ -95,17 +87,10 @@ def open_book(path: Path) -> Book | None:
         wb.close()
 
 
-def _cells(rows: list[list], percent_cells: dict[int, dict[int, str]]) -> list[tuple[Cell, ...]]:
-    out = []
-    for r, values in enumerate(rows, 1):
-        formats = percent_cells.get(r)
-        cells = tuple(Cell(_as_openpyxl(v)) for v in values)
-        if formats:
-            for c, fmt in formats.items():
-                if c < len(cells):
-                    cells[c].number_format = fmt
-        out.append(cells)
-    return out
+def _values(rows: list[list]) -> list[list]:
+    """Calamine's rows with values as openpyxl gives them (see `_as_openpyxl`); a non-empty
+    string, the commonest cell, is kept as it is without a call."""
+    return [[v if type(v) is str and v else _as_openpyxl(v) for v in row] for row in rows]
 
 
 def _as_openpyxl(v):

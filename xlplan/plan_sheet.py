@@ -7,6 +7,7 @@ import calendar
 import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 
 from .errors import Report, did_you_mean, issue, suggestion
 from .periods import FinancialYear, Period
@@ -16,23 +17,29 @@ from .values import clean_text
 
 
 class PlanSheet:
-    """A plan sheet's rows as dicts keyed by canonical header, with cell lookups for messages."""
+    """A plan sheet's rows as lists of cell values, with headers matched by canonical name, the
+    cells' percent formats, and cell references for messages.
+
+    `ws` is either a fast sheet from `plan_cells.open_book` (`rows` of values, `formats` of the
+    percent-formatted cells) or an openpyxl read-only worksheet. Every row is padded with None to
+    the same width plus one, so `cells[s.index(column)]` never fails (an absent column's index is
+    that last, always-empty slot)."""
 
     def __init__(self, ws, name: str, report: Report) -> None:
         self.name = name
-        # numbered here: in a read-only sheet an empty cell does not know its row
-        rows = list(enumerate(ws.iter_rows(min_row=1), 1))
+        values, self.formats = _sheet_values(ws)
         self.header: dict[str, int] = {}       # canonical name → column index (0-based)
         self.raw_headers: list[str] = []
         self.header_row = 1
-        self.rows: list[tuple[int, list]] = []  # (excel row number, cells)
-        if not rows:
+        self.rows: list[tuple[int, list]] = []  # (excel row number, cell values)
+        self._absent = 0
+        if not values:
             return
         wanted = {c.casefold(): c for c in self.known()}
-        self.header_row = _header_row(rows, wanted)
+        self.header_row = _header_row(values, wanted)
         seen: dict[str, list[str]] = {}
-        for idx, cell in enumerate(rows[self.header_row - 1][1]):
-            text = clean_text(cell.value) if cell.value is not None else ""
+        for idx, value in enumerate(values[self.header_row - 1]):
+            text = clean_text(value) if value is not None else ""
             self.raw_headers.append(text)
             key = text.casefold()
             canonical = wanted.get(key, text)
@@ -45,10 +52,15 @@ class PlanSheet:
         for column, cells in seen.items():
             report.add(issue("plan.duplicate-column", sheet=name, row=self.header_row, cell=cells[-1],
                              column=column, cells=", ".join(cells)))
-        for number, r in rows[self.header_row:]:
-            if all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in r):
+        self._absent = width = max(map(len, values))
+        for number, r in enumerate(values[self.header_row:], self.header_row + 1):
+            first = r[0] if r else None
+            if not (type(first) is str and first.strip()) and \
+                    all(v is None or (isinstance(v, str) and not v.strip()) for v in r):
                 continue
-            self.rows.append((number, list(r)))
+            if len(r) <= width:
+                r.extend([None] * (width + 1 - len(r)))
+            self.rows.append((number, r))
 
     def header_cell(self, idx: int) -> str:
         return f"{get_column_letter(idx + 1)}{self.header_row}"
@@ -80,37 +92,88 @@ class PlanSheet:
     def has(self, column: str) -> bool:
         return column in self.header
 
-    def cell(self, cells: list, column: str):
-        idx = self.header.get(column)
-        return cells[idx] if idx is not None and idx < len(cells) else None
+    def index(self, column: str) -> int:
+        """Where `column`'s value is in a row: its index, or the always-empty last slot if absent."""
+        return self.header.get(column, self._absent)
 
     def value(self, cells: list, column: str):
-        c = self.cell(cells, column)
-        return None if c is None else c.value
+        return cells[self.header.get(column, self._absent)]
 
     def text(self, cells: list, column: str) -> str:
-        v = self.value(cells, column)
-        if v is None:
-            return ""
-        return _clean_str(v) if type(v) is str else clean_text(v)
+        return cell_text(cells[self.header.get(column, self._absent)])
+
+    def percent(self, row: int, column: str) -> bool:
+        """Whether the cell at `row` (Excel row number) in `column` has a percent number format."""
+        formats = self.formats.get(row)
+        return bool(formats) and column in self.header and "%" in formats.get(self.header[column], "")
 
     def ref(self, row: int, column: str) -> str:
         idx = self.header.get(column, 0)
         return f"{get_column_letter(idx + 1)}{row}"
 
 
+def cell_text(v) -> str:
+    """A cell value as clean text ("" for an empty cell)."""
+    if v is None:
+        return ""
+    return clean_str(v) if type(v) is str else clean_text(v)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_str(s: str) -> str:
+    """`clean_text` of a string, without its Unicode work for the commonest text: printable ASCII,
+    or printable ASCII with en/em/minus dashes (each its own NFKC form, made '-')."""
+    t = s
+    if not t.isascii():
+        t = t.replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-")
+        if not t.isascii():
+            return clean_text(s)
+    if not t.isprintable():
+        return clean_text(s)
+    return t.strip() if "  " not in t else _SPACES.sub(" ", t).strip()
+
+
+def column_texts(rows: list[tuple[int, list]], index: int, repeats: bool = True) -> list[str]:
+    """`cell_text` of the cells at `index` of every row; with `repeats`, each distinct string is
+    cleaned once (a plan repeats its themes, services, units and words on every row)."""
+    column = list(map(itemgetter(index), map(itemgetter(1), rows)))
+    if not repeats:
+        return list(map(cell_text, column))
+    distinct = set(column)
+    if all(type(v) is str or v is None for v in distinct):    # 1, 1.0 and True are one set member
+        return list(map({v: cell_text(v) for v in distinct}.__getitem__, column))
+    return list(map(cell_text, column))
+
+
+def _sheet_values(ws) -> tuple[list[list], dict[int, dict[int, str]]]:
+    """(rows of cell values, row → {column: number format} of the percent-formatted cells), rows
+    numbered from 1 (in a read-only openpyxl sheet an empty cell does not know its row)."""
+    if hasattr(ws, "values_rows"):
+        return ws.values_rows(), ws.formats
+    rows, formats = [], {}
+    for number, cells in enumerate(ws.iter_rows(min_row=1), 1):
+        rows.append([c.value for c in cells])
+        for col, c in enumerate(cells):
+            fmt = str(getattr(c, "number_format", "") or "")
+            if "%" in fmt:
+                formats.setdefault(number, {})[col] = fmt
+    return rows, formats
+
+
 @lru_cache(maxsize=1 << 16)
 def _clean_str(text: str) -> str:
     """clean_text, remembered: a plan repeats the same theme, service, unit and word on every row."""
-    return clean_text(text)
+    return clean_str(text)
 
 
-def _header_row(rows: list[tuple[int, tuple]], wanted: dict[str, str], search: int = 10) -> int:
+def _header_row(rows: list[list], wanted: dict[str, str], search: int = 10) -> int:
     """The header row: the first of the top rows naming the most xlplan columns (a title row or a
     note above the headers is allowed); row 1 when none names any."""
     best, best_hits = 1, 0
-    for number, cells in rows[:search]:
-        hits = sum(1 for c in cells if isinstance(c.value, str) and clean_text(c.value).casefold() in wanted)
+    for number, values in enumerate(rows[:search], 1):
+        hits = sum(1 for v in values if isinstance(v, str) and clean_text(v).casefold() in wanted)
         if hits > best_hits:
             best, best_hits = number, hits
     return best
@@ -150,10 +213,6 @@ def read_word(parse, s: PlanSheet, cells, row: int, column: str, allowed: str, r
         report.add(issue("plan.unknown-word", sheet=s.name, row=row, cell=s.ref(row, column),
                          column=column, value=raw, allowed=allowed))
         return None
-
-
-def is_percent(cell) -> bool:
-    return cell is not None and "%" in str(getattr(cell, "number_format", "") or "")
 
 
 _MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
