@@ -158,8 +158,16 @@ class Plan:
         return self.settings.year
 
     def service(self, name: str) -> Service | None:
-        key = name.strip().casefold()
-        return next((s for s in self.services if s.name.casefold() == key), None)
+        return self._services_by_key.get(name.strip().casefold())
+
+    @cached_property
+    def _services_by_key(self) -> dict[str, Service]:
+        """Casefolded name → service (the first of any repeats), built once: collect asks for each
+        return's service, and a national plan has a thousand."""
+        found: dict[str, Service] = {}
+        for s in self.services:
+            found.setdefault(s.name.casefold(), s)
+        return found
 
     def measures_for(self, service: str) -> list[Measure]:
         """The service's measures in report order: by theme (plan order), then outcome, then row."""

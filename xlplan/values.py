@@ -81,7 +81,7 @@ def missing_reason(text: str) -> Missing | None:
     return _MISSING_WORDS.get(_squash(text))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ratio:
     """A split such as 70/30 (planned/unplanned). Compared by the share of the first part."""
 
@@ -100,7 +100,7 @@ class Ratio:
 Figure = float | Ratio
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """A parsed entry: a figure, or the reason there is none. `note` records any reading made."""
 
@@ -300,7 +300,7 @@ _TARGET_WORDS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     kind: TargetKind
     figure: Figure | None = None
