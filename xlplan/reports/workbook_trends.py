@@ -14,6 +14,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ..results import MeasureResult, PeriodResults
 from ..values import Ratio, Unit
+from .xlsx_sheets import FastSheet, StreamSheet
 
 UNIT_WORDS = {Unit.PERCENT: "%", Unit.MONEY: "£", Unit.NUMBER: "number", Unit.RATIO: "% share (first part)"}
 
@@ -45,7 +46,7 @@ def write_trends(wb, f, results: PeriodResults) -> None:
     period = results.period
     labels = [y.slash for y in period.prior_years(3)] + \
         [f"Q{i} {period.year.slash}" for i in range(1, period.quarter + 1)]
-    data = wb.add_worksheet("Trend data")
+    data = wb.add_worksheet("Trend data", StreamSheet)
     headers = ["Code", "Measure", "Unit", *labels, "Trend"]
     for c, h in enumerate(headers):
         data.write_string(0, c, h, f.header)
@@ -78,7 +79,7 @@ def write_trends(wb, f, results: PeriodResults) -> None:
     data.freeze_panes(1, 0)
     data.autofilter(0, 0, max(n, 1), len(headers) - 1)
 
-    ws = wb.add_worksheet("Trends")
+    ws = wb.add_worksheet("Trends", FastSheet)
     ws.set_column(0, 0, 16)
     ws.set_column(1, len(labels), 12)
     ws.write_string(0, 0, "Trend for one measure: choose its code in the yellow cell", f.title)
