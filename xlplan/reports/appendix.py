@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..results import ActionResult, MeasureResult, PeriodResults
 from ..status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status
+from ..values import Unit, format_value
 from .docx_tables import Cell, Column, cm, status_cell
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
     measure_summary(w, results)
     by_theme = _group(results.measures)
     years = [y.slash for y in results.period.prior_years(3)]
+    figure_text = FigureText()
     for theme in results.plan.themes:
         w.heading(theme, 2)
         outcomes = by_theme.get(theme, {})
@@ -47,7 +49,7 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
             w.paragraph("No measures are reported under this theme this quarter.")
         for outcome, measures in _in_plan_order(results, theme, outcomes):
             w.heading(outcome, 3)
-            w.table(measure_columns(results), (measure_row(m, results, years) for m in measures))
+            w.table(measure_columns(results), (measure_row(m, results, years, figure_text) for m in measures))
     action_summary(w, results)
     actions = _group(results.actions)
     for theme in results.plan.themes:
@@ -103,13 +105,32 @@ def measure_columns(results: PeriodResults) -> list[Column]:
             Column("To Date", cm(2.2), "center")] + [Column(y, cm(2.1), "center") for y in years]
 
 
-def measure_row(m: MeasureResult, results: PeriodResults, years: list[str] | None = None) -> list:
+class FigureText:
+    """`format_value(figure, unit)`, remembering the text of each float figure: a national plan's
+    200,000 figures hold about 50,000 distinct values. Zero is not remembered (0.0 equals -0.0,
+    which a percentage shows as "-0%")."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[float, Unit], str] = {}
+
+    def __call__(self, figure, unit: Unit) -> str:
+        if figure.__class__ is not float or not figure:
+            return format_value(figure, unit)
+        text = self.memo.get((figure, unit))
+        if text is None:
+            text = self.memo[figure, unit] = format_value(figure, unit)
+        return text
+
+
+def measure_row(m: MeasureResult, results: PeriodResults, years: list[str] | None = None,
+                figure_text=format_value) -> list:
     years = years or [y.slash for y in results.period.prior_years(3)]
-    to_date = Cell(m.display, note="Figure returned was not valid" if m.in_error else "")
+    shown = m.display if m.figure is None else figure_text(m.figure, m.unit)   # as MeasureResult.display
+    to_date = Cell(shown, note="Figure returned was not valid" if m.in_error else "")
     name = Cell(m.name, note=f"{m.code} · {m.service}")
     status = status_cell(m.status.value, "manager's assessment" if m.basis == "assessed" else "")
     return [name, m.comment, status, m.target_text or "–", to_date,
-            *(m.history_display(y) or "–" for y in years)]
+            *(figure_text(m.history.get(y), m.unit) or "–" for y in years)]
 
 
 # --- actions -------------------------------------------------------------------------------------

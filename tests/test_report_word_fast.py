@@ -1,0 +1,57 @@
+"""The Word appendix's fast paths give exactly the slow paths' answers: plain-text table cells, the
+remembered figure texts, and tables streamed in blocks of rows."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import example, given, settings, strategies as st
+
+from xlplan.reports import docx_tables
+from xlplan.reports.appendix import FigureText
+from xlplan.reports.docx_tables import ROWS_PER_PART, Cell, Column, Look, _body_cell, _Col, table_parts
+from xlplan.values import Ratio, Unit, format_value
+
+
+class Text(str):
+    """A str subclass: takes the general (slow) path through the cell writer."""
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30) | st.sampled_from(
+    ["a & b", "<w:t>x</w:t>", "line\nline", "tab\there", "bell\x07", "", " ", "£1,000", "\ue000"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=TEXT, keep=st.booleans())
+def test_plain_text_cell_equals_the_general_path(value, keep):
+    col = _Col(Column("Head", 1000, "center"), "TableText")
+    assert _body_cell(value, col, keep, Look()) == _body_cell(Text(value), col, keep, Look())
+
+
+FIGURES = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 1e-9, -0.0049, 0.8125]) \
+    | st.integers(-10**9, 10**9) | st.none() | st.builds(Ratio, st.integers(0, 99), st.integers(1, 99))
+
+
+@settings(max_examples=300, deadline=None)
+@given(figures=st.lists(st.tuples(FIGURES, st.sampled_from(list(Unit))), max_size=20))
+@example(figures=[(0.0, Unit.PERCENT), (-0.0, Unit.PERCENT), (-0.0, Unit.MONEY), (0.5, Unit.PERCENT),
+                  (0.5, Unit.MONEY), (0.5, Unit.PERCENT)])
+def test_remembered_figure_text_equals_format_value(figures):
+    text = FigureText()
+    for _ in range(2):                      # the second time from memory
+        for figure, unit in figures:
+            if isinstance(figure, float) and math.isinf(figure):
+                continue                    # format_value does not take infinities
+            assert text(figure, unit) == format_value(figure, unit)
+
+
+def test_a_long_table_streams_in_blocks_with_the_same_xml(monkeypatch):
+    columns = [Column("A", 2000), Column("B", 1000, "center")]
+    rows = [[f"row {i} & more", Cell("Green", "A9D08E", True, "note")] for i in range(2 * ROWS_PER_PART + 7)]
+    parts = list(table_parts(columns, rows, Look(), total_row=True))
+    assert len(parts) == 4                 # the start, two full blocks, the rest with the end
+    assert parts[1].startswith("<w:tr>") and parts[1].count("<w:tr>") == ROWS_PER_PART
+    monkeypatch.setattr(docx_tables, "ROWS_PER_PART", 1)
+    row_by_row = list(table_parts(columns, rows, Look(), total_row=True))
+    assert len(row_by_row) == len(rows) + 2     # the start, each row, the end
+    assert "".join(parts) == "".join(row_by_row)
