@@ -10,6 +10,7 @@ from hypothesis import example, given, settings, strategies as st
 from xlplan.reports import docx_tables
 from xlplan.reports.appendix import FigureText
 from xlplan.reports.docx_tables import ROWS_PER_PART, Cell, Column, Look, _body_cell, _Col, table_parts
+from xlplan.reports.narrative import xml_safe
 from xlplan.values import Ratio, Unit, format_value
 
 
@@ -55,3 +56,17 @@ def test_a_long_table_streams_in_blocks_with_the_same_xml(monkeypatch):
     row_by_row = list(table_parts(columns, rows, Look(), total_row=True))
     assert len(row_by_row) == len(rows) + 2     # the start, each row, the end
     assert "".join(parts) == "".join(row_by_row)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=TEXT | st.text(max_size=20))
+@example(value="\x85 next line")
+@example(value="\u2028 line separator")
+@example(value="café – £5 · x")
+def test_printable_text_needs_no_cleaning(value):
+    # xml_safe returns printable text as it is: nothing in it would be removed or replaced
+    from xlplan.reports.narrative import _INVALID_XML
+    if value.isprintable():
+        cleaned = _INVALID_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+        assert cleaned == value and "\n" not in value
+        assert xml_safe(value) == xml_safe(value, keep_newlines=False) == value

@@ -8,6 +8,7 @@ Every table's figures come from the same PeriodResults, so the summary counts eq
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..results import ActionResult, MeasureResult, PeriodResults
@@ -144,8 +145,13 @@ def action_summary(w: "Writer", results: PeriodResults) -> None:
                     results.action_counts)
 
 
+@lru_cache(maxsize=4096)
+def _due(day) -> str:
+    return f"Due {day.day} {day:%B %Y}"
+
+
 def action_row(a: ActionResult) -> list:
-    due = f"Due {a.due.day} {a.due:%B %Y}" if a.due else ""
+    due = _due(a.due) if a.due else ""     # 30,000 actions share a few hundred due dates
     if a.overdue:
         due += " – overdue"
     note = " · ".join(x for x in (a.ref, a.service, due) if x)

@@ -61,7 +61,7 @@ def status_cell(word: str, note: str = "") -> Cell:
 
 def text(value: object) -> str:
     """Escaped text for `<w:t>` (control characters dropped)."""
-    s = value if value.__class__ is str and value.isascii() and value.isprintable() else xml_safe(value)
+    s = value if value.__class__ is str and value.isprintable() else xml_safe(value)
     if "&" in s:
         s = s.replace("&", "&amp;")
     if "<" in s:
@@ -128,7 +128,7 @@ _CELL_END = "</w:t></w:r></w:p></w:tc>"
 
 def _body_cell(value: object, c: _Col, keep: bool, look: Look) -> str:
     """A data cell: `_cell(value, ..., header=False)`, with the fixed parts made once per column."""
-    if value.__class__ is str and value.isascii() and value.isprintable():   # most cells: plain text
+    if value.__class__ is str and value.isprintable():   # most cells: no control character, no line break
         if "&" in value:
             value = value.replace("&", "&amp;")
         if "<" in value:

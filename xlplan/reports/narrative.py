@@ -33,8 +33,8 @@ COMMENT_LIMIT = 600  # characters of a comment quoted in the cover report; the a
 def xml_safe(text: object, *, keep_newlines: bool = True) -> str:
     """Text that can go into Word XML: control characters removed, tabs as spaces, CR LF as LF."""
     s = "" if text is None else str(text)
-    if s.isascii() and s.isprintable():     # the common case: nothing to remove
-        return s
+    if s.isprintable():     # the common case: nothing to remove (isprintable is False for every
+        return s            # character removed or replaced below, and for line breaks)
     s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     s = _INVALID_XML.sub("", s)
     if not keep_newlines:

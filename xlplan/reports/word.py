@@ -64,6 +64,7 @@ class Writer:
         self.style_ids = {s.name: s.style_id for s in doc.styles}
         self.headings: list[tuple[int, str]] = []   # for the table of contents
         self.deferred: _Spool | None = None
+        self.pending: list[str] = []          # XML not yet parsed into the body (see flush)
         self.toc_at: int | None = None       # where in the deferred XML the table of contents goes
         self.width = 0
         self.measure_width()
@@ -74,6 +75,7 @@ class Writer:
         self.width = int((s.page_width - s.left_margin - s.right_margin) / 635)
 
     def defer(self) -> None:
+        self.flush()
         self.deferred = _Spool()
 
     def paragraph(self, text: str = "", style: str | None = None, bold: bool = False) -> None:
@@ -118,12 +120,21 @@ class Writer:
     def _emit(self, xml: str) -> None:
         if self.deferred is not None:
             self.deferred.write(xml)
-            return
-        el = parse_xml(xml)
-        if self.sect is not None:
-            self.sect.addprevious(el)
         else:
-            self.body.append(el)
+            self.pending.append(xml)
+
+    def flush(self) -> None:
+        """Parse what was written since the last flush into the body, in one go (the cover report
+        can be thousands of paragraphs). Call before changing the body another way."""
+        if not self.pending:
+            return
+        holder = parse_xml(f'<w:body xmlns:w="{W_NS}">{"".join(self.pending)}</w:body>')
+        self.pending.clear()
+        for el in list(holder):
+            if self.sect is not None:
+                self.sect.addprevious(el)
+            else:
+                self.body.append(el)
 
     def save(self, path: Path, toc: str = "") -> None:
         """Save the document with the deferred XML (and `toc` at `toc_at`) in place of a marker
@@ -131,6 +142,7 @@ class Writer:
         marker = f"xlplan-deferred-{uuid.uuid4().hex}"
         deferred, self.deferred = self.deferred or _Spool(), None
         self.paragraph(marker)
+        self.flush()
         buffer = io.BytesIO()
         self.doc.save(buffer)
         toc_at = self.toc_at if self.toc_at is not None else deferred.tell()
@@ -207,6 +219,7 @@ def _write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Pa
     w = Writer(doc)
     title = " ".join(b.text for b in render_section("title", ctx, env)).strip()
     _cover(w, results, ctx, env, title)
+    w.flush()
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     _landscape(section)
     w.measure_width()

@@ -83,7 +83,7 @@ def put(ws, row: int, col: int, value, f: Formats, fmt=None) -> None:
         if not value:
             ws.write_blank(row, col, None, fmt or f.text)
             return
-        text = value if value.isascii() and value.isprintable() else xml_safe(value)
+        text = value if value.isprintable() else xml_safe(value)
         if len(text) > MAX_CELL:
             text = text[:MAX_CELL - 40] + " … (cut: longer than an Excel cell holds)"
         ws.write_string(row, col, text, fmt or f.text)
