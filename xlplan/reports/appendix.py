@@ -40,6 +40,7 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
     _key(w, results)
     w.page_break()                                   # the summary starts on a fresh page
     measure_summary(w, results)
+    order = _plan_outcomes(results)
     by_theme = _group(results.measures)
     years = [y.slash for y in results.period.prior_years(3)]
     figure_text = FigureText()
@@ -48,7 +49,7 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
         outcomes = by_theme.get(theme, {})
         if not outcomes:
             w.paragraph("No measures are reported under this theme this quarter.")
-        for outcome, measures in _in_plan_order(results, theme, outcomes):
+        for outcome, measures in _in_plan_order(order.get(theme, {}), outcomes):
             w.heading(outcome, 3)
             w.table(measure_columns(results), (measure_row(m, results, years, figure_text) for m in measures))
     action_summary(w, results)
@@ -57,7 +58,7 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
         if theme not in actions:
             continue
         w.heading(f"Actions: {theme}", 2)
-        for outcome, items in _in_plan_order(results, theme, actions[theme]):
+        for outcome, items in _in_plan_order(order.get(theme, {}), actions[theme]):
             w.heading(outcome, 3)
             w.table(ACTION_COLUMNS, (action_row(a) for a in items))
 
@@ -83,7 +84,7 @@ def measure_statuses(results: PeriodResults) -> list[Status]:
 
 def measure_summary(w: "Writer", results: PeriodResults) -> None:
     _status_summary(w, "Summary of measures by theme", measure_statuses(results), results.plan.themes,
-                    results.measure_counts)
+                    _counts_by_theme(results.measures, Status))
 
 
 def _status_summary(w: "Writer", title: str, statuses: list, themes: list[str], counts_for) -> None:
@@ -96,6 +97,20 @@ def _status_summary(w: "Writer", title: str, statuses: list, themes: list[str], 
     for label, counts in [*((t, counts_for(t)) for t in themes), ("Total", counts_for(None))]:
         rows.append([label, *(str(counts[st]) for st in statuses), str(sum(counts.values()))])
     w.table(columns, rows, total_row=True)
+
+
+def _counts_by_theme(items, statuses):
+    """`counts_for(theme or None)` giving {status: count} as PeriodResults.measure_counts and
+    action_counts do, from one pass over `items` instead of one per theme."""
+    by_theme: dict[str, dict] = {}
+    total = {s: 0 for s in statuses}
+    for item in items:
+        counts = by_theme.get(item.theme)
+        if counts is None:
+            counts = by_theme[item.theme] = {s: 0 for s in statuses}
+        counts[item.status] += 1
+        total[item.status] += 1
+    return lambda theme: total if theme is None else by_theme.get(theme, {s: 0 for s in statuses})
 
 
 def measure_columns(results: PeriodResults) -> list[Column]:
@@ -142,7 +157,7 @@ ACTION_COLUMNS = [Column("Action", cm(7.5)), Column("Measures", cm(5.5)), Column
 
 def action_summary(w: "Writer", results: PeriodResults) -> None:
     _status_summary(w, "Summary of actions by theme", ACTION_STATUS_ORDER, results.plan.themes,
-                    results.action_counts)
+                    _counts_by_theme(results.actions, ActionStatus))
 
 
 @lru_cache(maxsize=4096)
@@ -168,8 +183,17 @@ def _group(items) -> dict[str, dict[str, list]]:
     return out
 
 
-def _in_plan_order(results: PeriodResults, theme: str, outcomes: dict[str, list]):
-    order = results.plan.outcomes(theme)
+def _plan_outcomes(results: PeriodResults) -> dict[str, dict[str, None]]:
+    """Each theme's outcomes in first-appearance order, measures first (Plan.outcomes, for every
+    theme in one pass)."""
+    plan = results.plan
+    order: dict[str, dict[str, None]] = defaultdict(dict)
+    for item in [*plan.measures, *plan.actions]:
+        order[item.theme].setdefault(item.outcome, None)
+    return order
+
+
+def _in_plan_order(order: dict[str, None], outcomes: dict[str, list]):
     for o in order:
         if o in outcomes:
             yield o, outcomes[o]

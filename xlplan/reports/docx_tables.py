@@ -9,6 +9,7 @@ markup, a field or a hyperlink. Header rows repeat on every page and rows do not
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -54,6 +55,7 @@ class Cell:
     note: str = ""                      # a second, smaller line (e.g. "Due 31 March 2024")
 
 
+@lru_cache(maxsize=256)
 def status_cell(word: str, note: str = "") -> Cell:
     """A status as a report shows it: the word, bold, on its RAG fill."""
     return Cell(word, FILLS.get(word), True, note)
