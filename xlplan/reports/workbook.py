@@ -78,28 +78,31 @@ def _write_summary(results: PeriodResults, path: Path) -> Path:
 
 
 def put(ws, row: int, col: int, value, f: Formats, fmt=None) -> None:
-    """Write one value: text always as a string (never a formula), numbers as numbers."""
+    """Write one value: text always as a string (never a formula), numbers as numbers.
+
+    Calls xlsxwriter's undecorated writers (`_write_string` for `write_string`, ...): row and
+    column are always numbers here, and this runs for each of the workbook's 2 million cells."""
     if value.__class__ is str:          # most cells: checked first
         if not value:
-            ws.write_blank(row, col, None, fmt or f.text)
+            ws._write_blank(row, col, None, fmt or f.text)
             return
         text = value if value.isprintable() else xml_safe(value)
         if len(text) > MAX_CELL:
             text = text[:MAX_CELL - 40] + " … (cut: longer than an Excel cell holds)"
-        ws.write_string(row, col, text, fmt or f.text)
+        ws._write_string(row, col, text, fmt or f.text)
     elif value is None or value == "":
-        ws.write_blank(row, col, None, fmt or f.text)
+        ws._write_blank(row, col, None, fmt or f.text)
     elif isinstance(value, bool):
-        ws.write_string(row, col, "Yes" if value else "No", fmt or f.plain)
+        ws._write_string(row, col, "Yes" if value else "No", fmt or f.plain)
     elif isinstance(value, (int, float)):
-        ws.write_number(row, col, value, fmt or f.int)
+        ws._write_number(row, col, value, fmt or f.int)
     elif hasattr(value, "year") and hasattr(value, "month"):
-        ws.write_datetime(row, col, value, fmt or (f.date if hasattr(value, "hour") else f.day))
+        ws._write_datetime(row, col, value, fmt or (f.date if hasattr(value, "hour") else f.day))
     else:
         text = xml_safe(value)
         if len(text) > MAX_CELL:
             text = text[:MAX_CELL - 40] + " … (cut: longer than an Excel cell holds)"
-        ws.write_string(row, col, text, fmt or f.text)
+        ws._write_string(row, col, text, fmt or f.text)
 
 
 def table(ws, f: Formats, headers: list[str], rows, widths: dict[str, float] | None = None,

@@ -61,13 +61,13 @@ def write_trends(wb, f, results: PeriodResults) -> None:
     rows = {}
     years = [y.slash for y in period.prior_years(3)]
     for r, m in enumerate(results.measures, 1):
-        data.write_string(r, 0, m.code, f.plain)
-        data.write_string(r, 1, m.name, f.plain)
-        data.write_string(r, 2, UNIT_WORDS[m.unit], f.plain)
+        data._write_string(r, 0, m.code, f.plain)     # undecorated writers, as workbook.put
+        data._write_string(r, 1, m.name, f.plain)
+        data._write_string(r, 2, UNIT_WORDS[m.unit], f.plain)
         values = series(m, results, years)
         for c, v in enumerate(values, 3):
             if v is not None:
-                data.write_number(r, c, v, f.numbers["n0" if float(v).is_integer() else "n2"])
+                data._write_number(r, c, v, f.numbers["n0" if float(v).is_integer() else "n2"])
         rows[m.code] = (m, values)
         if sum(v is not None for v in values) >= 2:   # a small line chart of the row, in the last column
             spark_cells.append(f"{trend_col}{r + 1}")
