@@ -188,6 +188,8 @@ def _template_line(error: Exception, name: str) -> int | str:
 
 
 _TABLE = re.compile(r"^\[\[\s*([\w -]+?)\s*\]\]$")
+_VALUE = re.compile(f"{_OPEN}.*?{_CLOSE}")             # a value the template printed
+_VALUE_SPLIT = re.compile(f"({_OPEN}.*?{_CLOSE})")
 
 
 def parse_blocks(text: str, *, rows: bool = False) -> list[Block]:
@@ -195,7 +197,7 @@ def parse_blocks(text: str, *, rows: bool = False) -> list[Block]:
     blocks: list[Block] = []
     current: Block | None = None
     for line in text.split("\n"):
-        literal = re.sub(f"{_OPEN}.*?{_CLOSE}", "\x00", line)   # the template's own text
+        literal = _VALUE.sub("\x00", line) if _OPEN in line else line   # the template's own text
         stripped = line.strip()
         if not stripped:
             current = None
@@ -243,7 +245,7 @@ def _runs(line: str) -> list[tuple[str, bool]]:
     """(text, bold) runs: `**` toggles bold in the template's own text only."""
     runs: list[tuple[str, bool]] = []
     bold = False
-    for part in re.split(f"({_OPEN}.*?{_CLOSE})", line):
+    for part in _VALUE_SPLIT.split(line):
         if part.startswith(_OPEN):
             runs.append((part[1:-1], bold))
             continue
