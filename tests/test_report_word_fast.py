@@ -70,3 +70,19 @@ def test_printable_text_needs_no_cleaning(value):
         cleaned = _INVALID_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
         assert cleaned == value and "\n" not in value
         assert xml_safe(value) == xml_safe(value, keep_newlines=False) == value
+
+
+def test_sections_parsed_line_by_line_as_from_the_whole_text(tmp_path):
+    # render_section reads the template's output as Jinja2 generates it, never holding it whole
+    from results_factory import make_results
+
+    from xlplan.reports.narrative import cover_context, environment, parse_blocks, render_section
+    results = make_results(tmp_path)
+    env, ctx = environment(), cover_context(results)
+    names = ["title", "committee", "report_by", "purpose", "recommendation", "implications", "terms",
+             "conclusion", "background", "closing"]
+    for name in names:
+        whole = env.get_template(f"report/{name}.txt.j2").render(**ctx)
+        rows = name == "implications"
+        assert render_section(name, ctx, env, rows=rows) == parse_blocks(whole, rows=rows), name
+    assert any(len(render_section(n, ctx, env)) > 1 for n in names)

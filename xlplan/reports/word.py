@@ -122,6 +122,8 @@ class Writer:
             self.deferred.write(xml)
         else:
             self.pending.append(xml)
+            if len(self.pending) >= 1000:     # parsed in batches: few calls, little held
+                self.flush()
 
     def flush(self) -> None:
         """Parse what was written since the last flush into the body, in one go (the cover report
@@ -152,15 +154,15 @@ class Writer:
                 if info.filename != "word/document.xml":
                     zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
                     continue
-                before, after = _split(data.decode("utf-8"), marker)
+                at, end = _split(data, marker.encode("ascii"))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info._compresslevel = DOCUMENT_COMPRESSION
                 with zout.open(info, "w") as out:
-                    out.write(before.encode("utf-8"))
+                    out.write(memoryview(data)[:at])
                     deferred.copy_to(out, 0, toc_at)
                     out.write(toc.encode("utf-8"))
                     deferred.copy_to(out, toc_at, None)
-                    out.write(after.encode("utf-8"))
+                    out.write(memoryview(data)[end:])
 
 
 class _Spool:
@@ -196,12 +198,13 @@ class _Spool:
         self.file.close()
 
 
-def _split(xml: str, marker: str) -> tuple[str, str]:
-    """`xml` before and after the paragraph holding `marker`."""
+def _split(xml: bytes, marker: bytes) -> tuple[int, int]:
+    """Where the paragraph holding `marker` starts and ends in `xml` (UTF-8: the markup searched
+    for is ASCII, so no copy of the cover report's XML is decoded)."""
     at = xml.index(marker)
-    start = max(xml.rfind("<w:p>", 0, at), xml.rfind("<w:p ", 0, at))
-    end = xml.index("</w:p>", at) + len("</w:p>")
-    return xml[:start], xml[end:]
+    start = max(xml.rfind(b"<w:p>", 0, at), xml.rfind(b"<w:p ", 0, at))
+    end = xml.index(b"</w:p>", at) + len(b"</w:p>")
+    return start, end
 
 
 def write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Path:
