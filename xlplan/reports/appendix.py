@@ -8,10 +8,12 @@ Every table's figures come from the same PeriodResults, so the summary counts eq
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..results import ActionResult, MeasureResult, PeriodResults
 from ..status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status
+from ..values import Unit, format_value
 from .docx_tables import Cell, Column, cm, status_cell
 
 if TYPE_CHECKING:
@@ -38,23 +40,25 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
     _key(w, results)
     w.page_break()                                   # the summary starts on a fresh page
     measure_summary(w, results)
+    order = _plan_outcomes(results)
     by_theme = _group(results.measures)
     years = [y.slash for y in results.period.prior_years(3)]
+    figure_text = FigureText()
     for theme in results.plan.themes:
         w.heading(theme, 2)
         outcomes = by_theme.get(theme, {})
         if not outcomes:
             w.paragraph("No measures are reported under this theme this quarter.")
-        for outcome, measures in _in_plan_order(results, theme, outcomes):
+        for outcome, measures in _in_plan_order(order.get(theme, {}), outcomes):
             w.heading(outcome, 3)
-            w.table(measure_columns(results), (measure_row(m, results, years) for m in measures))
+            w.table(measure_columns(results), (measure_row(m, results, years, figure_text) for m in measures))
     action_summary(w, results)
     actions = _group(results.actions)
     for theme in results.plan.themes:
         if theme not in actions:
             continue
         w.heading(f"Actions: {theme}", 2)
-        for outcome, items in _in_plan_order(results, theme, actions[theme]):
+        for outcome, items in _in_plan_order(order.get(theme, {}), actions[theme]):
             w.heading(outcome, 3)
             w.table(ACTION_COLUMNS, (action_row(a) for a in items))
 
@@ -80,7 +84,7 @@ def measure_statuses(results: PeriodResults) -> list[Status]:
 
 def measure_summary(w: "Writer", results: PeriodResults) -> None:
     _status_summary(w, "Summary of measures by theme", measure_statuses(results), results.plan.themes,
-                    results.measure_counts)
+                    _counts_by_theme(results.measures, Status))
 
 
 def _status_summary(w: "Writer", title: str, statuses: list, themes: list[str], counts_for) -> None:
@@ -95,6 +99,20 @@ def _status_summary(w: "Writer", title: str, statuses: list, themes: list[str], 
     w.table(columns, rows, total_row=True)
 
 
+def _counts_by_theme(items, statuses):
+    """`counts_for(theme or None)` giving {status: count} as PeriodResults.measure_counts and
+    action_counts do, from one pass over `items` instead of one per theme."""
+    by_theme: dict[str, dict] = {}
+    total = {s: 0 for s in statuses}
+    for item in items:
+        counts = by_theme.get(item.theme)
+        if counts is None:
+            counts = by_theme[item.theme] = {s: 0 for s in statuses}
+        counts[item.status] += 1
+        total[item.status] += 1
+    return lambda theme: total if theme is None else by_theme.get(theme, {s: 0 for s in statuses})
+
+
 def measure_columns(results: PeriodResults) -> list[Column]:
     years = [y.slash for y in results.period.prior_years(3)]
     # history columns wide enough for "£1,402,650" on one line; comments give up the room
@@ -103,13 +121,32 @@ def measure_columns(results: PeriodResults) -> list[Column]:
             Column("To Date", cm(2.2), "center")] + [Column(y, cm(2.1), "center") for y in years]
 
 
-def measure_row(m: MeasureResult, results: PeriodResults, years: list[str] | None = None) -> list:
+class FigureText:
+    """`format_value(figure, unit)`, remembering the text of each float figure: a national plan's
+    200,000 figures hold about 50,000 distinct values. Zero is not remembered (0.0 equals -0.0,
+    which a percentage shows as "-0%")."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[float, Unit], str] = {}
+
+    def __call__(self, figure, unit: Unit) -> str:
+        if figure.__class__ is not float or not figure:
+            return format_value(figure, unit)
+        text = self.memo.get((figure, unit))
+        if text is None:
+            text = self.memo[figure, unit] = format_value(figure, unit)
+        return text
+
+
+def measure_row(m: MeasureResult, results: PeriodResults, years: list[str] | None = None,
+                figure_text=format_value) -> list:
     years = years or [y.slash for y in results.period.prior_years(3)]
-    to_date = Cell(m.display, note="Figure returned was not valid" if m.in_error else "")
+    shown = m.display if m.figure is None else figure_text(m.figure, m.unit)   # as MeasureResult.display
+    to_date = Cell(shown, note="Figure returned was not valid" if m.in_error else "")
     name = Cell(m.name, note=f"{m.code} · {m.service}")
     status = status_cell(m.status.value, "manager's assessment" if m.basis == "assessed" else "")
     return [name, m.comment, status, m.target_text or "–", to_date,
-            *(m.history_display(y) or "–" for y in years)]
+            *(figure_text(m.history.get(y), m.unit) or "–" for y in years)]
 
 
 # --- actions -------------------------------------------------------------------------------------
@@ -120,11 +157,16 @@ ACTION_COLUMNS = [Column("Action", cm(7.5)), Column("Measures", cm(5.5)), Column
 
 def action_summary(w: "Writer", results: PeriodResults) -> None:
     _status_summary(w, "Summary of actions by theme", ACTION_STATUS_ORDER, results.plan.themes,
-                    results.action_counts)
+                    _counts_by_theme(results.actions, ActionStatus))
+
+
+@lru_cache(maxsize=4096)
+def _due(day) -> str:
+    return f"Due {day.day} {day:%B %Y}"
 
 
 def action_row(a: ActionResult) -> list:
-    due = f"Due {a.due.day} {a.due:%B %Y}" if a.due else ""
+    due = _due(a.due) if a.due else ""     # 30,000 actions share a few hundred due dates
     if a.overdue:
         due += " – overdue"
     note = " · ".join(x for x in (a.ref, a.service, due) if x)
@@ -141,8 +183,17 @@ def _group(items) -> dict[str, dict[str, list]]:
     return out
 
 
-def _in_plan_order(results: PeriodResults, theme: str, outcomes: dict[str, list]):
-    order = results.plan.outcomes(theme)
+def _plan_outcomes(results: PeriodResults) -> dict[str, dict[str, None]]:
+    """Each theme's outcomes in first-appearance order, measures first (Plan.outcomes, for every
+    theme in one pass)."""
+    plan = results.plan
+    order: dict[str, dict[str, None]] = defaultdict(dict)
+    for item in [*plan.measures, *plan.actions]:
+        order[item.theme].setdefault(item.outcome, None)
+    return order
+
+
+def _in_plan_order(order: dict[str, None], outcomes: dict[str, list]):
     for o in order:
         if o in outcomes:
             yield o, outcomes[o]

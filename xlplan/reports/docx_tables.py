@@ -9,6 +9,7 @@ markup, a field or a hyperlink. Header rows repeat on every page and rows do not
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -54,6 +55,7 @@ class Cell:
     note: str = ""                      # a second, smaller line (e.g. "Due 31 March 2024")
 
 
+@lru_cache(maxsize=256)
 def status_cell(word: str, note: str = "") -> Cell:
     """A status as a report shows it: the word, bold, on its RAG fill."""
     return Cell(word, FILLS.get(word), True, note)
@@ -61,7 +63,7 @@ def status_cell(word: str, note: str = "") -> Cell:
 
 def text(value: object) -> str:
     """Escaped text for `<w:t>` (control characters dropped)."""
-    s = xml_safe(value)
+    s = value if value.__class__ is str and value.isprintable() else xml_safe(value)
     if "&" in s:
         s = s.replace("&", "&amp;")
     if "<" in s:
@@ -71,13 +73,19 @@ def text(value: object) -> str:
     return s
 
 
+_RUN_PROPS: dict[tuple, str] = {}
+
+
 def _runs(value: str, bold: bool = False, size: int | None = None, colour: str | None = None,
           italic: bool = False) -> str:
-    props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") \
-        + (f'<w:color w:val="{colour}"/>' if colour else "") + (f'<w:sz w:val="{size}"/>' if size else "")
-    rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
-    lines = text(value).split("\n")
-    body = '</w:t><w:br/><w:t xml:space="preserve">'.join(lines)
+    rpr = _RUN_PROPS.get((bold, size, colour, italic))
+    if rpr is None:
+        props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") \
+            + (f'<w:color w:val="{colour}"/>' if colour else "") + (f'<w:sz w:val="{size}"/>' if size else "")
+        rpr = _RUN_PROPS[bold, size, colour, italic] = f"<w:rPr>{props}</w:rPr>" if props else ""
+    body = text(value)
+    if "\n" in body:
+        body = body.replace("\n", _BR)
     return f'<w:r>{rpr}<w:t xml:space="preserve">{body}</w:t></w:r>'
 
 
@@ -98,13 +106,14 @@ def _cell(value: object, col: Column, style: str, *, header: bool, look: Look, k
 
 
 _BR = '</w:t><w:br/><w:t xml:space="preserve">'
+ROWS_PER_PART = 100                     # rows per piece of a streamed table
 _PLAIN_RUN = '<w:r><w:t xml:space="preserve">'
 
 
 class _Col:
     """A column's fixed XML around each cell (made once per table, not per cell)."""
 
-    __slots__ = ("col", "open", "props", "props_keep")
+    __slots__ = ("col", "open", "props", "props_keep", "plain", "plain_keep")
 
     def __init__(self, col: Column, style: str) -> None:
         jc = f'<w:jc w:val="{col.align}"/>' if col.align != "left" else ""
@@ -112,22 +121,34 @@ class _Col:
         self.open = f'<w:tc><w:tcPr><w:tcW w:w="{col.width}" w:type="dxa"/>'
         self.props = f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style}"/>{jc}</w:pPr>'
         self.props_keep = f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style}"/><w:keepNext/>{jc}</w:pPr>'
+        self.plain = self.open + self.props + _PLAIN_RUN            # a plain text cell up to its text
+        self.plain_keep = self.open + self.props_keep + _PLAIN_RUN
+
+
+_CELL_END = "</w:t></w:r></w:p></w:tc>"
 
 
 def _body_cell(value: object, c: _Col, keep: bool, look: Look) -> str:
     """A data cell: `_cell(value, ..., header=False)`, with the fixed parts made once per column."""
-    props = c.props_keep if keep else c.props
+    if value.__class__ is str and value.isprintable():   # most cells: no control character, no line break
+        if "&" in value:
+            value = value.replace("&", "&amp;")
+        if "<" in value:
+            value = value.replace("<", "&lt;")
+        if ">" in value:
+            value = value.replace(">", "&gt;")
+        return f"{c.plain_keep if keep else c.plain}{value}{_CELL_END}"
     if isinstance(value, Cell):
         fill = value.fill
         shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill and _COLOUR.match(fill) else ""
         runs = _runs(value.text, value.bold)
         if value.note:
             runs += "<w:r><w:br/></w:r>" + _runs(value.note, size=16, italic=True)
-        return f"{c.open}{shd}{props}{runs}</w:p></w:tc>"
+        return f"{c.open}{shd}{c.props_keep if keep else c.props}{runs}</w:p></w:tc>"
     body = text("" if value is None else value)
     if "\n" in body:
         body = body.replace("\n", _BR)
-    return f"{c.open}{props}{_PLAIN_RUN}{body}</w:t></w:r></w:p></w:tc>"
+    return f"{c.plain_keep if keep else c.plain}{body}{_CELL_END}"
 
 
 def table_xml(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,
@@ -164,13 +185,18 @@ def table_parts(columns: Sequence[Column], rows: Iterable[Sequence[object]], loo
     cols = [_Col(c, look.text_style) for c in columns]
     rows = list(rows)
     n = len(rows)
+    chunk = []                          # rows go out in blocks: fewer, larger writes
     for i, row in enumerate(rows):
         keep = keep_together and i < n - 1
         if total_row and i == n - 1:
             row = [v if isinstance(v, Cell) else Cell(str(v), bold=True) for v in row]
-        cells = "".join([_body_cell(v, c, keep, look) for v, c in zip(row, cols)])
-        yield f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>"
-    yield "</w:tbl>"
+        chunk.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+                     f"{''.join([_body_cell(v, c, keep, look) for v, c in zip(row, cols)])}</w:tr>")
+        if len(chunk) == ROWS_PER_PART:
+            yield "".join(chunk)
+            chunk.clear()
+    chunk.append("</w:tbl>")
+    yield "".join(chunk)
 
 
 def table_element(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,

@@ -33,8 +33,8 @@ COMMENT_LIMIT = 600  # characters of a comment quoted in the cover report; the a
 def xml_safe(text: object, *, keep_newlines: bool = True) -> str:
     """Text that can go into Word XML: control characters removed, tabs as spaces, CR LF as LF."""
     s = "" if text is None else str(text)
-    if s.isascii() and s.isprintable():     # the common case: nothing to remove
-        return s
+    if s.isprintable():     # the common case: nothing to remove (isprintable is False for every
+        return s            # character removed or replaced below, and for line breaks)
     s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     s = _INVALID_XML.sub("", s)
     if not keep_newlines:
@@ -159,9 +159,22 @@ def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
 def render_section(name: str, context: dict, env: jinja2.Environment, *, rows: bool = False) -> list[Block]:
     """Render `report/<name>.txt.j2` into blocks (`rows`: read `Label | text` lines as table rows);
     a template mistake is an XlplanError naming the template."""
+    return parse_blocks(_rendered_lines(name, context, env), rows=rows)
+
+
+def _rendered_lines(name: str, context: dict, env: jinja2.Environment):
+    """The lines of the rendered template, as Jinja2 generates them (a national plan's cover report
+    lists thousands of measures: its text is never held whole)."""
     template_name = f"report/{name}.txt.j2"
     try:
-        text = env.get_template(template_name).render(**context)
+        line = ""
+        for chunk in env.get_template(template_name).generate(**context):
+            if "\n" in chunk:
+                *lines, line = (line + chunk).split("\n")
+                yield from lines
+            else:
+                line += chunk
+        yield line
     except jinja2.TemplateNotFound:
         raise XlplanError(str(issue("report.template-missing", file=template_name))) from None
     except jinja2.TemplateSyntaxError as e:
@@ -170,7 +183,6 @@ def render_section(name: str, context: dict, env: jinja2.Environment, *, rows: b
     except (jinja2.UndefinedError, TypeError, ValueError, AttributeError, ZeroDivisionError) as e:
         raise XlplanError(str(issue("report.template-error", file=_template_file(env, template_name),
                                     row=_template_line(e, template_name), reason=str(e)))) from None
-    return parse_blocks(text, rows=rows)
 
 
 def _template_file(env: jinja2.Environment, name: str) -> str:
@@ -188,14 +200,17 @@ def _template_line(error: Exception, name: str) -> int | str:
 
 
 _TABLE = re.compile(r"^\[\[\s*([\w -]+?)\s*\]\]$")
+_VALUE = re.compile(f"{_OPEN}.*?{_CLOSE}")             # a value the template printed
+_VALUE_SPLIT = re.compile(f"({_OPEN}.*?{_CLOSE})")
 
 
-def parse_blocks(text: str, *, rows: bool = False) -> list[Block]:
-    """Split rendered template text into blocks (markup recognised outside values only)."""
+def parse_blocks(text, *, rows: bool = False) -> list[Block]:
+    """Split rendered template text (a string, or its lines) into blocks (markup recognised
+    outside values only)."""
     blocks: list[Block] = []
     current: Block | None = None
-    for line in text.split("\n"):
-        literal = re.sub(f"{_OPEN}.*?{_CLOSE}", "\x00", line)   # the template's own text
+    for line in text.split("\n") if isinstance(text, str) else text:
+        literal = _VALUE.sub("\x00", line) if _OPEN in line else line   # the template's own text
         stripped = line.strip()
         if not stripped:
             current = None
@@ -243,7 +258,7 @@ def _runs(line: str) -> list[tuple[str, bool]]:
     """(text, bold) runs: `**` toggles bold in the template's own text only."""
     runs: list[tuple[str, bool]] = []
     bold = False
-    for part in re.split(f"({_OPEN}.*?{_CLOSE})", line):
+    for part in _VALUE_SPLIT.split(line):
         if part.startswith(_OPEN):
             runs.append((part[1:-1], bold))
             continue

@@ -64,6 +64,7 @@ class Writer:
         self.style_ids = {s.name: s.style_id for s in doc.styles}
         self.headings: list[tuple[int, str]] = []   # for the table of contents
         self.deferred: _Spool | None = None
+        self.pending: list[str] = []          # XML not yet parsed into the body (see flush)
         self.toc_at: int | None = None       # where in the deferred XML the table of contents goes
         self.width = 0
         self.measure_width()
@@ -74,6 +75,7 @@ class Writer:
         self.width = int((s.page_width - s.left_margin - s.right_margin) / 635)
 
     def defer(self) -> None:
+        self.flush()
         self.deferred = _Spool()
 
     def paragraph(self, text: str = "", style: str | None = None, bold: bool = False) -> None:
@@ -118,12 +120,23 @@ class Writer:
     def _emit(self, xml: str) -> None:
         if self.deferred is not None:
             self.deferred.write(xml)
-            return
-        el = parse_xml(xml)
-        if self.sect is not None:
-            self.sect.addprevious(el)
         else:
-            self.body.append(el)
+            self.pending.append(xml)
+            if len(self.pending) >= 1000:     # parsed in batches: few calls, little held
+                self.flush()
+
+    def flush(self) -> None:
+        """Parse what was written since the last flush into the body, in one go (the cover report
+        can be thousands of paragraphs). Call before changing the body another way."""
+        if not self.pending:
+            return
+        holder = parse_xml(f'<w:body xmlns:w="{W_NS}">{"".join(self.pending)}</w:body>')
+        self.pending.clear()
+        for el in list(holder):
+            if self.sect is not None:
+                self.sect.addprevious(el)
+            else:
+                self.body.append(el)
 
     def save(self, path: Path, toc: str = "") -> None:
         """Save the document with the deferred XML (and `toc` at `toc_at`) in place of a marker
@@ -131,6 +144,7 @@ class Writer:
         marker = f"xlplan-deferred-{uuid.uuid4().hex}"
         deferred, self.deferred = self.deferred or _Spool(), None
         self.paragraph(marker)
+        self.flush()
         buffer = io.BytesIO()
         self.doc.save(buffer)
         toc_at = self.toc_at if self.toc_at is not None else deferred.tell()
@@ -140,15 +154,15 @@ class Writer:
                 if info.filename != "word/document.xml":
                     zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
                     continue
-                before, after = _split(data.decode("utf-8"), marker)
+                at, end = _split(data, marker.encode("ascii"))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info._compresslevel = DOCUMENT_COMPRESSION
                 with zout.open(info, "w") as out:
-                    out.write(before.encode("utf-8"))
+                    out.write(memoryview(data)[:at])
                     deferred.copy_to(out, 0, toc_at)
                     out.write(toc.encode("utf-8"))
                     deferred.copy_to(out, toc_at, None)
-                    out.write(after.encode("utf-8"))
+                    out.write(memoryview(data)[end:])
 
 
 class _Spool:
@@ -184,12 +198,13 @@ class _Spool:
         self.file.close()
 
 
-def _split(xml: str, marker: str) -> tuple[str, str]:
-    """`xml` before and after the paragraph holding `marker`."""
+def _split(xml: bytes, marker: bytes) -> tuple[int, int]:
+    """Where the paragraph holding `marker` starts and ends in `xml` (UTF-8: the markup searched
+    for is ASCII, so no copy of the cover report's XML is decoded)."""
     at = xml.index(marker)
-    start = max(xml.rfind("<w:p>", 0, at), xml.rfind("<w:p ", 0, at))
-    end = xml.index("</w:p>", at) + len("</w:p>")
-    return xml[:start], xml[end:]
+    start = max(xml.rfind(b"<w:p>", 0, at), xml.rfind(b"<w:p ", 0, at))
+    end = xml.index(b"</w:p>", at) + len(b"</w:p>")
+    return start, end
 
 
 def write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Path:
@@ -207,6 +222,7 @@ def _write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Pa
     w = Writer(doc)
     title = " ".join(b.text for b in render_section("title", ctx, env)).strip()
     _cover(w, results, ctx, env, title)
+    w.flush()
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     _landscape(section)
     w.measure_width()

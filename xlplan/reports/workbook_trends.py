@@ -14,6 +14,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from ..results import MeasureResult, PeriodResults
 from ..values import Ratio, Unit
+from .xlsx_sheets import FastSheet, StreamSheet
 
 UNIT_WORDS = {Unit.PERCENT: "%", Unit.MONEY: "£", Unit.NUMBER: "number", Unit.RATIO: "% share (first part)"}
 
@@ -45,7 +46,7 @@ def write_trends(wb, f, results: PeriodResults) -> None:
     period = results.period
     labels = [y.slash for y in period.prior_years(3)] + \
         [f"Q{i} {period.year.slash}" for i in range(1, period.quarter + 1)]
-    data = wb.add_worksheet("Trend data")
+    data = wb.add_worksheet("Trend data", StreamSheet)
     headers = ["Code", "Measure", "Unit", *labels, "Trend"]
     for c, h in enumerate(headers):
         data.write_string(0, c, h, f.header)
@@ -60,13 +61,13 @@ def write_trends(wb, f, results: PeriodResults) -> None:
     rows = {}
     years = [y.slash for y in period.prior_years(3)]
     for r, m in enumerate(results.measures, 1):
-        data.write_string(r, 0, m.code, f.plain)
-        data.write_string(r, 1, m.name, f.plain)
-        data.write_string(r, 2, UNIT_WORDS[m.unit], f.plain)
+        data._write_string(r, 0, m.code, f.plain)     # undecorated writers, as workbook.put
+        data._write_string(r, 1, m.name, f.plain)
+        data._write_string(r, 2, UNIT_WORDS[m.unit], f.plain)
         values = series(m, results, years)
         for c, v in enumerate(values, 3):
             if v is not None:
-                data.write_number(r, c, v, f.numbers["n0" if float(v).is_integer() else "n2"])
+                data._write_number(r, c, v, f.numbers["n0" if float(v).is_integer() else "n2"])
         rows[m.code] = (m, values)
         if sum(v is not None for v in values) >= 2:   # a small line chart of the row, in the last column
             spark_cells.append(f"{trend_col}{r + 1}")
@@ -78,7 +79,7 @@ def write_trends(wb, f, results: PeriodResults) -> None:
     data.freeze_panes(1, 0)
     data.autofilter(0, 0, max(n, 1), len(headers) - 1)
 
-    ws = wb.add_worksheet("Trends")
+    ws = wb.add_worksheet("Trends", FastSheet)
     ws.set_column(0, 0, 16)
     ws.set_column(1, len(labels), 12)
     ws.write_string(0, 0, "Trend for one measure: choose its code in the yellow cell", f.title)

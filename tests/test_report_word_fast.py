@@ -1,0 +1,88 @@
+"""The Word appendix's fast paths give exactly the slow paths' answers: plain-text table cells, the
+remembered figure texts, and tables streamed in blocks of rows."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import example, given, settings, strategies as st
+
+from xlplan.reports import docx_tables
+from xlplan.reports.appendix import FigureText
+from xlplan.reports.docx_tables import ROWS_PER_PART, Cell, Column, Look, _body_cell, _Col, table_parts
+from xlplan.reports.narrative import xml_safe
+from xlplan.values import Ratio, Unit, format_value
+
+
+class Text(str):
+    """A str subclass: takes the general (slow) path through the cell writer."""
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30) | st.sampled_from(
+    ["a & b", "<w:t>x</w:t>", "line\nline", "tab\there", "bell\x07", "", " ", "£1,000", "\ue000"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=TEXT, keep=st.booleans())
+def test_plain_text_cell_equals_the_general_path(value, keep):
+    col = _Col(Column("Head", 1000, "center"), "TableText")
+    assert _body_cell(value, col, keep, Look()) == _body_cell(Text(value), col, keep, Look())
+
+
+FIGURES = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 1e-9, -0.0049, 0.8125]) \
+    | st.integers(-10**9, 10**9) | st.none() | st.builds(Ratio, st.integers(0, 99), st.integers(1, 99))
+
+
+@settings(max_examples=300, deadline=None)
+@given(figures=st.lists(st.tuples(FIGURES, st.sampled_from(list(Unit))), max_size=20))
+@example(figures=[(0.0, Unit.PERCENT), (-0.0, Unit.PERCENT), (-0.0, Unit.MONEY), (0.5, Unit.PERCENT),
+                  (0.5, Unit.MONEY), (0.5, Unit.PERCENT)])
+def test_remembered_figure_text_equals_format_value(figures):
+    text = FigureText()
+    for _ in range(2):                      # the second time from memory
+        for figure, unit in figures:
+            if isinstance(figure, float) and math.isinf(figure):
+                continue                    # format_value does not take infinities
+            assert text(figure, unit) == format_value(figure, unit)
+
+
+def test_a_long_table_streams_in_blocks_with_the_same_xml(monkeypatch):
+    columns = [Column("A", 2000), Column("B", 1000, "center")]
+    rows = [[f"row {i} & more", Cell("Green", "A9D08E", True, "note")] for i in range(2 * ROWS_PER_PART + 7)]
+    parts = list(table_parts(columns, rows, Look(), total_row=True))
+    assert len(parts) == 4                 # the start, two full blocks, the rest with the end
+    assert parts[1].startswith("<w:tr>") and parts[1].count("<w:tr>") == ROWS_PER_PART
+    monkeypatch.setattr(docx_tables, "ROWS_PER_PART", 1)
+    row_by_row = list(table_parts(columns, rows, Look(), total_row=True))
+    assert len(row_by_row) == len(rows) + 2     # the start, each row, the end
+    assert "".join(parts) == "".join(row_by_row)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=TEXT | st.text(max_size=20))
+@example(value="\x85 next line")
+@example(value="\u2028 line separator")
+@example(value="café – £5 · x")
+def test_printable_text_needs_no_cleaning(value):
+    # xml_safe returns printable text as it is: nothing in it would be removed or replaced
+    from xlplan.reports.narrative import _INVALID_XML
+    if value.isprintable():
+        cleaned = _INVALID_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+        assert cleaned == value and "\n" not in value
+        assert xml_safe(value) == xml_safe(value, keep_newlines=False) == value
+
+
+def test_sections_parsed_line_by_line_as_from_the_whole_text(tmp_path):
+    # render_section reads the template's output as Jinja2 generates it, never holding it whole
+    from results_factory import make_results
+
+    from xlplan.reports.narrative import cover_context, environment, parse_blocks, render_section
+    results = make_results(tmp_path)
+    env, ctx = environment(), cover_context(results)
+    names = ["title", "committee", "report_by", "purpose", "recommendation", "implications", "terms",
+             "conclusion", "background", "closing"]
+    for name in names:
+        whole = env.get_template(f"report/{name}.txt.j2").render(**ctx)
+        rows = name == "implications"
+        assert render_section(name, ctx, env, rows=rows) == parse_blocks(whole, rows=rows), name
+    assert any(len(render_section(n, ctx, env)) > 1 for n in names)
