@@ -8,6 +8,10 @@
   has always had (`CLASSIC_FUNCTIONS`, which covers everything xlplan writes) skips them: the
   result is the same text xlsxwriter would produce. Any other formula goes through xlsxwriter's own
   code, so the output never differs.
+- `TextWorkbook`: xlsxwriter writes a shared string that starts with `<r>` and ends with `</r>` into
+  sharedStrings.xml unescaped, as rich-text markup (its own rich strings are stored that way). xlplan
+  writes no rich strings, so here every shared string is written as text: a comment or plan name
+  typed as `<r><t>x</t></r>` stays those characters, and `<r>&</r>` cannot break the file.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import re
 
 import xlsxwriter
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings, _preserve_whitespace
 from xlsxwriter.worksheet import Worksheet as _Worksheet
 
 # Functions that need no `_xlfn.` prefix (all in Excel 2007); none is, or ends with, a name that
@@ -46,8 +52,33 @@ class Worksheet(_Worksheet):
         return super()._prepare_formula(formula, expand_future_functions)
 
 
-class Workbook(xlsxwriter.Workbook):
-    """xlsxwriter's Workbook writing `Worksheet`s, plus structure protection."""
+class _TextSharedStrings(SharedStrings):
+    """sharedStrings.xml with every string escaped as text (never passed through as markup)."""
+
+    def _write_si(self, string) -> None:
+        string = self._escape_control_characters(string)
+        self._xml_si_element(string, [("xml:space", "preserve")] if _preserve_whitespace(string) else [])
+
+
+class _TextPackager(Packager):
+    def _write_shared_strings_file(self) -> None:
+        if not self.workbook.str_table.count:
+            return
+        sst = _TextSharedStrings()
+        sst.string_table = self.workbook.str_table
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
+class TextWorkbook(xlsxwriter.Workbook):
+    """xlsxwriter's Workbook whose shared strings are always text (see the module docstring)."""
+
+    def _get_packager(self) -> Packager:
+        return _TextPackager()
+
+
+class Workbook(TextWorkbook):
+    """xlsxwriter's Workbook writing `Worksheet`s, with text-only shared strings and structure protection."""
 
     worksheet_class = Worksheet
     _structure_password: str | None = None

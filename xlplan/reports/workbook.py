@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import xlsxwriter
+from ..xlsx_book import TextWorkbook
 
 from ..results import MeasureResult, PeriodResults
 from ..status import ACTION_STATUS_ORDER, ActionStatus, Status
@@ -54,7 +54,7 @@ def write_summary(results: PeriodResults, path: Path) -> Path:
 def _write_summary(results: PeriodResults, path: Path) -> Path:
     # Not in_memory: one large workbook gains nothing from it, and its XML parts (over 100 MB for
     # a national plan) would all be held as strings until the zip is written.
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+    wb = TextWorkbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
     s = results.plan.settings
     wb.set_properties({"title": f"{s.plan} – summary {results.period.label}"[:250],
