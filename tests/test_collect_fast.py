@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from builders import measure
 from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run
 from xlplan import collect_rows as rows, store
-from xlplan.plan import read_plan
+from xlplan.plan import _canonical, read_plan
 from xlplan.status import Status
 from xlplan.store_read import target_text
 from xlplan.values import Ratio
@@ -111,7 +111,7 @@ def test_history_and_snapshot_are_written_only_when_the_store_lacks_this_plans(t
     built = []
     for name in ("plan_row", "history_rows"):
         real = getattr(rows, name)
-        monkeypatch.setattr(rows, name, lambda plan, real=real, name=name: built.append(name) or real(plan))
+        monkeypatch.setattr(rows, name, lambda plan, *a, real=real, name=name: built.append(name) or real(plan, *a))
     run(root)
     assert built == [] and store.table_contents(db) == first
 
@@ -159,3 +159,22 @@ def test_load_results_leaves_the_garbage_collector_as_it_found_it(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_snapshot_is_built_once_and_seeds_the_fingerprint_plan_fingerprint_gives(tmp_path):
+    path = make_plan(tmp_path)
+    plan, fresh = read_plan(path), read_plan(path)
+    text = rows.canonical_json(plan)
+    assert text == json.dumps(_canonical(fresh), sort_keys=True, default=str)
+    assert plan.fingerprint == fresh.fingerprint      # the seeded value is the one Plan computes
+    assert rows.plan_row(plan, rows.pack(text)) == rows.plan_row(fresh)
+    assert rows.plan_row(plan)["snapshot"] == text
+
+
+def test_plan_stored_says_whether_the_snapshot_is_needed(tmp_path):
+    root = _quarter(tmp_path)
+    db = f"sqlite:///{root}/xlplan.db"
+    plan = read_plan(root / "plan.xlsx")
+    assert not store.plan_stored(db, plan.fingerprint)          # no store file yet
+    run(root)
+    assert store.plan_stored(db, plan.fingerprint) and not store.plan_stored(db, "0" * 64)

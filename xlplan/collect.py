@@ -127,7 +127,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     archive = store.archive_dir(db_url)
     archive.mkdir(parents=True, exist_ok=True)
     previous = store.previous_comments(db_url, period.previous().id)
-    _prepare(plan)
+    snapshot = _prepare(plan, db_url)
 
     paths = sorted((p for p in returns_dir.iterdir() if not (p.is_dir() and not p.is_symlink())),
                    key=lambda p: (p.name.casefold(), p.name))
@@ -140,21 +140,24 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     records = [rows.record(f) for f in files]
     issue_rows, counted = rows.issue_rows(files, period)
     store.write_collect(
-        db_url, period=period.id, plan_fingerprint=plan.fingerprint, plan_row=lambda: rows.plan_row(plan),
+        db_url, period=period.id, plan_fingerprint=plan.fingerprint, plan_row=lambda: rows.plan_row(plan, snapshot),
         return_rows=[rows.return_row(f, period) for f in files], value_rows=value_rows, action_rows=action_rows,
         issue_rows=issue_rows, history_rows=lambda: rows.history_rows(plan))
-    del value_rows, action_rows, issue_rows, previous   # stored: free them before any reading back
+    del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
     result = CollectResult(plan, period, files, records, counted, counts, db_url)
     if report:
         _write_reports(result, out_dir)
     return result
 
 
-def _prepare(plan: Plan) -> None:
+def _prepare(plan: Plan, db_url: str) -> bytes | None:
     """Work every file needs done once, before any worker is forked (each would redo it): the
-    plan's fingerprint and its measures and actions by service."""
-    plan.fingerprint
+    plan's fingerprint and its measures and actions by service. The fingerprint hashes the plan's
+    canonical JSON, which is also the snapshot stored when the store lacks this plan: returned
+    then (compressed: it is held while the pool runs), else None."""
+    text = rows.canonical_json(plan)
     plan.measures_for("")
+    return None if store.plan_stored(db_url, plan.fingerprint) else rows.pack(text)
 
 
 def _signing_key(plan_path: Path) -> bytes:

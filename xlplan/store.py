@@ -322,6 +322,23 @@ def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:
         eng.dispose()
 
 
+def plan_stored(db_url: str, fingerprint: str) -> bool:
+    """Whether the store holds the plan with this fingerprint (its snapshot need not be built)."""
+    if not _exists(db_url):
+        return False
+    eng = engine(db_url, create=False, write=False)
+    try:
+        with eng.connect() as conn:
+            if not eng.dialect.has_table(conn, "plans"):
+                return False
+            return conn.execute(select(plans.c.fingerprint).where(plans.c.fingerprint == fingerprint)).first() \
+                is not None
+    except exc.OperationalError as e:
+        raise _friendly(e, db_url) from None
+    finally:
+        eng.dispose()
+
+
 def _exists(db_url: str) -> bool:
     path = sqlite_path(db_url)
     return path is None or path.exists()
