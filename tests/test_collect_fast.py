@@ -61,7 +61,7 @@ def test_bulk_insert_stores_what_a_core_insert_stores(drafts):
     made = [{"period": Q2.id, "ref": f"A{i}", "service": CJ, **d} for i, d in enumerate(drafts)]
     with tempfile.TemporaryDirectory() as tmp:
         contents = []
-        for how in ("core", "bulk"):
+        for how in ("core", "bulk", "tuples"):
             url = f"sqlite:///{tmp}/{how}.db"
             eng = store.engine(url)
             with store.transaction(eng, url) as conn:
@@ -69,9 +69,21 @@ def test_bulk_insert_stores_what_a_core_insert_stores(drafts):
                     conn.execute(insert(store.action_updates), made)
                 elif how == "bulk":
                     store.bulk_insert(conn, store.action_updates, made)
+                else:
+                    columns = [c.name for c in store.action_updates.columns]
+                    store.bulk_insert(conn, store.action_updates, [tuple(r[c] for c in columns) for r in made])
             eng.dispose()
             contents.append(store.table_contents(url))
-        assert contents[0] == contents[1]
+        assert contents[0] == contents[1] == contents[2]
+
+
+def test_bulk_insert_refuses_a_tuple_row_short_of_columns(tmp_path):
+    url = f"sqlite:///{tmp_path}/x.db"
+    eng = store.engine(url)
+    with pytest.raises(ValueError, match="history needs its 4 columns"):
+        with store.transaction(eng, url) as conn:
+            store.bulk_insert(conn, store.history, [("SW01", "2022/23", "0.5", "plan"), ("SW01", "2021/22")])
+    eng.dispose()
 
 
 def _quarter(root: Path, measures=MEASURES) -> Path:
@@ -98,7 +110,7 @@ def test_rule_texts_worked_out_once_per_rule_match_each_measures_own(tmp_path):
 
 def test_history_rows_are_each_measures_years_in_order(tmp_path):
     plan = read_plan(make_plan(tmp_path))
-    slow = [{"code": m.code, "year": year.slash, "figure": store.figure_json(v.figure), "source": "plan"}
+    slow = [(m.code, year.slash, store.figure_json(v.figure), "plan")
             for m in plan.measures for year, v in sorted(m.history.items())]
     assert rows.history_rows(plan) == slow and slow
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -135,8 +136,9 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     _supersede(files)
     value_rows, action_rows = _assess(files, plan, period, previous)
     counts = {s: 0 for s in Status}
+    status_at = [c.name for c in store.measure_values.columns].index("status")
     for row in value_rows:
-        counts[Status(row["status"])] += 1
+        counts[Status(row[status_at])] += 1
     records = [rows.record(f) for f in files]
     issue_rows, counted = rows.issue_rows(files, period)
     store.write_collect(
@@ -181,8 +183,12 @@ def _init_worker(plan: Plan, period: Period, key: bytes, archive: Path) -> None:
     _WORKER = (plan, period, key, archive)
 
 
-def _examine_in_worker(path: Path) -> Examined:
-    return _examine_safely(path, *_WORKER)
+def _examine_in_worker(path: Path) -> tuple[str, bytes]:
+    """The file's name and its Examined, pickled: the parent keeps the bytes (about a third of the
+    objects' size) until the pool has ended, so the pool's peak is not the parent holding every
+    file's objects while the workers still run."""
+    ex = _examine_safely(path, *_WORKER)
+    return ex.name, pickle.dumps(ex, pickle.HIGHEST_PROTOCOL)
 
 
 def _examine_safely(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:
@@ -205,16 +211,20 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
         # Forked workers share the plan's pages; frozen, the garbage collector does not write to
         # every object's header in each worker (which would copy the whole plan into each).
         gc.freeze()
+        packed: list[bytes] = []
         try:
             with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                                      initargs=(plan, period, key, archive)) as pool:
-                for done, ex in enumerate(pool.map(_examine_in_worker, paths,
-                                                   chunksize=max(1, total // (jobs * 8))), 1):
-                    found.append(ex)
+                for done, (name, data) in enumerate(pool.map(_examine_in_worker, paths,
+                                                             chunksize=max(1, total // (jobs * 8))), 1):
+                    packed.append(data)
                     if progress:
-                        progress(done, total, ex.name)
+                        progress(done, total, name)
         finally:
             gc.unfreeze()
+        for i, data in enumerate(packed):
+            found.append(pickle.loads(data))
+            packed[i] = None        # freed as it is read: never both forms of every file at once
         return found
     for done, path in enumerate(paths, 1):
         found.append(_examine_safely(path, plan, period, key, archive))
@@ -381,8 +391,10 @@ def _supersede(files: list[Examined]) -> None:
 
 
 def _assess(files: list[Examined], plan: Plan, period: Period,
-            previous: dict[tuple[str, str], str]) -> tuple[list[dict], list[dict]]:
-    """Compute every measure's status and every action's update from the accepted returns.
+            previous: dict[tuple[str, str], str]) -> tuple[list[tuple], list[tuple]]:
+    """Compute every measure's status and every action's update from the accepted returns: rows
+    of store.measure_values and store.action_updates (tuples in column order, a fifth the size
+    of dicts at tens of thousands of rows).
 
     A large plan has many measures sharing a rule (and an annual target), so the texts stored
     with each status are worked out once per distinct rule."""
@@ -391,7 +403,7 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
     period_id, fingerprint = period.id, plan.fingerprint
     rule_texts: dict = {}       # rule → (rule JSON, rule text, target text)
     annual_texts: dict = {}     # (annual target, unit) → text
-    no_source = rows.source(None, None, None)
+    no_source = rows.source_values(None, None, None)
     value_rows, action_rows = [], []
     for m in plan.measures:
         f = winners.get(m.service.strip().casefold())
@@ -414,18 +426,18 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
                 if value is not None else None
             if extra or differs:
                 f.issues.extend(extra + ([differs] if differs else []))
-        value_rows.append({
-            "period": period_id, "code": m.code, "service": m.service, "name": m.name,
-            "figure": store.figure_json(value.figure) if value is not None else None,
-            "missing": value.missing.value if value is not None and value.missing else None,
-            "raw": value.raw if value is not None else "",
-            "status": assessment.status.value, "basis": assessment.basis, "reason": assessment.reason,
-            "assessed": entry.assessed.value if entry is not None and entry.assessed else None,
-            "rule": texts[0], "rule_text": texts[1], "target_text": texts[2], "annual_target_text": annual,
-            "comment": entry.comment if entry else "", "in_error": bool(entry and entry.in_error),
-            **(rows.source(f, entry.sheet, entry.cell) if entry is not None else no_source),
-            "plan_fingerprint": fingerprint,
-        })
+        value_rows.append((        # store.measure_values' columns, in order
+            period_id, m.code, m.service, m.name,
+            store.figure_json(value.figure) if value is not None else None,
+            value.missing.value if value is not None and value.missing else None,
+            value.raw if value is not None else "",
+            assessment.status.value, assessment.basis, assessment.reason,
+            entry.assessed.value if entry is not None and entry.assessed else None,
+            *texts, annual,
+            entry.comment if entry else "", bool(entry and entry.in_error),
+            *(rows.source_values(f, entry.sheet, entry.cell) if entry is not None else no_source),
+            fingerprint,
+        ))
     for a in plan.actions:
         f = winners.get(a.service.strip().casefold())
         entry = f.actions.get(a.ref) if f else None
@@ -433,13 +445,12 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
         if entry is not None:
             f.issues.extend(check_comment(a.ref, status, entry.comment, previous.get(("action", a.ref)),
                                           f.name, entry.sheet, entry.comment_cell, entry.row))
-        action_rows.append({
-            "period": period_id, "ref": a.ref, "service": a.service, "name": a.name, "status": status.value,
-            "comment": entry.comment if entry else "",
-            "due": datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
-            "overdue": action_overdue(status, a.due, period), "in_error": bool(entry and entry.in_error),
-            **(rows.source(f, entry.sheet, entry.cell) if entry is not None else no_source),
-        })
+        action_rows.append((       # store.action_updates' columns, in order
+            period_id, a.ref, a.service, a.name, status.value, entry.comment if entry else "",
+            datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
+            action_overdue(status, a.due, period), bool(entry and entry.in_error),
+            *(rows.source_values(f, entry.sheet, entry.cell) if entry is not None else no_source),
+        ))
     return value_rows, action_rows
 
 

@@ -32,6 +32,11 @@ def source(f: Examined | None, sheet: str | None, cell: str | None) -> dict:
     return {"source_file": f.name, "source_sha256": f.sha256, "source_sheet": sheet, "source_cell": cell}
 
 
+def source_values(f: Examined | None, sheet: str | None, cell: str | None) -> tuple:
+    """`source` as a tuple, in the same (column) order."""
+    return tuple(source(f, sheet, cell).values())
+
+
 def record(f: Examined) -> ReturnRecord:
     counted = f.outcome in ("accepted", "rejected")
     errors = [i for i in f.issues if i.severity is Severity.ERROR]
@@ -94,13 +99,13 @@ def plan_row(plan: Plan, packed: bytes | None = None) -> dict:
             "title": plan.settings.plan, "year": plan.year.label if plan.year else "", "snapshot": snapshot}
 
 
-def history_rows(plan: Plan) -> list[dict]:
-    """Each measure's history columns, by year (a plan has a handful of years: their labels are
-    worked out once, not once per measure)."""
+def history_rows(plan: Plan) -> list[tuple]:
+    """Each measure's history columns, by year: rows of store.history (code, year, figure, source).
+    A plan has a handful of years: their labels are worked out once, not once per measure."""
     slash: dict = {}
     found = []
     for m in plan.measures:
         for year, v in sorted(m.history.items(), key=lambda item: item[0].start):
             label = slash.get(year.start) or slash.setdefault(year.start, year.slash)
-            found.append({"code": m.code, "year": label, "figure": store.figure_json(v.figure), "source": "plan"})
+            found.append((m.code, label, store.figure_json(v.figure), "plan"))
     return found

@@ -240,9 +240,11 @@ def utc_now() -> datetime:
 
 
 def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
-                  return_rows: list[dict], value_rows: list[dict], action_rows: list[dict],
+                  return_rows: list[dict], value_rows: list[tuple], action_rows: list[tuple],
                   issue_rows: list[dict], history_rows: Callable[[], list[dict]]) -> None:
-    """Replace everything stored for `period` with this collect's rows, in one transaction.
+    """Replace everything stored for `period` with this collect's rows, in one transaction. The
+    value and action row lists are emptied once written (they are large; the caller is done
+    with them).
 
     The plan snapshot and its history columns are built (by calling `plan_row`/`history_rows`)
     and written only when the store does not already hold them for this plan fingerprint."""
@@ -258,16 +260,19 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
                 if rows:
                     conn.execute(insert(table), rows)
             bulk_insert(conn, measure_values, value_rows)
+            value_rows.clear()      # (tens of thousands of rows) freed before the history is built
             bulk_insert(conn, action_updates, action_rows)
+            action_rows.clear()
             if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
                 _replace_history(conn, history_rows(), plan_fingerprint)
     finally:
         eng.dispose()
 
 
-def _replace_history(conn, rows: list[dict], plan_fingerprint: str) -> None:
-    """Replace the history of the plan's measures and record which plan it came from."""
-    codes = sorted({r["code"] for r in rows})
+def _replace_history(conn, rows: list[tuple], plan_fingerprint: str) -> None:
+    """Replace the history of the plan's measures (rows of `history`, in column order) and record
+    which plan it came from."""
+    codes = sorted({r[0] for r in rows})
     for chunk in _chunks(codes, 500):
         conn.execute(delete(history).where(history.c.code.in_(chunk)))
     bulk_insert(conn, history, rows)
@@ -275,16 +280,24 @@ def _replace_history(conn, rows: list[dict], plan_fingerprint: str) -> None:
     conn.execute(insert(history_plan), [{"slot": 1, "fingerprint": plan_fingerprint}])
 
 
-def bulk_insert(conn, table: Table, rows: list[dict]) -> None:
+def bulk_insert(conn, table: Table, rows: list[dict] | list[tuple]) -> None:
     """Insert many rows with one driver-level executemany: the same values SQLAlchemy's
     `insert(table)` would store (its type conversions applied column by column), without its
-    per-row bookkeeping, which costs more than the database at tens of thousands of rows."""
+    per-row bookkeeping, which costs more than the database at tens of thousands of rows.
+    Rows are dicts by column name, or tuples with every column in the table's order."""
     if not rows:
         return
     dialect = conn.dialect
     compiled = insert(table).compile(dialect=dialect)
-    names = list(compiled.positiontup) if dialect.positional else [c.name for c in table.columns]
-    params = list(map(itemgetter(*names), rows)) if len(names) > 1 else [(r[names[0]],) for r in rows]
+    order = [c.name for c in table.columns]
+    names = list(compiled.positiontup) if dialect.positional else order
+    if not isinstance(rows[0], dict):
+        if any(len(r) != len(order) for r in rows):
+            raise ValueError(f"every row for {table.name} needs its {len(order)} columns")
+        rows = rows if names == order else list(map(itemgetter(*map(order.index, names)), rows))
+        params = rows if len(names) > 1 else [tuple(r) for r in rows]
+    else:
+        params = list(map(itemgetter(*names), rows)) if len(names) > 1 else [(r[names[0]],) for r in rows]
     converts = [(i, table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for i, n in enumerate(names)]
     converts = [(i, f) for i, f in converts if f is not None]
     if converts:
