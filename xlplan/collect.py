@@ -225,12 +225,23 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
         for i, data in enumerate(packed):
             found.append(pickle.loads(data))
             packed[i] = None        # freed as it is read: never both forms of every file at once
+        _release_freed_memory()
         return found
     for done, path in enumerate(paths, 1):
         found.append(_examine_safely(path, plan, period, key, archive))
         if progress:
             progress(done, total, found[-1].name)
     return found
+
+
+def _release_freed_memory() -> None:
+    """Hand the C heap's freed pages back to the system (glibc keeps them otherwise): the pickled
+    results were read into objects elsewhere, and the store's writes would come on top."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc: nothing to do
+        pass
 
 
 def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:

@@ -80,8 +80,11 @@ def canonical_json(plan: Plan) -> str:
     snapshot. Building it is most of the fingerprint's cost, so the fingerprint is seeded from it
     here (when not computed yet) rather than built a second time."""
     text = json.dumps(_canonical(plan), sort_keys=True, default=str)
+    digest = hashlib.sha256()
+    for i in range(0, len(text), 1 << 20):     # ASCII (json.dumps escapes the rest): no 2nd copy
+        digest.update(text[i:i + (1 << 20)].encode())
     try:
-        vars(plan).setdefault("fingerprint", hashlib.sha256(text.encode()).hexdigest())
+        vars(plan).setdefault("fingerprint", digest.hexdigest())
     except TypeError:   # a Plan without a __dict__ computes its own
         pass
     return text

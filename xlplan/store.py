@@ -251,9 +251,6 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
-            if conn.execute(select(plans.c.fingerprint).where(
-                    plans.c.fingerprint == plan_fingerprint)).first() is None:
-                conn.execute(insert(plans), [plan_row()])
             for table in (returns, measure_values, action_updates, issues):
                 conn.execute(delete(table).where(table.c.period == period))
             for table, rows in ((returns, return_rows), (issues, issue_rows)):
@@ -265,6 +262,10 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
             action_rows.clear()
             if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
                 _replace_history(conn, history_rows(), plan_fingerprint)
+            # last: the snapshot is large, and the database copies it twice while inserting it
+            if conn.execute(select(plans.c.fingerprint).where(
+                    plans.c.fingerprint == plan_fingerprint)).first() is None:
+                conn.execute(insert(plans), [plan_row()])
     finally:
         eng.dispose()
 
