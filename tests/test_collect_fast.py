@@ -179,7 +179,8 @@ def test_snapshot_is_built_once_and_seeds_the_fingerprint_plan_fingerprint_gives
     text = rows.canonical_json(plan)
     assert text == json.dumps(_canonical(fresh), sort_keys=True, default=str)
     assert plan.fingerprint == fresh.fingerprint      # the seeded value is the one Plan computes
-    assert rows.plan_row(plan, rows.pack(text)) == rows.plan_row(fresh)
+    packed = rows.plan_row(plan, rows.pack(text))
+    assert {**packed, "snapshot": packed["snapshot"].text()} == rows.plan_row(fresh)
     assert rows.plan_row(plan)["snapshot"] == text
 
 
@@ -190,3 +191,23 @@ def test_plan_stored_says_whether_the_snapshot_is_needed(tmp_path):
     assert not store.plan_stored(db, plan.fingerprint)          # no store file yet
     run(root)
     assert store.plan_stored(db, plan.fingerprint) and not store.plan_stored(db, "0" * 64)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.text(max_size=3000), st.integers(1, 64))
+def test_a_packed_snapshot_is_stored_exactly_as_the_text_inserted_whole(text, step):
+    import sqlite3
+    row = {"fingerprint": "f" * 64, "identity": "i", "organisation": "o", "title": "t", "year": "2023-24"}
+    packed = store.PackedText.of(text, step=step)
+    assert packed.text() == text and b"".join(packed.chunks(step=7)) == text.encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        stored = []
+        for how, snapshot in (("whole", text), ("packed", packed)):
+            url = f"sqlite:///{tmp}/{how}.db"
+            eng = store.engine(url)
+            with store.transaction(eng, url) as conn:
+                store._insert_plan(conn, {**row, "snapshot": snapshot})
+            eng.dispose()
+            with sqlite3.connect(f"{tmp}/{how}.db") as raw:
+                stored.append(raw.execute("SELECT *, typeof(snapshot) FROM plans").fetchall())
+        assert stored[0] == stored[1] and stored[0][0][-2:] == (text, "text")

@@ -152,7 +152,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     return result
 
 
-def _prepare(plan: Plan, db_url: str) -> bytes | None:
+def _prepare(plan: Plan, db_url: str) -> store.PackedText | None:
     """Work every file needs done once, before any worker is forked (each would redo it): the
     plan's fingerprint and its measures and actions by service. The fingerprint hashes the plan's
     canonical JSON, which is also the snapshot stored when the store lacks this plan: returned

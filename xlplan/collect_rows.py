@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from typing import TYPE_CHECKING
 
 from . import store
@@ -90,16 +89,16 @@ def canonical_json(plan: Plan) -> str:
     return text
 
 
-def pack(text: str) -> bytes:
-    """`text` compressed (fast zlib: the plan snapshot is ~13x smaller)."""
-    return zlib.compress(text.encode(), 1)
+def pack(text: str) -> store.PackedText:
+    """`text` compressed (fast zlib: the plan snapshot is ~13x smaller) until it is stored."""
+    return store.PackedText.of(text)
 
 
-def plan_row(plan: Plan, packed: bytes | None = None) -> dict:
-    """The plans row; `packed` is the snapshot as `pack(canonical_json(plan))` gave it, if built."""
-    snapshot = zlib.decompress(packed).decode() if packed is not None else canonical_json(plan)
+def plan_row(plan: Plan, packed: store.PackedText | None = None) -> dict:
+    """The plans row; its snapshot is `packed` (as `pack(canonical_json(plan))` gave it) if built."""
     return {"fingerprint": plan.fingerprint, "identity": plan.identity, "organisation": plan.settings.organisation,
-            "title": plan.settings.plan, "year": plan.year.label if plan.year else "", "snapshot": snapshot}
+            "title": plan.settings.plan, "year": plan.year.label if plan.year else "",
+            "snapshot": packed if packed is not None else canonical_json(plan)}
 
 
 def history_rows(plan: Plan) -> list[tuple]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from operator import itemgetter
@@ -262,12 +263,61 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
             action_rows.clear()
             if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
                 _replace_history(conn, history_rows(), plan_fingerprint)
-            # last: the snapshot is large, and the database copies it twice while inserting it
+            # last: the snapshot is large (tens of MB for a national plan)
             if conn.execute(select(plans.c.fingerprint).where(
                     plans.c.fingerprint == plan_fingerprint)).first() is None:
-                conn.execute(insert(plans), [plan_row()])
+                _insert_plan(conn, plan_row())
     finally:
         eng.dispose()
+
+
+class PackedText:
+    """A large text (the plan snapshot) held zlib-compressed: `of(text)`, then `text()` or `chunks()`
+    of its UTF-8 bytes; `size` is their length."""
+
+    __slots__ = ("data", "size")
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size = data, size
+
+    @classmethod
+    def of(cls, text: str, step: int = 1 << 20) -> "PackedText":
+        packer, parts, size = zlib.compressobj(1), [], 0
+        for i in range(0, len(text), step):          # never a second whole copy of the text
+            part = text[i:i + step].encode()
+            size += len(part)
+            parts.append(packer.compress(part))
+        parts.append(packer.flush())
+        return cls(b"".join(parts), size)
+
+    def chunks(self, step: int = 1 << 18) -> Iterable[bytes]:
+        unpacker = zlib.decompressobj()
+        for i in range(0, len(self.data), step):
+            yield unpacker.decompress(self.data[i:i + step])
+        yield unpacker.flush()
+
+    def text(self) -> str:
+        return zlib.decompress(self.data).decode()
+
+
+def _insert_plan(conn, row: dict) -> None:
+    """Insert the plans row; a PackedText snapshot is written into SQLite in pieces (a zero-filled
+    text of its size, then overwritten through the blob interface, in the same transaction), so
+    the whole text is never held in memory, twice over once the driver copies it; other databases
+    get it whole."""
+    snapshot = row["snapshot"]
+    raw = conn.connection.driver_connection
+    if not isinstance(snapshot, PackedText) or conn.dialect.name != "sqlite" or not hasattr(raw, "blobopen"):
+        conn.execute(insert(plans), [{**row, "snapshot": snapshot.text() if isinstance(snapshot, PackedText)
+                                      else snapshot}])
+        return
+    names = [c.name for c in plans.columns if c.name != "snapshot"]
+    cursor = conn.exec_driver_sql(
+        f"INSERT INTO plans ({', '.join(names)}, snapshot) VALUES ({', '.join('?' * len(names))}, "
+        f"CAST(zeroblob(?) AS TEXT))", (*(row[n] for n in names), snapshot.size))
+    with raw.blobopen("plans", "snapshot", cursor.lastrowid) as blob:
+        for chunk in snapshot.chunks():
+            blob.write(chunk)
 
 
 def _replace_history(conn, rows: list[tuple], plan_fingerprint: str) -> None:
