@@ -211,3 +211,16 @@ def test_a_packed_snapshot_is_stored_exactly_as_the_text_inserted_whole(text, st
             with sqlite3.connect(f"{tmp}/{how}.db") as raw:
                 stored.append(raw.execute("SELECT *, typeof(snapshot) FROM plans").fetchall())
         assert stored[0] == stored[1] and stored[0][0][-2:] == (text, "text")
+
+
+def test_collect_pauses_the_cyclic_collector_only_while_it_runs_and_examines_with_it(tmp_path, monkeypatch):
+    import gc
+    import xlplan.collect as collect_mod
+    root = _quarter(tmp_path)
+    seen = []
+    real = collect_mod._examine_safely
+    monkeypatch.setattr(collect_mod, "_examine_safely", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    run(root, jobs=1)
+    assert seen == [True, True] and gc.isenabled() and gc.get_freeze_count() == frozen

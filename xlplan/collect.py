@@ -127,24 +127,36 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     key = _signing_key(plan_path)
     archive = store.archive_dir(db_url)
     archive.mkdir(parents=True, exist_ok=True)
-    previous = store.previous_comments(db_url, period.previous().id)
-    snapshot = _prepare(plan, db_url)
-
-    paths = sorted((p for p in returns_dir.iterdir() if not (p.is_dir() and not p.is_symlink())),
-                   key=lambda p: (p.name.casefold(), p.name))
-    files = _examine_all(paths, plan, period, key, archive, jobs, progress)
-    _supersede(files)
-    value_rows, action_rows = _assess(files, plan, period, previous)
-    counts = {s: 0 for s in Status}
-    status_at = [c.name for c in store.measure_values.columns].index("status")
-    for row in value_rows:
-        counts[Status(row[status_at])] += 1
-    records = [rows.record(f) for f in files]
-    issue_rows, counted = rows.issue_rows(files, period)
-    store.write_collect(
-        db_url, period=period.id, plan_fingerprint=plan.fingerprint, plan_row=lambda: rows.plan_row(plan, snapshot),
-        return_rows=[rows.return_row(f, period) for f in files], value_rows=value_rows, action_rows=action_rows,
-        issue_rows=issue_rows, history_rows=lambda: rows.history_rows(plan))
+    # From here on the main process makes no reference cycles worth collecting (files, rows: plain
+    # data), so the cyclic collector is paused: it would rescan the plan's and the returns' millions
+    # of objects again and again. Frozen, the plan's objects are not touched by the collectors of
+    # forked workers either (which would copy the whole plan into each).
+    collecting = gc.isenabled()
+    gc.disable()
+    gc.freeze()
+    try:
+        previous = store.previous_comments(db_url, period.previous().id)
+        snapshot = _prepare(plan, db_url)
+        paths = sorted((p for p in returns_dir.iterdir() if not (p.is_dir() and not p.is_symlink())),
+                       key=lambda p: (p.name.casefold(), p.name))
+        files = _examine_all(paths, plan, period, key, archive, jobs, progress, collecting)
+        _supersede(files)
+        value_rows, action_rows = _assess(files, plan, period, previous)
+        counts = {s: 0 for s in Status}
+        status_at = [c.name for c in store.measure_values.columns].index("status")
+        for row in value_rows:
+            counts[Status(row[status_at])] += 1
+        records = [rows.record(f) for f in files]
+        issue_rows, counted = rows.issue_rows(files, period)
+        store.write_collect(
+            db_url, period=period.id, plan_fingerprint=plan.fingerprint,
+            plan_row=lambda: rows.plan_row(plan, snapshot), return_rows=[rows.return_row(f, period) for f in files],
+            value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
+            history_rows=lambda: rows.history_rows(plan))
+    finally:
+        gc.unfreeze()
+        if collecting:
+            gc.enable()
     del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
     result = CollectResult(plan, period, files, records, counted, counts, db_url)
     if report:
@@ -178,9 +190,11 @@ def _signing_key(plan_path: Path) -> bytes:
 _WORKER: tuple | None = None
 
 
-def _init_worker(plan: Plan, period: Period, key: bytes, archive: Path) -> None:
+def _init_worker(plan: Plan, period: Period, key: bytes, archive: Path, collecting: bool) -> None:
     global _WORKER
     _WORKER = (plan, period, key, archive)
+    if collecting:      # reading workbooks does make cycles; the frozen plan is never scanned
+        gc.enable()
 
 
 def _examine_in_worker(path: Path) -> tuple[str, bytes]:
@@ -203,34 +217,41 @@ def _examine_safely(path: Path, plan: Plan, period: Period, key: bytes, archive:
 
 
 def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
-                 jobs: int | None, progress: Progress | None) -> list[Examined]:
+                 jobs: int | None, progress: Progress | None, collecting: bool = True) -> list[Examined]:
+    """Examine every file, in a pool of `jobs` forked workers from POOL_MIN_FILES files (whose cyclic
+    collector runs if `collecting`)."""
     jobs = jobs or os.cpu_count() or 1
     total = len(paths)
     found: list[Examined] = []
     if jobs > 1 and total >= POOL_MIN_FILES:
-        # Forked workers share the plan's pages; frozen, the garbage collector does not write to
-        # every object's header in each worker (which would copy the whole plan into each).
+        # Forked workers share the plan's pages; frozen (collect unfreezes when done), the garbage
+        # collector does not write to every object's header in each worker (which would copy the
+        # whole plan into each). Workers collect as the caller did (collect pauses its own).
         gc.freeze()
         packed: list[bytes] = []
-        try:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                     initargs=(plan, period, key, archive)) as pool:
-                for done, (name, data) in enumerate(pool.map(_examine_in_worker, paths,
-                                                             chunksize=max(1, total // (jobs * 8))), 1):
-                    packed.append(data)
-                    if progress:
-                        progress(done, total, name)
-        finally:
-            gc.unfreeze()
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                 initargs=(plan, period, key, archive, collecting)) as pool:
+            for done, (name, data) in enumerate(pool.map(_examine_in_worker, paths,
+                                                         chunksize=max(1, total // (jobs * 8))), 1):
+                packed.append(data)
+                if progress:
+                    progress(done, total, name)
         for i, data in enumerate(packed):
             found.append(pickle.loads(data))
             packed[i] = None        # freed as it is read: never both forms of every file at once
         _release_freed_memory()
         return found
-    for done, path in enumerate(paths, 1):
-        found.append(_examine_safely(path, plan, period, key, archive))
-        if progress:
-            progress(done, total, found[-1].name)
+    paused = collecting and not gc.isenabled()
+    if paused:          # reading workbooks does make cycles
+        gc.enable()
+    try:
+        for done, path in enumerate(paths, 1):
+            found.append(_examine_safely(path, plan, period, key, archive))
+            if progress:
+                progress(done, total, found[-1].name)
+    finally:
+        if paused:
+            gc.disable()
     return found
 
 
