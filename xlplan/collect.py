@@ -261,7 +261,7 @@ def _release_freed_memory() -> None:
     try:
         import ctypes
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):   # not glibc: nothing to do
+    except (OSError, AttributeError, TypeError):   # not glibc: nothing to do
         pass
 
 
