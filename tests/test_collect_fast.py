@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from builders import measure
 from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run
 from xlplan import collect_rows as rows, store
-from xlplan.plan import read_plan
+from xlplan.plan import _canonical, read_plan
 from xlplan.status import Status
 from xlplan.store_read import target_text
 from xlplan.values import Ratio
@@ -61,7 +61,7 @@ def test_bulk_insert_stores_what_a_core_insert_stores(drafts):
     made = [{"period": Q2.id, "ref": f"A{i}", "service": CJ, **d} for i, d in enumerate(drafts)]
     with tempfile.TemporaryDirectory() as tmp:
         contents = []
-        for how in ("core", "bulk"):
+        for how in ("core", "bulk", "tuples"):
             url = f"sqlite:///{tmp}/{how}.db"
             eng = store.engine(url)
             with store.transaction(eng, url) as conn:
@@ -69,9 +69,21 @@ def test_bulk_insert_stores_what_a_core_insert_stores(drafts):
                     conn.execute(insert(store.action_updates), made)
                 elif how == "bulk":
                     store.bulk_insert(conn, store.action_updates, made)
+                else:
+                    columns = [c.name for c in store.action_updates.columns]
+                    store.bulk_insert(conn, store.action_updates, [tuple(r[c] for c in columns) for r in made])
             eng.dispose()
             contents.append(store.table_contents(url))
-        assert contents[0] == contents[1]
+        assert contents[0] == contents[1] == contents[2]
+
+
+def test_bulk_insert_refuses_a_tuple_row_short_of_columns(tmp_path):
+    url = f"sqlite:///{tmp_path}/x.db"
+    eng = store.engine(url)
+    with pytest.raises(ValueError, match="history needs its 4 columns"):
+        with store.transaction(eng, url) as conn:
+            store.bulk_insert(conn, store.history, [("SW01", "2022/23", "0.5", "plan"), ("SW01", "2021/22")])
+    eng.dispose()
 
 
 def _quarter(root: Path, measures=MEASURES) -> Path:
@@ -98,7 +110,7 @@ def test_rule_texts_worked_out_once_per_rule_match_each_measures_own(tmp_path):
 
 def test_history_rows_are_each_measures_years_in_order(tmp_path):
     plan = read_plan(make_plan(tmp_path))
-    slow = [{"code": m.code, "year": year.slash, "figure": store.figure_json(v.figure), "source": "plan"}
+    slow = [(m.code, year.slash, store.figure_json(v.figure), "plan")
             for m in plan.measures for year, v in sorted(m.history.items())]
     assert rows.history_rows(plan) == slow and slow
 
@@ -111,7 +123,7 @@ def test_history_and_snapshot_are_written_only_when_the_store_lacks_this_plans(t
     built = []
     for name in ("plan_row", "history_rows"):
         real = getattr(rows, name)
-        monkeypatch.setattr(rows, name, lambda plan, real=real, name=name: built.append(name) or real(plan))
+        monkeypatch.setattr(rows, name, lambda plan, *a, real=real, name=name: built.append(name) or real(plan, *a))
     run(root)
     assert built == [] and store.table_contents(db) == first
 
@@ -159,3 +171,56 @@ def test_load_results_leaves_the_garbage_collector_as_it_found_it(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_snapshot_is_built_once_and_seeds_the_fingerprint_plan_fingerprint_gives(tmp_path):
+    path = make_plan(tmp_path)
+    plan, fresh = read_plan(path), read_plan(path)
+    text = rows.canonical_json(plan)
+    assert text == json.dumps(_canonical(fresh), sort_keys=True, default=str)
+    assert plan.fingerprint == fresh.fingerprint      # the seeded value is the one Plan computes
+    packed = rows.plan_row(plan, rows.pack(text))
+    assert {**packed, "snapshot": packed["snapshot"].text()} == rows.plan_row(fresh)
+    assert rows.plan_row(plan)["snapshot"] == text
+
+
+def test_plan_stored_says_whether_the_snapshot_is_needed(tmp_path):
+    root = _quarter(tmp_path)
+    db = f"sqlite:///{root}/xlplan.db"
+    plan = read_plan(root / "plan.xlsx")
+    assert not store.plan_stored(db, plan.fingerprint)          # no store file yet
+    run(root)
+    assert store.plan_stored(db, plan.fingerprint) and not store.plan_stored(db, "0" * 64)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.text(max_size=3000), st.integers(1, 64))
+def test_a_packed_snapshot_is_stored_exactly_as_the_text_inserted_whole(text, step):
+    import sqlite3
+    row = {"fingerprint": "f" * 64, "identity": "i", "organisation": "o", "title": "t", "year": "2023-24"}
+    packed = store.PackedText.of(text, step=step)
+    assert packed.text() == text and b"".join(packed.chunks(step=7)) == text.encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        stored = []
+        for how, snapshot in (("whole", text), ("packed", packed)):
+            url = f"sqlite:///{tmp}/{how}.db"
+            eng = store.engine(url)
+            with store.transaction(eng, url) as conn:
+                store._insert_plan(conn, {**row, "snapshot": snapshot})
+            eng.dispose()
+            with sqlite3.connect(f"{tmp}/{how}.db") as raw:
+                stored.append(raw.execute("SELECT *, typeof(snapshot) FROM plans").fetchall())
+        assert stored[0] == stored[1] and stored[0][0][-2:] == (text, "text")
+
+
+def test_collect_pauses_the_cyclic_collector_only_while_it_runs_and_examines_with_it(tmp_path, monkeypatch):
+    import gc
+    import xlplan.collect as collect_mod
+    root = _quarter(tmp_path)
+    seen = []
+    real = collect_mod._examine_safely
+    monkeypatch.setattr(collect_mod, "_examine_safely", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    run(root, jobs=1)
+    assert seen == [True, True] and gc.isenabled() and gc.get_freeze_count() == frozen

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -126,35 +127,51 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     key = _signing_key(plan_path)
     archive = store.archive_dir(db_url)
     archive.mkdir(parents=True, exist_ok=True)
-    previous = store.previous_comments(db_url, period.previous().id)
-    _prepare(plan)
-
-    paths = sorted((p for p in returns_dir.iterdir() if not (p.is_dir() and not p.is_symlink())),
-                   key=lambda p: (p.name.casefold(), p.name))
-    files = _examine_all(paths, plan, period, key, archive, jobs, progress)
-    _supersede(files)
-    value_rows, action_rows = _assess(files, plan, period, previous)
-    counts = {s: 0 for s in Status}
-    for row in value_rows:
-        counts[Status(row["status"])] += 1
-    records = [rows.record(f) for f in files]
-    issue_rows, counted = rows.issue_rows(files, period)
-    store.write_collect(
-        db_url, period=period.id, plan_fingerprint=plan.fingerprint, plan_row=lambda: rows.plan_row(plan),
-        return_rows=[rows.return_row(f, period) for f in files], value_rows=value_rows, action_rows=action_rows,
-        issue_rows=issue_rows, history_rows=lambda: rows.history_rows(plan))
-    del value_rows, action_rows, issue_rows, previous   # stored: free them before any reading back
+    # From here on the main process makes no reference cycles worth collecting (files, rows: plain
+    # data), so the cyclic collector is paused: it would rescan the plan's and the returns' millions
+    # of objects again and again. Frozen, the plan's objects are not touched by the collectors of
+    # forked workers either (which would copy the whole plan into each).
+    collecting = gc.isenabled()
+    gc.disable()
+    gc.freeze()
+    try:
+        previous = store.previous_comments(db_url, period.previous().id)
+        snapshot = _prepare(plan, db_url)
+        paths = sorted((p for p in returns_dir.iterdir() if not (p.is_dir() and not p.is_symlink())),
+                       key=lambda p: (p.name.casefold(), p.name))
+        files = _examine_all(paths, plan, period, key, archive, jobs, progress, collecting)
+        _supersede(files)
+        value_rows, action_rows = _assess(files, plan, period, previous)
+        counts = {s: 0 for s in Status}
+        status_at = [c.name for c in store.measure_values.columns].index("status")
+        for row in value_rows:
+            counts[Status(row[status_at])] += 1
+        records = [rows.record(f) for f in files]
+        issue_rows, counted = rows.issue_rows(files, period)
+        store.write_collect(
+            db_url, period=period.id, plan_fingerprint=plan.fingerprint,
+            plan_row=lambda: rows.plan_row(plan, snapshot), return_rows=[rows.return_row(f, period) for f in files],
+            value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
+            history_rows=lambda: rows.history_rows(plan))
+    finally:
+        gc.unfreeze()
+        if collecting:
+            gc.enable()
+    del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
     result = CollectResult(plan, period, files, records, counted, counts, db_url)
     if report:
         _write_reports(result, out_dir)
     return result
 
 
-def _prepare(plan: Plan) -> None:
+def _prepare(plan: Plan, db_url: str) -> store.PackedText | None:
     """Work every file needs done once, before any worker is forked (each would redo it): the
-    plan's fingerprint and its measures and actions by service."""
-    plan.fingerprint
+    plan's fingerprint and its measures and actions by service. The fingerprint hashes the plan's
+    canonical JSON, which is also the snapshot stored when the store lacks this plan: returned
+    then (compressed: it is held while the pool runs), else None."""
+    text = rows.canonical_json(plan)
     plan.measures_for("")
+    return None if store.plan_stored(db_url, plan.fingerprint) else rows.pack(text)
 
 
 def _signing_key(plan_path: Path) -> bytes:
@@ -173,13 +190,19 @@ def _signing_key(plan_path: Path) -> bytes:
 _WORKER: tuple | None = None
 
 
-def _init_worker(plan: Plan, period: Period, key: bytes, archive: Path) -> None:
+def _init_worker(plan: Plan, period: Period, key: bytes, archive: Path, collecting: bool) -> None:
     global _WORKER
     _WORKER = (plan, period, key, archive)
+    if collecting:      # reading workbooks does make cycles; the frozen plan is never scanned
+        gc.enable()
 
 
-def _examine_in_worker(path: Path) -> Examined:
-    return _examine_safely(path, *_WORKER)
+def _examine_in_worker(path: Path) -> tuple[str, bytes]:
+    """The file's name and its Examined, pickled: the parent keeps the bytes (about a third of the
+    objects' size) until the pool has ended, so the pool's peak is not the parent holding every
+    file's objects while the workers still run."""
+    ex = _examine_safely(path, *_WORKER)
+    return ex.name, pickle.dumps(ex, pickle.HIGHEST_PROTOCOL)
 
 
 def _examine_safely(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:
@@ -194,30 +217,52 @@ def _examine_safely(path: Path, plan: Plan, period: Period, key: bytes, archive:
 
 
 def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
-                 jobs: int | None, progress: Progress | None) -> list[Examined]:
+                 jobs: int | None, progress: Progress | None, collecting: bool = True) -> list[Examined]:
+    """Examine every file, in a pool of `jobs` forked workers from POOL_MIN_FILES files (whose cyclic
+    collector runs if `collecting`)."""
     jobs = jobs or os.cpu_count() or 1
     total = len(paths)
     found: list[Examined] = []
     if jobs > 1 and total >= POOL_MIN_FILES:
-        # Forked workers share the plan's pages; frozen, the garbage collector does not write to
-        # every object's header in each worker (which would copy the whole plan into each).
+        # Forked workers share the plan's pages; frozen (collect unfreezes when done), the garbage
+        # collector does not write to every object's header in each worker (which would copy the
+        # whole plan into each). Workers collect as the caller did (collect pauses its own).
         gc.freeze()
-        try:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                     initargs=(plan, period, key, archive)) as pool:
-                for done, ex in enumerate(pool.map(_examine_in_worker, paths,
-                                                   chunksize=max(1, total // (jobs * 8))), 1):
-                    found.append(ex)
-                    if progress:
-                        progress(done, total, ex.name)
-        finally:
-            gc.unfreeze()
+        packed: list[bytes] = []
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                 initargs=(plan, period, key, archive, collecting)) as pool:
+            for done, (name, data) in enumerate(pool.map(_examine_in_worker, paths,
+                                                         chunksize=max(1, total // (jobs * 8))), 1):
+                packed.append(data)
+                if progress:
+                    progress(done, total, name)
+        for i, data in enumerate(packed):
+            found.append(pickle.loads(data))
+            packed[i] = None        # freed as it is read: never both forms of every file at once
+        _release_freed_memory()
         return found
-    for done, path in enumerate(paths, 1):
-        found.append(_examine_safely(path, plan, period, key, archive))
-        if progress:
-            progress(done, total, found[-1].name)
+    paused = collecting and not gc.isenabled()
+    if paused:          # reading workbooks does make cycles
+        gc.enable()
+    try:
+        for done, path in enumerate(paths, 1):
+            found.append(_examine_safely(path, plan, period, key, archive))
+            if progress:
+                progress(done, total, found[-1].name)
+    finally:
+        if paused:
+            gc.disable()
     return found
+
+
+def _release_freed_memory() -> None:
+    """Hand the C heap's freed pages back to the system (glibc keeps them otherwise): the pickled
+    results were read into objects elsewhere, and the store's writes would come on top."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):   # not glibc: nothing to do
+        pass
 
 
 def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:
@@ -378,8 +423,10 @@ def _supersede(files: list[Examined]) -> None:
 
 
 def _assess(files: list[Examined], plan: Plan, period: Period,
-            previous: dict[tuple[str, str], str]) -> tuple[list[dict], list[dict]]:
-    """Compute every measure's status and every action's update from the accepted returns.
+            previous: dict[tuple[str, str], str]) -> tuple[list[tuple], list[tuple]]:
+    """Compute every measure's status and every action's update from the accepted returns: rows
+    of store.measure_values and store.action_updates (tuples in column order, a fifth the size
+    of dicts at tens of thousands of rows).
 
     A large plan has many measures sharing a rule (and an annual target), so the texts stored
     with each status are worked out once per distinct rule."""
@@ -388,7 +435,7 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
     period_id, fingerprint = period.id, plan.fingerprint
     rule_texts: dict = {}       # rule → (rule JSON, rule text, target text)
     annual_texts: dict = {}     # (annual target, unit) → text
-    no_source = rows.source(None, None, None)
+    no_source = rows.source_values(None, None, None)
     value_rows, action_rows = [], []
     for m in plan.measures:
         f = winners.get(m.service.strip().casefold())
@@ -411,18 +458,18 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
                 if value is not None else None
             if extra or differs:
                 f.issues.extend(extra + ([differs] if differs else []))
-        value_rows.append({
-            "period": period_id, "code": m.code, "service": m.service, "name": m.name,
-            "figure": store.figure_json(value.figure) if value is not None else None,
-            "missing": value.missing.value if value is not None and value.missing else None,
-            "raw": value.raw if value is not None else "",
-            "status": assessment.status.value, "basis": assessment.basis, "reason": assessment.reason,
-            "assessed": entry.assessed.value if entry is not None and entry.assessed else None,
-            "rule": texts[0], "rule_text": texts[1], "target_text": texts[2], "annual_target_text": annual,
-            "comment": entry.comment if entry else "", "in_error": bool(entry and entry.in_error),
-            **(rows.source(f, entry.sheet, entry.cell) if entry is not None else no_source),
-            "plan_fingerprint": fingerprint,
-        })
+        value_rows.append((        # store.measure_values' columns, in order
+            period_id, m.code, m.service, m.name,
+            store.figure_json(value.figure) if value is not None else None,
+            value.missing.value if value is not None and value.missing else None,
+            value.raw if value is not None else "",
+            assessment.status.value, assessment.basis, assessment.reason,
+            entry.assessed.value if entry is not None and entry.assessed else None,
+            *texts, annual,
+            entry.comment if entry else "", bool(entry and entry.in_error),
+            *(rows.source_values(f, entry.sheet, entry.cell) if entry is not None else no_source),
+            fingerprint,
+        ))
     for a in plan.actions:
         f = winners.get(a.service.strip().casefold())
         entry = f.actions.get(a.ref) if f else None
@@ -430,13 +477,12 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
         if entry is not None:
             f.issues.extend(check_comment(a.ref, status, entry.comment, previous.get(("action", a.ref)),
                                           f.name, entry.sheet, entry.comment_cell, entry.row))
-        action_rows.append({
-            "period": period_id, "ref": a.ref, "service": a.service, "name": a.name, "status": status.value,
-            "comment": entry.comment if entry else "",
-            "due": datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
-            "overdue": action_overdue(status, a.due, period), "in_error": bool(entry and entry.in_error),
-            **(rows.source(f, entry.sheet, entry.cell) if entry is not None else no_source),
-        })
+        action_rows.append((       # store.action_updates' columns, in order
+            period_id, a.ref, a.service, a.name, status.value, entry.comment if entry else "",
+            datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
+            action_overdue(status, a.due, period), bool(entry and entry.in_error),
+            *(rows.source_values(f, entry.sheet, entry.cell) if entry is not None else no_source),
+        ))
     return value_rows, action_rows
 
 

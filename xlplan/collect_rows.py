@@ -3,6 +3,7 @@ and sources, issues, the plan snapshot and its history columns."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,11 @@ def source(f: Examined | None, sheet: str | None, cell: str | None) -> dict:
     if f is None or sheet is None:
         return {"source_file": None, "source_sha256": None, "source_sheet": None, "source_cell": None}
     return {"source_file": f.name, "source_sha256": f.sha256, "source_sheet": sheet, "source_cell": cell}
+
+
+def source_values(f: Examined | None, sheet: str | None, cell: str | None) -> tuple:
+    """`source` as a tuple, in the same (column) order."""
+    return tuple(source(f, sheet, cell).values())
 
 
 def record(f: Examined) -> ReturnRecord:
@@ -68,19 +74,40 @@ def issue_rows(files: list[Examined], period: Period) -> tuple[list[dict], list[
     return rows, counted
 
 
-def plan_row(plan: Plan) -> dict:
+def canonical_json(plan: Plan) -> str:
+    """The plan's canonical JSON: what Plan.fingerprint hashes and the plans table stores as its
+    snapshot. Building it is most of the fingerprint's cost, so the fingerprint is seeded from it
+    here (when not computed yet) rather than built a second time."""
+    text = json.dumps(_canonical(plan), sort_keys=True, default=str)
+    digest = hashlib.sha256()
+    for i in range(0, len(text), 1 << 20):     # ASCII (json.dumps escapes the rest): no 2nd copy
+        digest.update(text[i:i + (1 << 20)].encode())
+    try:
+        vars(plan).setdefault("fingerprint", digest.hexdigest())
+    except TypeError:   # a Plan without a __dict__ computes its own
+        pass
+    return text
+
+
+def pack(text: str) -> store.PackedText:
+    """`text` compressed (fast zlib: the plan snapshot is ~13x smaller) until it is stored."""
+    return store.PackedText.of(text)
+
+
+def plan_row(plan: Plan, packed: store.PackedText | None = None) -> dict:
+    """The plans row; its snapshot is `packed` (as `pack(canonical_json(plan))` gave it) if built."""
     return {"fingerprint": plan.fingerprint, "identity": plan.identity, "organisation": plan.settings.organisation,
             "title": plan.settings.plan, "year": plan.year.label if plan.year else "",
-            "snapshot": json.dumps(_canonical(plan), sort_keys=True, default=str)}
+            "snapshot": packed if packed is not None else canonical_json(plan)}
 
 
-def history_rows(plan: Plan) -> list[dict]:
-    """Each measure's history columns, by year (a plan has a handful of years: their labels are
-    worked out once, not once per measure)."""
+def history_rows(plan: Plan) -> list[tuple]:
+    """Each measure's history columns, by year: rows of store.history (code, year, figure, source).
+    A plan has a handful of years: their labels are worked out once, not once per measure."""
     slash: dict = {}
     found = []
     for m in plan.measures:
         for year, v in sorted(m.history.items(), key=lambda item: item[0].start):
             label = slash.get(year.start) or slash.setdefault(year.start, year.slash)
-            found.append({"code": m.code, "year": label, "figure": store.figure_json(v.figure), "source": "plan"})
+            found.append((m.code, label, store.figure_json(v.figure), "plan"))
     return found

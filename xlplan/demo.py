@@ -80,7 +80,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         result = collect(plan_path, period, returns, base / "reports", db_url)
         produced["returns"] += sorted(returns.glob("*.xlsx"))
         produced["reports"] += result.report_paths
-        counts = result.results.measure_counts()
+        counts = result.status_counts
         say(f"{period.id}: collected {len(result.records)} returns; "
             + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
             + (f"; not returned: {', '.join(result.missing_services)}" if result.missing_services else ""))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from operator import itemgetter
@@ -240,34 +241,89 @@ def utc_now() -> datetime:
 
 
 def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
-                  return_rows: list[dict], value_rows: list[dict], action_rows: list[dict],
+                  return_rows: list[dict], value_rows: list[tuple], action_rows: list[tuple],
                   issue_rows: list[dict], history_rows: Callable[[], list[dict]]) -> None:
-    """Replace everything stored for `period` with this collect's rows, in one transaction.
+    """Replace everything stored for `period` with this collect's rows, in one transaction. The
+    value and action row lists are emptied once written (they are large; the caller is done
+    with them).
 
     The plan snapshot and its history columns are built (by calling `plan_row`/`history_rows`)
     and written only when the store does not already hold them for this plan fingerprint."""
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
-            if conn.execute(select(plans.c.fingerprint).where(
-                    plans.c.fingerprint == plan_fingerprint)).first() is None:
-                conn.execute(insert(plans), [plan_row()])
             for table in (returns, measure_values, action_updates, issues):
                 conn.execute(delete(table).where(table.c.period == period))
             for table, rows in ((returns, return_rows), (issues, issue_rows)):
                 if rows:
                     conn.execute(insert(table), rows)
             bulk_insert(conn, measure_values, value_rows)
+            value_rows.clear()      # (tens of thousands of rows) freed before the history is built
             bulk_insert(conn, action_updates, action_rows)
+            action_rows.clear()
             if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
                 _replace_history(conn, history_rows(), plan_fingerprint)
+            # last: the snapshot is large (tens of MB for a national plan)
+            if conn.execute(select(plans.c.fingerprint).where(
+                    plans.c.fingerprint == plan_fingerprint)).first() is None:
+                _insert_plan(conn, plan_row())
     finally:
         eng.dispose()
 
 
-def _replace_history(conn, rows: list[dict], plan_fingerprint: str) -> None:
-    """Replace the history of the plan's measures and record which plan it came from."""
-    codes = sorted({r["code"] for r in rows})
+class PackedText:
+    """A large text (the plan snapshot) held zlib-compressed: `of(text)`, then `text()` or `chunks()`
+    of its UTF-8 bytes; `size` is their length."""
+
+    __slots__ = ("data", "size")
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size = data, size
+
+    @classmethod
+    def of(cls, text: str, step: int = 1 << 20) -> "PackedText":
+        packer, parts, size = zlib.compressobj(1), [], 0
+        for i in range(0, len(text), step):          # never a second whole copy of the text
+            part = text[i:i + step].encode()
+            size += len(part)
+            parts.append(packer.compress(part))
+        parts.append(packer.flush())
+        return cls(b"".join(parts), size)
+
+    def chunks(self, step: int = 1 << 18) -> Iterable[bytes]:
+        unpacker = zlib.decompressobj()
+        for i in range(0, len(self.data), step):
+            yield unpacker.decompress(self.data[i:i + step])
+        yield unpacker.flush()
+
+    def text(self) -> str:
+        return zlib.decompress(self.data).decode()
+
+
+def _insert_plan(conn, row: dict) -> None:
+    """Insert the plans row; a PackedText snapshot is written into SQLite in pieces (a zero-filled
+    text of its size, then overwritten through the blob interface, in the same transaction), so
+    the whole text is never held in memory, twice over once the driver copies it; other databases
+    get it whole."""
+    snapshot = row["snapshot"]
+    raw = conn.connection.driver_connection
+    if not isinstance(snapshot, PackedText) or conn.dialect.name != "sqlite" or not hasattr(raw, "blobopen"):
+        conn.execute(insert(plans), [{**row, "snapshot": snapshot.text() if isinstance(snapshot, PackedText)
+                                      else snapshot}])
+        return
+    names = [c.name for c in plans.columns if c.name != "snapshot"]
+    cursor = conn.exec_driver_sql(
+        f"INSERT INTO plans ({', '.join(names)}, snapshot) VALUES ({', '.join('?' * len(names))}, "
+        f"CAST(zeroblob(?) AS TEXT))", (*(row[n] for n in names), snapshot.size))
+    with raw.blobopen("plans", "snapshot", cursor.lastrowid) as blob:
+        for chunk in snapshot.chunks():
+            blob.write(chunk)
+
+
+def _replace_history(conn, rows: list[tuple], plan_fingerprint: str) -> None:
+    """Replace the history of the plan's measures (rows of `history`, in column order) and record
+    which plan it came from."""
+    codes = sorted({r[0] for r in rows})
     for chunk in _chunks(codes, 500):
         conn.execute(delete(history).where(history.c.code.in_(chunk)))
     bulk_insert(conn, history, rows)
@@ -275,16 +331,24 @@ def _replace_history(conn, rows: list[dict], plan_fingerprint: str) -> None:
     conn.execute(insert(history_plan), [{"slot": 1, "fingerprint": plan_fingerprint}])
 
 
-def bulk_insert(conn, table: Table, rows: list[dict]) -> None:
+def bulk_insert(conn, table: Table, rows: list[dict] | list[tuple]) -> None:
     """Insert many rows with one driver-level executemany: the same values SQLAlchemy's
     `insert(table)` would store (its type conversions applied column by column), without its
-    per-row bookkeeping, which costs more than the database at tens of thousands of rows."""
+    per-row bookkeeping, which costs more than the database at tens of thousands of rows.
+    Rows are dicts by column name, or tuples with every column in the table's order."""
     if not rows:
         return
     dialect = conn.dialect
     compiled = insert(table).compile(dialect=dialect)
-    names = list(compiled.positiontup) if dialect.positional else [c.name for c in table.columns]
-    params = list(map(itemgetter(*names), rows)) if len(names) > 1 else [(r[names[0]],) for r in rows]
+    order = [c.name for c in table.columns]
+    names = list(compiled.positiontup) if dialect.positional else order
+    if not isinstance(rows[0], dict):
+        if any(len(r) != len(order) for r in rows):
+            raise ValueError(f"every row for {table.name} needs its {len(order)} columns")
+        rows = rows if names == order else list(map(itemgetter(*map(order.index, names)), rows))
+        params = rows if len(names) > 1 else [tuple(r) for r in rows]
+    else:
+        params = list(map(itemgetter(*names), rows)) if len(names) > 1 else [(r[names[0]],) for r in rows]
     converts = [(i, table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for i, n in enumerate(names)]
     converts = [(i, f) for i, f in converts if f is not None]
     if converts:
@@ -316,6 +380,23 @@ def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:
             found |= {("action", r.ref): r.comment for r in conn.execute(
                 select(action_updates.c.ref, action_updates.c.comment).where(action_updates.c.period == period))}
             return found
+    except exc.OperationalError as e:
+        raise _friendly(e, db_url) from None
+    finally:
+        eng.dispose()
+
+
+def plan_stored(db_url: str, fingerprint: str) -> bool:
+    """Whether the store holds the plan with this fingerprint (its snapshot need not be built)."""
+    if not _exists(db_url):
+        return False
+    eng = engine(db_url, create=False, write=False)
+    try:
+        with eng.connect() as conn:
+            if not eng.dialect.has_table(conn, "plans"):
+                return False
+            return conn.execute(select(plans.c.fingerprint).where(plans.c.fingerprint == fingerprint)).first() \
+                is not None
     except exc.OperationalError as e:
         raise _friendly(e, db_url) from None
     finally:
