@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from . import store
 from .errors import Issue, Severity
 from .periods import Period
-from .plan import Plan, _canonical
+from .plan import Plan, _canonical_json
 from .results import ReturnRecord
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def canonical_json(plan: Plan) -> str:
     """The plan's canonical JSON: what Plan.fingerprint hashes and the plans table stores as its
     snapshot. Building it is most of the fingerprint's cost, so the fingerprint is seeded from it
     here (when not computed yet) rather than built a second time."""
-    text = json.dumps(_canonical(plan), sort_keys=True, default=str)
+    text = "".join(_canonical_json(plan))     # = json.dumps(_canonical(plan), sort_keys=True, default=str)
     digest = hashlib.sha256()
     for i in range(0, len(text), 1 << 20):     # ASCII (json.dumps escapes the rest): no 2nd copy
         digest.update(text[i:i + (1 << 20)].encode())
