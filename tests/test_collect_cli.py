@@ -74,3 +74,39 @@ def test_usage_problems_exit_2(workdir):
 def test_help_describes_the_command():
     result = CliRunner().invoke(main, ["collect", "--help"])
     assert result.exit_code == 0 and "identity sheet" in result.output and "--no-report" in result.output
+
+
+def test_a_large_collection_lists_only_the_returns_needing_a_look(monkeypatch):
+    """Above LIST_ALL_UP_TO returns the table lists the rejected, superseded and those with errors or
+    warnings, and counts the clean ones; at or below it, every return is listed."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from xlplan.cli import collect_cmd
+    from xlplan.results import ReturnRecord
+    from xlplan.status import Status
+
+    def records(n):
+        found = [ReturnRecord(f"Service {i:04d}", f"clean {i:04d}.xlsx", "x", datetime(2023, 10, 1), "accepted")
+                 for i in range(n)]
+        found[3] = ReturnRecord(None, "odd one.xlsx", "y", datetime(2023, 10, 1), "rejected", ["not a workbook"], 1)
+        found[5] = ReturnRecord("Service 0005", "clean 0005.xlsx", "x", datetime(2023, 10, 1), "accepted", warnings=2)
+        return found
+
+    def shown(n):
+        result = SimpleNamespace(records=records(n), issues=[], missing_services=[], report_paths=[],
+                                 reports_note="", ok=False, period=SimpleNamespace(id="2023-24-Q2"),
+                                 status_counts={Status.GREEN: 1})
+        console = Console(record=True, width=200)
+        collect_cmd.render(result, console)
+        return console.export_text()
+
+    monkeypatch.setattr(collect_cmd, "LIST_ALL_UP_TO", 10)
+    text = shown(10)
+    assert "clean 0009.xlsx" in text and "more returns accepted" not in text
+    text = shown(11)
+    assert "odd one.xlsx" in text and "clean 0005.xlsx" in text       # rejected; accepted with warnings
+    assert "clean 0009.xlsx" not in text and "clean 0000.xlsx" not in text
+    assert "9 more returns accepted without errors or warnings" in text

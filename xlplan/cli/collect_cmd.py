@@ -15,6 +15,7 @@ from ..status import Status
 from .common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
 from .render import console, issues_table
 
+LIST_ALL_UP_TO = 40    # returns listed one by one; above this only those needing a look
 _OUTCOME_STYLE = {"accepted": "green", "rejected": "bold red", "superseded": "dim", "skipped": "dim"}
 _STATUS_STYLE = {Status.GREEN: "green", Status.AMBER: "dark_orange", Status.RED: "red",
                  Status.REPORT_LATER: "blue", Status.CONTEXTUAL: "dim"}
@@ -62,14 +63,20 @@ def render(result: CollectResult, out) -> None:
     if not result.records:
         out.print(f"No files in the returns folder for {result.period.id}.")
     else:
+        listed = _listed(result.records)
         table = Table(title=f"Returns for {result.period.id}")
         for column in ("Service", "File", "Outcome", "Errors", "Warnings"):
             table.add_column(column, overflow="fold")
-        for r in result.records:
+        for r in listed:
             style = _OUTCOME_STYLE.get(r.outcome, "")
             table.add_row(escape(r.service or "-"), escape(r.file), f"[{style}]{r.outcome}[/]", str(r.errors),
                           str(r.warnings))
-        out.print(table)
+        if listed:
+            out.print(table)
+        if len(listed) < len(result.records):
+            clean = len(result.records) - len(listed)
+            out.print(f"[green]{clean} more returns accepted without errors or warnings[/] (not listed; "
+                      f"`xlplan status` lists every service).")
         hints = {i.file: i.hint for i in result.issues if i.is_error}
         for r in result.records:
             if r.outcome in ("rejected", "superseded") and r.reasons:
@@ -96,6 +103,15 @@ def render(result: CollectResult, out) -> None:
     else:
         n_rejected = len(rejected)
         out.print(f"[red]Needs attention[/]: {n_rejected} rejected, {len(missing)} not returned, {errors} errors.")
+
+
+def _listed(records: list) -> list:
+    """The returns to list: all of them for a council's quarter; for a large collection (more than
+    LIST_ALL_UP_TO) only those needing a look (not accepted, or with errors or warnings), as a
+    thousand-row table would bury them."""
+    if len(records) <= LIST_ALL_UP_TO:
+        return records
+    return [r for r in records if r.outcome != "accepted" or r.errors or r.warnings]
 
 
 COMMANDS = [collect]
