@@ -95,8 +95,10 @@ def test_a_large_collection_lists_only_the_returns_needing_a_look(monkeypatch):
         found[5] = ReturnRecord("Service 0005", "clean 0005.xlsx", "x", datetime(2023, 10, 1), "accepted", warnings=2)
         return found
 
-    def shown(n):
-        result = SimpleNamespace(records=records(n), issues=[], missing_services=[], report_paths=[],
+    def shown(n, every_one_clean=False):
+        found = records(n) if not every_one_clean else \
+            [ReturnRecord(f"S {i}", f"clean {i:04d}.xlsx", "x", datetime(2023, 10, 1), "accepted") for i in range(n)]
+        result = SimpleNamespace(records=found, issues=[], missing_services=[], report_paths=[],
                                  reports_note="", ok=False, period=SimpleNamespace(id="2023-24-Q2"),
                                  status_counts={Status.GREEN: 1})
         console = Console(record=True, width=200)
@@ -110,3 +112,7 @@ def test_a_large_collection_lists_only_the_returns_needing_a_look(monkeypatch):
     assert "odd one.xlsx" in text and "clean 0005.xlsx" in text       # rejected; accepted with warnings
     assert "clean 0009.xlsx" not in text and "clean 0000.xlsx" not in text
     assert "9 more returns accepted without errors or warnings" in text
+
+    text = shown(11, every_one_clean=True)
+    assert "All 11 returns for 2023-24-Q2 accepted without errors or warnings" in text
+    assert "clean 0000.xlsx" not in text

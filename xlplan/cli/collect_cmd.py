@@ -75,7 +75,8 @@ def render(result: CollectResult, out) -> None:
             out.print(table)
         if len(listed) < len(result.records):
             clean = len(result.records) - len(listed)
-            out.print(f"[green]{clean} more returns accepted without errors or warnings[/] (not listed; "
+            what = f"{clean} more returns" if listed else f"All {clean} returns for {result.period.id}"
+            out.print(f"[green]{what} accepted without errors or warnings[/] (not listed one by one; "
                       f"`xlplan status` lists every service).")
         hints = {i.file: i.hint for i in result.issues if i.is_error}
         for r in result.records:
