@@ -28,6 +28,7 @@ from typing import Callable
 
 from . import collect_rows as rows, layout, safety, store
 from .errors import Issue, XlplanError, issue, suggestion
+from .heap import cycles_paused
 from .identity import load_key
 from .periods import Period
 from .plan import Plan, read_plan
@@ -131,10 +132,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     # data), so the cyclic collector is paused: it would rescan the plan's and the returns' millions
     # of objects again and again. Frozen, the plan's objects are not touched by the collectors of
     # forked workers either (which would copy the whole plan into each).
-    collecting = gc.isenabled()
-    gc.disable()
-    gc.freeze()
-    try:
+    with cycles_paused(freeze=True) as collecting:
         previous = store.previous_comments(db_url, period.previous().id)
         snapshot = _prepare(plan, db_url)
         paths = sorted((p for p in returns_dir.iterdir() if not (p.is_dir() and not p.is_symlink())),
@@ -153,10 +151,6 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
             plan_row=lambda: rows.plan_row(plan, snapshot), return_rows=[rows.return_row(f, period) for f in files],
             value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
             history_rows=lambda: rows.history_rows(plan))
-    finally:
-        gc.unfreeze()
-        if collecting:
-            gc.enable()
     del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
     result = CollectResult(plan, period, files, records, counted, counts, db_url)
     if report:
@@ -169,7 +163,7 @@ def _prepare(plan: Plan, db_url: str) -> store.PackedText | None:
     plan's fingerprint and its measures and actions by service. The fingerprint hashes the plan's
     canonical JSON, which is also the snapshot stored when the store lacks this plan: returned
     then (compressed: it is held while the pool runs), else None."""
-    text = rows.canonical_json(plan)
+    text = plan.canonical_json()
     plan.measures_for("")
     return None if store.plan_stored(db_url, plan.fingerprint) else rows.pack(text)
 

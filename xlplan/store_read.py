@@ -7,9 +7,7 @@ Trends compare stored figures with the previous quarter and the same quarter las
 
 from __future__ import annotations
 
-import gc
 import json
-from contextlib import contextmanager
 from collections import namedtuple
 from typing import Iterator
 
@@ -17,6 +15,7 @@ from sqlalchemy import select
 
 from . import store
 from .errors import Issue, Severity
+from .heap import cycles_paused
 from .periods import Period
 from .plan import Measure, Plan
 from .results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
@@ -41,22 +40,8 @@ def returns_for(db_url: str, period: Period | str) -> list[ReturnRecord]:
 
 def load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
     """The collected quarter as reports render it (measures in plan order: theme, outcome, row)."""
-    with _gc_paused():
+    with cycles_paused():
         return _load_results(db_url, plan, period)
-
-
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while tens of thousands of results (which hold no
-    cycles) are built: it would otherwise scan the whole heap, the plan included, many times over
-    and find nothing to free."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
