@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Sequence
+from xml.sax.saxutils import escape
 
 from docx.oxml import parse_xml
 
@@ -64,12 +65,7 @@ def status_cell(word: str, note: str = "") -> Cell:
 def text(value: object) -> str:
     """Escaped text for `<w:t>` (control characters dropped)."""
     s = value if value.__class__ is str and value.isprintable() else xml_safe(value)
-    if "&" in s:
-        s = s.replace("&", "&amp;")
-    if "<" in s:
-        s = s.replace("<", "&lt;")
-    if ">" in s:
-        s = s.replace(">", "&gt;")
+    s = escape(s)
     return s
 
 
@@ -131,12 +127,7 @@ _CELL_END = "</w:t></w:r></w:p></w:tc>"
 def _body_cell(value: object, c: _Col, keep: bool, look: Look) -> str:
     """A data cell: `_cell(value, ..., header=False)`, with the fixed parts made once per column."""
     if value.__class__ is str and value.isprintable():   # most cells: no control character, no line break
-        if "&" in value:
-            value = value.replace("&", "&amp;")
-        if "<" in value:
-            value = value.replace("<", "&lt;")
-        if ">" in value:
-            value = value.replace(">", "&gt;")
+        value = escape(value)
         return f"{c.plain_keep if keep else c.plain}{value}{_CELL_END}"
     if isinstance(value, Cell):
         fill = value.fill

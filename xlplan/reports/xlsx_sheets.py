@@ -12,6 +12,8 @@ Cells of a StreamSheet must be written in row order (xlsxwriter drops a write to
 
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
@@ -22,12 +24,7 @@ def inline_string(text: str) -> str:
     if "_x" in text or not text.isprintable():
         text = Worksheet._escape_control_characters(text)
     space = ' xml:space="preserve"' if text and (text[0].isspace() or text[-1].isspace()) else ""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
+    text = escape(text)
     return f"<is><t{space}>{text}</t></is>"
 
 
