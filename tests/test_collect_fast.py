@@ -176,7 +176,7 @@ def test_load_results_leaves_the_garbage_collector_as_it_found_it(tmp_path):
 def test_snapshot_is_built_once_and_seeds_the_fingerprint_plan_fingerprint_gives(tmp_path):
     path = make_plan(tmp_path)
     plan, fresh = read_plan(path), read_plan(path)
-    text = rows.canonical_json(plan)
+    text = plan.canonical_json()
     assert text == json.dumps(_canonical(fresh), sort_keys=True, default=str)
     assert plan.fingerprint == fresh.fingerprint      # the seeded value is the one Plan computes
     packed = rows.plan_row(plan, rows.pack(text))

@@ -3,14 +3,13 @@ and sources, issues, the plan snapshot and its history columns."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING
 
 from . import store
 from .errors import Issue, Severity
 from .periods import Period
-from .plan import Plan, _canonical_json
+from .plan import Plan
 from .results import ReturnRecord
 
 if TYPE_CHECKING:
@@ -74,31 +73,16 @@ def issue_rows(files: list[Examined], period: Period) -> tuple[list[dict], list[
     return rows, counted
 
 
-def canonical_json(plan: Plan) -> str:
-    """The plan's canonical JSON: what Plan.fingerprint hashes and the plans table stores as its
-    snapshot. Building it is most of the fingerprint's cost, so the fingerprint is seeded from it
-    here (when not computed yet) rather than built a second time."""
-    text = "".join(_canonical_json(plan))     # = json.dumps(_canonical(plan), sort_keys=True, default=str)
-    digest = hashlib.sha256()
-    for i in range(0, len(text), 1 << 20):     # ASCII (json.dumps escapes the rest): no 2nd copy
-        digest.update(text[i:i + (1 << 20)].encode())
-    try:
-        vars(plan).setdefault("fingerprint", digest.hexdigest())
-    except TypeError:   # a Plan without a __dict__ computes its own
-        pass
-    return text
-
-
 def pack(text: str) -> store.PackedText:
     """`text` compressed (fast zlib: the plan snapshot is ~13x smaller) until it is stored."""
     return store.PackedText.of(text)
 
 
 def plan_row(plan: Plan, packed: store.PackedText | None = None) -> dict:
-    """The plans row; its snapshot is `packed` (as `pack(canonical_json(plan))` gave it) if built."""
+    """The plans row; its snapshot is `packed` (as `pack(plan.canonical_json())` gave it) if built."""
     return {"fingerprint": plan.fingerprint, "identity": plan.identity, "organisation": plan.settings.organisation,
             "title": plan.settings.plan, "year": plan.year.label if plan.year else "",
-            "snapshot": packed if packed is not None else canonical_json(plan)}
+            "snapshot": packed if packed is not None else plan.canonical_json()}
 
 
 def history_rows(plan: Plan) -> list[tuple]:

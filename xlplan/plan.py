@@ -236,6 +236,17 @@ class Plan:
             digest.update(chunk.encode())
         return digest.hexdigest()
 
+    def canonical_json(self) -> str:
+        """The content `fingerprint` hashes, as one JSON text (the store keeps it as the plan's
+        snapshot); the fingerprint is taken from it if not computed yet, not built a second time."""
+        text = "".join(_canonical_json(self))
+        if "fingerprint" not in self.__dict__:
+            digest = hashlib.sha256()
+            for i in range(0, len(text), 1 << 20):     # ASCII (JSON escapes the rest): no 2nd whole copy
+                digest.update(text[i:i + (1 << 20)].encode())
+            self.__dict__["fingerprint"] = digest.hexdigest()
+        return text
+
 
 def _canonical(plan: Plan) -> dict:
     """The plan's content as plain data (rows and source path left out: moving rows or files is not
