@@ -4,6 +4,7 @@ ever made by reading; collect's `_prepare` reuses the cached fingerprint and pac
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 from datetime import date
@@ -281,3 +282,20 @@ def test_columns_of_another_shape_are_refused():
         plan_mod._objects(Action, (names[:-1], values[:-1]))
     with pytest.raises(ValueError):
         plan_mod._objects(Action, (names, [[1]] + values[1:]))
+
+
+@pytest.mark.parametrize("where", ["folder", "missing.xlsx"])
+def test_a_folder_or_missing_file_is_reported_as_without_the_cache(tmp_path, monkeypatch, where):
+    (tmp_path / "folder").mkdir()
+    path = tmp_path / where
+    _same(load_plan(path), _fresh(path, monkeypatch))
+    assert not (tmp_path / FOLDER).exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_the_bytes_hashed_are_a_regular_files_and_a_pipe_is_not_waited_on(tmp_path):
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    assert plan_mod._read_bytes(tmp_path / "pipe.xlsx") is None
+    path = build_plan(tmp_path / "plan.xlsx")
+    data, _ = plan_mod._read_bytes(path)
+    assert data == path.read_bytes()

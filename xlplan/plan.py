@@ -26,6 +26,7 @@ import json
 import operator
 import os
 import pickle
+import stat
 from json.encoder import encode_basestring_ascii
 from dataclasses import dataclass, field, fields
 from functools import cached_property
@@ -404,9 +405,12 @@ def load_plan(path: str | Path) -> tuple[Plan | None, Report]:
     if signed is None:
         return read_plan_workbook(path)
     try:
-        data, seen = _read_bytes(path)
-    except OSError:                  # not a readable file: the reader says why
+        read = _read_bytes(path)
+    except OSError:
+        read = None
+    if read is None:                 # not a readable file (the reader says why), or a huge one
         return read_plan_workbook(path)
+    data, seen = read
     entry = _Entry(signed, path, data)
     found = entry.load()
     if found is not None:
@@ -440,20 +444,26 @@ def _signed_cache(path: Path):
     from .identity import KEY_FILE
     if not cache.enabled():
         return None
-    key = os.environ.get("XLPLAN_SECRET", "").encode()
-    if not key:
-        try:
-            key = (path.resolve().parent / KEY_FILE).read_text().strip().encode()
-        except (OSError, ValueError):
+    try:
+        folder = cache.folder_for(path)
+        key = os.environ.get("XLPLAN_SECRET", "").encode() or \
+            (folder.parent / KEY_FILE).read_text().strip().encode()
+    except (OSError, RuntimeError, ValueError):     # no key file, a symlink loop, not text
+        return None
+    return cache.SignedCache(folder, key) if key else None
+
+
+def _read_bytes(path: Path) -> tuple[bytes, tuple] | None:
+    """The bytes of the regular file at `path` and its state (`os.stat`) when they were read;
+    None for anything else (a pipe is not waited on) or a file larger than the reader reads."""
+    from .plan_cells import MAX_PLAN_BYTES
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_PLAN_BYTES:
             return None
-    return cache.SignedCache(cache.folder_for(path), key) if key else None
-
-
-def _read_bytes(path: Path) -> tuple[bytes, tuple]:
-    """The file's bytes and its state (`os.stat`) when they were read."""
-    with open(path, "rb") as fh:
-        seen = _state(os.fstat(fh.fileno()))
-        return fh.read(), seen
+        data = fh.read(st.st_size + 1)
+    return (data, _state(st)) if len(data) == st.st_size else None
 
 
 def _state(st: os.stat_result) -> tuple:
@@ -464,10 +474,10 @@ def _unchanged(path: Path, data: bytes, seen: tuple) -> bool:
     """Whether the file still has the state and bytes it had before it was parsed (the reader
     reads it again by path): otherwise the result is not kept under those bytes' hash."""
     try:
-        again, now = _read_bytes(path)
+        again = _read_bytes(path)
     except OSError:
         return False
-    return now == seen and again == data
+    return again is not None and again[1] == seen and again[0] == data
 
 
 @functools.lru_cache(maxsize=1)
@@ -516,12 +526,14 @@ class _Entry:
         return plan, report
 
     def store(self, plan: Plan | None, report: Report) -> None:
+        from .heap import cycles_paused
         out = io.BytesIO()
         pickler = pickle.Pickler(out, pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = _dispatch_table()
-        pickler.dump((None if plan is None else _packed(plan), report))
+        with cycles_paused():
+            pickler.dump((None if plan is None else _packed(plan), report))
         if self.signed.put(self.name, out.getvalue()):
-            self.signed.prune(self.kind, {self.name})
+            self.signed.prune(self.kind, {self.name, self.fingerprint_name})
             if plan is not None:
                 plan.__dict__[_ENTRY] = self
 
