@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from .errors import Report, XlplanError
+from .heap import cycles_paused
 from .periods import FinancialYear, Period
 from .status import DEFAULT_TOLERANCE, Polarity, Profile, Rule, Tolerance, make_rule
 from .values import Figure, Target, Unit, Value
@@ -259,7 +260,8 @@ class Plan:
     def __reduce__(self):
         """Pickled as its fields and its fingerprint if known: not the lookups derived from them
         (rebuilt when used), nor the cache entry it came from (which holds the officer's key)."""
-        return _unpickle_plan, (*_plan_fields(self), self.__dict__.get("fingerprint"))
+        return _unpickle_plan, (self.settings, self.themes, self.services, self.measures, self.actions,
+                                self.source, self.__dict__.get("fingerprint"))
 
     def canonical_json(self) -> str:
         """The content `fingerprint` hashes, as one JSON text (the store keeps it as the plan's
@@ -273,13 +275,8 @@ class Plan:
         return text
 
 
-def _plan_fields(plan: Plan) -> tuple:
-    return plan.settings, plan.themes, plan.services, plan.measures, plan.actions, plan.source
-
-
-def _unpickle_plan(*values) -> Plan:
-    *given, fingerprint = values
-    plan = Plan(*given)
+def _unpickle_plan(settings, themes, services, measures, actions, source, fingerprint) -> Plan:
+    plan = Plan(settings, themes, services, measures, actions, source)
     if fingerprint is not None:
         plan.__dict__["fingerprint"] = fingerprint
     return plan
@@ -511,7 +508,6 @@ class _Entry:
         pickled = self.signed.get(self.name)
         if not isinstance(pickled, bytes):
             return None
-        from .heap import cycles_paused
         with cycles_paused():       # a hundred thousand objects and no cycles to find among them
             try:
                 state, report = pickle.loads(pickled)
@@ -526,12 +522,14 @@ class _Entry:
         return plan, report
 
     def store(self, plan: Plan | None, report: Report) -> None:
-        from .heap import cycles_paused
         out = io.BytesIO()
         pickler = pickle.Pickler(out, pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = _dispatch_table()
         with cycles_paused():
-            pickler.dump((None if plan is None else _packed(plan), report))
+            try:
+                pickler.dump((None if plan is None else _packed(plan), report))
+            except Exception:  # noqa: BLE001 - the cache is only an optimisation: the plan was read
+                return
         if self.signed.put(self.name, out.getvalue()):
             self.signed.prune(self.kind, {self.name, self.fingerprint_name})
             if plan is not None:
