@@ -162,10 +162,18 @@ def _prepare(plan: Plan, db_url: str) -> store.PackedText | None:
     """Work every file needs done once, before any worker is forked (each would redo it): the
     plan's fingerprint and its measures and actions by service. The fingerprint hashes the plan's
     canonical JSON, which is also the snapshot stored when the store lacks this plan: returned
-    then (compressed: it is held while the pool runs), else None."""
-    text = plan.canonical_json()
+    then (compressed: it is held while the pool runs), else None. A plan from the cache brings its
+    fingerprint, and the packed snapshot is kept there too: neither is built again."""
+    from .plan import cached_snapshot, keep_snapshot
     plan.measures_for("")
-    return None if store.plan_stored(db_url, plan.fingerprint) else rows.pack(text)
+    text = None if plan.fingerprint_known() else plan.canonical_json()
+    if store.plan_stored(db_url, plan.fingerprint):
+        return None
+    packed = cached_snapshot(plan)
+    if not isinstance(packed, store.PackedText):
+        packed = rows.pack(plan.canonical_json() if text is None else text)
+        keep_snapshot(plan, packed)
+    return packed
 
 
 def _signing_key(plan_path: Path) -> bytes:
