@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from builders import SERVICES, action, build_plan, measure
-from xlplan import collect as collect_mod, collect_rows as rows, plan as plan_mod, plan_reader, store
+from xlplan import collect as collect_mod, collect_rows as rows, plan as plan_mod, plan_cache, plan_reader, store
 from xlplan.cache import FOLDER
 from xlplan.identity import KEY_FILE
 from xlplan.plan import Action, Measure, Plan, load_plan
@@ -271,17 +271,17 @@ def test_columns_give_back_the_same_measures_and_actions(data, example_parts):
         start=st.one_of(st.none(), st.dates()), due=st.one_of(st.none(), st.dates(min_value=date(2000, 1, 1))),
         row=st.integers(0, 10**6)), max_size=8))
     for cls, items in ((Measure, measures), (Action, actions)):
-        back = plan_mod._objects(cls, pickle.loads(pickle.dumps(plan_mod._columns(cls, items))))
+        back = plan_cache._objects(cls, pickle.loads(pickle.dumps(plan_cache._columns(cls, items))))
         assert back == items and repr(back) == repr(items)
         assert all(type(b) is cls for b in back)
 
 
 def test_columns_of_another_shape_are_refused():
-    names, values = plan_mod._columns(Action, [])
+    names, values = plan_cache._columns(Action, [])
     with pytest.raises(ValueError):
-        plan_mod._objects(Action, (names[:-1], values[:-1]))
+        plan_cache._objects(Action, (names[:-1], values[:-1]))
     with pytest.raises(ValueError):
-        plan_mod._objects(Action, (names, [[1]] + values[1:]))
+        plan_cache._objects(Action, (names, [[1]] + values[1:]))
 
 
 @pytest.mark.parametrize("where", ["folder", "missing.xlsx"])
@@ -295,7 +295,7 @@ def test_a_folder_or_missing_file_is_reported_as_without_the_cache(tmp_path, mon
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
 def test_the_bytes_hashed_are_a_regular_files_and_a_pipe_is_not_waited_on(tmp_path):
     os.mkfifo(tmp_path / "pipe.xlsx")
-    assert plan_mod._read_bytes(tmp_path / "pipe.xlsx") is None
+    assert plan_cache._read_bytes(tmp_path / "pipe.xlsx") is None
     path = build_plan(tmp_path / "plan.xlsx")
-    data, _ = plan_mod._read_bytes(path)
+    data, _ = plan_cache._read_bytes(path)
     assert data == path.read_bytes()

@@ -164,7 +164,7 @@ def _prepare(plan: Plan, db_url: str) -> store.PackedText | None:
     canonical JSON, which is also the snapshot stored when the store lacks this plan: returned
     then (compressed: it is held while the pool runs), else None. A plan from the cache brings its
     fingerprint, and the packed snapshot is kept there too: neither is built again."""
-    from .plan import cached_snapshot, keep_snapshot
+    from .plan_cache import cached_snapshot, keep_snapshot
     plan.measures_for("")
     text = None if plan.fingerprint_known() else plan.canonical_json()
     if store.plan_stored(db_url, plan.fingerprint):
