@@ -299,3 +299,12 @@ def test_the_bytes_hashed_are_a_regular_files_and_a_pipe_is_not_waited_on(tmp_pa
     path = build_plan(tmp_path / "plan.xlsx")
     data, _ = plan_cache._read_bytes(path)
     assert data == path.read_bytes()
+
+
+def test_a_plan_path_that_is_a_pipe_is_refused_not_waited_on(tmp_path, monkeypatch):
+    monkeypatch.setenv("XLPLAN_NO_CACHE", "1")       # the reader itself, not only the cache
+    pipe = tmp_path / "plan.xlsx"
+    os.mkfifo(pipe)
+    plan, report = load_plan(pipe)
+    assert plan is None
+    assert "not a file" in str(report.errors[0])

@@ -28,6 +28,8 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
     try:
         wb = open_book(path)        # python-calamine: ~30x faster than openpyxl on a large plan
         if wb is None:              # a workbook it cannot be sure of: openpyxl reads it (and explains)
+            if path.exists() and not path.is_file() and not path.is_dir():
+                raise _NotAFile(path)   # a pipe or a device: openpyxl would wait on it for ever
             import openpyxl
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # missing file, zip, xml or format errors from openpyxl
@@ -54,6 +56,10 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
     return plan, report.with_file(name)
 
 
+class _NotAFile(OSError):
+    """The plan path exists but is neither a file nor a folder."""
+
+
 def _why_unreadable(path: Path, exc: Exception) -> str:
     """Why the plan could not be opened, in words an officer can act on."""
     suffix = path.suffix.lower()
@@ -61,6 +67,8 @@ def _why_unreadable(path: Path, exc: Exception) -> str:
         return "the file does not exist"
     if isinstance(exc, IsADirectoryError) or path.is_dir():
         return "it is a folder, not a workbook"
+    if isinstance(exc, _NotAFile):
+        return "it is not a file (a pipe, socket or device); save the plan workbook as a file"
     if isinstance(exc, PermissionError):
         return "it could not be read (permission denied, or it is locked by another program)"
     if suffix == ".xls":
