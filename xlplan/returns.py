@@ -74,9 +74,19 @@ class SheetData:
     headers: list[str] = field(default_factory=list)     # header texts as written
     rows: list[tuple[int, list]] = field(default_factory=list)  # (excel row, values) with a key
     formulas: dict[str, tuple[str, bool]] = field(default_factory=dict)  # A1 → (formula, has value)
+    _inputs: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def col(self, header: str) -> int | None:
         return self.columns.get(header.casefold())
+
+    def input_columns(self, headers: tuple[str, ...]) -> tuple[tuple, tuple]:
+        """(`col` of each header, its column letter), None where missing: looked up once per sheet
+        (every row asks for the same few; `columns` is fixed once the sheet is read)."""
+        found = self._inputs.get(headers)
+        if found is None:
+            idx = tuple(self.col(h) for h in headers)
+            found = self._inputs[headers] = (idx, tuple(None if i is None else column_letter(i + 1) for i in idx))
+        return found
 
     def value(self, values: list, header: str):
         idx = self.col(header)
