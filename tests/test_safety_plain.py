@@ -289,3 +289,14 @@ def test_inflated_parts_are_zipfiles_bytes_for_exactly_the_bytes_inspected(quart
     assert _read(quarter.good["good"], data) == whole
     Z.inspect_zip(quarter.good["good"].read_bytes()[:-30], FAST)      # stopped early: nothing kept
     assert returns.inflated_parts(data) == {}
+
+
+def test_only_so_much_inflated_xml_is_kept_and_the_rest_is_read_as_usual(quarter, monkeypatch):
+    path = quarter.good["good"]
+    data = path.read_bytes()
+    whole = _read(path, data)
+    monkeypatch.setattr(Z, "KEEP_BYTES", 6000)
+    Z.inspect_zip(data, FAST)
+    kept = Z.inflated_parts(data)
+    assert kept and sum(map(len, kept.values())) <= 6000
+    assert _read(path, data) == whole

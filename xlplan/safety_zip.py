@@ -28,6 +28,7 @@ from xml.parsers import expat
 from .safety_sheet import plain_claim, plain_sheet_data
 
 CHUNK = 64 * 1024
+KEEP_BYTES = 4 * 2**20      # inflated XML kept for the reader (inflated_parts): a return's is well under 1 MB
 MACRO_CONTENT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
 EXCEL_MAX_ROWS, EXCEL_MAX_COLS = 1_048_576, 16_384
@@ -109,7 +110,7 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
                     what=_FORMAT_WORDS[kind])
             return out
         scans: dict[str, _Scan] = {}
-        parts: dict[str, bytes] = {}
+        parts = _Kept()
         budget = [limits.max_cells]
         ends = _end_offsets(zf)
         for info in infos:
@@ -127,15 +128,27 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
     return out
 
 
-_LAST: tuple[bytes, dict[str, bytes]] | None = None
+class _Kept(dict):
+    """Inflated XML parts by name, up to `KEEP_BYTES` in all."""
+
+    size = 0
+
+    def keep(self, name: str, raw: bytes) -> None:
+        if self.size + len(raw) <= KEEP_BYTES:
+            self[name] = raw
+            self.size += len(raw)
+
+
+_LAST: tuple[bytes, _Kept] | None = None
 
 
 def inflated_parts(data: bytes) -> dict[str, bytes]:
     """The XML parts the latest `inspect_zip` inflated from exactly these bytes, by part name
     (each as `zipfile.ZipFile.read` gives it: checked size and CRC), so a reader that follows the
     pre-flight need not inflate them again. Empty for any other bytes, or when that inspection
-    stopped early; a part inflated another way (`_scan_streaming`) is left out. Only the latest
-    inspection's parts are kept (a worker inspects and then reads one file at a time)."""
+    stopped early; a part inflated another way (`_scan_streaming`), or beyond `KEEP_BYTES` in all,
+    is left out. Only the latest inspection's parts are kept (a worker inspects and then reads one
+    file at a time)."""
     last = _LAST
     if last is not None and (last[0] is data or last[0] == data):
         return last[1]
@@ -201,16 +214,16 @@ def _is_xml(name: str) -> bool:
 
 
 def _scan_part(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: list[int], limits,
-               parts: dict[str, bytes], end: int) -> "_Scan":
+               parts: "_Kept", end: int) -> "_Scan":
     """Inflate one part (size cap, CRC) and scan it if it is XML. The usual part is inflated in one
-    call (`_inflate`), scanned whole and kept in `parts`; anything unusual goes through zipfile
-    chunk by chunk."""
+    call (`_inflate`), scanned whole and kept in `parts` (up to `KEEP_BYTES` in all); anything
+    unusual goes through zipfile chunk by chunk."""
     raw = _inflate(data, info, zf, end)
     if raw is None:
         return _scan_streaming(zf, info, budget, limits)
     if not _is_xml(info.filename):
         return _Scan.binary()
-    parts[info.filename] = raw
+    parts.keep(info.filename, raw)
     scan = _Scan(budget, limits)
     if raw.find(b"<worksheet", 0, 1024) >= 0 and scan.measure_plain_sheet(raw):   # shared strings… need not look
         return scan
