@@ -11,7 +11,9 @@ expanded (no DTD, no external entity, no network or file access). Worksheets are
 worksheet whose cells are plain (safety_sheet.plain_sheet_data: a strict grammar, so well-formed
 and entity-free) is measured from them at C speed and expat judges the rest of the part.
 
-Used by xlplan/safety.py; returns `(code, params)` findings that safety turns into Issues.
+Used by xlplan/safety.py; returns `(code, params)` findings that safety turns into Issues. The
+XML parts it inflated stay available to the reader of the same bytes (`inflated_parts`, used by
+returns.read_return), so an accepted return's sheets are not inflated twice by xlplan.
 """
 
 from __future__ import annotations
