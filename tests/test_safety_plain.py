@@ -300,3 +300,13 @@ def test_only_so_much_inflated_xml_is_kept_and_the_rest_is_read_as_usual(quarter
     kept = Z.inflated_parts(data)
     assert kept and sum(map(len, kept.values())) <= 6000
     assert _read(path, data) == whole
+
+
+def test_two_entries_at_one_offset_are_not_inflated_in_one_call(quarter):
+    data = quarter.good["good"].read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos = zf.infolist()
+        infos[1].header_offset = infos[0].header_offset           # as a zip of overlapping entries says
+        ends = Z._end_offsets(zf)
+        assert ends[infos[0].header_offset] == infos[0].header_offset
+        assert Z._inflate(data, infos[0], zf, ends[infos[0].header_offset]) is None

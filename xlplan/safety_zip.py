@@ -240,10 +240,13 @@ _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")    # zipfile's structFileHeader
 
 def _end_offsets(zf: zipfile.ZipFile) -> dict[int, int]:
     """Where each part's data must end (by its header offset): the next part's header, or the
-    central directory for the last; newer zipfile versions refuse an entry running past it."""
+    central directory for the last; newer zipfile versions refuse an entry running past it. Two
+    entries at one offset overlap: their end is that offset, so `_inflate` declines both."""
+    offsets = sorted((i.header_offset for i in zf.infolist()), reverse=True)
     ends, end = {}, zf.start_dir
-    for offset in sorted({i.header_offset for i in zf.infolist()}, reverse=True):
-        ends[offset], end = end, offset
+    for offset in offsets:
+        ends[offset] = offset if offset in ends else end
+        end = offset
     return ends
 
 
