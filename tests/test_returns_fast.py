@@ -108,10 +108,11 @@ def test_canonical_fast_paths_agree_with_the_general_rules(value):
     assert canonical(value) == _canonical_general(value)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(_CELLS, max_size=14), st.text(max_size=8))
-def test_row_digest_is_the_keyed_hash_of_the_canonical_cells(cells, code):
-    key = b"k3y"
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CELLS, max_size=14), st.text(max_size=8),
+       st.one_of(st.just(b"k3y"), st.binary(max_size=130), st.binary(min_size=63, max_size=65)))
+def test_row_digest_is_the_keyed_hash_of_the_canonical_cells(cells, code, key):
+    """Also for keys shorter than, as long as and longer than SHA-256's block (the pads are cached)."""
     msg = "\x1f".join(["Measures", code, *(_canonical_general(c) for c in cells)]).encode()
     want = hmac.new(key, msg, hashlib.sha256).hexdigest()[:16]
     assert row_digest(key, "Measures", code, cells) == row_digest(key, "Measures", code, tuple(cells)) == want
@@ -204,3 +205,20 @@ def test_measure_headers_are_a_fresh_list_each_time():
     first.append("mine")
     assert layout.measure_headers(period)[-1] == layout.COMMENTS
     assert layout.measure_headers(period)[8:11] == ["2020/21", "2021/22", "2022/23"]
+
+
+_HEADER_TEXTS = ["To date", "TO DATE", "Status", "Comments/Progress", "Code", "Ref", "RAG (calculated)", "x"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(_HEADER_TEXTS), st.integers(0, 800), max_size=6), st.integers(1, 5000))
+def test_input_columns_are_col_and_ref_looked_up_once(columns, row):
+    from xlplan.returns import SheetData
+    sd = SheetData("Measures", 1, {h.casefold(): i for h, i in columns.items()})
+    for headers in ((layout.TO_DATE, layout.STATUS, layout.COMMENTS), (layout.STATUS, layout.COMMENTS)):
+        for _ in range(2):                                   # looked up, then remembered
+            idx, letters = sd.input_columns(headers)
+            assert idx == tuple(sd.col(h) for h in headers)
+            assert tuple(None if x is None else x + str(row) for x in letters) == \
+                tuple(sd.ref(row, h) for h in headers)
+    assert sd == SheetData("Measures", 1, dict(sd.columns))  # the memo is not part of the sheet's data

@@ -79,7 +79,7 @@ def test_libreoffice_saved_sheets_agree(quarter, tmp_path):
 
 def _with_exact_paths(monkeypatch):
     monkeypatch.setattr(Z._Scan, "measure_plain_sheet", lambda self, data: False)
-    monkeypatch.setattr(Z, "_inflate", lambda data, info, zf: None)
+    monkeypatch.setattr(Z, "_inflate", lambda data, info, zf, end: None)
 
 
 def _verdict(path: Path):
@@ -220,14 +220,93 @@ def test_inflate_gives_zipfiles_bytes_or_declines(quarter, tmp_path):
     good = quarter.good["good"]
     data = good.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        ends = Z._end_offsets(zf)
         for info in zf.infolist():
-            assert Z._inflate(data, info, zf) == zf.read(info)
+            assert Z._inflate(data, info, zf, ends[info.header_offset]) == zf.read(info)
         wrong = bytearray(data)
         info = zf.infolist()[3]
         at = info.header_offset + 30 + len(info.filename.encode()) + 5
         wrong[at] ^= 0xFF                                           # a damaged byte: zipfile complains
-        assert Z._inflate(bytes(wrong), info, zf) is None
+        assert Z._inflate(bytes(wrong), info, zf, ends[info.header_offset]) is None
+        # data running into the next entry (newer zipfile refuses "overlapped entries"): declined
+        assert Z._inflate(data, info, zf, ends[info.header_offset] - 1) is None
     lying = hostile.lying_bomb(tmp_path, good)
     lying_data = lying.read_bytes()
     with zipfile.ZipFile(io.BytesIO(lying_data)) as zf:
-        assert any(Z._inflate(lying_data, i, zf) is None for i in zf.infolist())
+        ends = Z._end_offsets(zf)
+        assert any(Z._inflate(lying_data, i, zf, ends[i.header_offset]) is None for i in zf.infolist())
+
+
+def test_end_offsets_are_where_the_next_entry_or_the_directory_begins(quarter):
+    data = quarter.good["good"].read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        ends = Z._end_offsets(zf)
+        infos = sorted(zf.infolist(), key=lambda i: i.header_offset)
+        for info, after in zip(infos, infos[1:]):
+            assert ends[info.header_offset] == after.header_offset
+        assert ends[infos[-1].header_offset] == zf.start_dir
+
+
+# --- the pre-flight's inflated parts, handed to the reader --------------------------------------
+
+def _read(path: Path, data: bytes):
+    from xlplan.returns import read_return
+    rf = read_return(path, data)
+    return rf.problem, rf.sheet_names, rf.identity, rf.sheets, rf.saved_at, rf.sha256
+
+
+def test_reading_after_the_pre_flight_gives_what_reading_alone_gives(quarter, tmp_path, monkeypatch):
+    """read_return takes the XML parts the pre-flight has just inflated from the same bytes: on every
+    good and hostile file it reads exactly what it reads when it inflates them itself."""
+    made = hostile.build_all(tmp_path / "returns", quarter)
+    paths = [*quarter.good.values(), *quarter.templates.values(), *(p for ps in made.values() for p in ps)]
+    handed = 0
+    for p in paths:
+        found = inspect(p, FAST, keep_bytes=True)
+        if found.data is None or not found.accepted:
+            continue
+        handed += bool(Z.inflated_parts(found.data))
+        after = _read(p, found.data)
+        monkeypatch.setattr(Z, "_LAST", None)
+        assert Z.inflated_parts(found.data) == {}
+        assert after == _read(p, found.data), p.name
+    assert handed >= len(quarter.good)
+
+
+def test_inflated_parts_are_zipfiles_bytes_for_exactly_the_bytes_inspected(quarter, monkeypatch):
+    data = quarter.good["good"].read_bytes()
+    Z.inspect_zip(data, FAST)
+    parts = Z.inflated_parts(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        xml = {i.filename for i in zf.infolist() if Z._is_xml(i.filename)}
+        assert set(parts) == xml and all(parts[n] == zf.read(n) for n in xml)
+    assert Z.inflated_parts(bytes(data)) is parts                  # equal bytes, another object
+    assert Z.inflated_parts(data[:-1]) == {} and Z.inflated_parts(b"") == {}
+    # the reader really takes them: with zipfile unable to inflate anything, it still reads the sheets
+    from xlplan import returns
+    whole = _read(quarter.good["good"], data)
+    monkeypatch.setattr(zipfile.ZipFile, "read", lambda *a, **k: pytest.fail("inflated again"))
+    assert _read(quarter.good["good"], data) == whole
+    Z.inspect_zip(quarter.good["good"].read_bytes()[:-30], FAST)      # stopped early: nothing kept
+    assert returns.inflated_parts(data) == {}
+
+
+def test_only_so_much_inflated_xml_is_kept_and_the_rest_is_read_as_usual(quarter, monkeypatch):
+    path = quarter.good["good"]
+    data = path.read_bytes()
+    whole = _read(path, data)
+    monkeypatch.setattr(Z, "KEEP_BYTES", 6000)
+    Z.inspect_zip(data, FAST)
+    kept = Z.inflated_parts(data)
+    assert kept and sum(map(len, kept.values())) <= 6000
+    assert _read(path, data) == whole
+
+
+def test_two_entries_at_one_offset_are_not_inflated_in_one_call(quarter):
+    data = quarter.good["good"].read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos = zf.infolist()
+        infos[1].header_offset = infos[0].header_offset           # as a zip of overlapping entries says
+        ends = Z._end_offsets(zf)
+        assert ends[infos[0].header_offset] == infos[0].header_offset
+        assert Z._inflate(data, infos[0], zf, ends[infos[0].header_offset]) is None

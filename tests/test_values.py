@@ -276,3 +276,21 @@ def test_parse_value_only_returns_a_value_or_raises_value_problem(raw, unit, per
         assert isinstance(value.figure, Ratio if unit is Unit.RATIO else float)
         assert value.number == value.number  # not NaN
         assert abs(value.number) < float("inf")
+
+
+_FIGURES = st.one_of(st.none(), st.floats(allow_nan=False),
+                     st.builds(Ratio, st.floats(0, 1e6), st.floats(0, 1e6)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_FIGURES, st.one_of(st.none(), st.sampled_from(list(Missing))), st.text(max_size=20), st.text(max_size=20))
+def test_values_pickle_back_to_equal_values(figure, missing, raw, note):
+    """Value and Ratio pickle as calls with their fields (how collect's workers send them back)."""
+    import copy
+    import pickle
+    value = Value(figure, missing, raw, note)
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        back = pickle.loads(pickle.dumps(value, protocol))
+        assert back == value and type(back) is Value and type(back.figure) is type(figure)
+        assert (back.figure, back.missing, back.raw, back.note) == (figure, missing, raw, note)
+    assert copy.deepcopy(value) == value

@@ -17,6 +17,7 @@ plan workbook (created on first use, readable only by its owner).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -76,8 +77,25 @@ def _float_text(x: float) -> str:
 def row_digest(key: bytes, sheet: str, row_key: str, cells: list[object]) -> str:
     """HMAC of one locked row (its locked cells in header order), 16 hex characters."""
     texts = [c.strip() if type(c) is str else _float_text(c) if type(c) is float else canonical(c) for c in cells]
-    msg = "\x1f".join([sheet, row_key, *texts]).encode()
-    return hmac.digest(key, msg, "sha256").hex()[:16]
+    inner, outer = _hmac_pads(key)
+    inner = inner.copy()
+    inner.update("\x1f".join([sheet, row_key, *texts]).encode())
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()[:16]
+
+
+_IPAD, _OPAD = bytes(x ^ 0x36 for x in range(256)), bytes(x ^ 0x5C for x in range(256))
+
+
+@functools.lru_cache(maxsize=8)
+def _hmac_pads(key: bytes):
+    """HMAC-SHA256 (RFC 2104) with the key's two padded blocks hashed once, not for every row
+    (hmac.digest(key, msg, "sha256") sets them up on each call): (inner, outer) hash states."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return hashlib.sha256(key.translate(_IPAD)), hashlib.sha256(key.translate(_OPAD))
 
 
 def content_hash(key: bytes, identity: dict[str, str], headers: dict[str, list[str]],

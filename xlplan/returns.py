@@ -32,6 +32,7 @@ from lxml import etree
 from . import layout
 from .errors import Issue, issue
 from .identity import Identity
+from .safety_zip import inflated_parts
 from .values import clean_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -73,9 +74,19 @@ class SheetData:
     headers: list[str] = field(default_factory=list)     # header texts as written
     rows: list[tuple[int, list]] = field(default_factory=list)  # (excel row, values) with a key
     formulas: dict[str, tuple[str, bool]] = field(default_factory=dict)  # A1 → (formula, has value)
+    _inputs: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def col(self, header: str) -> int | None:
         return self.columns.get(header.casefold())
+
+    def input_columns(self, headers: tuple[str, ...]) -> tuple[tuple, tuple]:
+        """(`col` of each header, its column letter), None where missing: looked up once per sheet
+        (every row asks for the same few; `columns` is fixed once the sheet is read)."""
+        found = self._inputs.get(headers)
+        if found is None:
+            idx = tuple(self.col(h) for h in headers)
+            found = self._inputs[headers] = (idx, tuple(None if i is None else column_letter(i + 1) for i in idx))
+        return found
 
     def value(self, values: list, header: str):
         idx = self.col(header)
@@ -145,7 +156,7 @@ def _read_into(rf: ReturnFile, data: bytes) -> Issue | None:
     zf = None
     if data[:4] == b"PK\x03\x04":
         try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
+            zf = _Zip(data)
         except (zipfile.BadZipFile, ValueError) as exc:
             return issue("return.not-a-workbook", file=name, reason=f"the file is damaged ({exc})")
         too_big = _zip_too_big(zf)
@@ -182,6 +193,20 @@ def _read_into(rf: ReturnFile, data: bytes) -> Issue | None:
 def _reason(exc: Exception) -> str:
     text = clean_text(str(exc))[:200]
     return text or type(exc).__name__
+
+
+class _Zip(zipfile.ZipFile):
+    """The return's zip, whose `read` gives the XML parts the pre-flight (safety_zip.inspect_zip)
+    has just inflated from these same bytes instead of inflating them again (the same bytes:
+    zipfile's own read is the fallback for anything else)."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        self.inflated = inflated_parts(data)
+
+    def read(self, name, pwd=None) -> bytes:
+        raw = self.inflated.get(name) if type(name) is str and pwd is None else None
+        return raw if raw is not None else super().read(name, pwd)
 
 
 def _zip_too_big(zf: zipfile.ZipFile) -> str | None:
@@ -255,7 +280,7 @@ def _xml_parser() -> etree.XMLParser:
     return parser
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_parts(zf: "_Zip") -> dict[str, str]:
     """Sheet name → zip part name, from xl/workbook.xml and its relationships."""
     try:
         sheets = _book_sheets(zf.read("xl/workbook.xml"))
@@ -287,7 +312,7 @@ def _rel_targets(raw: bytes) -> tuple[tuple[str | None, str], ...]:
     return tuple((r.get("Id"), r.get("Target", "")) for r in rels.iter(f"{{{_PKG_REL_NS}}}Relationship"))
 
 
-def _formulas(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
+def _formulas(zf: "_Zip", part: str) -> dict[str, tuple[str, bool]]:
     """Cells of one sheet part that hold a formula: A1 → (formula text, has a cached value).
 
     A byte scan rather than an XML parse (a return's sheets hold one formula per row, in the RAG
@@ -404,7 +429,7 @@ def _formulas_by_parsing(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str,
     return found
 
 
-def _saved_at(zf: zipfile.ZipFile) -> datetime | None:
+def _saved_at(zf: "_Zip") -> datetime | None:
     """dcterms:modified from docProps/core.xml: when Excel or LibreOffice last saved the workbook."""
     try:
         core = _parse_xml(zf.read("docProps/core.xml"))

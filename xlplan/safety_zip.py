@@ -11,7 +11,9 @@ expanded (no DTD, no external entity, no network or file access). Worksheets are
 worksheet whose cells are plain (safety_sheet.plain_sheet_data: a strict grammar, so well-formed
 and entity-free) is measured from them at C speed and expat judges the rest of the part.
 
-Used by xlplan/safety.py; returns `(code, params)` findings that safety turns into Issues.
+Used by xlplan/safety.py; returns `(code, params)` findings that safety turns into Issues. The
+XML parts it inflated stay available to the reader of the same bytes (`inflated_parts`, used by
+returns.read_return), so an accepted return's sheets are not inflated twice by xlplan.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from xml.parsers import expat
 from .safety_sheet import plain_claim, plain_sheet_data
 
 CHUNK = 64 * 1024
+KEEP_BYTES = 4 * 2**20      # inflated XML kept for the reader (inflated_parts): a return's is well under 1 MB
 MACRO_CONTENT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
 EXCEL_MAX_ROWS, EXCEL_MAX_COLS = 1_048_576, 16_384
@@ -83,6 +86,8 @@ class _Refused(Exception):
 
 def inspect_zip(data: bytes, limits) -> ZipFindings:
     """Judge the zip in `data` (already capped in size by the caller) against `limits`."""
+    global _LAST
+    _LAST = None
     out = ZipFindings()
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -107,10 +112,12 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
                     what=_FORMAT_WORDS[kind])
             return out
         scans: dict[str, _Scan] = {}
+        parts = _Kept()
         budget = [limits.max_cells]
+        ends = _end_offsets(zf)
         for info in infos:
             try:
-                scans[info.filename] = _scan_part(zf, data, info, budget, limits)
+                scans[info.filename] = _scan_part(zf, data, info, budget, limits, parts, ends[info.header_offset])
             except _Refused as r:
                 out.add(r.code, part=info.filename, **r.params)
                 return out
@@ -119,7 +126,35 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
                 out.add("return.corrupt", reason=f"part {info.filename}: {_reason(e)}")
                 return out
         _describe(out, zf, names, scans, limits)
+    _LAST = (data, parts)
     return out
+
+
+class _Kept(dict):
+    """Inflated XML parts by name, up to `KEEP_BYTES` in all."""
+
+    size = 0
+
+    def keep(self, name: str, raw: bytes) -> None:
+        if self.size + len(raw) <= KEEP_BYTES:
+            self[name] = raw
+            self.size += len(raw)
+
+
+_LAST: tuple[bytes, _Kept] | None = None
+
+
+def inflated_parts(data: bytes) -> dict[str, bytes]:
+    """The XML parts the latest `inspect_zip` inflated from exactly these bytes, by part name
+    (each as `zipfile.ZipFile.read` gives it: checked size and CRC), so a reader that follows the
+    pre-flight need not inflate them again. Empty for any other bytes, or when that inspection
+    stopped early; a part inflated another way (`_scan_streaming`), or beyond `KEEP_BYTES` in all,
+    is left out. Only the latest inspection's parts are kept (a worker inspects and then reads one
+    file at a time)."""
+    last = _LAST
+    if last is not None and (last[0] is data or last[0] == data):
+        return last[1]
+    return {}
 
 
 def _directory_ok(infos: list[zipfile.ZipInfo], data: bytes, limits, out: ZipFindings) -> bool:
@@ -180,14 +215,17 @@ def _is_xml(name: str) -> bool:
     return name.lower().endswith((".xml", ".rels", ".vml"))
 
 
-def _scan_part(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: list[int], limits) -> "_Scan":
+def _scan_part(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: list[int], limits,
+               parts: "_Kept", end: int) -> "_Scan":
     """Inflate one part (size cap, CRC) and scan it if it is XML. The usual part is inflated in one
-    call (`_inflate`) and scanned whole; anything unusual goes through zipfile chunk by chunk."""
-    raw = _inflate(data, info, zf)
+    call (`_inflate`), scanned whole and kept in `parts` (up to `KEEP_BYTES` in all); anything
+    unusual goes through zipfile chunk by chunk."""
+    raw = _inflate(data, info, zf, end)
     if raw is None:
         return _scan_streaming(zf, info, budget, limits)
     if not _is_xml(info.filename):
         return _Scan.binary()
+    parts.keep(info.filename, raw)
     scan = _Scan(budget, limits)
     if raw.find(b"<worksheet", 0, 1024) >= 0 and scan.measure_plain_sheet(raw):   # shared strings… need not look
         return scan
@@ -200,10 +238,23 @@ def _scan_part(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")    # zipfile's structFileHeader
 
 
-def _inflate(data: bytes, info: zipfile.ZipInfo, zf: zipfile.ZipFile) -> bytes | None:
+def _end_offsets(zf: zipfile.ZipFile) -> dict[int, int]:
+    """Where each part's data must end (by its header offset): the next part's header, or the
+    central directory for the last; newer zipfile versions refuse an entry running past it. Two
+    entries at one offset overlap: their end is that offset, so `_inflate` declines both."""
+    offsets = sorted((i.header_offset for i in zf.infolist()), reverse=True)
+    ends, end = {}, zf.start_dir
+    for offset in offsets:
+        ends[offset] = offset if offset in ends else end
+        end = offset
+    return ends
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo, zf: zipfile.ZipFile, end: int) -> bytes | None:
     """The part's bytes when zipfile would give exactly these without a complaint (local header
-    matching the directory, stored or deflated, the declared size, the right CRC), else None.
-    At most `file_size + 1` bytes are inflated, and the directory check has capped `file_size`."""
+    matching the directory, data not overlapping the next entry (before `end`), stored or deflated,
+    the declared size, the right CRC), else None. At most `file_size + 1` bytes are inflated, and
+    the directory check has capped `file_size`."""
     at = info.header_offset
     header = data[at:at + _LOCAL_HEADER.size]
     if len(header) != _LOCAL_HEADER.size or info.flag_bits & 0x61:
@@ -218,7 +269,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, zf: zipfile.ZipFile) -> bytes |
     except UnicodeDecodeError:
         return None
     body = data[start:start + info.compress_size]
-    if name_text != info.orig_filename or len(body) != info.compress_size:
+    if name_text != info.orig_filename or len(body) != info.compress_size or start + info.compress_size > end:
         return None
     if info.compress_type == zipfile.ZIP_STORED:
         out = body

@@ -17,7 +17,7 @@ from . import layout
 from .errors import Issue, issue
 from .periods import Period
 from .plan import Action, Measure
-from .returns import SheetData, column_letter
+from .returns import SheetData
 from .status import ActionStatus, Status
 from .values import Missing, Unit, Value, ValueProblem, check_range, clean_text, format_value, parse_value
 
@@ -79,9 +79,8 @@ def _value(values: list, idx: int | None):
     return None if v == "" else v
 
 
-def _ref(idx: int | None, row: int) -> str | None:
-    """SheetData.ref for a column index already looked up."""
-    return None if idx is None else f"{column_letter(idx + 1)}{row}"
+_MEASURE_INPUTS = (layout.TO_DATE, layout.STATUS, layout.COMMENTS)
+_ACTION_INPUTS = (layout.STATUS, layout.COMMENTS)
 
 
 # The status words are few and parsing one is pure: remember each reading (a word that is not a
@@ -103,14 +102,18 @@ def _formula_check(sd: SheetData, ref: str, key: str, file: str) -> tuple[Issue 
 
 def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) -> MeasureEntry:
     """Read and check the To date, Status and Comments/Progress cells of measure `m`'s row."""
-    to_idx, st_idx, cm_idx = sd.col(layout.TO_DATE), sd.col(layout.STATUS), sd.col(layout.COMMENTS)
-    to_ref, st_ref = _ref(to_idx, row), _ref(st_idx, row)
-    entry = MeasureEntry(m.code, None, None, "", sd.name, to_ref, row, st_ref, _ref(cm_idx, row))
+    (to_idx, st_idx, cm_idx), (to_col, st_col, cm_col) = sd.input_columns(_MEASURE_INPUTS)
+    suffix = str(row)
+    to_ref = None if to_col is None else to_col + suffix
+    st_ref = None if st_col is None else st_col + suffix
+    entry = MeasureEntry(m.code, None, None, "", sd.name, to_ref, row, st_ref,
+                         None if cm_col is None else cm_col + suffix)
     where = dict(file=file, sheet=sd.name, key=m.code, row=row)
     out = entry.issues
 
     formulas = sd.formulas
-    raw = _value(values, to_idx)
+    n = len(values)
+    raw = None if to_idx is None or to_idx >= n or values[to_idx] == "" else values[to_idx]   # as _value
     usable = True
     if to_ref in formulas:
         problem, usable = _formula_check(sd, to_ref, m.code, file)
@@ -118,7 +121,7 @@ def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) 
     if usable:
         entry.value = _figure(m, raw, to_ref, where, out)
 
-    raw_status = _value(values, st_idx)
+    raw_status = None if st_idx is None or st_idx >= n or values[st_idx] == "" else values[st_idx]
     problem, usable = _formula_check(sd, st_ref, m.code, file) if st_ref in formulas else (None, True)
     if problem:
         out.append(problem)
@@ -173,9 +176,10 @@ def _comment(sd: SheetData, row: int, values: list, key: str, file: str, out: li
 
 def check_action(a: Action, sd: SheetData, row: int, values: list, file: str, period: Period) -> ActionEntry:
     """Read and check the Status and Comments/Progress cells of action `a`'s row."""
-    st_idx, cm_idx = sd.col(layout.STATUS), sd.col(layout.COMMENTS)
-    ref = _ref(st_idx, row)
-    entry = ActionEntry(a.ref, None, "", sd.name, ref, row, _ref(cm_idx, row))
+    (st_idx, cm_idx), (st_col, cm_col) = sd.input_columns(_ACTION_INPUTS)
+    suffix = str(row)
+    ref = None if st_col is None else st_col + suffix
+    entry = ActionEntry(a.ref, None, "", sd.name, ref, row, None if cm_col is None else cm_col + suffix)
     where = dict(file=file, sheet=sd.name, key=a.ref, row=row)
     out = entry.issues
     raw = _value(values, st_idx)

@@ -96,6 +96,9 @@ class Ratio:
     def __str__(self) -> str:
         return f"{_plain(self.left)}/{_plain(self.right)}"
 
+    def __reduce__(self):
+        return Ratio, (self.left, self.right)       # pickled as a call: see Value.__reduce__
+
 
 Figure = float | Ratio
 
@@ -108,6 +111,11 @@ class Value:
     missing: Missing | None = None
     raw: str = ""
     note: str = ""
+
+    def __reduce__(self):
+        """Pickled as a call with its fields: a collect worker sends every return's values to the
+        main process, and a slotted dataclass's own state functions look its fields up each time."""
+        return Value, (self.figure, self.missing, self.raw, self.note)
 
     @property
     def is_missing(self) -> bool:
