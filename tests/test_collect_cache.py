@@ -127,6 +127,8 @@ def test_a_pool_rerun_examines_only_the_changed_files_in_its_workers(mixed, monk
     os.utime(changed, (time.time() - 60,) * 2)
     result = _collect(mixed, "x.db", jobs=3)
     assert _afresh(result) & _cacheable(mixed) == {changed.name}
+    assert sorted(result.reused) == sorted(_cacheable(mixed) - {changed.name})     # each file once
+    assert len(list((mixed / cache.FOLDER).glob("*.pickle"))) == len(_cacheable(mixed))
 
 
 def test_exactly_the_affected_files_are_examined_again(mixed):

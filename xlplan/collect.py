@@ -143,7 +143,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         paths = sorted((p for p in returns_dir.iterdir() if not (p.is_dir() and not p.is_symlink())),
                        key=lambda p: (p.name.casefold(), p.name))
         reuse = Reuse.for_collect(plan_path, key, plan, period, archive)
-        files, used, reused = _examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse)
+        files = _examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse)
         _supersede(files)
         value_rows, action_rows = _assess(files, plan, period, previous)
         counts = {s: 0 for s in Status}
@@ -159,8 +159,9 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
             history_rows=lambda: rows.history_rows(plan))
     del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
     if reuse is not None:
-        reuse.prune(used)
-    result = CollectResult(plan, period, files, records, counted, counts, db_url, reused=reused)
+        reuse.prune(reuse.used)
+    result = CollectResult(plan, period, files, records, counted, counts, db_url,
+                           reused=reuse.served if reuse is not None else [])
     if report:
         _write_reports(result, out_dir)
     return result
@@ -196,51 +197,46 @@ def _init_worker(plan: Plan, period: Period, key: bytes, archive: Path, reuse: R
                  collecting: bool) -> None:
     global _WORKER
     _WORKER = (plan, period, key, archive, reuse)
+    if reuse is not None:
+        reuse.take()        # what the parent noted before forking is the parent's
     if collecting:      # reading workbooks does make cycles; the frozen plan is never scanned
         gc.enable()
 
 
-def _examine_in_worker(path: Path) -> tuple[str, bytes, str | None, bool]:
-    """The file's name, its Examined pickled, its cache entry and whether that was reused: the
-    parent keeps the bytes (about a third of the objects' size) until the pool has ended, so the
-    pool's peak is not the parent holding every file's objects while the workers still run."""
-    ex, entry, hit = _examine_safely(path, *_WORKER)
-    return ex.name, pickle.dumps(ex, pickle.HIGHEST_PROTOCOL), entry, hit
+def _examine_in_worker(path: Path) -> tuple[str, bytes, tuple]:
+    """The file's name, its Examined pickled and what the cache noted (Reuse.take): the parent
+    keeps the bytes (about a third of the objects' size) until the pool has ended, so the pool's
+    peak is not the parent holding every file's objects while the workers still run."""
+    ex = _examine_safely(path, *_WORKER)
+    reuse = _WORKER[4]
+    return ex.name, pickle.dumps(ex, pickle.HIGHEST_PROTOCOL), reuse.take() if reuse is not None else None
 
 
 def _examine_safely(path: Path, plan: Plan, period: Period, key: bytes, archive: Path,
-                    reuse: Reuse | None = None) -> tuple[Examined, str | None, bool]:
-    """`examine` (reusing the cached Examined of an unchanged file), with the file's cache entry
-    and whether it was reused; a file that trips an unexpected error is rejected with the error as
-    its reason instead of stopping the whole collect (the other returns still count)."""
+                    reuse: Reuse | None = None) -> Examined:
+    """`examine`, but a file that trips an unexpected error is rejected with the error as its reason
+    instead of stopping the whole collect (the other returns still count)."""
     try:
-        return _examine_or_reuse(path, plan, period, key, archive, reuse)
+        return examine(path, plan, period, key, archive, reuse)
     except Exception as exc:  # noqa: BLE001 - one odd file must not stop the quarter
         reason = f"xlplan could not read it ({type(exc).__name__}: {str(exc)[:120]})"
         return Examined(path.name, "", 0, datetime(1970, 1, 1),
-                        issues=[issue("return.not-a-workbook", file=path.name, reason=reason)]), None, False
+                        issues=[issue("return.not-a-workbook", file=path.name, reason=reason)])
 
 
 def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
                  jobs: int | None, progress: Progress | None, collecting: bool = True,
-                 reuse: Reuse | None = None) -> tuple[list[Examined], set[str], list[str]]:
+                 reuse: Reuse | None = None) -> list[Examined]:
     """Examine every file, in a pool of `jobs` forked workers from POOL_MIN_FILES files (whose cyclic
-    collector runs if `collecting`): the Examined, the cache entries used and the names of the
-    files whose Examined was reused."""
+    collector runs if `collecting`), reusing what `reuse` holds of unchanged files."""
     jobs = jobs or os.cpu_count() or 1
     total = len(paths)
     found: list[Examined | None] = [None] * total
-    used: set[str] = set()
-    reused: list[str] = []
     done = 0
 
-    def note(i: int, ex: Examined, entry: str | None, hit: bool) -> None:
+    def note(i: int, ex: Examined) -> None:
         nonlocal done
         found[i], done = ex, done + 1
-        if entry:
-            used.add(entry)
-        if hit:
-            reused.append(ex.name)
         if progress:
             progress(done, total, ex.name)
 
@@ -250,11 +246,11 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
         # are examined (below, as in a first run).
         todo = []
         for i, path in enumerate(paths):
-            ex, entry = _reused(path, archive, reuse)
+            ex = _reused(path, archive, reuse)
             if ex is None:
                 todo.append(i)
             else:
-                note(i, ex, entry, True)
+                note(i, ex)
     if jobs > 1 and len(todo) >= POOL_MIN_FILES:
         # Forked workers share the plan's pages; frozen (collect unfreezes when done), the garbage
         # collector does not write to every object's header in each worker (which would copy the
@@ -265,30 +261,28 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
                                  initargs=(plan, period, key, archive, reuse, collecting)) as pool:
             results = pool.map(_examine_in_worker, [paths[i] for i in todo],
                                chunksize=max(1, len(todo) // (jobs * 8)))
-            for i, (name, data, entry, hit) in zip(todo, results):
+            for i, (name, data, noted) in zip(todo, results):
                 packed[i] = data
+                if noted is not None:
+                    reuse.add(noted)
                 done += 1
-                if entry:
-                    used.add(entry)
-                if hit:
-                    reused.append(name)
                 if progress:
                     progress(done, total, name)
         for i in todo:
             found[i] = pickle.loads(packed[i])
             packed[i] = None        # freed as it is read: never both forms of every file at once
         _release_freed_memory()
-        return found, used, reused
+        return found
     paused = collecting and not gc.isenabled()
     if paused:          # reading workbooks does make cycles
         gc.enable()
     try:
         for i in todo:
-            note(i, *_examine_safely(paths[i], plan, period, key, archive, reuse))
+            note(i, _examine_safely(paths[i], plan, period, key, archive, reuse))
     finally:
         if paused:
             gc.disable()
-    return found, used, reused
+    return found
 
 
 def _release_freed_memory() -> None:
@@ -301,57 +295,23 @@ def _release_freed_memory() -> None:
         pass
 
 
-def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:
-    """Archive, read, identify and check one file.
+def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path,
+            reuse: Reuse | None = None) -> Examined:
+    """Archive, read, identify and check one file; with `reuse`, a file read safely and found byte
+    for byte the same as before (same name, received time…) is served from the cache instead.
 
     A file name that is not valid UTF-8 or holds control characters is recorded and shown as
     safety.display_name gives it (the file itself is read and archived as it is)."""
-    return _examine_or_reuse(path, plan, period, key, archive, None)[0]
-
-
-def _reused(path: Path, archive: Path, reuse: Reuse) -> tuple[Examined | None, str | None]:
-    """The cached Examined of an unchanged file and its entry, or (None, None) (a failure here is
-    only a miss: the file is then examined, where it is reported)."""
-    try:
-        stat = path.lstat()
-        ex, entry, _ = _look_up(path, stat, archive, reuse)
-    except Exception:  # noqa: BLE001 - examined again, which reports it
-        return None, None
-    return ex, entry
-
-
-def _look_up(path: Path, stat: os.stat_result, archive: Path,
-             reuse: Reuse | None) -> tuple[Examined | None, str | None, safety.Inspection]:
-    """Read the file with safety's protections (never following a link, never blocking on a pipe,
-    within the size cap, watched while still being written; hashed), then look its Examined up:
-    (the cached Examined or None, the entry or None when it may not be cached, the inspection,
-    still to be judged). A hit has its archive copy made again if it went missing."""
-    # Pre-flight (xlplan/safety.py): never follows a link or blocks on a pipe, refuses bombs, DTDs,
-    # encrypted/legacy/renamed files before any spreadsheet library sees them; `data` is exactly
-    # the bytes judged, so what is archived and read is what was inspected.
-    ins = safety.inspect(path, keep_bytes=True, judge_bytes=False)
-    entry = reuse.entry(path, stat.st_mtime_ns, ins) if reuse is not None else None
-    ex = reuse.get(entry) if entry is not None else None
-    if ex is not None and ex.archive and not (archive / ex.archive).exists():
-        _archive(archive, ins.sha256, path, ins.data)
-    return ex, entry, ins
-
-
-def _examine_or_reuse(path: Path, plan: Plan, period: Period, key: bytes, archive: Path,
-                      reuse: Reuse | None) -> tuple[Examined, str | None, bool]:
-    """`examine`, reusing the cached Examined of a file read safely and found byte for byte the
-    same (with the same name, received time…): the Examined, its cache entry (None: not cacheable)
-    and whether it was reused."""
     from datetime import timezone
 
     try:
         stat = path.lstat()
     except OSError as e:
-        return Examined(path.name, "", 0, datetime(1970, 1, 1), skipped=f"could not be read ({e.strerror})"), None, False
+        return Examined(path.name, "", 0, datetime(1970, 1, 1), skipped=f"could not be read ({e.strerror})")
     received = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(tzinfo=None, microsecond=0)
     cached, entry, ins = _look_up(path, stat, archive, reuse)
     if cached is not None:
-        return cached, entry, True
+        return cached
     ex = _examine(path, safety.judge(ins), received, plan, period, key, archive)
     shown = safety.display_name(path)
     if shown != path.name:
@@ -360,7 +320,35 @@ def _examine_or_reuse(path: Path, plan: Plan, period: Period, key: bytes, archiv
                              message=i.message.replace(path.name, shown)) for i in ex.issues]
     if entry is not None:
         reuse.put(entry, ex)
-    return ex, entry, False
+    return ex
+
+
+def _reused(path: Path, archive: Path, reuse: Reuse) -> Examined | None:
+    """The cached Examined of an unchanged file, or None (a failure here is only a miss: the file
+    is then examined, which reports it)."""
+    try:
+        return _look_up(path, path.lstat(), archive, reuse)[0]
+    except Exception:  # noqa: BLE001 - examined again, which reports it
+        return None
+
+
+def _look_up(path: Path, stat: os.stat_result, archive: Path,
+             reuse: Reuse | None) -> tuple[Examined | None, str | None, safety.Inspection]:
+    """Read the file with safety's protections, then look its Examined up: (the cached Examined or
+    None, its entry or None when it may not be cached, the inspection still to be judged). A hit
+    has its archive copy made again if it went missing."""
+    # Pre-flight (xlplan/safety.py): never follows a link or blocks on a pipe, refuses bombs, DTDs,
+    # encrypted/legacy/renamed files before any spreadsheet library sees them; `data` is exactly
+    # the bytes judged, so what is archived and read is what was inspected. Only a file read whole,
+    # unchanged while read and hashed (`pending`) is looked up.
+    ins = safety.inspect(path, keep_bytes=True, judge_bytes=False)
+    entry = reuse.entry(path, stat.st_mtime_ns, ins) if reuse is not None else None
+    ex = reuse.get(entry) if entry is not None else None
+    if ex is not None:
+        if ex.archive and not (archive / ex.archive).exists():
+            _archive(archive, ins.sha256, path, ins.data)
+        reuse.served_from(entry, ex)
+    return ex, entry, ins
 
 
 def _examine(path: Path, ins: safety.Inspection, received: datetime, plan: Plan, period: Period, key: bytes,

@@ -31,12 +31,15 @@ if TYPE_CHECKING:
 
 
 class Reuse:
-    """The Examined of unchanged files of one collect (plan, period, key, archive)."""
+    """The Examined of unchanged files of one collect (plan, period, key, archive). It notes the
+    entries the collect used (`used`: served or stored) and the files it served (`served`)."""
 
     def __init__(self, folder: Path, key: bytes, plan_fingerprint: str, period_id: str, archive: Path) -> None:
         self.cache = cache.SignedCache(folder, key)
         self.kind = f"collect-{period_id}"
         self._parts = (plan_fingerprint, period_id, key, os.fsencode(os.path.abspath(archive)))
+        self.used: set[str] = set()
+        self.served: list[str] = []
 
     @classmethod
     def for_collect(cls, plan_path: Path, key: bytes, plan: Plan, period: Period, archive: Path) -> Reuse | None:
@@ -59,8 +62,25 @@ class Reuse:
         value = self.cache.get(entry)
         return value if isinstance(value, Examined) else None
 
+    def served_from(self, entry: str, ex: Examined) -> None:
+        """Note that `ex` was served from `entry`."""
+        self.used.add(entry)
+        self.served.append(ex.name)
+
     def put(self, entry: str, ex: Examined) -> None:
-        self.cache.put(entry, ex)
+        if self.cache.put(entry, ex):
+            self.used.add(entry)
+
+    def take(self) -> tuple[set[str], list[str]]:
+        """The entries used and files served since the last take (a worker's, for its parent)."""
+        noted = self.used, self.served
+        self.used, self.served = set(), []
+        return noted
+
+    def add(self, noted: tuple[set[str], list[str]]) -> None:
+        """Add what a worker noted (its `take`)."""
+        self.used |= noted[0]
+        self.served += noted[1]
 
     def has_entries(self) -> bool:
         """Whether an earlier collect of this period left entries (else every file is new)."""
