@@ -159,7 +159,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
             history_rows=lambda: rows.history_rows(plan))
     del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
     if reuse is not None:
-        reuse.prune(reuse.used)
+        reuse.prune()
     result = CollectResult(plan, period, files, records, counted, counts, db_url,
                            reused=reuse.served if reuse is not None else [])
     if report:
@@ -203,7 +203,7 @@ def _init_worker(plan: Plan, period: Period, key: bytes, archive: Path, reuse: R
         gc.enable()
 
 
-def _examine_in_worker(path: Path) -> tuple[str, bytes, tuple]:
+def _examine_in_worker(path: Path) -> tuple[str, bytes, tuple | None]:
     """The file's name, its Examined pickled and what the cache noted (Reuse.take): the parent
     keeps the bytes (about a third of the objects' size) until the pool has ended, so the pool's
     peak is not the parent holding every file's objects while the workers still run."""

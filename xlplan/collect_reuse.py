@@ -13,6 +13,10 @@ following a link or blocking on a pipe, within the size cap, unchanged while rea
 hashed. Links, pipes, lock files and files too large or still being written are examined as ever
 and never kept. The period is part of the entries' kind: after a collect, `prune` deletes that
 period's entries it did not use, so at most one entry per file in the folder per period is kept.
+
+On a re-run (the period has entries) collect serves the unchanged files in its own process before
+forking any worker; only the others go to the pool, whose workers store their entries themselves
+(atomically). XLPLAN_NO_CACHE=1 turns all of this off.
 """
 
 from __future__ import annotations
@@ -89,6 +93,6 @@ class Reuse:
         except OSError:
             return False
 
-    def prune(self, used: set[str]) -> int:
-        """Delete this period's entries not in `used`; how many went."""
-        return self.cache.prune(self.kind, used)
+    def prune(self) -> int:
+        """Delete this period's entries this collect did not use; how many went."""
+        return self.cache.prune(self.kind, self.used)
