@@ -12,6 +12,9 @@ what the store holds.
 "Newest" means: the later *saved* workbook (the time Excel or LibreOffice wrote into the file's
 own properties), then the later *received* file (its modification time in the returns folder,
 i.e. when the officer saved the attachment), then the one with more cells filled in.
+
+A re-run reuses what was learnt from each unchanged file (xlplan/collect_reuse.py: the signed
+cache beside the plan, looked up only after the file was read safely and hashed).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import collect_rows as rows, layout, safety, store
+from .collect_reuse import Reuse
 from .errors import Issue, XlplanError, issue, suggestion
 from .heap import cycles_paused
 from .identity import load_key
@@ -82,6 +86,7 @@ class CollectResult:
     db_url: str = ""
     report_paths: list[Path] = field(default_factory=list)
     reports_note: str = ""
+    reused: list[str] = field(default_factory=list, repr=False, compare=False)   # files served from the cache
     _results: PeriodResults | None = field(default=None, repr=False)
 
     @property
@@ -137,7 +142,8 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         snapshot = _prepare(plan, db_url)
         paths = sorted((p for p in returns_dir.iterdir() if not (p.is_dir() and not p.is_symlink())),
                        key=lambda p: (p.name.casefold(), p.name))
-        files = _examine_all(paths, plan, period, key, archive, jobs, progress, collecting)
+        reuse = Reuse.for_collect(plan_path, key, plan, period, archive)
+        files = _examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse)
         _supersede(files)
         value_rows, action_rows = _assess(files, plan, period, previous)
         counts = {s: 0 for s in Status}
@@ -152,7 +158,10 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
             value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
             history_rows=lambda: rows.history_rows(plan))
     del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
-    result = CollectResult(plan, period, files, records, counted, counts, db_url)
+    if reuse is not None:
+        reuse.prune()
+    result = CollectResult(plan, period, files, records, counted, counts, db_url,
+                           reused=reuse.served if reuse is not None else [])
     if report:
         _write_reports(result, out_dir)
     return result
@@ -192,26 +201,31 @@ def _signing_key(plan_path: Path) -> bytes:
 _WORKER: tuple | None = None
 
 
-def _init_worker(plan: Plan, period: Period, key: bytes, archive: Path, collecting: bool) -> None:
+def _init_worker(plan: Plan, period: Period, key: bytes, archive: Path, reuse: Reuse | None,
+                 collecting: bool) -> None:
     global _WORKER
-    _WORKER = (plan, period, key, archive)
+    _WORKER = (plan, period, key, archive, reuse)
+    if reuse is not None:
+        reuse.take()        # what the parent noted before forking is the parent's
     if collecting:      # reading workbooks does make cycles; the frozen plan is never scanned
         gc.enable()
 
 
-def _examine_in_worker(path: Path) -> tuple[str, bytes]:
-    """The file's name and its Examined, pickled: the parent keeps the bytes (about a third of the
-    objects' size) until the pool has ended, so the pool's peak is not the parent holding every
-    file's objects while the workers still run."""
+def _examine_in_worker(path: Path) -> tuple[str, bytes, tuple | None]:
+    """The file's name, its Examined pickled and what the cache noted (Reuse.take): the parent
+    keeps the bytes (about a third of the objects' size) until the pool has ended, so the pool's
+    peak is not the parent holding every file's objects while the workers still run."""
     ex = _examine_safely(path, *_WORKER)
-    return ex.name, pickle.dumps(ex, pickle.HIGHEST_PROTOCOL)
+    reuse = _WORKER[4]
+    return ex.name, pickle.dumps(ex, pickle.HIGHEST_PROTOCOL), reuse.take() if reuse is not None else None
 
 
-def _examine_safely(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:
+def _examine_safely(path: Path, plan: Plan, period: Period, key: bytes, archive: Path,
+                    reuse: Reuse | None = None) -> Examined:
     """`examine`, but a file that trips an unexpected error is rejected with the error as its reason
     instead of stopping the whole collect (the other returns still count)."""
     try:
-        return examine(path, plan, period, key, archive)
+        return examine(path, plan, period, key, archive, reuse)
     except Exception as exc:  # noqa: BLE001 - one odd file must not stop the quarter
         reason = f"xlplan could not read it ({type(exc).__name__}: {str(exc)[:120]})"
         return Examined(path.name, "", 0, datetime(1970, 1, 1),
@@ -219,27 +233,51 @@ def _examine_safely(path: Path, plan: Plan, period: Period, key: bytes, archive:
 
 
 def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
-                 jobs: int | None, progress: Progress | None, collecting: bool = True) -> list[Examined]:
+                 jobs: int | None, progress: Progress | None, collecting: bool = True,
+                 reuse: Reuse | None = None) -> list[Examined]:
     """Examine every file, in a pool of `jobs` forked workers from POOL_MIN_FILES files (whose cyclic
-    collector runs if `collecting`)."""
+    collector runs if `collecting`), reusing what `reuse` holds of unchanged files."""
     jobs = jobs or os.cpu_count() or 1
     total = len(paths)
-    found: list[Examined] = []
-    if jobs > 1 and total >= POOL_MIN_FILES:
+    found: list[Examined | None] = [None] * total
+    done = 0
+
+    def note(i: int, ex: Examined) -> None:
+        nonlocal done
+        found[i], done = ex, done + 1
+        if progress:
+            progress(done, total, ex.name)
+
+    todo = list(range(total))
+    if reuse is not None and reuse.has_entries():
+        # A re-run: unchanged files are served here, before any worker is forked; only the others
+        # are examined (below, as in a first run).
+        todo = []
+        for i, path in enumerate(paths):
+            ex = _reused(path, archive, reuse)
+            if ex is None:
+                todo.append(i)
+            else:
+                note(i, ex)
+    if jobs > 1 and len(todo) >= POOL_MIN_FILES:
         # Forked workers share the plan's pages; frozen (collect unfreezes when done), the garbage
         # collector does not write to every object's header in each worker (which would copy the
         # whole plan into each). Workers collect as the caller did (collect pauses its own).
         gc.freeze()
-        packed: list[bytes] = []
+        packed: list[bytes | None] = [None] * total
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                 initargs=(plan, period, key, archive, collecting)) as pool:
-            for done, (name, data) in enumerate(pool.map(_examine_in_worker, paths,
-                                                         chunksize=max(1, total // (jobs * 8))), 1):
-                packed.append(data)
+                                 initargs=(plan, period, key, archive, reuse, collecting)) as pool:
+            results = pool.map(_examine_in_worker, [paths[i] for i in todo],
+                               chunksize=max(1, len(todo) // (jobs * 8)))
+            for i, (name, data, noted) in zip(todo, results):
+                packed[i] = data
+                if noted is not None:
+                    reuse.add(noted)
+                done += 1
                 if progress:
                     progress(done, total, name)
-        for i, data in enumerate(packed):
-            found.append(pickle.loads(data))
+        for i in todo:
+            found[i] = pickle.loads(packed[i])
             packed[i] = None        # freed as it is read: never both forms of every file at once
         _release_freed_memory()
         return found
@@ -247,10 +285,8 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
     if paused:          # reading workbooks does make cycles
         gc.enable()
     try:
-        for done, path in enumerate(paths, 1):
-            found.append(_examine_safely(path, plan, period, key, archive))
-            if progress:
-                progress(done, total, found[-1].name)
+        for i in todo:
+            note(i, _examine_safely(paths[i], plan, period, key, archive, reuse))
     finally:
         if paused:
             gc.disable()
@@ -267,21 +303,13 @@ def _release_freed_memory() -> None:
         pass
 
 
-def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:
-    """Archive, read, identify and check one file.
+def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path,
+            reuse: Reuse | None = None) -> Examined:
+    """Archive, read, identify and check one file; with `reuse`, a file read safely and found byte
+    for byte the same as before (same name, received time…) is served from the cache instead.
 
     A file name that is not valid UTF-8 or holds control characters is recorded and shown as
     safety.display_name gives it (the file itself is read and archived as it is)."""
-    ex = _examine(path, plan, period, key, archive)
-    shown = safety.display_name(path)
-    if shown != path.name:
-        ex.name = shown
-        ex.issues = [replace(i, file=shown if i.file == path.name else i.file,
-                             message=i.message.replace(path.name, shown)) for i in ex.issues]
-    return ex
-
-
-def _examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) -> Examined:
     from datetime import timezone
 
     try:
@@ -289,10 +317,50 @@ def _examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path) 
     except OSError as e:
         return Examined(path.name, "", 0, datetime(1970, 1, 1), skipped=f"could not be read ({e.strerror})")
     received = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(tzinfo=None, microsecond=0)
+    cached, entry, ins = _look_up(path, stat, archive, reuse)
+    if cached is not None:
+        return cached
+    ex = _examine(path, safety.judge(ins), received, plan, period, key, archive)
+    shown = safety.display_name(path)
+    if shown != path.name:
+        ex.name = shown
+        ex.issues = [replace(i, file=shown if i.file == path.name else i.file,
+                             message=i.message.replace(path.name, shown)) for i in ex.issues]
+    if entry is not None:
+        reuse.put(entry, ex)
+    return ex
+
+
+def _reused(path: Path, archive: Path, reuse: Reuse) -> Examined | None:
+    """The cached Examined of an unchanged file, or None (a failure here is only a miss: the file
+    is then examined, which reports it)."""
+    try:
+        return _look_up(path, path.lstat(), archive, reuse)[0]
+    except Exception:  # noqa: BLE001 - examined again, which reports it
+        return None
+
+
+def _look_up(path: Path, stat: os.stat_result, archive: Path,
+             reuse: Reuse | None) -> tuple[Examined | None, str | None, safety.Inspection]:
+    """Read the file with safety's protections, then look its Examined up: (the cached Examined or
+    None, its entry or None when it may not be cached, the inspection still to be judged). A hit
+    has its archive copy made again if it went missing."""
     # Pre-flight (xlplan/safety.py): never follows a link or blocks on a pipe, refuses bombs, DTDs,
     # encrypted/legacy/renamed files before any spreadsheet library sees them; `data` is exactly
-    # the bytes judged, so what is archived and read is what was inspected.
-    ins = safety.inspect(path, keep_bytes=True)
+    # the bytes judged, so what is archived and read is what was inspected. Only a file read whole,
+    # unchanged while read and hashed (`pending`) is looked up.
+    ins = safety.inspect(path, keep_bytes=True, judge_bytes=False)
+    entry = reuse.entry(path, stat.st_mtime_ns, ins) if reuse is not None else None
+    ex = reuse.get(entry) if entry is not None else None
+    if ex is not None:
+        if ex.archive and not (archive / ex.archive).exists():
+            _archive(archive, ins.sha256, path, ins.data)
+        reuse.served_from(entry, ex)
+    return ex, entry, ins
+
+
+def _examine(path: Path, ins: safety.Inspection, received: datetime, plan: Plan, period: Period, key: bytes,
+             archive: Path) -> Examined:
     data = ins.data
     archived = _archive(archive, ins.sha256, path, data) if data is not None else \
         (_archive_large(archive, ins.sha256, path) if ins.kind is safety.Kind.TOO_LARGE else None)

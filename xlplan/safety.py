@@ -34,7 +34,7 @@ from .safety_ole import MAGIC as OLE_MAGIC, OleProblem, read_directory
 from .safety_text import CleanText, clean_comment
 from .safety_zip import SheetInfo, inspect_zip
 
-__all__ = ["Kind", "Limits", "Inspection", "SheetInfo", "inspect", "inspect_folder", "is_lock_file",
+__all__ = ["Kind", "Limits", "Inspection", "SheetInfo", "inspect", "judge", "inspect_folder", "is_lock_file",
            "display_name", "clean_comment", "CleanText"]
 
 
@@ -93,6 +93,9 @@ class Inspection:
     issues: list[Issue] = field(default_factory=list)
     sheets: list[SheetInfo] = field(default_factory=list)
     data: bytes | None = field(default=None, repr=False)   # the bytes judged (when accepted)
+    limits: Limits = field(default=DEFAULT_LIMITS, repr=False, compare=False)
+    mtime_ns: int = field(default=0, repr=False, compare=False)   # of the lstat the read began with
+    pending: bool = field(default=False, repr=False, compare=False)   # read whole and quiet: to judge
 
     @property
     def name(self) -> str:
@@ -142,43 +145,58 @@ def is_lock_file(name: str) -> bool:
     return name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#"))
 
 
-def inspect(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_bytes: bool = False) -> Inspection:
+def inspect(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_bytes: bool = False,
+            judge_bytes: bool = True) -> Inspection:
     """Judge one file in a returns folder. Never raises for what the file holds.
 
     `keep_bytes` keeps the bytes read on `Inspection.data` (whatever the verdict, for archiving;
     None for links, pipes and files over the size cap), so the caller reads exactly what was
     inspected: no second read that could see a different file.
+
+    With `judge_bytes` False only the safe read is done (no link followed, no pipe blocked on, the
+    size cap, the still-being-written watch; the bytes hashed): `pending` then says the bytes are
+    whole and quiet and still to be judged, which `judge(inspection)` does. Collect looks its
+    cache up in between.
     """
     path = Path(path)
     try:
         st = os.lstat(path)
     except OSError as e:
-        ins = Inspection(path, Kind.UNREADABLE)
+        ins = Inspection(path, Kind.UNREADABLE, limits=limits)
         ins._add("return.unreadable", reason=e.strerror or str(e))
         return ins
     if stat.S_ISLNK(st.st_mode):
         target = os.readlink(path)
-        ins = Inspection(path, Kind.SYMLINK, sha256=hashlib.sha256(os.fsencode(target)).hexdigest())
+        ins = Inspection(path, Kind.SYMLINK, sha256=hashlib.sha256(os.fsencode(target)).hexdigest(), limits=limits)
         ins._add("return.symlink", target=target)
         return ins
     if not stat.S_ISREG(st.st_mode):
-        ins = Inspection(path, Kind.NOT_A_FILE)
+        ins = Inspection(path, Kind.NOT_A_FILE, limits=limits)
         ins._add("return.not-a-file", what="folder" if stat.S_ISDIR(st.st_mode) else "pipe or device")
         return ins
     if is_lock_file(path.name):
-        ins = Inspection(path, Kind.LOCK_FILE, size=st.st_size)
+        ins = Inspection(path, Kind.LOCK_FILE, size=st.st_size, limits=limits, mtime_ns=st.st_mtime_ns)
         ins._add("return.lock-file")
         data = _read_for_hash(path, ins, limits)
         if keep_bytes and ins.kind is Kind.LOCK_FILE:
             ins.data = data
         return ins
-    ins = Inspection(path, Kind.XLSX, size=st.st_size)
+    ins = Inspection(path, Kind.XLSX, size=st.st_size, limits=limits, mtime_ns=st.st_mtime_ns)
     data = _read_for_hash(path, ins, limits)
-    if keep_bytes and ins.kind not in (Kind.TOO_LARGE, Kind.NOT_A_FILE, Kind.UNREADABLE):
+    if ins.kind not in (Kind.TOO_LARGE, Kind.NOT_A_FILE, Kind.UNREADABLE):
         ins.data = data
-    if ins.issues or _still_changing(path, st, ins, limits):
-        return ins
-    _judge(ins, data, limits)
+    ins.pending = not ins.issues and not _still_changing(path, st, ins, limits)
+    return judge(ins, keep_bytes=keep_bytes) if judge_bytes else ins
+
+
+def judge(ins: Inspection, *, keep_bytes: bool = True) -> Inspection:
+    """Finish an inspection `inspect(..., judge_bytes=False)` began: judge its bytes if they are
+    `pending` (under the limits they were read with). Drops them unless `keep_bytes`."""
+    if ins.pending:
+        ins.pending = False
+        _judge(ins, ins.data or b"", ins.limits)
+    if not keep_bytes:
+        ins.data = None
     return ins
 
 

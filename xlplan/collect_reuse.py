@@ -1,0 +1,98 @@
+"""Fast re-runs of collect: what was worked out from one return is kept and reused while the file
+is unchanged.
+
+An officer re-runs collect many times a day and most files are those collected last time. What
+collect learns from a file (its `Examined`) is a pure function of the file's bytes, its name and
+modification time (the received time; issues name the file), its folder, the plan (fingerprint),
+the period, the key, the archive folder, the safety limits and xlplan's code. The entry's name is
+made from all of them (the code by `cache.entry_name`), so a change to any one is a miss; entries
+are signed pickles in the plan's `.xlplan-cache/` (xlplan/cache.py).
+
+Safety is not bypassed: an entry is looked up only for a file safety.inspect has read whole, without
+following a link or blocking on a pipe, within the size cap, unchanged while read (`pending`), and
+hashed. Links, pipes, lock files and files too large or still being written are examined as ever
+and never kept. The period is part of the entries' kind: after a collect, `prune` deletes that
+period's entries it did not use, so at most one entry per file in the folder per period is kept.
+
+On a re-run (the period has entries) collect serves the unchanged files in its own process before
+forking any worker; only the others go to the pool, whose workers store their entries themselves
+(atomically). XLPLAN_NO_CACHE=1 turns all of this off.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import cache
+from .safety import Inspection
+
+if TYPE_CHECKING:
+    from .collect import Examined
+    from .periods import Period
+    from .plan import Plan
+
+
+class Reuse:
+    """The Examined of unchanged files of one collect (plan, period, key, archive). It notes the
+    entries the collect used (`used`: served or stored) and the files it served (`served`)."""
+
+    def __init__(self, folder: Path, key: bytes, plan_fingerprint: str, period_id: str, archive: Path) -> None:
+        self.cache = cache.SignedCache(folder, key)
+        self.kind = f"collect-{period_id}"
+        self._parts = (plan_fingerprint, period_id, key, os.fsencode(os.path.abspath(archive)))
+        self.used: set[str] = set()
+        self.served: list[str] = []
+
+    @classmethod
+    def for_collect(cls, plan_path: Path, key: bytes, plan: Plan, period: Period, archive: Path) -> Reuse | None:
+        """The cache of this collect, or None when XLPLAN_NO_CACHE is set."""
+        if not cache.enabled():
+            return None
+        return cls(cache.folder_for(plan_path), key, plan.fingerprint, period.id, archive)
+
+    def entry(self, path: Path, mtime_ns: int, ins: Inspection) -> str | None:
+        """The entry name for the file at `path` (modified at `mtime_ns`, as received) as `ins` read
+        it, or None when it may not be cached (not read whole and quiet)."""
+        if not ins.pending or ins.data is None:
+            return None
+        return cache.entry_name(self.kind, os.fsencode(path.name), os.fsencode(os.path.abspath(path.parent)),
+                                str(mtime_ns), str(ins.mtime_ns), str(ins.size), ins.sha256, repr(ins.limits),
+                                *self._parts)
+
+    def get(self, entry: str) -> Examined | None:
+        from .collect import Examined
+        value = self.cache.get(entry)
+        return value if isinstance(value, Examined) else None
+
+    def served_from(self, entry: str, ex: Examined) -> None:
+        """Note that `ex` was served from `entry`."""
+        self.used.add(entry)
+        self.served.append(ex.name)
+
+    def put(self, entry: str, ex: Examined) -> None:
+        if self.cache.put(entry, ex):
+            self.used.add(entry)
+
+    def take(self) -> tuple[set[str], list[str]]:
+        """The entries used and files served since the last take (a worker's, for its parent)."""
+        noted = self.used, self.served
+        self.used, self.served = set(), []
+        return noted
+
+    def add(self, noted: tuple[set[str], list[str]]) -> None:
+        """Add what a worker noted (its `take`)."""
+        self.used |= noted[0]
+        self.served += noted[1]
+
+    def has_entries(self) -> bool:
+        """Whether an earlier collect of this period left entries (else every file is new)."""
+        try:
+            return any(True for _ in self.cache.folder.glob(f"{self.kind}-*.pickle"))
+        except OSError:
+            return False
+
+    def prune(self) -> int:
+        """Delete this period's entries this collect did not use; how many went."""
+        return self.cache.prune(self.kind, self.used)
