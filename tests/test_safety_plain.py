@@ -249,15 +249,15 @@ def test_end_offsets_are_where_the_next_entry_or_the_directory_begins(quarter):
 
 # --- the pre-flight's inflated parts, handed to the reader --------------------------------------
 
-def _read(path: Path, data: bytes):
+def _read(path: Path, data: bytes, parts: dict | None = None):
     from xlplan.returns import read_return
-    rf = read_return(path, data)
+    rf = read_return(path, data, parts)
     return rf.problem, rf.sheet_names, rf.identity, rf.sheets, rf.saved_at, rf.sha256
 
 
-def test_reading_after_the_pre_flight_gives_what_reading_alone_gives(quarter, tmp_path, monkeypatch):
-    """read_return takes the XML parts the pre-flight has just inflated from the same bytes: on every
-    good and hostile file it reads exactly what it reads when it inflates them itself."""
+def test_reading_with_the_pre_flight_parts_gives_what_reading_alone_gives(quarter, tmp_path):
+    """read_return takes the XML parts the pre-flight inflated from the same bytes: on every good
+    and hostile file it reads exactly what it reads when it inflates them itself."""
     made = hostile.build_all(tmp_path / "returns", quarter)
     paths = [*quarter.good.values(), *quarter.templates.values(), *(p for ps in made.values() for p in ps)]
     handed = 0
@@ -265,30 +265,28 @@ def test_reading_after_the_pre_flight_gives_what_reading_alone_gives(quarter, tm
         found = inspect(p, FAST, keep_bytes=True)
         if found.data is None or not found.accepted:
             continue
-        handed += bool(Z.inflated_parts(found.data))
-        after = _read(p, found.data)
-        monkeypatch.setattr(Z, "_LAST", None)
-        assert Z.inflated_parts(found.data) == {}
-        assert after == _read(p, found.data), p.name
+        handed += bool(found.parts)
+        assert _read(p, found.data, found.parts) == _read(p, found.data), p.name
     assert handed >= len(quarter.good)
 
 
-def test_inflated_parts_are_zipfiles_bytes_for_exactly_the_bytes_inspected(quarter, monkeypatch):
+def test_the_parts_kept_are_zipfiles_bytes_and_the_reader_takes_them(quarter, monkeypatch):
     data = quarter.good["good"].read_bytes()
-    Z.inspect_zip(data, FAST)
-    parts = Z.inflated_parts(data)
+    parts = Z.inspect_zip(data, FAST).parts
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         xml = {i.filename for i in zf.infolist() if Z._is_xml(i.filename)}
         assert set(parts) == xml and all(parts[n] == zf.read(n) for n in xml)
-    assert Z.inflated_parts(bytes(data)) is parts                  # equal bytes, another object
-    assert Z.inflated_parts(data[:-1]) == {} and Z.inflated_parts(b"") == {}
     # the reader really takes them: with zipfile unable to inflate anything, it still reads the sheets
-    from xlplan import returns
     whole = _read(quarter.good["good"], data)
     monkeypatch.setattr(zipfile.ZipFile, "read", lambda *a, **k: pytest.fail("inflated again"))
-    assert _read(quarter.good["good"], data) == whole
-    Z.inspect_zip(quarter.good["good"].read_bytes()[:-30], FAST)      # stopped early: nothing kept
-    assert returns.inflated_parts(data) == {}
+    assert _read(quarter.good["good"], data, parts) == whole
+    assert Z.inspect_zip(data[:-30], FAST).parts == {}                # stopped early: nothing kept
+
+
+def test_parts_are_dropped_with_the_bytes(quarter):
+    found = inspect(quarter.good["good"], FAST)
+    assert found.data is None and found.parts == {}
+    assert inspect(quarter.good["good"], FAST, keep_bytes=True).parts
 
 
 def test_only_so_much_inflated_xml_is_kept_and_the_rest_is_read_as_usual(quarter, monkeypatch):
@@ -296,10 +294,9 @@ def test_only_so_much_inflated_xml_is_kept_and_the_rest_is_read_as_usual(quarter
     data = path.read_bytes()
     whole = _read(path, data)
     monkeypatch.setattr(Z, "KEEP_BYTES", 6000)
-    Z.inspect_zip(data, FAST)
-    kept = Z.inflated_parts(data)
+    kept = Z.inspect_zip(data, FAST).parts
     assert kept and sum(map(len, kept.values())) <= 6000
-    assert _read(path, data) == whole
+    assert _read(path, data, kept) == whole
 
 
 def test_two_entries_at_one_offset_are_not_inflated_in_one_call(quarter):

@@ -32,7 +32,6 @@ from lxml import etree
 from . import layout
 from .errors import Issue, issue
 from .identity import Identity
-from .safety_zip import inflated_parts
 from .values import clean_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -130,8 +129,10 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_return(path: Path, data: bytes | None = None) -> ReturnFile:
-    """Read the file at `path` (or its bytes `data`, already read) into a ReturnFile."""
+def read_return(path: Path, data: bytes | None = None, parts: dict[str, bytes] | None = None) -> ReturnFile:
+    """Read the file at `path` (or its bytes `data`, already read) into a ReturnFile. `parts` are
+    XML parts the pre-flight inflated from exactly these bytes (safety.Inspection.parts): taken as
+    they are instead of being inflated again."""
     stat = path.stat()
     received = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(microsecond=0, tzinfo=None)
     if data is None:
@@ -141,11 +142,11 @@ def read_return(path: Path, data: bytes | None = None) -> ReturnFile:
                                             reason=f"{stat.st_size / 2**20:.0f} MB"))
         data = path.read_bytes()
     rf = ReturnFile(path, path.name, file_digest(data), len(data), received)
-    rf.problem = _read_into(rf, data)
+    rf.problem = _read_into(rf, data, parts or {})
     return rf
 
 
-def _read_into(rf: ReturnFile, data: bytes) -> Issue | None:
+def _read_into(rf: ReturnFile, data: bytes, parts: dict[str, bytes]) -> Issue | None:
     import python_calamine as calamine
 
     name = rf.name
@@ -156,7 +157,7 @@ def _read_into(rf: ReturnFile, data: bytes) -> Issue | None:
     zf = None
     if data[:4] == b"PK\x03\x04":
         try:
-            zf = _Zip(data)
+            zf = _Zip(data, parts)
         except (zipfile.BadZipFile, ValueError) as exc:
             return issue("return.not-a-workbook", file=name, reason=f"the file is damaged ({exc})")
         too_big = _zip_too_big(zf)
@@ -196,13 +197,12 @@ def _reason(exc: Exception) -> str:
 
 
 class _Zip(zipfile.ZipFile):
-    """The return's zip, whose `read` gives the XML parts the pre-flight (safety_zip.inspect_zip)
-    has just inflated from these same bytes instead of inflating them again (the same bytes:
-    zipfile's own read is the fallback for anything else)."""
+    """The return's zip, whose `read` gives the XML parts the pre-flight inflated from these same
+    bytes (`inflated`) instead of inflating them again; zipfile's own read for any other part."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, inflated: dict[str, bytes]) -> None:
         super().__init__(io.BytesIO(data))
-        self.inflated = inflated_parts(data)
+        self.inflated = inflated
 
     def read(self, name, pwd=None) -> bytes:
         raw = self.inflated.get(name) if type(name) is str and pwd is None else None

@@ -93,6 +93,8 @@ class Inspection:
     issues: list[Issue] = field(default_factory=list)
     sheets: list[SheetInfo] = field(default_factory=list)
     data: bytes | None = field(default=None, repr=False)   # the bytes judged (when accepted)
+    # XML parts of `data` the judgement inflated (safety_zip.ZipFindings.parts), kept with it
+    parts: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     limits: Limits = field(default=DEFAULT_LIMITS, repr=False, compare=False)
     mtime_ns: int = field(default=0, repr=False, compare=False)   # of the lstat the read began with
     pending: bool = field(default=False, repr=False, compare=False)   # read whole and quiet: to judge
@@ -196,7 +198,7 @@ def judge(ins: Inspection, *, keep_bytes: bool = True) -> Inspection:
         ins.pending = False
         _judge(ins, ins.data or b"", ins.limits)
     if not keep_bytes:
-        ins.data = None
+        ins.data, ins.parts = None, {}
     return ins
 
 
@@ -294,7 +296,7 @@ def _judge(ins: Inspection, data: bytes, limits: Limits) -> None:
 
 def _judge_zip(ins: Inspection, data: bytes, limits: Limits) -> None:
     found = inspect_zip(data, limits)
-    ins.sheets = found.sheets
+    ins.sheets, ins.parts = found.sheets, found.parts
     kinds = {"xlsx": Kind.XLSX, "xlsm": Kind.XLSM, "ods": Kind.OTHER_SPREADSHEET,
              "xlsb": Kind.OTHER_SPREADSHEET}
     ins.kind = kinds.get(found.kind, Kind.NOT_A_WORKBOOK)

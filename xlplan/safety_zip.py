@@ -11,9 +11,9 @@ expanded (no DTD, no external entity, no network or file access). Worksheets are
 worksheet whose cells are plain (safety_sheet.plain_sheet_data: a strict grammar, so well-formed
 and entity-free) is measured from them at C speed and expat judges the rest of the part.
 
-Used by xlplan/safety.py; returns `(code, params)` findings that safety turns into Issues. The
-XML parts it inflated stay available to the reader of the same bytes (`inflated_parts`, used by
-returns.read_return), so an accepted return's sheets are not inflated twice by xlplan.
+Used by xlplan/safety.py; returns `(code, params)` findings that safety turns into Issues, and the
+XML parts it inflated (`ZipFindings.parts`), which safety hands on with the bytes judged so that the
+reader (returns.read_return) does not inflate an accepted return's sheets a second time.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from xml.parsers import expat
 from .safety_sheet import plain_claim, plain_sheet_data
 
 CHUNK = 64 * 1024
-KEEP_BYTES = 4 * 2**20      # inflated XML kept for the reader (inflated_parts): a return's is well under 1 MB
+KEEP_BYTES = 4 * 2**20      # inflated XML kept for the reader (ZipFindings.parts): a return's is well under 1 MB
 MACRO_CONTENT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
 EXCEL_MAX_ROWS, EXCEL_MAX_COLS = 1_048_576, 16_384
@@ -58,6 +58,9 @@ class ZipFindings:
     kind: str = "xlsx"              # xlsx | xlsm | ods | xlsb | word | powerpoint | zip
     findings: list[tuple[str, dict]] = field(default_factory=list)
     sheets: list[SheetInfo] = field(default_factory=list)
+    # XML parts inflated from the bytes judged, by name, as zipfile.ZipFile.read gives them (size
+    # and CRC checked); only when the judgement ran to the end, up to KEEP_BYTES in all
+    parts: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def add(self, code: str, **params) -> None:
         self.findings.append((code, params))
@@ -86,8 +89,6 @@ class _Refused(Exception):
 
 def inspect_zip(data: bytes, limits) -> ZipFindings:
     """Judge the zip in `data` (already capped in size by the caller) against `limits`."""
-    global _LAST
-    _LAST = None
     out = ZipFindings()
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -126,7 +127,7 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
                 out.add("return.corrupt", reason=f"part {info.filename}: {_reason(e)}")
                 return out
         _describe(out, zf, names, scans, limits)
-    _LAST = (data, parts)
+    out.parts = parts
     return out
 
 
@@ -139,22 +140,6 @@ class _Kept(dict):
         if self.size + len(raw) <= KEEP_BYTES:
             self[name] = raw
             self.size += len(raw)
-
-
-_LAST: tuple[bytes, _Kept] | None = None
-
-
-def inflated_parts(data: bytes) -> dict[str, bytes]:
-    """The XML parts the latest `inspect_zip` inflated from exactly these bytes, by part name
-    (each as `zipfile.ZipFile.read` gives it: checked size and CRC), so a reader that follows the
-    pre-flight need not inflate them again. Empty for any other bytes, or when that inspection
-    stopped early; a part inflated another way (`_scan_streaming`), or beyond `KEEP_BYTES` in all,
-    is left out. Only the latest inspection's parts are kept (a worker inspects and then reads one
-    file at a time)."""
-    last = _LAST
-    if last is not None and (last[0] is data or last[0] == data):
-        return last[1]
-    return {}
 
 
 def _directory_ok(infos: list[zipfile.ZipInfo], data: bytes, limits, out: ZipFindings) -> bool:
