@@ -238,6 +238,15 @@ def period_target(target: Target, profile: Profile, period: Period, unit: Unit,
     return None, kind, "target TBC" if kind is TargetKind.TBC else "no target"
 
 
+def uses_outturn(target: Target, profile: Profile, period: Period) -> bool:
+    """Whether `period_target` (so the Rule) for `period` depends on last year's outturn: only a
+    directional target (Increase/Reduce/Maintain) does, the quarter's own one under a Quarterly
+    profile."""
+    if profile.kind is ProfileKind.QUARTERLY:
+        target = profile.quarters[period.quarter - 1]
+    return target.is_directional
+
+
 def make_rule(unit: Unit, polarity: Polarity, target: Target, profile: Profile, period: Period,
               tolerance: Tolerance | None = None, default_tolerance: Tolerance = DEFAULT_TOLERANCE,
               previous_outturn: Figure | None = None) -> Rule:
