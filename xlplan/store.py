@@ -218,7 +218,10 @@ def figure_json(figure: Figure | None) -> str | None:
     if type(figure) is float and math.isfinite(figure):
         return repr(figure)            # what json.dumps gives, without its machinery
     if isinstance(figure, Ratio):
-        return json.dumps([figure.left, figure.right])
+        left, right = figure.left, figure.right
+        if type(left) is float and type(right) is float and math.isfinite(left) and math.isfinite(right):
+            return f"[{left!r}, {right!r}]"
+        return json.dumps([left, right])
     return json.dumps(float(figure))
 
 
@@ -336,8 +339,12 @@ def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tupl
     params = driver_rows(conn.dialect, table, rows)
     keys = list(table.primary_key.columns)
     key = itemgetter(*(list(table.columns).index(c) for c in keys))
-    raw = select(*(column(c.name) for c in table.columns)).select_from(table).where(table.c.period == period)
-    stored = {key(r): r for r in map(tuple, conn.execute(raw))}     # untyped: as the driver returns them
+    raw = select(*(column(c.name) for c in table.columns)).select_from(table) \
+        .where(table.c.period == period).order_by(*keys)
+    stored = list(map(tuple, conn.execute(raw).all()))     # untyped columns: as the driver returns them
+    if stored == params:       # (rows made in key order, all as stored: nothing to do)
+        return
+    stored = {key(r): r for r in stored}
     stale, fresh = [], []
     for row in params:
         k = key(row)
@@ -427,10 +434,10 @@ def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:
         with eng.connect() as conn:
             if not eng.dialect.has_table(conn, "measure_values"):
                 return {}
-            found = {("measure", r.code): r.comment for r in conn.execute(
-                select(measure_values.c.code, measure_values.c.comment).where(measure_values.c.period == period))}
-            found |= {("action", r.ref): r.comment for r in conn.execute(
-                select(action_updates.c.ref, action_updates.c.comment).where(action_updates.c.period == period))}
+            found = {}
+            for kind, table, key in (("measure", measure_values, "code"), ("action", action_updates, "ref")):
+                rows = conn.execute(select(table.c[key], table.c.comment).where(table.c.period == period)).all()
+                found.update({(kind, code): comment for code, comment in rows})
             return found
     except exc.OperationalError as e:
         raise _friendly(e, db_url) from None
