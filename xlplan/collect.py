@@ -140,10 +140,11 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         files = _examine_all(paths, plan, period, key, archive, jobs, progress, collecting)
         _supersede(files)
         value_rows, action_rows = _assess(files, plan, period, previous)
-        counts = {s: 0 for s in Status}
         status_at = [c.name for c in store.measure_values.columns].index("status")
+        by_text = {s.value: 0 for s in Status}
         for row in value_rows:
-            counts[Status(row[status_at])] += 1
+            by_text[row[status_at]] += 1
+        counts = {s: by_text[s.value] for s in Status}
         records = [rows.record(f) for f in files]
         issue_rows, counted = rows.issue_rows(files, period)
         store.write_collect(

@@ -341,7 +341,11 @@ def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tupl
     key = itemgetter(*(list(table.columns).index(c) for c in keys))
     raw = select(*(column(c.name) for c in table.columns)).select_from(table) \
         .where(table.c.period == period).order_by(*keys)
-    stored = list(map(tuple, conn.execute(raw).all()))     # untyped columns: as the driver returns them
+    result = conn.execute(raw)
+    try:        # untyped columns, read from the driver's cursor: its own tuples, not a Row per row
+        stored = list(map(tuple, result.cursor.fetchall()))
+    finally:
+        result.close()
     if stored == params:       # (rows made in key order, all as stored: nothing to do)
         return
     stored = {key(r): r for r in stored}
