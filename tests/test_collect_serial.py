@@ -165,10 +165,19 @@ def _with_rowids(path):
         return sorted(con.execute("SELECT rowid, * FROM action_updates").fetchall())
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(_action, max_size=8), st.lists(_action, max_size=8), st.lists(_action, max_size=4),
-       st.booleans())
-def test_replace_period_stores_what_deleting_the_period_and_inserting_stores(before, after, other, as_tuples):
+       st.booleans(), st.integers(1, 3))
+def test_replace_period_stores_what_deleting_the_period_and_inserting_stores(before, after, other, as_tuples,
+                                                                             batch):
+    real_batch, store._BATCH = store._BATCH, batch        # stored rows read a few at a time
+    try:
+        _replace_period_against_delete_and_insert(before, after, other, as_tuples)
+    finally:
+        store._BATCH = real_batch
+
+
+def _replace_period_against_delete_and_insert(before, after, other, as_tuples):
     columns = [c.name for c in store.action_updates.columns]
     new = _rows(after, Q2.id)
     if as_tuples:
@@ -200,6 +209,20 @@ def test_replace_period_stores_what_deleting_the_period_and_inserting_stores(bef
             assert conn.connection.driver_connection.total_changes == changes
         eng.dispose()
         assert _with_rowids(f"{tmp}/fast.db") == kept
+
+
+def test_replace_period_with_a_common_start_then_changes_and_rows_out_of_key_order():
+    drafts = [{"ref": f"A{i}", "service": "S", "name": f"n{i}", "status": "Green", "comment": "", "due": None,
+               "overdue": False, "in_error": False, "source_file": None, "source_sha256": None,
+               "source_sheet": None, "source_cell": None} for i in range(7)]
+    changed = [*drafts[:3], {**drafts[3], "comment": "new"}, drafts[5], {**drafts[6], "ref": "A9"}]
+    for batch in (1, 2, 5, 100):
+        real_batch, store._BATCH = store._BATCH, batch
+        try:
+            _replace_period_against_delete_and_insert(drafts, changed[::-1], drafts[:2], False)
+            _replace_period_against_delete_and_insert(drafts, changed, [], True)
+        finally:
+            store._BATCH = real_batch
 
 
 def _quarter(root):

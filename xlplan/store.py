@@ -335,22 +335,39 @@ def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tupl
     column in the table's order). Rows already stored exactly as they would be written (compared
     as the driver stores them) are left alone; the others are deleted and inserted. An officer
     re-runs collect over mostly unchanged returns: deleting and re-inserting tens of thousands
-    of identical rows (and journalling every page they are on) cost more than reading them."""
+    of identical rows (and journalling every page they are on) cost more than reading them.
+
+    The stored rows are read in key order, a batch at a time, and compared with the rows sorted
+    the same way: while they agree none is kept; from the first that differs, the rest are
+    matched by key."""
     params = driver_rows(conn.dialect, table, rows)
     keys = list(table.primary_key.columns)
     key = itemgetter(*(list(table.columns).index(c) for c in keys))
+    try:
+        ordered = sorted(params, key=key)
+    except TypeError:          # keys of mixed types: matched by key below
+        ordered = params
     raw = select(*(column(c.name) for c in table.columns)).select_from(table) \
         .where(table.c.period == period).order_by(*keys)
+    same, stored = 0, None     # rows of `ordered` found stored as they are; the other stored rows by key
     result = conn.execute(raw)
-    try:        # untyped columns, read from the driver's cursor: its own tuples, not a Row per row
-        stored = list(map(tuple, result.cursor.fetchall()))
+    try:        # untyped columns, read from the driver's cursor: as stored, its own tuples (no Row each)
+        while batch := list(map(tuple, result.cursor.fetchmany(_BATCH))):
+            if stored is None and ordered[same:same + len(batch)] == batch:
+                same += len(batch)
+            else:
+                stored = stored if stored is not None else {}
+                stored.update(zip(map(key, batch), batch))
     finally:
         result.close()
-    if stored == params:       # (rows made in key order, all as stored: nothing to do)
+    if stored is None and same == len(ordered):
         return
-    stored = {key(r): r for r in stored}
+    done = set(map(id, ordered[:same]))
+    stored = stored or {}
     stale, fresh = [], []
-    for row in params:
+    for row in params:                  # in the order given: a new period is inserted as made
+        if id(row) in done:
+            continue
         k = key(row)
         old = stored.pop(k, None)
         if old != row:
@@ -361,6 +378,9 @@ def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tupl
     for chunk in _chunks(stale, 400):
         conn.execute(delete(table).where(tuple_(*keys).in_(chunk)))
     _driver_execute(conn, insert(table), [c.name for c in table.columns], fresh)
+
+
+_BATCH = 2000     # stored rows read at a time by replace_period
 
 
 def _driver_execute(conn, statement, names: list[str], rows: list[tuple]) -> None:
