@@ -460,8 +460,11 @@ def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:
                 return {}
             found = {}
             for kind, table, key in (("measure", measure_values, "code"), ("action", action_updates, "ref")):
-                rows = conn.execute(select(table.c[key], table.c.comment).where(table.c.period == period)).all()
-                found.update({(kind, code): comment for code, comment in rows})
+                result = conn.execute(select(table.c[key], table.c.comment).where(table.c.period == period))
+                try:    # plain text columns: the driver's own tuples, not a Row each
+                    found.update({(kind, code): comment for code, comment in result.cursor.fetchall()})
+                finally:
+                    result.close()
             return found
     except exc.OperationalError as e:
         raise _friendly(e, db_url) from None
