@@ -301,3 +301,24 @@ def test_previous_comments_are_the_stored_quarters(tmp_path):
     assert found[("measure", "SW02")] == GOOD_CJ["SW02"]["Comments/Progress"]
     assert found[("action", "A1")] == "" and ("measure", "SW11") in found
     assert store.previous_comments(db, "2023-24-Q1") == {}
+
+
+@pytest.mark.parametrize("batch", [1, 2, 100])
+def test_replace_period_refuses_two_rows_with_one_key_even_when_one_is_stored_as_it_is(tmp_path, batch):
+    from sqlalchemy import exc
+    url = f"sqlite:///{tmp_path}/x.db"
+    columns = [c.name for c in store.action_updates.columns]
+    row = tuple({"period": Q2.id, "ref": "A1", "service": "S", "name": "n", "status": "Green", "comment": "",
+                 "due": None, "overdue": False, "in_error": False, "source_file": None, "source_sha256": None,
+                 "source_sheet": None, "source_cell": None}[c] for c in columns)
+    eng = store.engine(url)
+    with store.transaction(eng, url) as conn:
+        store.bulk_insert(conn, store.action_updates, [row])
+    real_batch, store._BATCH = store._BATCH, batch
+    try:
+        with pytest.raises(exc.IntegrityError):
+            with store.transaction(eng, url) as conn:
+                store.replace_period(conn, store.action_updates, Q2.id, [row, row])
+    finally:
+        store._BATCH = real_batch
+        eng.dispose()

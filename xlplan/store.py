@@ -344,9 +344,10 @@ def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tupl
     keys = list(table.primary_key.columns)
     key = itemgetter(*(list(table.columns).index(c) for c in keys))
     try:
-        ordered = sorted(params, key=key)
+        order = sorted(range(len(params)), key=list(map(key, params)).__getitem__)
     except TypeError:          # keys of mixed types: matched by key below
-        ordered = params
+        order = range(len(params))
+    ordered = [params[i] for i in order]
     raw = select(*(column(c.name) for c in table.columns)).select_from(table) \
         .where(table.c.period == period).order_by(*keys)
     same, stored = 0, None     # rows of `ordered` found stored as they are; the other stored rows by key
@@ -362,11 +363,11 @@ def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tupl
         result.close()
     if stored is None and same == len(ordered):
         return
-    done = set(map(id, ordered[:same]))
+    done = set(order[:same])
     stored = stored or {}
     stale, fresh = [], []
-    for row in params:                  # in the order given: a new period is inserted as made
-        if id(row) in done:
+    for i, row in enumerate(params):    # in the order given: a new period is inserted as made
+        if i in done:
             continue
         k = key(row)
         old = stored.pop(k, None)
