@@ -19,11 +19,11 @@ import math
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
-from operator import itemgetter
+from operator import itemgetter, ne
 from typing import Callable, Iterable
 
-from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, column, create_engine,
-                        delete, event, exc, insert, select, tuple_)
+from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, bindparam, column,
+                        create_engine, delete, event, exc, insert, select)
 from sqlalchemy.engine import Engine, make_url
 
 from .errors import XlplanError
@@ -338,29 +338,40 @@ def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tupl
     of identical rows (and journalling every page they are on) cost more than reading them.
 
     The stored rows are read in key order, a batch at a time, and compared with the rows sorted
-    the same way: while they agree none is kept; from the first that differs, the rest are
-    matched by key."""
+    the same way: while they agree none is kept; from the first batch that differs in a few rows
+    the rest are matched by key; a batch that differs in most (a changed plan) has the period
+    deleted and written whole, as reading on would cost more than it saves."""
     params = driver_rows(conn.dialect, table, rows)
+    names = [c.name for c in table.columns]
     keys = list(table.primary_key.columns)
-    key = itemgetter(*(list(table.columns).index(c) for c in keys))
+    key = itemgetter(*(names.index(c.name) for c in keys))
     try:
         order = sorted(range(len(params)), key=list(map(key, params)).__getitem__)
     except TypeError:          # keys of mixed types: matched by key below
         order = range(len(params))
     ordered = [params[i] for i in order]
-    raw = select(*(column(c.name) for c in table.columns)).select_from(table) \
-        .where(table.c.period == period).order_by(*keys)
+    raw = select(*(column(n) for n in names)).select_from(table).where(table.c.period == period).order_by(*keys)
     same, stored = 0, None     # rows of `ordered` found stored as they are; the other stored rows by key
+    rewrite = False
     result = conn.execute(raw)
     try:        # untyped columns, read from the driver's cursor: as stored, its own tuples (no Row each)
         while batch := list(map(tuple, result.cursor.fetchmany(_BATCH))):
-            if stored is None and ordered[same:same + len(batch)] == batch:
-                same += len(batch)
-            else:
-                stored = stored if stored is not None else {}
-                stored.update(zip(map(key, batch), batch))
+            if stored is None:
+                expected = ordered[same:same + len(batch)]
+                if expected == batch:
+                    same += len(batch)
+                    continue
+                if 2 * (sum(map(ne, expected, batch)) + len(batch) - len(expected)) > len(batch):
+                    rewrite = True
+                    break
+                stored = {}
+            stored.update(zip(map(key, batch), batch))
     finally:
         result.close()
+    if rewrite:                # most rows differ: the period written whole
+        conn.execute(delete(table).where(table.c.period == period))
+        _driver_execute(conn, insert(table), names, params)
+        return
     if stored is None and same == len(ordered):
         return
     done = set(order[:same])
@@ -376,9 +387,10 @@ def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tupl
             if old is not None:
                 stale.append(k)
     stale.extend(stored)
-    for chunk in _chunks(stale, 400):
-        conn.execute(delete(table).where(tuple_(*keys).in_(chunk)))
-    _driver_execute(conn, insert(table), [c.name for c in table.columns], fresh)
+    if stale:
+        where = [c == bindparam(f"key_{c.name}") for c in keys]
+        conn.execute(delete(table).where(*where), [{f"key_{c.name}": v for c, v in zip(keys, k)} for k in stale])
+    _driver_execute(conn, insert(table), names, fresh)
 
 
 _BATCH = 2000     # stored rows read at a time by replace_period
