@@ -39,7 +39,7 @@ from .plan import Plan, read_plan
 from .results import PeriodResults, ReturnRecord
 from .return_checks import identify, match_rows, verify_content
 from .returns import ReturnFile, read_return, skip_reason
-from .status import ActionStatus, Status, action_overdue, measure_status
+from .status import ActionStatus, Status, action_overdue, measure_status, uses_outturn
 from .validate import (ActionEntry, MeasureEntry, check_action, check_assessment, check_comment,
                        check_measure)
 from .store_read import target_text as target_text_for
@@ -146,10 +146,11 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         files = _examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse)
         _supersede(files)
         value_rows, action_rows = _assess(files, plan, period, previous)
-        counts = {s: 0 for s in Status}
         status_at = [c.name for c in store.measure_values.columns].index("status")
+        by_text = {s.value: 0 for s in Status}
         for row in value_rows:
-            counts[Status(row[status_at])] += 1
+            by_text[row[status_at]] += 1
+        counts = {s: by_text[s.value] for s in Status}
         records = [rows.record(f) for f in files]
         issue_rows, counted = rows.issue_rows(files, period)
         store.write_collect(
@@ -498,61 +499,78 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
     of store.measure_values and store.action_updates (tuples in column order, a fifth the size
     of dicts at tens of thousands of rows).
 
-    A large plan has many measures sharing a rule (and an annual target), so the texts stored
-    with each status are worked out once per distinct rule."""
+    A large plan has many measures sharing a rule, so each Rule, the texts stored with it and the
+    annual target's text are worked out once per distinct rule input: the plan's own target,
+    profile and tolerance objects (by identity: exact), unit, polarity, and last year's outturn
+    (by repr, and only where the rule uses it)."""
     winners = {f.service.casefold(): f for f in files if f.outcome == "accepted"}
+    returned: dict[str, Examined | None] = {}     # a service as the plan spells it → its return
     tolerance = plan.settings.amber_tolerance
-    period_id, fingerprint = period.id, plan.fingerprint
-    rule_texts: dict = {}       # rule → (rule JSON, rule text, target text)
-    annual_texts: dict = {}     # (annual target, unit) → text
-    no_source = rows.source_values(None, None, None)
+    period_id, fingerprint, last_year = period.id, plan.fingerprint, period.year.previous()
+    shapes: dict[tuple, bool] = {}                # rule input but the outturn → whether it is used
+    rules: dict[tuple, tuple] = {}                # rule input → (rule, its texts, status with no figure)
+    figure_json, no_source = store.figure_json, (None, None, None, None)
     value_rows, action_rows = [], []
     for m in plan.measures:
-        f = winners.get(m.service.strip().casefold())
-        entry = f.measures.get(m.code) if f else None
-        rule = m.rule(period, tolerance)
-        texts = rule_texts.get(rule)
-        if texts is None:
-            texts = rule_texts[rule] = (rows.rule_json(rule), rule.describe(), target_text_for(rule, rule.unit))
-        annual = annual_texts.get((m.target, m.unit))
-        if annual is None:
-            annual = annual_texts[(m.target, m.unit)] = m.target.describe(m.unit)
+        f = returned.get(m.service, False)
+        if f is False:
+            f = returned[m.service] = winners.get(m.service.strip().casefold())
+        entry = f.measures.get(m.code) if f is not None else None
+        shape = (id(m.target), id(m.profile), id(m.tolerance), m.unit, m.polarity)
+        uses = shapes.get(shape)
+        if uses is None:
+            uses = shapes[shape] = uses_outturn(m.target, m.profile, period)
+        key = (shape, repr(m.outturn(last_year))) if uses else shape
+        known = rules.get(key)
+        if known is None:
+            rule = m.rule(period, tolerance)
+            known = rules[key] = (rule, (rows.rule_json(rule), rule.describe(), target_text_for(rule, rule.unit),
+                                         m.target.describe(m.unit)), measure_status(None, rule))
+        rule, texts, unreported = known
         if entry is None:
-            value, assessment = None, measure_status(None, rule)
-        else:
-            value = entry.value if not entry.in_error else None
-            assessment = measure_status(value, rule, entry.assessed)
-            extra = check_comment(m.code, assessment.status, entry.comment, previous.get(("measure", m.code)),
-                                  f.name, entry.sheet, entry.comment_cell, entry.row)
-            differs = check_assessment(m, entry, assessment.status, assessment.basis, texts[2], f.name) \
-                if value is not None else None
-            if extra or differs:
-                f.issues.extend(extra + ([differs] if differs else []))
-        value_rows.append((        # store.measure_values' columns, in order
+            value_rows.append((        # store.measure_values' columns, in order
+                period_id, m.code, m.service, m.name, None, None, "",
+                unreported.status.value, unreported.basis, unreported.reason, None,
+                *texts, "", False, *no_source, fingerprint))
+            continue
+        value = entry.value if not entry.in_error else None
+        assessment = measure_status(value, rule, entry.assessed)
+        extra = check_comment(m.code, assessment.status, entry.comment, previous.get(("measure", m.code)),
+                              f.name, entry.sheet, entry.comment_cell, entry.row)
+        differs = check_assessment(m, entry, assessment.status, assessment.basis, texts[2], f.name) \
+            if value is not None else None
+        if extra or differs:
+            f.issues.extend(extra + ([differs] if differs else []))
+        value_rows.append((
             period_id, m.code, m.service, m.name,
-            store.figure_json(value.figure) if value is not None else None,
+            figure_json(value.figure) if value is not None else None,
             value.missing.value if value is not None and value.missing else None,
             value.raw if value is not None else "",
             assessment.status.value, assessment.basis, assessment.reason,
-            entry.assessed.value if entry is not None and entry.assessed else None,
-            *texts, annual,
-            entry.comment if entry else "", bool(entry and entry.in_error),
-            *(rows.source_values(f, entry.sheet, entry.cell) if entry is not None else no_source),
-            fingerprint,
-        ))
+            entry.assessed.value if entry.assessed else None,
+            *texts, entry.comment, bool(entry.in_error),
+            *(no_source if entry.sheet is None else (f.name, f.sha256, entry.sheet, entry.cell)),
+            fingerprint))
+    dues: dict[tuple, tuple] = {}                 # (status, due date) → (due as stored, overdue)
     for a in plan.actions:
-        f = winners.get(a.service.strip().casefold())
-        entry = f.actions.get(a.ref) if f else None
+        f = returned.get(a.service, False)
+        if f is False:
+            f = returned[a.service] = winners.get(a.service.strip().casefold())
+        entry = f.actions.get(a.ref) if f is not None else None
         status = entry.status if entry is not None and entry.status is not None else ActionStatus.REPORT_LATER
-        if entry is not None:
-            f.issues.extend(check_comment(a.ref, status, entry.comment, previous.get(("action", a.ref)),
-                                          f.name, entry.sheet, entry.comment_cell, entry.row))
-        action_rows.append((       # store.action_updates' columns, in order
-            period_id, a.ref, a.service, a.name, status.value, entry.comment if entry else "",
-            datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
-            action_overdue(status, a.due, period), bool(entry and entry.in_error),
-            *(rows.source_values(f, entry.sheet, entry.cell) if entry is not None else no_source),
-        ))
+        due = dues.get((status, a.due))
+        if due is None:
+            due = dues[(status, a.due)] = (datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
+                                           action_overdue(status, a.due, period))
+        if entry is None:
+            action_rows.append((       # store.action_updates' columns, in order
+                period_id, a.ref, a.service, a.name, status.value, "", *due, False, *no_source))
+            continue
+        f.issues.extend(check_comment(a.ref, status, entry.comment, previous.get(("action", a.ref)),
+                                      f.name, entry.sheet, entry.comment_cell, entry.row))
+        action_rows.append((
+            period_id, a.ref, a.service, a.name, status.value, entry.comment, *due, bool(entry.in_error),
+            *(no_source if entry.sheet is None else (f.name, f.sha256, entry.sheet, entry.cell))))
     return value_rows, action_rows
 
 

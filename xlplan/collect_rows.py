@@ -87,11 +87,20 @@ def plan_row(plan: Plan, packed: store.PackedText | None = None) -> dict:
 
 def history_rows(plan: Plan) -> list[tuple]:
     """Each measure's history columns, by year: rows of store.history (code, year, figure, source).
-    A plan has a handful of years: their labels are worked out once, not once per measure."""
-    slash: dict = {}
+    Measures share their years (the plan's year columns): the order and labels of a history's
+    years are worked out once per distinct set of year objects, not once per measure."""
+    layouts: dict[tuple, list] = {}      # ids of a history's years, in its order → [(index, label)] by year
+    figure_json = store.figure_json
     found = []
     for m in plan.measures:
-        for year, v in sorted(m.history.items(), key=lambda item: item[0].start):
-            label = slash.get(year.start) or slash.setdefault(year.start, year.slash)
-            found.append((m.code, label, store.figure_json(v.figure), "plan"))
+        history = m.history
+        ids = tuple(map(id, history))
+        layout = layouts.get(ids)
+        if layout is None:
+            years = list(history)
+            layout = layouts[ids] = [(i, years[i].slash) for i in sorted(range(len(years)),
+                                                                          key=lambda i: years[i].start)]
+        values = list(history.values())
+        for i, label in layout:
+            found.append((m.code, label, figure_json(values[i].figure), "plan"))
     return found

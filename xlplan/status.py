@@ -238,6 +238,15 @@ def period_target(target: Target, profile: Profile, period: Period, unit: Unit,
     return None, kind, "target TBC" if kind is TargetKind.TBC else "no target"
 
 
+def uses_outturn(target: Target, profile: Profile, period: Period) -> bool:
+    """Whether `period_target` (so the Rule) for `period` depends on last year's outturn: only a
+    directional target (Increase/Reduce/Maintain) does, the quarter's own one under a Quarterly
+    profile."""
+    if profile.kind is ProfileKind.QUARTERLY:
+        target = profile.quarters[period.quarter - 1]
+    return target.is_directional
+
+
 def make_rule(unit: Unit, polarity: Polarity, target: Target, profile: Profile, period: Period,
               tolerance: Tolerance | None = None, default_tolerance: Tolerance = DEFAULT_TOLERANCE,
               previous_outturn: Figure | None = None) -> Rule:
@@ -262,13 +271,14 @@ class Assessment:
 def measure_status(value: Value | None, rule: Rule, assessed: Status | None = None) -> Assessment:
     """Status of a reported `value` under `rule`; `assessed` is the manager's own RAG word."""
     if value is None or value.figure is None:
-        why = value.missing.value if value is not None and value.missing not in (None, Missing.BLANK) else "no figure"
-        return Assessment(Status.REPORT_LATER, "no data", why)
+        if value is None or value.missing in (None, Missing.BLANK):
+            return _NO_FIGURE
+        return Assessment(Status.REPORT_LATER, "no data", value.missing.value)
     if rule.polarity is Polarity.MONITOR:
-        return Assessment(Status.CONTEXTUAL, "no target", "monitoring measure")
+        return _MONITORING
     if rule.target is None:
         if assessed in (Status.GREEN, Status.AMBER, Status.RED):
-            return Assessment(assessed, "assessed", "manager's assessment (no target)")
+            return _ASSESSED.get(assessed) or Assessment(assessed, "assessed", "manager's assessment (no target)")
         return Assessment(Status.CONTEXTUAL, "no target", rule.basis or "no target")
     x = value.number
     t = rule.target.share if isinstance(rule.target, Ratio) else float(rule.target)
@@ -276,16 +286,27 @@ def measure_status(value: Value | None, rule: Rule, assessed: Status | None = No
     tiny = _EPS * max(1.0, abs(t))
     if rule.target_kind in (TargetKind.INCREASE, TargetKind.REDUCE):
         if shortfall < -tiny:
-            return Assessment(Status.GREEN, "computed", "better than last year")
+            return _BETTER
         if shortfall <= tiny:
-            return Assessment(Status.AMBER, "computed", "no change on last year")
+            return _NO_CHANGE
     elif shortfall <= tiny:
-        return Assessment(Status.GREEN, "computed", "meets target")
+        return _MEETS
     allowed = rule.tolerance.amount if rule.tolerance.absolute else rule.tolerance.amount * abs(t)
     if shortfall <= allowed + tiny:
-        return Assessment(Status.AMBER, "computed", "within tolerance of target")
-    return Assessment(Status.RED, "computed", "misses target by more than the tolerance")
+        return _WITHIN
+    return _MISSES
 
+
+# the assessments that do not depend on the rule's text (frozen: made once, shared)
+_NO_FIGURE = Assessment(Status.REPORT_LATER, "no data", "no figure")
+_MONITORING = Assessment(Status.CONTEXTUAL, "no target", "monitoring measure")
+_ASSESSED = {s: Assessment(s, "assessed", "manager's assessment (no target)")
+             for s in (Status.GREEN, Status.AMBER, Status.RED)}
+_BETTER = Assessment(Status.GREEN, "computed", "better than last year")
+_NO_CHANGE = Assessment(Status.AMBER, "computed", "no change on last year")
+_MEETS = Assessment(Status.GREEN, "computed", "meets target")
+_WITHIN = Assessment(Status.AMBER, "computed", "within tolerance of target")
+_MISSES = Assessment(Status.RED, "computed", "misses target by more than the tolerance")
 
 _EPS = 1e-9
 

@@ -19,11 +19,11 @@ import math
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
-from operator import itemgetter
+from operator import itemgetter, ne
 from typing import Callable, Iterable
 
-from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine,
-                        delete, event, exc, insert, select)
+from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, bindparam, column,
+                        create_engine, delete, event, exc, insert, select)
 from sqlalchemy.engine import Engine, make_url
 
 from .errors import XlplanError
@@ -218,7 +218,10 @@ def figure_json(figure: Figure | None) -> str | None:
     if type(figure) is float and math.isfinite(figure):
         return repr(figure)            # what json.dumps gives, without its machinery
     if isinstance(figure, Ratio):
-        return json.dumps([figure.left, figure.right])
+        left, right = figure.left, figure.right
+        if type(left) is float and type(right) is float and math.isfinite(left) and math.isfinite(right):
+            return f"[{left!r}, {right!r}]"
+        return json.dumps([left, right])
     return json.dumps(float(figure))
 
 
@@ -243,23 +246,19 @@ def utc_now() -> datetime:
 def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
                   return_rows: list[dict], value_rows: list[tuple], action_rows: list[tuple],
                   issue_rows: list[dict], history_rows: Callable[[], list[dict]]) -> None:
-    """Replace everything stored for `period` with this collect's rows, in one transaction. The
-    value and action row lists are emptied once written (they are large; the caller is done
-    with them).
+    """Replace everything stored for `period` with this collect's rows, in one transaction (rows
+    stored as they are already are left alone: see `replace_period`). The value and action row
+    lists are emptied once written (they are large; the caller is done with them).
 
     The plan snapshot and its history columns are built (by calling `plan_row`/`history_rows`)
     and written only when the store does not already hold them for this plan fingerprint."""
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
-            for table in (returns, measure_values, action_updates, issues):
-                conn.execute(delete(table).where(table.c.period == period))
-            for table, rows in ((returns, return_rows), (issues, issue_rows)):
-                if rows:
-                    conn.execute(insert(table), rows)
-            bulk_insert(conn, measure_values, value_rows)
+            for table, rows in ((returns, return_rows), (measure_values, value_rows),
+                                (action_updates, action_rows), (issues, issue_rows)):
+                replace_period(conn, table, period, rows)
             value_rows.clear()      # (tens of thousands of rows) freed before the history is built
-            bulk_insert(conn, action_updates, action_rows)
             action_rows.clear()
             if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
                 _replace_history(conn, history_rows(), plan_fingerprint)
@@ -331,34 +330,131 @@ def _replace_history(conn, rows: list[tuple], plan_fingerprint: str) -> None:
     conn.execute(insert(history_plan), [{"slot": 1, "fingerprint": plan_fingerprint}])
 
 
+def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tuple]) -> None:
+    """Make `table`'s rows for `period` exactly `rows` (dicts by column name, or tuples with every
+    column in the table's order). Rows already stored exactly as they would be written (compared
+    as the driver stores them) are left alone; the others are deleted and inserted. An officer
+    re-runs collect over mostly unchanged returns: deleting and re-inserting tens of thousands
+    of identical rows (and journalling every page they are on) cost more than reading them.
+
+    The stored rows are read in key order, a batch at a time, and compared with the rows sorted
+    the same way: while they agree none is kept; from the first batch that differs in a few rows
+    the rest are matched by key; a batch that differs in most (a changed plan) has the period
+    deleted and written whole, as reading on would cost more than it saves."""
+    params = driver_rows(conn.dialect, table, rows)
+    names = [c.name for c in table.columns]
+    keys = list(table.primary_key.columns)
+    key = itemgetter(*(names.index(c.name) for c in keys))
+    try:
+        order = sorted(range(len(params)), key=list(map(key, params)).__getitem__)
+    except TypeError:          # keys of mixed types: matched by key below
+        order = range(len(params))
+    ordered = [params[i] for i in order]
+    raw = select(*(column(n) for n in names)).select_from(table).where(table.c.period == period).order_by(*keys)
+    same, stored = 0, None     # rows of `ordered` found stored as they are; the other stored rows by key
+    rewrite = False
+    result = conn.execute(raw)
+    try:        # untyped columns, read from the driver's cursor: as stored, its own tuples (no Row each)
+        while batch := list(map(tuple, result.cursor.fetchmany(_BATCH))):
+            if stored is None:
+                expected = ordered[same:same + len(batch)]
+                if expected == batch:
+                    same += len(batch)
+                    continue
+                if 2 * (sum(map(ne, expected, batch)) + len(batch) - len(expected)) > len(batch):
+                    rewrite = True
+                    break
+                stored = {}
+            stored.update(zip(map(key, batch), batch))
+    finally:
+        result.close()
+    if rewrite:                # most rows differ: the period written whole
+        conn.execute(delete(table).where(table.c.period == period))
+        _driver_execute(conn, insert(table), names, params)
+        return
+    if stored is None and same == len(ordered):
+        return
+    done = set(order[:same])
+    stored = stored or {}
+    stale, fresh = [], []
+    for i, row in enumerate(params):    # in the order given: a new period is inserted as made
+        if i in done:
+            continue
+        k = key(row)
+        old = stored.pop(k, None)
+        if old != row:
+            fresh.append(row)
+            if old is not None:
+                stale.append(k)
+    stale.extend(stored)
+    if stale:
+        where = [c == bindparam(f"key_{c.name}") for c in keys]
+        conn.execute(delete(table).where(*where), [{f"key_{c.name}": v for c, v in zip(keys, k)} for k in stale])
+    _driver_execute(conn, insert(table), names, fresh)
+
+
+_BATCH = 2000     # stored rows read at a time by replace_period
+
+
+def _driver_execute(conn, statement, names: list[str], rows: list[tuple]) -> None:
+    """Run `statement` once per row with one driver-level executemany; each row holds the values
+    of the bound parameters `names`, in that order, ready for the driver."""
+    if not rows:
+        return
+    compiled = statement.compile(dialect=conn.dialect)
+    if conn.dialect.positional:
+        order = list(map(names.index, compiled.positiontup))
+        params = rows if order == list(range(len(names))) else [tuple(r[i] for i in order) for r in rows]
+    else:
+        params = [dict(zip(names, r)) for r in rows]
+    conn.exec_driver_sql(str(compiled), params)
+
+
+def driver_rows(dialect, table: Table, rows: list[dict] | list[tuple]) -> list[tuple]:
+    """Rows (dicts by column name, or tuples with every column in the table's order) as tuples in
+    column order of the values the driver is given: SQLAlchemy's type conversions applied column
+    by column, as `insert(table)` would apply them."""
+    if not rows:
+        return []
+    order = [c.name for c in table.columns]
+    if not isinstance(rows[0], dict):
+        if any(len(r) != len(order) for r in rows):
+            raise ValueError(f"every row for {table.name} needs its {len(order)} columns")
+        params = rows if len(order) > 1 else [tuple(r) for r in rows]
+    else:
+        params = list(map(itemgetter(*order), rows)) if len(order) > 1 else [(r[order[0]],) for r in rows]
+    converts = [(i, table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for i, n in enumerate(order)]
+    converts = [(i, f) for i, f in converts if f is not None]
+    if converts:
+        columns = list(zip(*params))
+        for i, convert in converts:
+            columns[i] = _converted(convert, columns[i])
+        return list(zip(*columns))
+    return [tuple(r) for r in params]
+
+
+def _converted(convert: Callable, values: tuple) -> list:
+    """`convert` (a type's bind processor) applied to each value; flags, None and naive datetimes
+    (a flag or due-date column holds a handful over many rows) once per distinct value, as for
+    them equal values convert alike."""
+    done: dict = {}
+    out = []
+    for v in values:
+        t = type(v)
+        if t is bool or v is None or (t is datetime and v.tzinfo is None):
+            c = done.get(v, done)
+            out.append(c if c is not done else done.setdefault(v, convert(v)))
+        else:
+            out.append(convert(v))
+    return out
+
+
 def bulk_insert(conn, table: Table, rows: list[dict] | list[tuple]) -> None:
     """Insert many rows with one driver-level executemany: the same values SQLAlchemy's
     `insert(table)` would store (its type conversions applied column by column), without its
     per-row bookkeeping, which costs more than the database at tens of thousands of rows.
     Rows are dicts by column name, or tuples with every column in the table's order."""
-    if not rows:
-        return
-    dialect = conn.dialect
-    compiled = insert(table).compile(dialect=dialect)
-    order = [c.name for c in table.columns]
-    names = list(compiled.positiontup) if dialect.positional else order
-    if not isinstance(rows[0], dict):
-        if any(len(r) != len(order) for r in rows):
-            raise ValueError(f"every row for {table.name} needs its {len(order)} columns")
-        rows = rows if names == order else list(map(itemgetter(*map(order.index, names)), rows))
-        params = rows if len(names) > 1 else [tuple(r) for r in rows]
-    else:
-        params = list(map(itemgetter(*names), rows)) if len(names) > 1 else [(r[names[0]],) for r in rows]
-    converts = [(i, table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for i, n in enumerate(names)]
-    converts = [(i, f) for i, f in converts if f is not None]
-    if converts:
-        columns = list(zip(*params))
-        for i, convert in converts:
-            columns[i] = list(map(convert, columns[i]))
-        params = list(zip(*columns))
-    if not dialect.positional:
-        params = [dict(zip(names, values)) for values in params]
-    conn.exec_driver_sql(str(compiled), params)
+    _driver_execute(conn, insert(table), [c.name for c in table.columns], driver_rows(conn.dialect, table, rows))
 
 
 def _chunks(items: list, n: int) -> Iterable[list]:
@@ -375,10 +471,13 @@ def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:
         with eng.connect() as conn:
             if not eng.dialect.has_table(conn, "measure_values"):
                 return {}
-            found = {("measure", r.code): r.comment for r in conn.execute(
-                select(measure_values.c.code, measure_values.c.comment).where(measure_values.c.period == period))}
-            found |= {("action", r.ref): r.comment for r in conn.execute(
-                select(action_updates.c.ref, action_updates.c.comment).where(action_updates.c.period == period))}
+            found = {}
+            for kind, table, key in (("measure", measure_values, "code"), ("action", action_updates, "ref")):
+                result = conn.execute(select(table.c[key], table.c.comment).where(table.c.period == period))
+                try:    # plain text columns: the driver's own tuples, not a Row each
+                    found.update({(kind, code): comment for code, comment in result.cursor.fetchall()})
+                finally:
+                    result.close()
             return found
     except exc.OperationalError as e:
         raise _friendly(e, db_url) from None
