@@ -219,10 +219,10 @@ def test_an_unexpected_error_on_one_file_rejects_that_file_only(folder, monkeypa
     import xlplan.collect as collect_mod
     real = collect_mod.read_return
 
-    def flaky(path, data=None):
+    def flaky(path, data=None, parts=None):
         if path.name == "cj.xlsx":
             raise RuntimeError("something odd")
-        return real(path, data)
+        return real(path, data, parts)
 
     monkeypatch.setattr(collect_mod, "read_return", flaky)
     result = run(root)

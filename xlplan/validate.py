@@ -205,12 +205,15 @@ def check_comment(key: str, status: Status | ActionStatus, comment: str, previou
                   file: str, sheet: str, cell: str | None, row: int | None = None) -> list[Issue]:
     """Red or Amber needs a comment; a comment copied from last quarter is flagged."""
     found = []
-    where = dict(file=file, sheet=sheet, cell=cell, row=row, key=key)
-    if status in (Status.RED, Status.AMBER, ActionStatus.RED, ActionStatus.AMBER) and not comment:
-        found.append(issue("comment.missing-for-red", status=status.value, **where))
+    if not comment and status in _NEEDS_COMMENT:
+        found.append(issue("comment.missing-for-red", status=status.value, file=file, sheet=sheet, cell=cell,
+                           row=row, key=key))
     if comment and previous_comment and _same_text(comment, previous_comment):
-        found.append(issue("comment.unchanged", **where))
+        found.append(issue("comment.unchanged", file=file, sheet=sheet, cell=cell, row=row, key=key))
     return found
+
+
+_NEEDS_COMMENT = frozenset((Status.RED, Status.AMBER, ActionStatus.RED, ActionStatus.AMBER))
 
 
 def check_assessment(m: Measure, entry: MeasureEntry, computed: Status, basis: str, target_text: str,
