@@ -131,6 +131,48 @@ def test_a_pool_rerun_examines_only_the_changed_files_in_its_workers(mixed, monk
     assert len(list((mixed / cache.FOLDER).glob("collect-*.pickle"))) == len(_cacheable(mixed))
 
 
+@pytest.mark.parametrize("stream_from", [1, 10_000])
+def test_a_rerun_examines_its_misses_in_workers_from_stream_min_misses(mixed, monkeypatch, tmp_path, stream_from):
+    """With jobs > 1 a re-run hands the files it cannot serve to workers while it serves the others
+    (from STREAM_MIN_MISSES such files; fewer are examined in collect's own process), and stores,
+    prints and returns exactly what a cold --jobs 1 collect does."""
+    monkeypatch.setattr(collect_mod, "STREAM_MIN_MISSES", stream_from)
+    monkeypatch.setenv("XLPLAN_NO_CACHE", "1")
+    _collect(mixed, "warm.db", jobs=1)
+    monkeypatch.delenv("XLPLAN_NO_CACHE")
+    _collect(mixed, "warm.db", jobs=3)
+    changed = [mixed / "returns" / n for n in ("Copy of AOP return.xlsx", "Tampered.xlsx", "Last quarter.xlsx")]
+    for i, path in enumerate(changed):
+        os.utime(path, (time.time() - 60 - i,) * 2)
+    monkeypatch.setenv("XLPLAN_NO_CACHE", "1")
+    cold = _collect(mixed, "cold.db", jobs=1)
+    monkeypatch.delenv("XLPLAN_NO_CACHE")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    examine_safely = collect_mod._examine_safely
+
+    def marked(path, *args):
+        (marks / f"{os.getpid()} {path.name}").touch()
+        return examine_safely(path, *args)
+
+    monkeypatch.setattr(collect_mod, "_examine_safely", marked)
+    rerun = _collect(mixed, "warm.db", jobs=3)
+    _same(cold, rerun)
+    assert store.table_contents(f"sqlite:///{mixed}/warm.db") == store.table_contents(f"sqlite:///{mixed}/cold.db")
+    assert _afresh(rerun) & _cacheable(mixed) == {p.name for p in changed}
+    by = {}
+    for m in marks.iterdir():
+        pid, name = m.name.split(" ", 1)
+        by.setdefault(name, set()).add(int(pid))
+    assert {p.name for p in changed} <= set(by)
+    assert set(by) <= {f.name for f in rerun.files} - set(rerun.reused)
+    pids = set().union(*by.values())
+    if stream_from == 1:
+        assert os.getpid() not in pids
+    else:
+        assert pids == {os.getpid()}
+
+
 def test_exactly_the_affected_files_are_examined_again(mixed):
     returns = mixed / "returns"
     cacheable = _cacheable(mixed)

@@ -225,6 +225,37 @@ def test_replace_period_with_a_common_start_then_changes_and_rows_out_of_key_ord
             store._BATCH = real_batch
 
 
+def test_replace_period_with_the_same_keys_rewrites_only_the_changed_rows(tmp_path):
+    """Rows matched in key order whose values changed (a re-run over a few corrected returns) are
+    rewritten; every other row keeps its rowid; the store equals deleting and inserting."""
+    drafts = [{"ref": f"A{i:02}", "service": "S", "name": f"n{i}", "status": "Green", "comment": "", "due": None,
+               "overdue": False, "in_error": False, "source_file": None, "source_sha256": None,
+               "source_sheet": None, "source_cell": None} for i in range(20)]
+    changed = [{**d, "comment": "new"} if i in (0, 7, 19) else d for i, d in enumerate(drafts)]
+    for batch in (1, 2, 5, 100):      # (batches of 1 or 2 holding a changed row are written whole)
+        real_batch, store._BATCH = store._BATCH, batch
+        try:
+            _replace_period_against_delete_and_insert(drafts, changed, drafts[:2], batch % 2 == 0)
+            _replace_period_against_delete_and_insert(drafts, changed[::-1], [], False)
+            if batch < 5:
+                continue
+            path = tmp_path / f"{batch}.db"
+            url = f"sqlite:///{path}"
+            eng = store.engine(url)
+            with store.transaction(eng, url) as conn:
+                store.bulk_insert(conn, store.action_updates, _rows(drafts, Q2.id))
+            before = {r[2]: r[0] for r in _with_rowids(path)}
+            with store.transaction(eng, url) as conn:
+                changes = conn.connection.driver_connection.total_changes
+                store.replace_period(conn, store.action_updates, Q2.id, _rows(changed, Q2.id))
+                assert conn.connection.driver_connection.total_changes - changes == 6   # 3 deleted, 3 inserted
+            eng.dispose()
+            after = {r[2]: r[0] for r in _with_rowids(path)}
+            assert {ref for ref in before if before[ref] != after[ref]} == {"A00", "A07", "A19"}
+        finally:
+            store._BATCH = real_batch
+
+
 def _quarter(root):
     plan_path = make_plan(root)
     t = make_templates(plan_path)

@@ -45,6 +45,7 @@ from .validate import (ActionEntry, MeasureEntry, check_action, check_assessment
 from .store_read import target_text as target_text_for
 
 POOL_MIN_FILES = 50      # below this many files a process pool costs more than it saves
+STREAM_MIN_MISSES = 4    # a re-run's changed files go to a pool from this many (forking costs ~50 ms)
 
 Progress = Callable[[int, int, str], None]
 
@@ -237,7 +238,12 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
                  jobs: int | None, progress: Progress | None, collecting: bool = True,
                  reuse: Reuse | None = None) -> list[Examined]:
     """Examine every file, in a pool of `jobs` forked workers from POOL_MIN_FILES files (whose cyclic
-    collector runs if `collecting`), reusing what `reuse` holds of unchanged files."""
+    collector runs if `collecting`), reusing what `reuse` holds of unchanged files.
+
+    On a re-run (the period has entries) unchanged files are served here; with jobs > 1, once
+    STREAM_MIN_MISSES files were not served, a pool is started and every file not served is handed
+    to it as soon as it is found, so the workers examine the changed files while this process goes
+    on serving the unchanged ones. Fewer misses are examined here, after the others were served."""
     jobs = jobs or os.cpu_count() or 1
     total = len(paths)
     found: list[Examined | None] = [None] * total
@@ -249,39 +255,45 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
         if progress:
             progress(done, total, ex.name)
 
-    todo = list(range(total))
-    if reuse is not None and reuse.has_entries():
-        # A re-run: unchanged files are served here, before any worker is forked; only the others
-        # are examined (below, as in a first run).
-        todo = []
-        for i, path in enumerate(paths):
-            ex = _reused(path, archive, reuse)
-            if ex is None:
-                todo.append(i)
-            else:
-                note(i, ex)
-    if jobs > 1 and len(todo) >= POOL_MIN_FILES:
-        # Forked workers share the plan's pages; frozen (collect unfreezes when done), the garbage
-        # collector does not write to every object's header in each worker (which would copy the
-        # whole plan into each). Workers collect as the caller did (collect pauses its own).
-        gc.freeze()
+    def unpack(results) -> list[Examined]:
+        """Take the pool's (name, pickled Examined, noted) of `todo`, in order, into `found`."""
+        nonlocal done
         packed: list[bytes | None] = [None] * total
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                 initargs=(plan, period, key, archive, reuse, collecting)) as pool:
-            results = pool.map(_examine_in_worker, [paths[i] for i in todo],
-                               chunksize=max(1, len(todo) // (jobs * 8)))
-            for i, (name, data, noted) in zip(todo, results):
-                packed[i] = data
-                if noted is not None:
-                    reuse.add(noted)
-                done += 1
-                if progress:
-                    progress(done, total, name)
+        for i, (name, data, noted) in zip(todo, results):
+            packed[i] = data
+            if noted is not None:
+                reuse.add(noted)
+            done += 1
+            if progress:
+                progress(done, total, name)
         for i in todo:
             found[i] = pickle.loads(packed[i])
             packed[i] = None        # freed as it is read: never both forms of every file at once
         _release_freed_memory()
         return found
+
+    todo = list(range(total))
+    if reuse is not None and reuse.has_entries():
+        todo, pool, futures = [], None, []
+        try:
+            for i, path in enumerate(paths):
+                ex = _reused(path, archive, reuse)
+                if ex is not None:
+                    note(i, ex)
+                    continue
+                todo.append(i)
+                if jobs > 1 and len(todo) >= STREAM_MIN_MISSES:
+                    pool = pool or _pool(jobs, plan, period, key, archive, reuse, collecting)
+                    futures += [pool.submit(_examine_in_worker, paths[j]) for j in todo[len(futures):]]
+            if pool is not None:
+                return unpack(f.result() for f in futures)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+    if jobs > 1 and len(todo) >= POOL_MIN_FILES:
+        with _pool(jobs, plan, period, key, archive, reuse, collecting) as pool:
+            return unpack(pool.map(_examine_in_worker, [paths[i] for i in todo],
+                                   chunksize=max(1, len(todo) // (jobs * 8))))
     paused = collecting and not gc.isenabled()
     if paused:          # reading workbooks does make cycles
         gc.enable()
@@ -292,6 +304,18 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
         if paused:
             gc.disable()
     return found
+
+
+def _pool(jobs: int, plan: Plan, period: Period, key: bytes, archive: Path, reuse: Reuse | None,
+          collecting: bool) -> ProcessPoolExecutor:
+    """A pool of `jobs` workers examining files (forked at the first task).
+
+    Forked workers share the plan's pages; frozen (collect unfreezes when done), the garbage
+    collector does not write to every object's header in each worker (which would copy the whole
+    plan into each). Workers collect as the caller did (collect pauses its own)."""
+    gc.freeze()
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                               initargs=(plan, period, key, archive, reuse, collecting))
 
 
 def _release_freed_memory() -> None:

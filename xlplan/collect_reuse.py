@@ -14,9 +14,9 @@ hashed. Links, pipes, lock files and files too large or still being written are 
 and never kept. The period is part of the entries' kind: after a collect, `prune` deletes that
 period's entries it did not use, so at most one entry per file in the folder per period is kept.
 
-On a re-run (the period has entries) collect serves the unchanged files in its own process before
-forking any worker; only the others go to the pool, whose workers store their entries themselves
-(atomically). XLPLAN_NO_CACHE=1 turns all of this off.
+On a re-run (the period has entries) collect serves the unchanged files in its own process; the
+others go, as they are found, to a pool (from collect.STREAM_MIN_MISSES of them, with jobs > 1)
+whose workers store their entries themselves (atomically). XLPLAN_NO_CACHE=1 turns all of this off.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import math
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
-from operator import itemgetter, ne
+from operator import itemgetter
 from typing import Callable, Iterable
 
 from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, bindparam, column,
@@ -351,7 +351,8 @@ def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tupl
         order = range(len(params))
     ordered = [params[i] for i in order]
     raw = select(*(column(n) for n in names)).select_from(table).where(table.c.period == period).order_by(*keys)
-    same, stored = 0, None     # rows of `ordered` found stored as they are; the other stored rows by key
+    same, stored = 0, None     # rows of `ordered` matched in order; the other stored rows by key
+    changed: set[int] = set()  # rows of `params` matched in order whose stored row differs
     rewrite = False
     result = conn.execute(raw)
     try:        # untyped columns, read from the driver's cursor: as stored, its own tuples (no Row each)
@@ -361,9 +362,14 @@ def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tupl
                 if expected == batch:
                     same += len(batch)
                     continue
-                if 2 * (sum(map(ne, expected, batch)) + len(batch) - len(expected)) > len(batch):
+                differ = [j for j, (e, b) in enumerate(zip(expected, batch)) if e != b]
+                if 2 * (len(differ) + len(batch) - len(expected)) > len(batch):
                     rewrite = True
                     break
+                if len(expected) == len(batch) and list(map(key, expected)) == list(map(key, batch)):
+                    changed.update(order[same + j] for j in differ)    # the same keys: a few rows changed
+                    same += len(batch)
+                    continue
                 stored = {}
             stored.update(zip(map(key, batch), batch))
     finally:
@@ -372,13 +378,17 @@ def replace_period(conn, table: Table, period: str, rows: list[dict] | list[tupl
         conn.execute(delete(table).where(table.c.period == period))
         _driver_execute(conn, insert(table), names, params)
         return
-    if stored is None and same == len(ordered):
+    if stored is None and same == len(ordered) and not changed:
         return
-    done = set(order[:same])
+    done = set(order[:same]) - changed
     stored = stored or {}
     stale, fresh = [], []
     for i, row in enumerate(params):    # in the order given: a new period is inserted as made
         if i in done:
+            continue
+        if i in changed:
+            fresh.append(row)
+            stale.append(key(row))
             continue
         k = key(row)
         old = stored.pop(k, None)
