@@ -81,9 +81,21 @@ def _afresh(result) -> set[str]:
 
 
 def _console(result) -> str:
+    """What collect prints, but the line saying how many files were unchanged since last time."""
     out = Console(file=io.StringIO(), width=200, color_system=None)
     render(result, out)
-    return out.file.getvalue()
+    return "".join(line for line in out.file.getvalue().splitlines(True)
+                   if not line.startswith("Unchanged since the last collect"))
+
+
+def test_the_console_says_how_many_files_were_unchanged(mixed):
+    _collect(mixed, "x.db")
+    again = _collect(mixed, "x.db")
+    out = Console(file=io.StringIO(), width=200, color_system=None)
+    render(again, out)
+    assert f"Unchanged since the last collect: {len(again.reused)} of {len(again.records)} files" \
+        in out.file.getvalue()
+    assert again.reused
 
 
 def _same(a, b) -> None:

@@ -91,6 +91,9 @@ def render(result: CollectResult, out) -> None:
     missing = result.missing_services
     if missing:
         out.print(f"[bold red]Not returned[/] ({len(missing)}): " + escape(", ".join(missing)))
+    if result.reused:
+        out.print(f"Unchanged since the last collect: {len(result.reused)} of {len(result.records)} files "
+                  f"(what was found in them reused; delete .xlplan-cache beside the plan to check them afresh).")
     counts = result.status_counts
     parts = [f"[{_STATUS_STYLE[s]}]{s.value}[/] {n}" for s, n in counts.items() if n]
     out.print(f"Measures: {sum(counts.values())} — " + ", ".join(parts))
