@@ -98,7 +98,7 @@ def test_a_large_collection_lists_only_the_returns_needing_a_look(monkeypatch):
     def shown(n, every_one_clean=False):
         found = records(n) if not every_one_clean else \
             [ReturnRecord(f"S {i}", f"clean {i:04d}.xlsx", "x", datetime(2023, 10, 1), "accepted") for i in range(n)]
-        result = SimpleNamespace(records=found, issues=[], missing_services=[], report_paths=[],
+        result = SimpleNamespace(records=found, issues=[], missing_services=[], report_paths=[], reused=[],
                                  reports_note="", ok=False, period=SimpleNamespace(id="2023-24-Q2"),
                                  status_counts={Status.GREEN: 1})
         console = Console(record=True, width=200)
