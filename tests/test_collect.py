@@ -110,6 +110,14 @@ GOOD_AOP = {"SW10": {"To date": "Report later", "Comments/Progress": "Data due f
             "SW11": {"To date": "72/28"}}
 
 
+def two_good_returns(root: Path, measures=MEASURES) -> Path:
+    """A plan in `root` and good returns from both its services in `root/returns`."""
+    t = make_templates(make_plan(root, measures=measures))
+    fill(t[CJ], root / "returns" / "cj.xlsx", GOOD_CJ)
+    fill(t[AOP], root / "returns" / "aop.xlsx", GOOD_AOP)
+    return root
+
+
 @pytest.fixture
 def quarter(tmp_path: Path):
     """A plan, its Q2 templates, and both services' returns filled in and renamed."""

@@ -15,7 +15,8 @@ from hypothesis import given, settings, strategies as st
 from sqlalchemy import insert
 
 from builders import measure
-from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run
+from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
+    two_good_returns
 from xlplan import collect_rows as rows, store
 from xlplan.plan import _canonical, read_plan
 from xlplan.status import Status
@@ -86,12 +87,7 @@ def test_bulk_insert_refuses_a_tuple_row_short_of_columns(tmp_path):
     eng.dispose()
 
 
-def _quarter(root: Path, measures=MEASURES) -> Path:
-    plan_path = make_plan(root, measures=measures)
-    t = make_templates(plan_path)
-    fill(t[CJ], root / "returns" / "cj.xlsx", GOOD_CJ)
-    fill(t[AOP], root / "returns" / "aop.xlsx", GOOD_AOP)
-    return root
+_quarter = two_good_returns
 
 
 def test_rule_texts_worked_out_once_per_rule_match_each_measures_own(tmp_path):

@@ -16,7 +16,8 @@ from hypothesis import given, settings, strategies as st
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from builders import measure
-from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run
+from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
+    two_good_returns
 from xlplan import collect as collect_mod, collect_rows as rows, store
 from xlplan.periods import Period
 from xlplan.plan import read_plan
@@ -256,12 +257,7 @@ def test_replace_period_with_the_same_keys_rewrites_only_the_changed_rows(tmp_pa
             store._BATCH = real_batch
 
 
-def _quarter(root):
-    plan_path = make_plan(root)
-    t = make_templates(plan_path)
-    fill(t[CJ], root / "returns" / "cj.xlsx", GOOD_CJ)
-    fill(t[AOP], root / "returns" / "aop.xlsx", GOOD_AOP)
-    return root
+_quarter = two_good_returns
 
 
 def test_a_rerun_over_changed_returns_stores_what_a_fresh_store_holds(tmp_path):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from test_collect import CJ, GOOD_AOP, GOOD_CJ, AOP, Q2, fill, make_plan, make_templates, run
+from test_collect import CJ, GOOD_AOP, GOOD_CJ, AOP, Q2, fill, make_plan, make_templates, run, two_good_returns
 from xlplan import store
 from xlplan.errors import XlplanError
 from xlplan.periods import Period
@@ -20,11 +20,7 @@ from xlplan.values import Ratio
 
 @pytest.fixture
 def quarter(tmp_path):
-    plan_path = make_plan(tmp_path)
-    t = make_templates(plan_path)
-    fill(t[CJ], tmp_path / "returns" / "cj.xlsx", GOOD_CJ)
-    fill(t[AOP], tmp_path / "returns" / "aop.xlsx", GOOD_AOP)
-    return tmp_path
+    return two_good_returns(tmp_path)
 
 
 def test_figures_round_trip_through_json():
