@@ -255,8 +255,8 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
         if progress:
             progress(done, total, ex.name)
 
-    def unpack(results) -> list[Examined]:
-        """Take the pool's (name, pickled Examined, noted) of `todo`, in order, into `found`."""
+    def gather(results) -> list[bytes | None]:
+        """The pool's (name, pickled Examined, noted) of `todo`, in order: the pickles by index."""
         nonlocal done
         packed: list[bytes | None] = [None] * total
         for i, (name, data, noted) in zip(todo, results):
@@ -266,6 +266,10 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
             done += 1
             if progress:
                 progress(done, total, name)
+        return packed
+
+    def unpack(packed: list[bytes | None]) -> list[Examined]:
+        """The pickles into `found`, once the pool has ended (its workers' memory given back)."""
         for i in todo:
             found[i] = pickle.loads(packed[i])
             packed[i] = None        # freed as it is read: never both forms of every file at once
@@ -274,7 +278,7 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
 
     todo = list(range(total))
     if reuse is not None and reuse.has_entries():
-        todo, pool, futures = [], None, []
+        todo, pool, futures, packed = [], None, [], None
         try:
             for i, path in enumerate(paths):
                 ex = _reused(path, archive, reuse)
@@ -286,14 +290,17 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
                     pool = pool or _pool(jobs, plan, period, key, archive, reuse, collecting)
                     futures += [pool.submit(_examine_in_worker, paths[j]) for j in todo[len(futures):]]
             if pool is not None:
-                return unpack(f.result() for f in futures)
+                packed = gather(f.result() for f in futures)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
+        if packed is not None:
+            return unpack(packed)
     if jobs > 1 and len(todo) >= POOL_MIN_FILES:
         with _pool(jobs, plan, period, key, archive, reuse, collecting) as pool:
-            return unpack(pool.map(_examine_in_worker, [paths[i] for i in todo],
-                                   chunksize=max(1, len(todo) // (jobs * 8))))
+            packed = gather(pool.map(_examine_in_worker, [paths[i] for i in todo],
+                                     chunksize=max(1, len(todo) // (jobs * 8))))
+        return unpack(packed)
     paused = collecting and not gc.isenabled()
     if paused:          # reading workbooks does make cycles
         gc.enable()
