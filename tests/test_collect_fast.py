@@ -8,14 +8,13 @@ import json
 import math
 import tempfile
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 from sqlalchemy import insert
 
 from builders import measure
-from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
+from test_collect import AOP, CJ, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
     two_good_returns
 from xlplan import collect_rows as rows, store
 from xlplan.plan import _canonical, read_plan

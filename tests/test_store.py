@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from test_collect import CJ, GOOD_AOP, GOOD_CJ, AOP, Q2, fill, make_plan, make_templates, run, two_good_returns
+from test_collect import CJ, AOP, Q2, fill, make_plan, make_templates, run, two_good_returns
 from xlplan import store
 from xlplan.errors import XlplanError
 from xlplan.periods import Period

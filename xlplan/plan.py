@@ -16,7 +16,6 @@ need a valid plan.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from json.encoder import encode_basestring_ascii

@@ -278,7 +278,7 @@ def measure_status(value: Value | None, rule: Rule, assessed: Status | None = No
         return _MONITORING
     if rule.target is None:
         if assessed in (Status.GREEN, Status.AMBER, Status.RED):
-            return _ASSESSED.get(assessed) or Assessment(assessed, "assessed", "manager's assessment (no target)")
+            return _ASSESSED[assessed]
         return Assessment(Status.CONTEXTUAL, "no target", rule.basis or "no target")
     x = value.number
     t = rule.target.share if isinstance(rule.target, Ratio) else float(rule.target)
