@@ -5,7 +5,7 @@ the input cells exactly what Excel stores after typing — a number in `<v>` (a 
 percent-formatted cell is stored as 0.85), text as a shared string — keeps each cell's style
 (and so its unlocked protection and number format), and leaves every other part of the workbook
 (identity sheet, validations, protection, formulas) byte for byte as the template had it.
-Columns are found by header text in the header row (the `xlplan.layout` contract), rows by Code/Ref.
+Columns are found by header text in the header row (the `xlplan.contract.layout` contract), rows by Code/Ref.
 What it does not imitate: Excel's recalculated formula caches and its rewritten XML.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from xlplan import layout
+from xlplan.contract import layout
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -17,11 +17,11 @@ from pathlib import Path
 
 def main(plan_path: str, db_url: str, period_id: str, out_dir: str) -> dict:
     from xlplan.periods import Period
-    from xlplan.plan import read_plan
+    from xlplan.plan.model import read_plan
     from xlplan.reports import report_paths
     from xlplan.reports.word import write_word
     from xlplan.reports.workbook import write_summary
-    from xlplan.store import load_results
+    from xlplan.store.write import load_results
 
     period = Period.parse(period_id)
     results = load_results(db_url, read_plan(plan_path), period)

@@ -12,7 +12,8 @@ from collections import Counter
 from synth import THEMES, YEARS, Synthetic
 
 from xlplan.periods import FinancialYear, Period
-from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, Status, Tolerance, make_rule, measure_status
+from xlplan.status import (DEFAULT_TOLERANCE, Polarity, Profile, Status, Tolerance, make_rule,
+        measure_status)
 from xlplan.values import Unit, ValueProblem, format_value, parse_target, parse_value
 
 MEASURE_COLUMNS = ["Green", "Amber", "Red", "Report later", "Contextual"]

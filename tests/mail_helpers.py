@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from openpyxl import Workbook
 
-from xlplan.layout import template_filename
+from xlplan.contract.layout import template_filename
 from xlplan.periods import Period
 
 

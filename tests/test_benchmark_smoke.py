@@ -19,7 +19,7 @@ import fill_fast  # noqa: E402
 import run as bench_run  # noqa: E402
 import synth  # noqa: E402
 
-from xlplan import layout  # noqa: E402
+from xlplan.contract import layout  # noqa: E402
 from xlplan.periods import Period  # noqa: E402
 
 STAGES = {"templates", "collect", "report", "collect nocache", "collect rerun", "collect rerun 2%", "collect --jobs 1"}

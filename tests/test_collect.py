@@ -15,13 +15,14 @@ import pytest
 from click.testing import CliRunner
 
 from builders import action, build_plan, measure
-from xlplan import layout, store
+from xlplan.contract import layout
+from xlplan.store import write as store
 from xlplan.cli import main
-from xlplan.collect import collect
+from xlplan.collect.pipeline import collect
 from xlplan.periods import Period
-from xlplan.plan import read_plan
+from xlplan.plan.model import read_plan
 from xlplan.status import ActionStatus, Status
-from xlplan.templates import write_templates
+from xlplan.templates.build import write_templates
 
 Q2 = Period.parse("2023-24-Q2")
 CJ, AOP = "Children and Justice", "Adult and Older People"
@@ -188,7 +189,7 @@ def test_values_are_stored_with_source_and_rule(quarter):
 
 
 def test_jobs_one_and_two_give_identical_stores(quarter, tmp_path_factory, monkeypatch):
-    import xlplan.collect as collect_mod
+    import xlplan.collect.pipeline as collect_mod
     monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", 1)
     other = tmp_path_factory.mktemp("other")
     for name in ("plan.xlsx", ".xlplan-key"):

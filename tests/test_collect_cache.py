@@ -1,4 +1,4 @@
-"""Re-runs of collect reuse what was learnt from each unchanged file (xlplan/collect_reuse.py): the
+"""Re-runs of collect reuse what was learnt from each unchanged file (xlplan/collect/reuse.py): the
 store, the result and the console are exactly a cold run's, for every kind of file; exactly the
 changed files are examined again; safety is never bypassed; entries are pruned."""
 
@@ -16,13 +16,15 @@ from rich.console import Console
 import hostile
 from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, fill, make_plan, make_templates, run
 from builders import measure
-from xlplan import cache, safety, store
-import xlplan.collect as collect_mod
+from xlplan import cache
+from xlplan.safety import inspection as safety
+from xlplan.store import write as store
+import xlplan.collect.pipeline as collect_mod
 from xlplan.cli.collect_cmd import render
-from xlplan.fill import fill_return
+from xlplan.demo.fill import fill_return
 from xlplan.periods import Period
-from xlplan.plan import read_plan
-from xlplan.templates import write_templates
+from xlplan.plan.model import read_plan
+from xlplan.templates.build import write_templates
 
 Q1 = Period.parse("2023-24-Q1")
 CASES = ["good", "good2", "duplicate", "not-a-zip", "empty", "truncated", "csv", "xls", "encrypted", "xlsm", "xxe",

@@ -13,16 +13,16 @@ import pytest
 
 from lo import needs_lo
 from lo import lo_type
-from xlplan import store
-from xlplan.collect import collect
-from xlplan.fill import fill_return
+from xlplan.store import write as store
+from xlplan.collect.pipeline import collect
+from xlplan.demo.fill import fill_return
 from xlplan.periods import Period
-from xlplan.plan import read_plan
+from xlplan.plan.model import read_plan
 from xlplan.status import ActionStatus, Status, measure_status
-from xlplan.templates import write_templates
+from xlplan.templates.build import write_templates
 from xlplan.values import parse_value
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "xlplan" / "example_data"
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples"
 Q1, Q2 = Period.parse("2023-24-Q1"), Period.parse("2023-24-Q2")
 
 

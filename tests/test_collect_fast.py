@@ -16,10 +16,11 @@ from sqlalchemy import insert
 from builders import measure
 from test_collect import AOP, CJ, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
     two_good_returns
-from xlplan import collect_rows as rows, store
-from xlplan.plan import _canonical, read_plan
+from xlplan.collect import rows
+from xlplan.store import write as store
+from xlplan.plan.model import _canonical, read_plan
 from xlplan.status import Status
-from xlplan.store_read import target_text
+from xlplan.store.read import target_text
 from xlplan.values import Ratio
 
 
@@ -210,7 +211,7 @@ def test_a_packed_snapshot_is_stored_exactly_as_the_text_inserted_whole(text, st
 
 def test_collect_pauses_the_cyclic_collector_only_while_it_runs_and_examines_with_it(tmp_path, monkeypatch):
     import gc
-    import xlplan.collect as collect_mod
+    import xlplan.collect.pipeline as collect_mod
     root = _quarter(tmp_path)
     seen = []
     real = collect_mod._examine_safely

@@ -12,7 +12,7 @@ import xlsxwriter
 
 from builders import SERVICES, measure
 from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, set_saved
-from xlplan import store
+from xlplan.store import write as store
 from xlplan.periods import Period
 
 
@@ -216,7 +216,7 @@ def test_missing_service_gives_exit_1(folder):
 def test_an_unexpected_error_on_one_file_rejects_that_file_only(folder, monkeypatch):
     root, templates = folder
     fill(templates[CJ], root / "returns" / "cj.xlsx", GOOD_CJ)
-    import xlplan.collect as collect_mod
+    import xlplan.collect.pipeline as collect_mod
     real = collect_mod.read_return
 
     def flaky(path, data=None, parts=None):

@@ -18,13 +18,15 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from builders import measure
 from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
     two_good_returns
-from xlplan import collect as collect_mod, collect_rows as rows, store
+from xlplan.collect import pipeline as collect_mod
+from xlplan.collect import rows
+from xlplan.store import write as store
 from xlplan.periods import Period
-from xlplan.plan import read_plan
-from xlplan.status import ActionStatus, Profile, ProfileKind, action_overdue, measure_status, period_target, \
-    uses_outturn
-from xlplan.store_read import target_text
-from xlplan.validate import check_assessment, check_comment
+from xlplan.plan.model import read_plan
+from xlplan.status import (ActionStatus, Profile, ProfileKind, action_overdue, measure_status,
+                           period_target, uses_outturn)
+from xlplan.store.read import target_text
+from xlplan.collect.validate import check_assessment, check_comment
 from xlplan.values import Ratio, Target, TargetKind, Unit
 
 # --- uses_outturn --------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from click.testing import CliRunner
 
 from xlplan.cli import main
-from xlplan.demo import run_demo
+from xlplan.demo.run import run_demo
 
 
 def test_demo_produces_every_stage(tmp_path):

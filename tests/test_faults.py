@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 import hostile
-from xlplan import store
-from xlplan.collect import collect
+from xlplan.store import write as store
+from xlplan.collect.pipeline import collect
 
 HALF = ["good", "xlsm", "csv", "lock-files"]
 FULL = HALF + ["good2", "duplicate", "links", "injection", "unicode", "formula", "locked", "bomb", "empty", "xxe",
@@ -28,7 +28,8 @@ FULL = HALF + ["good2", "duplicate", "links", "injection", "unicode", "formula",
 KILLER = r"""
 import os, signal, sys
 import sqlalchemy.engine.base as base
-from xlplan import collect as C, store
+from xlplan.collect import pipeline as C
+from xlplan.store import write as store
 point, n, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 count = [0]
 

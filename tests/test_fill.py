@@ -8,12 +8,12 @@ import openpyxl
 import pytest
 
 from test_templates import Q2, data_rows, digest_failures, varied_plan
-from xlplan import layout
+from xlplan.contract import layout
 from xlplan.errors import XlplanError
-from xlplan.fill import fill_return, typed_value
-from xlplan.identity import load_key
-from xlplan.plan import read_plan
-from xlplan.templates import write_templates
+from xlplan.demo.fill import fill_return, typed_value
+from xlplan.contract.identity import load_key
+from xlplan.plan.model import read_plan
+from xlplan.templates.build import write_templates
 
 
 @pytest.mark.parametrize("text, number_format, stored", [

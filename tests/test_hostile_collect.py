@@ -22,8 +22,8 @@ import pytest
 
 import hostile
 from hostile import CASES
-from xlplan import store
-from xlplan.safety import display_name
+from xlplan.store import write as store
+from xlplan.safety.inspection import display_name
 from xlplan.values import clean_text
 
 MEMORY_LIMIT_MB = 500
@@ -209,7 +209,7 @@ def test_the_process_pool_reaches_the_same_verdicts(tmp_path, monkeypatch):
     """Large batches are read in worker processes: every hostile case must come out the same."""
     import shutil
 
-    import xlplan.collect as collect_mod
+    import xlplan.collect.pipeline as collect_mod
 
     one = tmp_path / "one"
     q = hostile.hostile_quarter(one)
@@ -229,8 +229,8 @@ def test_the_process_pool_reaches_the_same_verdicts(tmp_path, monkeypatch):
 def test_a_file_over_the_size_limit_is_rejected_and_still_archived_whole(tmp_path, monkeypatch):
     import functools
 
-    from xlplan import safety
-    from xlplan.collect import collect
+    from xlplan.safety import inspection as safety
+    from xlplan.collect.pipeline import collect
 
     q = hostile.hostile_quarter(tmp_path)
     returns = tmp_path / "returns"

@@ -12,11 +12,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 import hostile
-from xlplan import safety
-from xlplan.collect import examine
-from xlplan.identity import load_key
-from xlplan.plan import read_plan
-from xlplan.values import Target, Unit, Value, ValueProblem, check_range, format_value, parse_target, parse_value
+from xlplan.safety import inspection as safety
+from xlplan.collect.pipeline import examine
+from xlplan.contract.identity import load_key
+from xlplan.plan.model import read_plan
+from xlplan.values import (Target, Unit, Value, ValueProblem, check_range, format_value,
+        parse_target, parse_value)
 
 RAW = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
                 st.text(), st.text(alphabet="0123456789.,%£()-+/: kmbnTBCna\u2212\u00a0\u200b"),
@@ -161,5 +162,5 @@ def test_odd_but_valid_sizes_never_raise(rows, cols):
 
 
 def hostile_col(n: int) -> str:
-    from xlplan.safety_zip import col_letters
+    from xlplan.safety.container import col_letters
     return col_letters(n)

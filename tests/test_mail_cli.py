@@ -18,9 +18,10 @@ from click.testing import CliRunner
 from builders import build_plan
 from mail_helpers import Handler, fill_return, smtp_server
 from xlplan.cli import main
-from xlplan.plan import read_plan
+from xlplan.plan.model import read_plan
 from xlplan.periods import Period
-from xlplan.templates import write_templates
+from xlplan.resources import shipped
+from xlplan.templates.build import write_templates
 
 P = Period.parse("2023-24-Q2")
 
@@ -124,8 +125,7 @@ def test_status_and_chase_follow_the_collected_returns(workdir):
 def test_example_plan_one_draft_per_manager_with_their_template(tmp_path, monkeypatch):
     import shutil
 
-    import xlplan
-    example = Path(xlplan.__file__).parent / "example_data" / "plan.xlsx"
+    example = shipped("examples") / "plan.xlsx"
     monkeypatch.chdir(tmp_path)
     Path("workbooks").mkdir()
     shutil.copy(example, "workbooks/plan.xlsx")

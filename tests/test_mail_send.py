@@ -9,11 +9,12 @@ import pytest
 
 from builders import SERVICES, build_plan
 from mail_helpers import Handler, Login, attachments, self_signed, smtp_server, write_templates
-from xlplan import mail_log
+from xlplan.mail import log as mail_log
 from xlplan.errors import XlplanError
-from xlplan.mail import Outbox, Sender, SmtpTransport, find_sender, parse_server, send_templates
+from xlplan.mail.send import (Outbox, Sender, SmtpTransport, find_sender, parse_server,
+        send_templates)
 from xlplan.periods import Period
-from xlplan.plan import read_plan
+from xlplan.plan.model import read_plan
 
 P = Period.parse("2023-24-Q2")
 NAMES = [s["Service"] for s in SERVICES]

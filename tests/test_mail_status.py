@@ -1,6 +1,6 @@
 """`xlplan status` and `xlplan chase`: who has returned, and reminders listing what was wrong.
 
-Returns are real templates (xlplan.templates) filled in with openpyxl and read by the real collect.
+Returns are real templates (xlplan.templates.build) filled in with openpyxl and read by the real collect.
 """
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ import pytest
 
 from builders import SERVICES, build_plan
 from mail_helpers import Handler, attachments, fill_return, smtp_server
-from xlplan import mail_log, store
-from xlplan.collect import collect
-from xlplan.mail import Outbox, Sender, SmtpTransport
-from xlplan.mail_status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, service_states,
-                                unmatched_returns)
+from xlplan.mail import log as mail_log
+from xlplan.store import write as store
+from xlplan.collect.pipeline import collect
+from xlplan.mail.send import Outbox, Sender, SmtpTransport
+from xlplan.mail.status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, service_states,
+        unmatched_returns)
 from xlplan.periods import Period
-from xlplan.plan import read_plan
-from xlplan.results import ReturnRecord
-from xlplan.templates import write_templates
+from xlplan.plan.model import read_plan
+from xlplan.store.results import ReturnRecord
+from xlplan.templates.build import write_templates
 
 P = Period.parse("2023-24-Q2")            # deadline: 21 days after 30 September 2023
 ON_TIME = datetime(2023, 10, 16, 9, 30).timestamp()

@@ -15,10 +15,15 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from builders import SERVICES, action, build_plan, measure
-from xlplan import collect as collect_mod, collect_rows as rows, plan as plan_mod, plan_cache, plan_reader, store
+from xlplan.collect import pipeline as collect_mod
+from xlplan.collect import rows
+from xlplan.plan import model as plan_mod
+from xlplan.plan import cache as plan_cache
+from xlplan.plan import reader as plan_reader
+from xlplan.store import write as store
 from xlplan.cache import FOLDER
-from xlplan.identity import KEY_FILE
-from xlplan.plan import Action, Measure, Plan, load_plan
+from xlplan.contract.identity import KEY_FILE
+from xlplan.plan.model import Action, Measure, Plan, load_plan
 from xlplan.values import Value
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "plan.xlsx"

@@ -9,12 +9,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import xlplan.plan_cells as plan_cells
-from xlplan.plan_reader import read_plan_workbook
+import xlplan.plan.cells as plan_cells
+from xlplan.plan.reader import read_plan_workbook
 from xlplan.status import Tolerance
 from builders import action, build_plan, measure
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "xlplan" / "example_data" / "plan.xlsx"
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "plan.xlsx"
 
 
 def both(path: Path, monkeypatch):

@@ -11,15 +11,16 @@ import openpyxl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import xlplan.plan_reader as plan_reader
+import xlplan.plan.reader as plan_reader
 from xlplan.periods import FinancialYear
-from xlplan.plan import Action, Measure, Plan, Service, Settings, _canonical, _canonical_json, load_plan
-from xlplan.plan_sheet import clean_str
+from xlplan.plan.model import (Action, Measure, Plan, Service, Settings, _canonical,
+        _canonical_json, load_plan)
+from xlplan.plan.sheet import clean_str
 from xlplan.status import Polarity, Profile, ProfileKind, Tolerance
 from xlplan.values import Missing, Ratio, Target, TargetKind, Unit, Value, clean_text
 from builders import action, build_plan, measure
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "xlplan" / "example_data" / "plan.xlsx"
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "plan.xlsx"
 
 # ASCII with the characters the fast text path treats specially, and some it must leave to clean_text
 TEXT = st.text(st.sampled_from("ab Z09-.,%£()'\"\\/\t\n\r\u2013\u2014\u2212\u200b\u00a0\u00e9e\u0301\u2026\uff21\x07"),

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from results_factory import make_results
 from test_collect import quarter, run  # noqa: F401  (the collect tests' filled-in quarter)
 
-from xlplan import store
+from xlplan.store import write as store
 from xlplan.cli import main
 from xlplan.periods import Period
-from xlplan.plan import read_plan
+from xlplan.plan.model import read_plan
 
 
 def test_report_command_writes_both_files_and_says_so(tmp_path, monkeypatch):

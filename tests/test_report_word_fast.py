@@ -9,7 +9,8 @@ from hypothesis import example, given, settings, strategies as st
 
 from xlplan.reports import docx_tables
 from xlplan.reports.appendix import FigureText
-from xlplan.reports.docx_tables import ROWS_PER_PART, Cell, Column, Look, _body_cell, _Col, table_parts
+from xlplan.reports.docx_tables import (ROWS_PER_PART, Cell, Column, Look, _body_cell, _Col,
+        table_parts)
 from xlplan.reports.narrative import xml_safe
 from xlplan.values import Ratio, Unit, format_value
 

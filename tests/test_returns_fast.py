@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlplan import layout
-from xlplan.identity import canonical, row_digest
+from xlplan.contract import layout
+from xlplan.contract.identity import canonical, row_digest
 from xlplan.periods import Period
-from xlplan.return_checks import _cells_getter, row_code
-from xlplan.returns import _F_START, _blank_key, _formula_tags, _formulas_in, _unescape
+from xlplan.collect.identify import _cells_getter, row_code
+from xlplan.collect.read import _F_START, _blank_key, _formula_tags, _formulas_in, _unescape
 from xlplan.status import ActionStatus, Status
-from xlplan.validate import _action_status, _assessment, clean_comment
+from xlplan.collect.validate import _action_status, _assessment, clean_comment
 from xlplan.values import Unit, ValueProblem, clean_text, parse_value
 
 # --- the formula scan ------------------------------------------------------------------------
@@ -213,7 +213,7 @@ _HEADER_TEXTS = ["To date", "TO DATE", "Status", "Comments/Progress", "Code", "R
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(st.sampled_from(_HEADER_TEXTS), st.integers(0, 800), max_size=6), st.integers(1, 5000))
 def test_input_columns_are_col_and_ref_looked_up_once(columns, row):
-    from xlplan.returns import SheetData
+    from xlplan.collect.read import SheetData
     sd = SheetData("Measures", 1, {h.casefold(): i for h, i in columns.items()})
     for headers in ((layout.TO_DATE, layout.STATUS, layout.COMMENTS), (layout.STATUS, layout.COMMENTS)):
         for _ in range(2):                                   # looked up, then remembered

@@ -13,10 +13,10 @@ import pytest
 
 import hostile
 from hostile import CASES
-from xlplan import safety
+from xlplan.safety import inspection as safety
 from xlplan.errors import Severity
-from xlplan.safety import Kind, Limits, clean_comment, inspect, inspect_folder
-from xlplan.safety_ole import build_compound_file
+from xlplan.safety.inspection import Kind, Limits, clean_comment, inspect, inspect_folder
+from xlplan.safety.ole import build_compound_file
 
 FAST = Limits(quiet_seconds=0.0)       # files made by the test a moment ago are not "growing"
 

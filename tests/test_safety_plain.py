@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import hostile
-import xlplan.safety_zip as Z
-from xlplan.safety import Limits, inspect
-from xlplan.safety_zip import col_letters
+import xlplan.safety.container as Z
+from xlplan.safety.inspection import Limits, inspect
+from xlplan.safety.container import col_letters
 
 FAST = Limits(quiet_seconds=0.0)
 
@@ -250,7 +250,7 @@ def test_end_offsets_are_where_the_next_entry_or_the_directory_begins(quarter):
 # --- the pre-flight's inflated parts, handed to the reader --------------------------------------
 
 def _read(path: Path, data: bytes, parts: dict | None = None):
-    from xlplan.returns import read_return
+    from xlplan.collect.read import read_return
     rf = read_return(path, data, parts)
     return rf.problem, rf.sheet_names, rf.identity, rf.sheets, rf.saved_at, rf.sha256
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import xlplan.safety_zip as Z
-from xlplan.safety import Limits
-from xlplan.safety_sheet import measure
+import xlplan.safety.container as Z
+from xlplan.safety.inspection import Limits
+from xlplan.safety.sheet import measure
 
 HEAD = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' \
        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:C3"/>'
@@ -61,7 +61,7 @@ def test_over_the_cell_budget_is_left_to_the_walk():
     [b"<v>1</v>", b"", b"<f>1</f>", b"<is><t>a</t></is>", b"/"])), max_size=40))
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_any_plain_layout_measures_as_the_walk_does(cells):
-    from xlplan.safety_zip import col_letters
+    from xlplan.safety.container import col_letters
     body = b"".join(b'<row r="%d"><c r="%s%d"%s</row>' % (
         r, col_letters(c).encode(), r, b"/>" if kid == b"/" else b">" + kid + b"</c>") for r, c, kid in cells)
     data = sheet(body)

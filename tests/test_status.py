@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from xlplan.periods import Period
-from xlplan.status import (DEFAULT_TOLERANCE, ActionStatus, Polarity, Profile, ProfileKind, Status, Tolerance,
-                           Trend, action_overdue, make_rule, measure_status, period_target, trend)
+from xlplan.status import (DEFAULT_TOLERANCE, ActionStatus, Polarity, Profile, ProfileKind, Status,
+        Tolerance, Trend, action_overdue, make_rule, measure_status, period_target, trend)
 from xlplan.values import Missing, Ratio, TargetKind, Unit, Value, parse_target, parse_value
 
 Q1, Q2, Q3, Q4 = (Period.parse(f"2023-24-Q{q}") for q in (1, 2, 3, 4))

@@ -10,10 +10,10 @@ import time
 import pytest
 
 from test_collect import CJ, AOP, Q2, fill, make_plan, make_templates, run, two_good_returns
-from xlplan import store
+from xlplan.store import write as store
 from xlplan.errors import XlplanError
 from xlplan.periods import Period
-from xlplan.plan import read_plan
+from xlplan.plan.model import read_plan
 from xlplan.status import Status
 from xlplan.values import Ratio
 

@@ -17,13 +17,13 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from builders import action, build_plan, measure
-from xlplan import layout
+from xlplan.contract import layout
 from xlplan.cli import main
 from xlplan.errors import XlplanError
-from xlplan.identity import Identity, content_hash, load_key, row_digest
+from xlplan.contract.identity import Identity, content_hash, load_key, row_digest
 from xlplan.periods import Period
-from xlplan.plan import read_plan
-from xlplan.templates import write_templates
+from xlplan.plan.model import read_plan
+from xlplan.templates.build import write_templates
 
 Q2 = Period.parse("2023-24-Q2")
 ISSUED = datetime(2023, 10, 2, 9, 30, tzinfo=timezone.utc)

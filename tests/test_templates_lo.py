@@ -10,11 +10,11 @@ from python_calamine import CalamineWorkbook
 from builders import build_plan, measure
 from lo import lo_type, needs_lo, resave, to_pdf
 from test_templates import Q2, data_rows, digest_failures, varied_plan
-from xlplan import layout
-from xlplan.identity import load_key
-from xlplan.plan import read_plan
+from xlplan.contract import layout
+from xlplan.contract.identity import load_key
+from xlplan.plan.model import read_plan
 from xlplan.status import Status, measure_status
-from xlplan.templates import write_templates
+from xlplan.templates.build import write_templates
 from xlplan.values import Unit, parse_value
 
 pytestmark = needs_lo
@@ -131,8 +131,8 @@ def test_to_date_validation_accepts_figures_in_range_and_no_data_words(tmp_path)
     """Evaluate each unit's validation formula in LibreOffice on typed entries (the formula is what
     Excel and LibreOffice run when a manager presses Enter)."""
     import xlsxwriter
-    from xlplan.template_rag import to_date_rule
-    from xlplan.template_style import input_format
+    from xlplan.templates.rag import to_date_rule
+    from xlplan.templates.style import input_format
 
     cases = [  # (unit, typed, accepted?)
         (Unit.PERCENT, "85%", True), (Unit.PERCENT, "0%", True), (Unit.PERCENT, "100%", True),

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlplan.values import (Missing, Ratio, TargetKind, Unit, Value, ValueProblem, check_range, clean_text,
-                           format_value, missing_reason, parse_target, parse_value)
+from xlplan.values import (Missing, Ratio, TargetKind, Unit, Value, ValueProblem, check_range,
+        clean_text, format_value, missing_reason, parse_target, parse_value)
 
 P, M, N, R = Unit.PERCENT, Unit.MONEY, Unit.NUMBER, Unit.RATIO
 

@@ -41,7 +41,7 @@ E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CATALOGUE: dict[str, Code] = {}
 
-# --- plan workbook (xlplan/plan.py) -------------------------------------------------------------
+# --- plan workbook (xlplan/plan/model.py) -------------------------------------------------------------
 CATALOGUE |= _codes(
     Code("plan.not-a-workbook", E, "Plan is not a workbook",
          "{file} could not be opened as an Excel workbook: {reason}",
@@ -110,7 +110,7 @@ CATALOGUE |= _codes(
          "Correct the address so that `xlplan send` can reach the manager."),
 )
 
-# --- templates (xlplan/templates.py) -----------------------------------------------------------
+# --- templates (xlplan/templates/build.py) -----------------------------------------------------------
 CATALOGUE |= _codes(
     Code("template.unknown-service", E, "No such service",
          "There is no return for service '{value}': {reason}{suggestion}",
@@ -123,7 +123,7 @@ CATALOGUE |= _codes(
          "Use a quarter of {year} (e.g. {year}-Q1), or the plan for that year."),
 )
 
-# --- returns and collect (xlplan/collect.py, xlplan/returns.py) ---------------------------------
+# --- returns and collect (xlplan/collect/pipeline.py, xlplan/collect/read.py) ---------------------------------
 CATALOGUE |= _codes(
     # the file as a whole: each rejection is one line a manager or officer can act on
     Code("return.not-a-workbook", E, "Not a workbook",
@@ -236,7 +236,7 @@ CATALOGUE |= _codes(
          "Correct the template, or delete your copy to use xlplan's default, and run `xlplan report` again."),
 )
 
-# --- mail (xlplan/mail.py) ----------------------------------------------------------------------
+# --- mail (xlplan/mail/send.py) ----------------------------------------------------------------------
 CATALOGUE |= _codes(
     Code("mail.no-template", E, "Template not found",
          "No return template for {key}: {path} does not exist",
@@ -261,7 +261,7 @@ CATALOGUE |= _codes(
          "Use --resend to send another reminder today."),
 )
 
-# --- hostile files (xlplan/safety.py) ----------------------------------------------------------
+# --- hostile files (xlplan/safety/inspection.py) ----------------------------------------------------------
 # Judged before any spreadsheet library opens the file. Also used from here: return.not-a-workbook,
 # return.password-protected, return.too-large and return.duplicate (collect's section above).
 CATALOGUE |= _codes(

@@ -3,7 +3,7 @@
 Lookup order for a template name such as `report/cover.md.j2`:
 1. an explicit folder (`--templates-dir` / the plan's `Templates folder` setting), if given;
 2. `templates/` in the current working folder (an officer's own copy);
-3. the defaults shipped with xlplan (`templates/` of the repo, packaged as xlplan/default_templates).
+3. the defaults shipped with xlplan (`templates/` of the repo; a wheel carries a copy, see setup.py).
 So xlplan finds its defaults whether run from the repo or installed with pip, and an officer
 overrides any one file by copying it into their own `templates/` folder.
 """
@@ -12,9 +12,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import XlplanError
+from xlplan.errors import XlplanError
 
-PACKAGE_DEFAULTS = Path(__file__).parent / "default_templates"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def shipped(folder: str) -> Path:
+    """The repo's top-level `templates/` or `examples/`: copied into a wheel as xlplan/_shipped/,
+    found beside the package in a source tree or an editable install (no symlinks: Windows)."""
+    inside = _PACKAGE / "_shipped" / folder
+    return inside if inside.is_dir() else _PACKAGE.parent / folder
+
+
+PACKAGE_DEFAULTS = shipped("templates")
 
 
 def search_path(override: str | Path | None = None) -> list[Path]:

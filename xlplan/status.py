@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from .periods import Period
-from .values import (Figure, Missing, Ratio, Target, TargetKind, Unit, Value, ValueProblem,
-                     clean_text, format_value, parse_target)
+from xlplan.periods import Period
+from xlplan.values import (Figure, Missing, Ratio, Target, TargetKind, Unit, Value, ValueProblem,
+        clean_text, format_value, parse_target)
 
 
 class Polarity(str, Enum):

@@ -11,7 +11,7 @@ import importlib
 
 import click
 
-from .. import __version__
+from xlplan import __version__
 
 # Command module (under xlplan.cli) → the names of the commands in its COMMANDS. A command missing
 # here still works (every module is then loaded to find it); tests/test_cli_help.py keeps this exact.

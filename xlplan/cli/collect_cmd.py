@@ -9,11 +9,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.markup import escape
 from rich.table import Table
 
-from ..collect import CollectResult, collect as run_collect
-from ..errors import Severity
-from ..status import Status
-from .common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
-from .render import console, issues_table
+from xlplan.collect.pipeline import CollectResult, collect as run_collect
+from xlplan.errors import Severity
+from xlplan.status import Status
+from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
+from xlplan.cli.render import console, issues_table
 
 LIST_ALL_UP_TO = 40    # returns listed one by one; above this only those needing a look
 _OUTCOME_STYLE = {"accepted": "green", "rejected": "bold red", "superseded": "dim", "skipped": "dim"}

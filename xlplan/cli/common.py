@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import XlplanError
-from ..periods import Period
+from xlplan.errors import XlplanError
+from xlplan.periods import Period
 
 WORKBOOKS = Path("workbooks")
 DEFAULT_PLAN = WORKBOOKS / "plan.xlsx"

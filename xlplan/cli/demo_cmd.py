@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..demo import run_demo
-from .common import friendly_errors
-from .render import console
+from xlplan.demo.run import run_demo
+from xlplan.cli.common import friendly_errors
+from xlplan.cli.render import console
 
 
 @click.command()

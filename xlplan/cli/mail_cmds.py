@@ -9,13 +9,14 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from .. import mail, mail_log
-from ..errors import XlplanError
-from ..mail_status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, local_time, service_states,
-                           unmatched_returns)
-from ..plan import read_plan
-from .common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
-from .render import console, issues_table
+from xlplan.mail import send as mail
+from xlplan.mail import log as mail_log
+from xlplan.errors import XlplanError
+from xlplan.mail.status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, local_time,
+        service_states, unmatched_returns)
+from xlplan.plan.model import read_plan
+from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
+from xlplan.cli.render import console, issues_table
 
 _WORD_STYLE = {"sent": "green", "drafted": "green", "skipped": "dim", "failed": "bold red",
                ACCEPTED: "green", WITH_ERRORS: "yellow", REJECTED: "bold red", MISSING: "red"}
@@ -118,7 +119,7 @@ def send(period, plan_path, templates_dir, db_url, outbox, smtp_server, services
 
 
 def _states(plan_path, period, db_url):
-    from .. import store
+    from xlplan.store import write as store
     plan = read_plan(plan_path)
     results = store.load_results(db_url, plan, period)
     return plan, results.returns, service_states(plan, period, results.returns, db_url, issues=results.issues)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from ..periods import FinancialYear
-from ..plan import load_plan
-from ..starter import write_starter
-from .common import DEFAULT_PLAN, WORKBOOKS, friendly_errors
-from .render import console, issues_table
+from xlplan.periods import FinancialYear
+from xlplan.plan.model import load_plan
+from xlplan.plan.starter import write_starter
+from xlplan.cli.common import DEFAULT_PLAN, WORKBOOKS, friendly_errors
+from xlplan.cli.render import console, issues_table
 
 
 @click.command()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..plan import read_plan
-from .common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
-from .render import console
+from xlplan.plan.model import read_plan
+from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
+from xlplan.cli.render import console
 
 
 def default_out(period) -> Path:
@@ -32,8 +32,8 @@ def report(period, plan_path: Path, db_url: str, out_dir: Path | None, templates
     the cover report come from templates/report/*.txt.j2 and the plan's Settings sheet, which you
     can edit without touching code.
     """
-    from ..reports import write_reports
-    from ..store import load_results
+    from xlplan.reports import write_reports
+    from xlplan.store.write import load_results
     plan = read_plan(plan_path)
     results = load_results(db_url, plan, period)
     paths = write_reports(results, out_dir or default_out(period), templates_dir=templates_dir)

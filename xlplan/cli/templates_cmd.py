@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..plan import read_plan
-from ..templates import last_quarter_values, write_templates
-from .common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
-from .render import console
+from xlplan.plan.model import read_plan
+from xlplan.templates.build import last_quarter_values, write_templates
+from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
+from xlplan.cli.render import console
 
 
 @click.command()
@@ -43,7 +43,7 @@ def templates(plan_path: Path, period, out_dir: Path | None, service: str | None
 
 def _last_values(db_url: str, plan, period):
     """Last quarter's figures from the store, or None when there is no store yet."""
-    from .. import store
+    from xlplan.store import write as store
     path = store.sqlite_path(db_url)
     if path is not None and not path.exists():
         return None

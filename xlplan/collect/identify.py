@@ -9,12 +9,12 @@ from __future__ import annotations
 import hmac
 import operator
 
-from . import layout
-from .errors import Issue, issue, suggestion
-from .identity import canonical, content_hash, row_digest
-from .returns import ReturnFile, SheetData
-from .status import Polarity
-from .values import Ratio, TargetKind, Unit, clean_text, format_value
+from xlplan.contract import layout
+from xlplan.errors import Issue, issue, suggestion
+from xlplan.contract.identity import canonical, content_hash, row_digest
+from xlplan.collect.read import ReturnFile, SheetData
+from xlplan.status import Polarity
+from xlplan.values import Ratio, TargetKind, Unit, clean_text, format_value
 
 
 def identify(rf: ReturnFile, plan, period) -> tuple[str | None, list[Issue]]:

@@ -13,7 +13,7 @@ what the store holds.
 own properties), then the later *received* file (its modification time in the returns folder,
 i.e. when the officer saved the attachment), then the one with more cells filled in.
 
-A re-run reuses what was learnt from each unchanged file (xlplan/collect_reuse.py: the signed
+A re-run reuses what was learnt from each unchanged file (xlplan/collect/reuse.py: the signed
 cache beside the plan, looked up only after the file was read safely and hashed).
 """
 
@@ -29,20 +29,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import collect_rows as rows, layout, safety, store
-from .collect_reuse import Reuse
-from .errors import Issue, XlplanError, issue, suggestion
-from .heap import cycles_paused
-from .identity import load_key
-from .periods import Period
-from .plan import Plan, read_plan
-from .results import PeriodResults, ReturnRecord
-from .return_checks import identify, match_rows, verify_content
-from .returns import ReturnFile, read_return, skip_reason
-from .status import ActionStatus, Status, action_overdue, measure_status, uses_outturn
-from .validate import (ActionEntry, MeasureEntry, check_action, check_assessment, check_comment,
-                       check_measure)
-from .store_read import target_text as target_text_for
+from xlplan.collect import rows
+from xlplan.contract import layout
+from xlplan.safety import inspection as safety
+from xlplan.store import write as store
+from xlplan.collect.reuse import Reuse
+from xlplan.errors import Issue, XlplanError, issue, suggestion
+from xlplan.heap import cycles_paused
+from xlplan.contract.identity import load_key
+from xlplan.periods import Period
+from xlplan.plan.model import Plan, read_plan
+from xlplan.store.results import PeriodResults, ReturnRecord
+from xlplan.collect.identify import identify, match_rows, verify_content
+from xlplan.collect.read import ReturnFile, read_return, skip_reason
+from xlplan.status import ActionStatus, Status, action_overdue, measure_status, uses_outturn
+from xlplan.collect.validate import (ActionEntry, MeasureEntry, check_action, check_assessment,
+        check_comment, check_measure)
+from xlplan.store.read import target_text as target_text_for
 
 POOL_MIN_FILES = 50      # below this many files a process pool costs more than it saves
 STREAM_MIN_MISSES = 4    # a re-run's changed files go to a pool from this many (forking costs ~50 ms)
@@ -175,7 +178,7 @@ def _prepare(plan: Plan, db_url: str) -> store.PackedText | None:
     canonical JSON, which is also the snapshot stored when the store lacks this plan: returned
     then (compressed: it is held while the pool runs), else None. A plan from the cache brings its
     fingerprint, and the packed snapshot is kept there too: neither is built again."""
-    from .plan_cache import cached_snapshot, keep_snapshot
+    from xlplan.plan.cache import cached_snapshot, keep_snapshot
     plan.measures_for("")
     text = None if plan.fingerprint_known() else plan.canonical_json()
     if store.plan_stored(db_url, plan.fingerprint):
@@ -190,7 +193,7 @@ def _prepare(plan: Plan, db_url: str) -> store.PackedText | None:
 def _signing_key(plan_path: Path) -> bytes:
     """The key the templates were signed with. Unlike `xlplan templates`, collect never makes a new
     one: a fresh key would make every genuine return look tampered with."""
-    from .identity import KEY_FILE
+    from xlplan.contract.identity import KEY_FILE
     if not os.environ.get("XLPLAN_SECRET") and not (plan_path.resolve().parent / KEY_FILE).exists():
         raise XlplanError(f"There is no {KEY_FILE} beside {plan_path}: it holds the key the return templates "
                           f"were signed with. Copy it from the folder where `xlplan templates` was run, or "
@@ -377,7 +380,7 @@ def _look_up(path: Path, stat: os.stat_result, archive: Path,
     """Read the file with safety's protections, then look its Examined up: (the cached Examined or
     None, its entry or None when it may not be cached, the inspection still to be judged). A hit
     has its archive copy made again if it went missing."""
-    # Pre-flight (xlplan/safety.py): never follows a link or blocks on a pipe, refuses bombs, DTDs,
+    # Pre-flight (xlplan/safety/inspection.py): never follows a link or blocks on a pipe, refuses bombs, DTDs,
     # encrypted/legacy/renamed files before any spreadsheet library sees them; `data` is exactly
     # the bytes judged, so what is archived and read is what was inspected. Only a file read whole,
     # unchanged while read and hashed (`pending`) is looked up.
@@ -607,7 +610,7 @@ def _assess(files: list[Examined], plan: Plan, period: Period,
 
 def _write_reports(result: CollectResult, out_dir: Path) -> None:
     try:
-        from .reports import write_reports
+        from xlplan.reports import write_reports
     except ImportError:
         result.reports_note = "reports are not available in this version of xlplan"
         return

@@ -29,10 +29,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import layout
-from .errors import Issue, issue
-from .identity import Identity
-from .values import clean_text
+from xlplan.contract import layout
+from xlplan.errors import Issue, issue
+from xlplan.contract.identity import Identity
+from xlplan.values import clean_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 MAX_FILE_BYTES = 50 * 2**20          # a return is a few hundred KB; refuse anything over 50 MB

@@ -25,13 +25,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import cache
-from .safety import Inspection
+from xlplan import cache
+from xlplan.safety.inspection import Inspection
 
 if TYPE_CHECKING:
-    from .collect import Examined
-    from .periods import Period
-    from .plan import Plan
+    from xlplan.collect.pipeline import Examined
+    from xlplan.periods import Period
+    from xlplan.plan.model import Plan
 
 
 class Reuse:
@@ -62,7 +62,7 @@ class Reuse:
                                 *self._parts)
 
     def get(self, entry: str) -> Examined | None:
-        from .collect import Examined
+        from xlplan.collect.pipeline import Examined
         value = self.cache.get(entry)
         return value if isinstance(value, Examined) else None
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from . import store
-from .errors import Issue, Severity
-from .periods import Period
-from .plan import Plan
-from .results import ReturnRecord
+from xlplan.store import write as store
+from xlplan.errors import Issue, Severity
+from xlplan.periods import Period
+from xlplan.plan.model import Plan
+from xlplan.store.results import ReturnRecord
 
 if TYPE_CHECKING:
-    from .collect import Examined
+    from xlplan.collect.pipeline import Examined
 
 
 def rule_json(rule) -> str:

@@ -13,13 +13,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from . import layout
-from .errors import Issue, issue
-from .periods import Period
-from .plan import Action, Measure
-from .returns import SheetData
-from .status import ActionStatus, Status
-from .values import Missing, Unit, Value, ValueProblem, check_range, clean_text, format_value, parse_value
+from xlplan.contract import layout
+from xlplan.errors import Issue, issue
+from xlplan.periods import Period
+from xlplan.plan.model import Action, Measure
+from xlplan.collect.read import SheetData
+from xlplan.status import ActionStatus, Status
+from xlplan.values import (Missing, Unit, Value, ValueProblem, check_range, clean_text,
+        format_value, parse_value)
 
 
 @dataclass

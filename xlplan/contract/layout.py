@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 
-from .periods import Period
+from xlplan.periods import Period
 
 INSTRUCTIONS_SHEET = "Instructions"
 MEASURES_SHEET = "Measures"
 ACTIONS_SHEET = "Actions"
-IDENTITY_SHEET = "xlplan"          # very hidden; see xlplan/identity.py
+IDENTITY_SHEET = "xlplan"          # very hidden; see xlplan/contract/identity.py
 
 # Measures sheet: locked columns, then the three prior years (headed e.g. "2020/21"), then inputs.
 MEASURE_LOCKED = ["Code", "Measure", "Theme", "Outcome", "Unit", "Polarity", "Target", "Annual target"]

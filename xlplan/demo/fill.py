@@ -25,8 +25,8 @@ from typing import Mapping
 
 import openpyxl
 
-from . import layout
-from .errors import XlplanError, suggestion
+from xlplan.contract import layout
+from xlplan.errors import XlplanError, suggestion
 
 Entries = Mapping[str, Mapping[str, object]]
 

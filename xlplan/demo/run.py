@@ -15,9 +15,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
-from .periods import Period
+from xlplan.periods import Period
+from xlplan.resources import shipped
 
-EXAMPLES = Path(__file__).parent / "example_data"
+EXAMPLES = shipped("examples")
 PERIODS = ("2023-24-Q1", "2023-24-Q2")
 RETURN_NAMES = ("Copy of {name}", "{stem} FINAL.xlsx", "{stem} (2).xlsx")
 
@@ -36,12 +37,12 @@ def read_figures(path: Path) -> dict[str, dict[str, dict[str, dict[str, str]]]]:
 
 def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> dict[str, list[Path]]:
     """Run the loop in `folder` (a new temporary folder if None); returns what was produced, by kind."""
-    from .collect import collect
-    from .fill import fill_return
-    from .mail import Outbox, send_templates
-    from .plan import read_plan
-    from .store_read import load_results
-    from .templates import last_quarter_values, write_templates
+    from xlplan.collect.pipeline import collect
+    from xlplan.demo.fill import fill_return
+    from xlplan.mail.send import Outbox, send_templates
+    from xlplan.plan.model import read_plan
+    from xlplan.store.read import load_results
+    from xlplan.templates.build import last_quarter_values, write_templates
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
@@ -89,7 +90,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
 
 
 def _service_of(template: Path, plan, period: Period) -> str:
-    from .layout import template_filename
+    from xlplan.contract.layout import template_filename
     for s in plan.services:
         if template_filename(period, s.name) == template.name:
             return s.name

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .errors import XlplanError
+from xlplan.errors import XlplanError
 
 TEMPLATE = "template"      # kind: the return template email (`xlplan send`)
 REMINDER = "reminder"      # kind: a reminder (`xlplan chase`)

@@ -1,11 +1,11 @@
-"""Email the return templates to service managers (reminders: xlplan/mail_status.py).
+"""Email the return templates to service managers (reminders: xlplan/mail/status.py).
 
 Messages are composed from the user-editable Jinja2 templates under `templates/email/` (subject,
 plain text and HTML bodies; the HTML autoescapes, so text from a plan or a return is never
 markup) and handed to a transport: `Outbox` writes `.eml` drafts that Outlook and Thunderbird
 open as unsent messages, `SmtpTransport` sends them (STARTTLS whenever the server offers it;
-user name and password only from the environment; both in xlplan/mail_transport.py). Every attempt is recorded in the store's
-`mail_log` table (xlplan/mail_log.py), so a second `send` does not send a template twice.
+user name and password only from the environment; both in xlplan/mail/transport.py). Every attempt is recorded in the store's
+`mail_log` table (xlplan/mail/log.py), so a second `send` does not send a template twice.
 
 A problem with one service (no template, a bad address, a refused message) is an Issue for that
 service and never stops the others; only a failure that stops everything (the mail server cannot
@@ -23,13 +23,14 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-from . import mail_log
-from .errors import Issue, Report, XlplanError, issue, suggestion
-from .layout import template_filename
-from .periods import Period
-from .plan import Plan, Service
-from .mail_transport import ENV_PASSWORD, ENV_USER, DeliveryError, Outbox, SmtpTransport, parse_server  # noqa: F401
-from .resources import jinja_env
+from xlplan.mail import log as mail_log
+from xlplan.errors import Issue, Report, XlplanError, issue, suggestion
+from xlplan.contract.layout import template_filename
+from xlplan.periods import Period
+from xlplan.plan.model import Plan, Service
+from xlplan.mail.transport import (ENV_PASSWORD, ENV_USER, DeliveryError, Outbox, SmtpTransport,
+        parse_server)  # noqa: F401
+from xlplan.resources import jinja_env
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 ENV_FROM = "XLPLAN_MAIL_FROM"

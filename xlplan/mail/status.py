@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from . import mail_log
-from .errors import Issue, issue
-from .layout import template_filename
-from .mail import MailRun, Outcome, Sender, chosen_services, compose, deliver_one
-from .periods import Period
-from .plan import Plan, Service
-from .results import ReturnRecord
+from xlplan.mail import log as mail_log
+from xlplan.errors import Issue, issue
+from xlplan.contract.layout import template_filename
+from xlplan.mail.send import MailRun, Outcome, Sender, chosen_services, compose, deliver_one
+from xlplan.periods import Period
+from xlplan.plan.model import Plan, Service
+from xlplan.store.results import ReturnRecord
 
 ACCEPTED = "accepted"
 WITH_ERRORS = "with errors"

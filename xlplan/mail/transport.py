@@ -16,8 +16,8 @@ import ssl
 from email.message import EmailMessage
 from pathlib import Path
 
-from . import mail_log
-from .errors import XlplanError
+from xlplan.mail import log as mail_log
+from xlplan.errors import XlplanError
 
 ENV_USER, ENV_PASSWORD = "XLPLAN_SMTP_USER", "XLPLAN_SMTP_PASSWORD"
 

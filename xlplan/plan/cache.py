@@ -18,10 +18,10 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Callable
 
-from .errors import Report
-from .heap import cycles_paused
-from .plan import _ENTRY, Action, Measure, Plan, Service
-from .values import Value
+from xlplan.errors import Report
+from xlplan.heap import cycles_paused
+from xlplan.plan.model import _ENTRY, Action, Measure, Plan, Service
+from xlplan.values import Value
 
 
 def load_cached(path: Path, read: Callable[[Path], tuple[Plan | None, Report]]) -> tuple[Plan | None, Report]:
@@ -49,8 +49,8 @@ def load_cached(path: Path, read: Callable[[Path], tuple[Plan | None, Report]]) 
 def _signed_cache(path: Path):
     """The signed cache beside the plan, or None when caching is off or there is no key yet
     (reading a plan never makes one: `identity.load_key` does, for commands that sign)."""
-    from . import cache
-    from .identity import KEY_FILE
+    from xlplan import cache
+    from xlplan.contract.identity import KEY_FILE
     if not cache.enabled():
         return None
     try:
@@ -65,7 +65,7 @@ def _signed_cache(path: Path):
 def _read_bytes(path: Path) -> tuple[bytes, tuple] | None:
     """The bytes of the regular file at `path` and its state (`os.stat`) when they were read;
     None for anything else (a pipe is not waited on) or a file larger than the reader reads."""
-    from .plan_cells import MAX_PLAN_BYTES
+    from xlplan.plan.cells import MAX_PLAN_BYTES
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with open(fd, "rb") as fh:
         st = os.fstat(fd)
@@ -109,7 +109,7 @@ class _Entry:
     prunes this path's older entries."""
 
     def __init__(self, signed, path: Path, data: bytes) -> None:
-        from .cache import entry_name
+        from xlplan.cache import entry_name
         self.signed = signed
         self.kind = "plan-" + hashlib.sha256(os.fsencode(str(path))).hexdigest()[:12]
         parts = (str(path), hashlib.sha256(data).hexdigest(), _reader_versions())
@@ -151,11 +151,11 @@ class _Entry:
         self.signed.put(self.fingerprint_name, fingerprint)
 
     def snapshot(self, fingerprint: str) -> object | None:
-        from .cache import entry_name
+        from xlplan.cache import entry_name
         return self.signed.get(entry_name("snapshot", fingerprint))
 
     def keep_snapshot(self, fingerprint: str, packed: object) -> None:
-        from .cache import entry_name
+        from xlplan.cache import entry_name
         name = entry_name("snapshot", fingerprint)
         if self.signed.put(name, packed):
             self.signed.prune("snapshot", {name})

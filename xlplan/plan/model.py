@@ -24,10 +24,10 @@ from functools import cached_property
 from datetime import date, timedelta
 from pathlib import Path
 
-from .errors import Report, XlplanError
-from .periods import FinancialYear, Period
-from .status import DEFAULT_TOLERANCE, Polarity, Profile, Rule, Tolerance, make_rule
-from .values import Figure, Target, Unit, Value
+from xlplan.errors import Report, XlplanError
+from xlplan.periods import FinancialYear, Period
+from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, Rule, Tolerance, make_rule
+from xlplan.values import Figure, Target, Unit, Value
 
 SHEETS = ("Settings", "Themes", "Services", "Measures", "Actions")
 
@@ -387,10 +387,10 @@ def load_plan(path: str | Path) -> tuple[Plan | None, Report]:
 
     When the officer's key exists ($XLPLAN_SECRET or `.xlplan-key` beside the plan; never made
     here), what was read from the same bytes at the same path before comes from the signed cache
-    beside the plan instead (xlplan/plan_cache.py): the same Plan and Report, and the fingerprint
+    beside the plan instead (xlplan/plan/cache.py): the same Plan and Report, and the fingerprint
     once computed."""
-    from . import plan_reader
-    from .plan_cache import load_cached
+    from xlplan.plan import reader as plan_reader
+    from xlplan.plan.cache import load_cached
     return load_cached(Path(path), plan_reader.read_plan_workbook)
 
 

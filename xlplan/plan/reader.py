@@ -7,13 +7,15 @@ import re
 import zipfile
 from pathlib import Path
 
-from .errors import Report, Severity, issue, suggestion
-from .heap import cycles_paused
-from .periods import FinancialYear
-from .plan import REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service, Settings
-from .plan_sheet import Names, PlanSheet, as_date, cell_text, column_texts, lookup, read_word
-from .status import DEFAULT_TOLERANCE, Polarity, Profile, Tolerance
-from .values import Target, TargetKind, Unit, Value, ValueProblem, check_range, clean_text, parse_target, parse_value
+from xlplan.errors import Report, Severity, issue, suggestion
+from xlplan.heap import cycles_paused
+from xlplan.periods import FinancialYear
+from xlplan.plan.model import (REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service,
+        Settings)
+from xlplan.plan.sheet import Names, PlanSheet, as_date, cell_text, column_texts, lookup, read_word
+from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, Tolerance
+from xlplan.values import (Target, TargetKind, Unit, Value, ValueProblem, check_range, clean_text,
+        parse_target, parse_value)
 
 
 def read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
@@ -24,7 +26,7 @@ def read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
 def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
     report = Report()
     name = path.name
-    from .plan_cells import open_book
+    from xlplan.plan.cells import open_book
     try:
         wb = open_book(path)        # python-calamine: ~30x faster than openpyxl on a large plan
         if wb is None:              # a workbook it cannot be sure of: openpyxl reads it (and explains)

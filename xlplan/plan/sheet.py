@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from operator import itemgetter
 
-from .errors import Report, did_you_mean, issue, suggestion
-from .periods import FinancialYear, Period
-from .plan import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from .returns import column_letter as get_column_letter
-from .values import clean_text
+from xlplan.errors import Report, did_you_mean, issue, suggestion
+from xlplan.periods import FinancialYear, Period
+from xlplan.plan.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from xlplan.collect.read import column_letter as get_column_letter
+from xlplan.values import clean_text
 
 
 class PlanSheet:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from .errors import XlplanError
-from .periods import FinancialYear
-from .plan_writer import write_plan
+from xlplan.errors import XlplanError
+from xlplan.periods import FinancialYear
+from xlplan.plan.writer import write_plan
 
 PLAN_NAME = "plan.xlsx"
 

@@ -17,8 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .periods import FinancialYear
-from .plan import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, SETTINGS
+from xlplan.periods import FinancialYear
+from xlplan.plan.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, SETTINGS
 
 Row = Mapping[str, object]
 

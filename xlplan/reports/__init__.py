@@ -1,6 +1,6 @@
 """Reports for a quarter: the Word committee report and the summary workbook.
 
-`write_reports(results, out_dir)` renders both from a PeriodResults (see xlplan/results.py), so
+`write_reports(results, out_dir)` renders both from a PeriodResults (see xlplan/store/results.py), so
 `xlplan report` and the end of `xlplan collect` produce the same files from the same figures.
 """
 
@@ -10,7 +10,7 @@ import gc
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..results import PeriodResults
+from xlplan.store.results import PeriodResults
 
 
 def report_paths(period_id: str, out_dir: Path) -> tuple[Path, Path]:
@@ -24,8 +24,8 @@ def write_reports(results: PeriodResults, out_dir: Path, *, templates_dir=None) 
 
     Raises XlplanError when a template is missing or has a mistake (the message names it).
     """
-    from .word import write_word
-    from .workbook import write_summary
+    from xlplan.reports.word import write_word
+    from xlplan.reports.workbook import write_summary
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     docx_path, xlsx_path = report_paths(results.period.id, out_dir)

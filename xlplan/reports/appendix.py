@@ -11,13 +11,13 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..results import ActionResult, MeasureResult, PeriodResults
-from ..status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status
-from ..values import Unit, format_value
-from .docx_tables import Cell, Column, cm, status_cell
+from xlplan.store.results import ActionResult, MeasureResult, PeriodResults
+from xlplan.status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status
+from xlplan.values import Unit, format_value
+from xlplan.reports.docx_tables import Cell, Column, cm, status_cell
 
 if TYPE_CHECKING:
-    from .word import Writer
+    from xlplan.reports.word import Writer
 
 MEANING = {
     Status.GREEN: "On target, or better than target.",

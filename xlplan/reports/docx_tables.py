@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from docx.oxml import parse_xml
 
-from .narrative import xml_safe
+from xlplan.reports.narrative import xml_safe
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 

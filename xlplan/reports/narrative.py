@@ -20,9 +20,9 @@ from pathlib import Path
 
 import jinja2
 
-from ..errors import XlplanError, issue
-from ..results import MeasureResult, PeriodResults
-from ..status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status, Trend
+from xlplan.errors import XlplanError, issue
+from xlplan.store.results import MeasureResult, PeriodResults
+from xlplan.status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status, Trend
 
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff\ue000\ue001]")
@@ -139,7 +139,7 @@ _ENVIRONMENTS: dict[tuple, jinja2.Environment] = {}
 def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
     """The report templates' Jinja2 environment (one per search path; an edited template is
     reloaded; compiled templates are cached per user so each run need not recompile them)."""
-    from ..resources import jinja_env, search_path
+    from xlplan.resources import jinja_env, search_path
     key = tuple(str(d.resolve()) for d in search_path(templates_dir))
     if key in _ENVIRONMENTS:
         return _ENVIRONMENTS[key]

@@ -21,12 +21,13 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from ..resources import template_path
-from ..results import PeriodResults
-from . import appendix, settled_heap
-from .docx_tables import W_NS, Column, Look, cm, status_cell, table_parts
-from .docx_tables import text as esc
-from .narrative import Block, cover_context, environment, render_section, xml_safe
+from xlplan.resources import template_path
+from xlplan.store.results import PeriodResults
+from xlplan.reports import settled_heap
+from xlplan.reports import appendix
+from xlplan.reports.docx_tables import W_NS, Column, Look, cm, status_cell, table_parts
+from xlplan.reports.docx_tables import text as esc
+from xlplan.reports.narrative import Block, cover_context, environment, render_section, xml_safe
 
 SECTIONS = [("A", "PURPOSE OF REPORT", "purpose"), ("B", "RECOMMENDATION", "recommendation"),
             ("C", "SUMMARY OF IMPLICATIONS", "implications"), ("D", "TERMS OF REPORT", "terms"),

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..xlsx_book import TextWorkbook
+from xlplan.xlsx_book import TextWorkbook
 
-from ..results import MeasureResult, PeriodResults
-from ..status import ACTION_STATUS_ORDER, ActionStatus, Status
-from ..values import Ratio, Unit
-from . import settled_heap
-from .appendix import measure_statuses
-from .docx_tables import FILLS
-from .narrative import xml_safe
-from .workbook_trends import write_trends
-from .xlsx_sheets import FastSheet, StreamSheet
+from xlplan.store.results import MeasureResult, PeriodResults
+from xlplan.status import ACTION_STATUS_ORDER, ActionStatus, Status
+from xlplan.values import Ratio, Unit
+from xlplan.reports import settled_heap
+from xlplan.reports.appendix import measure_statuses
+from xlplan.reports.docx_tables import FILLS
+from xlplan.reports.narrative import xml_safe
+from xlplan.reports.workbook_trends import write_trends
+from xlplan.reports.xlsx_sheets import FastSheet, StreamSheet
 
 MAX_CELL = 32_767   # Excel's limit on the characters in a cell
 

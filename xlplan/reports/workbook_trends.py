@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_col_to_name
 
-from ..results import MeasureResult, PeriodResults
-from ..values import Ratio, Unit
-from .xlsx_sheets import FastSheet, StreamSheet
+from xlplan.store.results import MeasureResult, PeriodResults
+from xlplan.values import Ratio, Unit
+from xlplan.reports.xlsx_sheets import FastSheet, StreamSheet
 
 UNIT_WORDS = {Unit.PERCENT: "%", Unit.MONEY: "£", Unit.NUMBER: "number", Unit.RATIO: "% share (first part)"}
 

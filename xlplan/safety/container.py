@@ -11,7 +11,7 @@ expanded (no DTD, no external entity, no network or file access). Worksheets are
 worksheet whose cells are plain (safety_sheet.plain_sheet_data: a strict grammar, so well-formed
 and entity-free) is measured from them at C speed and expat judges the rest of the part.
 
-Used by xlplan/safety.py; returns `(code, params)` findings that safety turns into Issues, and the
+Used by xlplan/safety/inspection.py; returns `(code, params)` findings that safety turns into Issues, and the
 XML parts it inflated (`ZipFindings.parts`), which safety hands on with the bytes judged so that the
 reader (returns.read_return) does not inflate an accepted return's sheets a second time.
 """
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
-from .safety_sheet import plain_claim, plain_sheet_data
+from xlplan.safety.sheet import plain_claim, plain_sheet_data
 
 CHUNK = 64 * 1024
 KEEP_BYTES = 4 * 2**20      # inflated XML kept for the reader (ZipFindings.parts): a return's is well under 1 MB
@@ -324,7 +324,7 @@ class _Scan:
     def measure_sheet(self, data: bytes) -> None:
         """Measure a worksheet (well-formed, no DTD: expat has checked) from its bytes: a regex
         pass for a plain sheet, else the exact walk. Both give the same figures and findings."""
-        from .safety_sheet import measure
+        from xlplan.safety.sheet import measure
         found = measure(data, self.budget[0])
         if found is None:
             exact = _Scan(self.budget, self.limits, walk_sheet=True)

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from .errors import Issue, Severity, issue
-from .safety_ole import MAGIC as OLE_MAGIC, OleProblem, read_directory
-from .safety_text import CleanText, clean_comment
-from .safety_zip import SheetInfo, inspect_zip
+from xlplan.errors import Issue, Severity, issue
+from xlplan.safety.ole import MAGIC as OLE_MAGIC, OleProblem, read_directory
+from xlplan.safety.text import CleanText, clean_comment
+from xlplan.safety.container import SheetInfo, inspect_zip
 
 __all__ = ["Kind", "Limits", "Inspection", "SheetInfo", "inspect", "judge", "inspect_folder", "is_lock_file",
            "display_name", "clean_comment", "CleanText"]

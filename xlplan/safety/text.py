@@ -1,4 +1,4 @@
-"""Text typed into a return, made safe to store and show (used by xlplan/safety.py's callers).
+"""Text typed into a return, made safe to store and show (used by xlplan/safety/inspection.py's callers).
 
 `clean_comment` keeps what people write (right-to-left scripts, emoji with their joiners, accents,
 line breaks) and takes out what only hides or disguises text (control characters, zero-width
@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from .layout import COMMENT_MAX_CHARS
+from xlplan.contract.layout import COMMENT_MAX_CHARS
 
 _DROP = {0x200B, 0x2060, 0xFEFF, 0x00AD, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068,
          0x2069, 0xFFF9, 0xFFFA, 0xFFFB}

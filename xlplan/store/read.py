@@ -13,15 +13,15 @@ from typing import Iterator
 
 from sqlalchemy import select
 
-from . import store
-from .errors import Issue, Severity
-from .heap import cycles_paused
-from .periods import Period
-from .plan import Measure, Plan
-from .results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
-from .status import ActionStatus, Polarity, ProfileKind, Status, measure_status, trend
-from .store import action_updates, history, issues, measure_values, returns
-from .values import Missing, TargetKind, format_value
+from xlplan.store import write as store
+from xlplan.errors import Issue, Severity
+from xlplan.heap import cycles_paused
+from xlplan.periods import Period
+from xlplan.plan.model import Measure, Plan
+from xlplan.store.results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
+from xlplan.status import ActionStatus, Polarity, ProfileKind, Status, measure_status, trend
+from xlplan.store.write import action_updates, history, issues, measure_values, returns
+from xlplan.values import Missing, TargetKind, format_value
 
 
 def returns_for(db_url: str, period: Period | str) -> list[ReturnRecord]:
@@ -178,7 +178,7 @@ def _source(row) -> Source | None:
 def _action(a, period: Period, row) -> ActionResult:
     if row is None:
         status = ActionStatus.REPORT_LATER
-        from .status import action_overdue
+        from xlplan.status import action_overdue
         return ActionResult(ref=a.ref, name=a.name, measures=a.measures, theme=a.theme, outcome=a.outcome,
                             service=a.service, status=status, due=a.due,
                             overdue=action_overdue(status, a.due, period))

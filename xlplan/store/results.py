@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .errors import Issue
-from .periods import Period
-from .plan import Plan
-from .status import ActionStatus, Status, Trend
-from .values import Figure, Missing, Unit, format_value
+from xlplan.errors import Issue
+from xlplan.periods import Period
+from xlplan.plan.model import Plan
+from xlplan.status import ActionStatus, Status, Trend
+from xlplan.values import Figure, Missing, Unit, format_value
 
 
 @dataclass(frozen=True)

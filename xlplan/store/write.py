@@ -26,8 +26,8 @@ from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Ta
                         create_engine, delete, event, exc, insert, select)
 from sqlalchemy.engine import Engine, make_url
 
-from .errors import XlplanError
-from .values import Figure, Ratio
+from xlplan.errors import XlplanError
+from xlplan.values import Figure, Ratio
 
 BUSY_TIMEOUT = 60.0   # seconds a collect waits for another one writing to the same SQLite store
 
@@ -530,11 +530,11 @@ def table_contents(db_url: str) -> dict[str, list[tuple]]:
 
 def load_results(db_url, plan, period):
     """See store_read.load_results."""
-    from .store_read import load_results as _load
+    from xlplan.store.read import load_results as _load
     return _load(db_url, plan, period)
 
 
 def returns_for(db_url, period):
     """See store_read.returns_for."""
-    from .store_read import returns_for as _returns
+    from xlplan.store.read import returns_for as _returns
     return _returns(db_url, period)

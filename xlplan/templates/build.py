@@ -1,9 +1,9 @@
 """Return templates: one protected, self-checking workbook per service for a period.
 
 `write_templates(plan, period, out_dir, plan_path=...)` writes, for each service with measures or
-actions, `<period> <service> return.xlsx` with the sheets of `xlplan.layout`: Instructions,
+actions, `<period> <service> return.xlsx` with the sheets of `xlplan.contract.layout`: Instructions,
 Measures (profiled targets, history, live RAG formula), Actions, and the very hidden identity
-sheet (`xlplan.identity`) whose keyed row digests let collect tell a genuine return from a stale,
+sheet (`xlplan.contract.identity`) whose keyed row digests let collect tell a genuine return from a stale,
 foreign or tampered one. Sheets are protected with only the yellow input cells unlocked, and the
 workbook structure is locked so sheets cannot be added, deleted or renamed.
 
@@ -22,15 +22,17 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import __version__, layout
-from .errors import XlplanError, issue, suggestion
-from .identity import FORMAT, Identity, RowEntry, content_hash, load_key, row_digest
-from .periods import Period
-from .plan import Plan
-from .template_instructions import write_instructions
-from .template_sheets import DataRow, SheetContext, deadline_text, write_actions, write_measures
-from .template_style import Formats
-from .xlsx_book import Workbook
+from xlplan import __version__
+from xlplan.contract import layout
+from xlplan.errors import XlplanError, issue, suggestion
+from xlplan.contract.identity import FORMAT, Identity, RowEntry, content_hash, load_key, row_digest
+from xlplan.periods import Period
+from xlplan.plan.model import Plan
+from xlplan.templates.instructions import write_instructions
+from xlplan.templates.sheets import (DataRow, SheetContext, deadline_text, write_actions,
+        write_measures)
+from xlplan.templates.style import Formats
+from xlplan.xlsx_book import Workbook
 
 LastValues = dict[str, tuple[object, str]]   # Code → (figure or None, display text)
 
@@ -109,7 +111,7 @@ def _write_one(job: tuple, service: str) -> Path:
 
 def last_quarter_values(results) -> LastValues:
     """The "Last quarter" column's values from a PeriodResults of the store (`previous_quarter`)."""
-    from .values import format_value
+    from xlplan.values import format_value
     return {m.code: (m.previous_quarter, format_value(m.previous_quarter, m.unit))
             for m in results.measures if m.previous_quarter is not None}
 

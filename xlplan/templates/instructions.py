@@ -6,9 +6,9 @@ colours, and what to type when there is no figure yet.
 
 from __future__ import annotations
 
-from . import layout
-from .template_rag import NO_DATA_WORDS
-from .template_sheets import SheetContext, row_height
+from xlplan.contract import layout
+from xlplan.templates.rag import NO_DATA_WORDS
+from xlplan.templates.sheets import SheetContext, row_height
 
 
 def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int) -> None:

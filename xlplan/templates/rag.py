@@ -18,8 +18,8 @@ does. Formulas use only functions Excel and LibreOffice share (no LET, no dynami
 
 from __future__ import annotations
 
-from .status import Polarity, Rule, Status
-from .values import Ratio, TargetKind, Unit
+from xlplan.status import Polarity, Rule, Status
+from xlplan.values import Ratio, TargetKind, Unit
 
 _EPS = 1e-9   # the engine's own slack for "met exactly" (status._EPS)
 

@@ -12,13 +12,13 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import layout
-from .periods import Period
-from .plan import Action, Measure, Plan
-from .status import Polarity, Rule
-from .template_rag import CHECK_FIGURE, NO_DATA_WORDS, rag_formula, to_date_rule
-from .template_style import Formats, cell_value, input_format
-from .values import Missing, TargetKind, Unit
+from xlplan.contract import layout
+from xlplan.periods import Period
+from xlplan.plan.model import Action, Measure, Plan
+from xlplan.status import Polarity, Rule
+from xlplan.templates.rag import CHECK_FIGURE, NO_DATA_WORDS, rag_formula, to_date_rule
+from xlplan.templates.style import Formats, cell_value, input_format
+from xlplan.values import Missing, TargetKind, Unit
 
 HEADER_ROW = 3        # 0-based: Excel row 4, under a title and two lines of guidance
 PROTECT_OPTIONS = {"format_columns": True, "format_rows": True}   # resizing is harmless; nothing else
@@ -165,7 +165,7 @@ def _period_target(m: Measure, rule: Rule):
     better = rule.polarity is Polarity.HIGHER
     word = {TargetKind.INCREASE: "Above", TargetKind.REDUCE: "Below",
             TargetKind.MAINTAIN: "At least" if better else "At most"}[rule.target_kind]
-    from .values import format_value
+    from xlplan.values import format_value
     return f"{word} {format_value(rule.target, unit)}", unit
 
 

@@ -6,7 +6,7 @@ cell holds the word; conditional formatting only colours it).
 
 from __future__ import annotations
 
-from .values import Ratio, Unit
+from xlplan.values import Ratio, Unit
 
 INPUT_FILL = "#FFF2CC"       # light yellow: cells the manager fills in
 INPUT_HEADER = "#FFD966"
