@@ -11,7 +11,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCH))
 

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from xlplan.cli import main
 
-README = (Path(__file__).parents[1] / "README.md").read_text()
+README = (Path(__file__).parents[2] / "README.md").read_text()
 
 
 @pytest.mark.parametrize("name", sorted(main.commands))

@@ -7,7 +7,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from test_templates import Q2, data_rows, digest_failures, varied_plan
+from template_cases import Q2, data_rows, digest_failures, varied_plan
 from xlplan.contract import layout
 from xlplan.errors import XlplanError
 from xlplan.demo.fill import fill_return, typed_value

@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 
 import hostile
-from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, fill, make_plan, make_templates, run
+from quarter import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, fill, make_plan, make_templates, run
 from builders import measure
 from xlplan import cache
 from xlplan.safety import inspection as safety

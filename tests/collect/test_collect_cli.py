@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, fill, make_plan, make_templates
+from quarter import AOP, CJ, GOOD_AOP, GOOD_CJ, fill, make_plan, make_templates
 from xlplan.cli import main
 
 

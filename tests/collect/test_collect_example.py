@@ -22,7 +22,7 @@ from xlplan.status import ActionStatus, Status, measure_status
 from xlplan.templates.build import write_templates
 from xlplan.values import parse_value
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples"
 Q1, Q2 = Period.parse("2023-24-Q1"), Period.parse("2023-24-Q2")
 
 
@@ -103,7 +103,7 @@ def _lo(test):
 def typed_cells(template: Path, sheets: dict) -> dict[tuple[str, str], str]:
     """{(sheet, A1): text} for LibreOffice to type, found by header and Code/Ref as collect does."""
     import openpyxl
-    from test_collect import header, row_of
+    from quarter import header, row_of
     wb = openpyxl.load_workbook(template)
     found = {}
     for sheet, key in (("Measures", "Code"), ("Actions", "Ref")):

@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 from sqlalchemy import insert
 
 from builders import measure
-from test_collect import AOP, CJ, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
+from quarter import AOP, CJ, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
     two_good_returns
 from xlplan.collect import rows
 from xlplan.store import write as store

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from lo import lo_type, needs_lo, resave
-from test_collect import AOP, CJ, header, make_plan, make_templates, row_of, run
+from quarter import AOP, CJ, header, make_plan, make_templates, row_of, run
 from xlplan.demo.fill import fill_return
 from xlplan.status import ActionStatus, Status
 

@@ -11,7 +11,7 @@ import pytest
 import xlsxwriter
 
 from builders import SERVICES, measure
-from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, set_saved
+from quarter import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, set_saved
 from xlplan.store import write as store
 from xlplan.periods import Period
 
@@ -134,7 +134,7 @@ def test_edited_deleted_inserted_and_moved_rows_are_named(folder):
     root, templates = folder
 
     def tamper(wb):
-        from test_collect import header, row_of
+        from quarter import header, row_of
         ws = wb["Measures"]
         _, cols = header(ws, "Code")
         r1 = row_of(ws, "Code", "SW01")

@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from builders import measure
-from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
+from quarter import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
     two_good_returns
 from xlplan.collect import pipeline as collect_mod
 from xlplan.collect import rows

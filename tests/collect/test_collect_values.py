@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_collect import AOP, CJ, GOOD_AOP, GOOD_CJ, fill, header, make_plan, make_templates, row_of, run
+from quarter import AOP, CJ, GOOD_AOP, GOOD_CJ, fill, header, make_plan, make_templates, row_of, run
 from xlplan.status import Status
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_collect import CJ, GOOD_CJ, fill, make_plan, make_templates, set_saved
+from quarter import CJ, GOOD_CJ, fill, make_plan, make_templates, set_saved
 from xlplan.contract import layout
 from xlplan.collect.read import (_formulas, _formulas_by_parsing, _sheet_parts, column_letter,
         read_return, skip_reason)

@@ -26,7 +26,7 @@ from xlplan.contract.identity import KEY_FILE
 from xlplan.plan.model import Action, Measure, Plan, load_plan
 from xlplan.values import Value
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "plan.xlsx"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plan.xlsx"
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from xlplan.status import (ActionStatus, Polarity, ProfileKind, Status, action_o
         measure_status)
 from xlplan.values import TargetKind, Unit, parse_value
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 Q1, Q2 = Period.parse("2023-24-Q1"), Period.parse("2023-24-Q2")
 
 

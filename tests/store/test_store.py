@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from test_collect import CJ, AOP, Q2, fill, make_plan, make_templates, run, two_good_returns
+from quarter import CJ, AOP, Q2, fill, make_plan, make_templates, run, two_good_returns
 from xlplan.store import write as store
 from xlplan.errors import XlplanError
 from xlplan.periods import Period
@@ -85,7 +85,7 @@ def test_past_quarter_keeps_its_status_when_the_plan_changes(quarter):
     db = f"sqlite:///{quarter}/xlplan.db"
     run(quarter)
     from builders import measure
-    from test_collect import MEASURES
+    from quarter import MEASURES
     make_plan(quarter, measures=[measure("SW01", Target="95%"), *MEASURES[1:]])
     plan = read_plan(quarter / "plan.xlsx")
     sw01 = next(m for m in store.load_results(db, plan, Q2).measures if m.code == "SW01")

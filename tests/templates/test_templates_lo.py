@@ -9,7 +9,7 @@ from python_calamine import CalamineWorkbook
 
 from builders import build_plan, measure
 from lo import lo_type, needs_lo, resave, to_pdf
-from test_templates import Q2, data_rows, digest_failures, varied_plan
+from template_cases import Q2, data_rows, digest_failures, varied_plan
 from xlplan.contract import layout
 from xlplan.contract.identity import load_key
 from xlplan.plan.model import read_plan

@@ -7,7 +7,7 @@ import zipfile
 from click.testing import CliRunner
 
 from builders import SERVICES, action, build_plan, measure
-from test_templates import ISSUED, Q2
+from template_cases import ISSUED, Q2
 from xlplan.cli import main
 from xlplan.plan.model import read_plan
 from xlplan.templates.build import POOL_MIN_SERVICES, write_templates
