@@ -17,7 +17,7 @@ from xlplan.values import Unit, format_value
 from xlplan.reports.docx_tables import Cell, Column, cm, status_cell
 
 if TYPE_CHECKING:
-    from xlplan.reports.word import Writer
+    from xlplan.reports.docx_writer import Writer
 
 MEANING = {
     Status.GREEN: "On target, or better than target.",
