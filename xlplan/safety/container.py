@@ -27,6 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
+from xlplan.errors import (
+    RETURN_CORRUPT, RETURN_EXTERNAL_LINKS, RETURN_MACRO_ENABLED, RETURN_NOT_A_WORKBOOK, RETURN_SHEET_TOO_LARGE,
+    RETURN_TOO_MANY_PARTS, RETURN_TRUNCATED, RETURN_WRONG_FORMAT, RETURN_XML_ENTITIES, RETURN_ZIP_BOMB,
+)
 from xlplan.safety.sheet import plain_claim, plain_sheet_data
 
 CHUNK = 64 * 1024
@@ -70,7 +74,7 @@ class ZipFindings:
         return any(code not in _NON_FATAL for code, _ in self.findings)
 
 
-_NON_FATAL = {"return.macro-enabled", "return.external-links"}
+_NON_FATAL = {RETURN_MACRO_ENABLED, RETURN_EXTERNAL_LINKS}
 
 
 class _Enough(Exception):
@@ -94,12 +98,12 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as e:
         if b"PK\x05\x06" not in data[-(65536 + 22):]:
-            out.add("return.truncated", size=len(data))
+            out.add(RETURN_TRUNCATED, size=len(data))
         else:
-            out.add("return.corrupt", reason=_reason(e))
+            out.add(RETURN_CORRUPT, reason=_reason(e))
         return out
     except (OSError, ValueError, EOFError, NotImplementedError) as e:
-        out.add("return.corrupt", reason=_reason(e))
+        out.add(RETURN_CORRUPT, reason=_reason(e))
         return out
     with zf:
         infos = zf.infolist()
@@ -109,7 +113,7 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
         kind = _format(zf, names)
         if kind != "xlsx":
             out.kind = kind
-            out.add("return.wrong-format" if kind in ("ods", "xlsb") else "return.not-a-workbook",
+            out.add(RETURN_WRONG_FORMAT if kind in ("ods", "xlsb") else RETURN_NOT_A_WORKBOOK,
                     what=_FORMAT_WORDS[kind])
             return out
         scans: dict[str, _Scan] = {}
@@ -124,7 +128,7 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
                 return out
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
                     RuntimeError) as e:
-                out.add("return.corrupt", reason=f"part {info.filename}: {_reason(e)}")
+                out.add(RETURN_CORRUPT, reason=f"part {info.filename}: {_reason(e)}")
                 return out
         _describe(out, zf, names, scans, limits)
     out.parts = parts
@@ -144,12 +148,12 @@ class _Kept(dict):
 
 def _directory_ok(infos: list[zipfile.ZipInfo], data: bytes, limits, out: ZipFindings) -> bool:
     if len(infos) > limits.max_parts:
-        out.add("return.too-many-parts", parts=len(infos), limit=limits.max_parts)
+        out.add(RETURN_TOO_MANY_PARTS, parts=len(infos), limit=limits.max_parts)
         return False
     seen: set[str] = set()
     for i in infos:
         if i.filename in seen:
-            out.add("return.corrupt", reason=f"the part {i.filename} appears twice")
+            out.add(RETURN_CORRUPT, reason=f"the part {i.filename} appears twice")
             return False
         seen.add(i.filename)
         if i.flag_bits & 0x1:
@@ -160,10 +164,10 @@ def _directory_ok(infos: list[zipfile.ZipInfo], data: bytes, limits, out: ZipFin
         ratio = i.file_size / max(i.compress_size, 1)
         if i.file_size > limits.max_part_bytes or (
                 i.file_size > limits.ratio_floor_bytes and ratio > limits.max_ratio):
-            out.add("return.zip-bomb", part=i.filename, expanded=i.file_size, ratio=ratio)
+            out.add(RETURN_ZIP_BOMB, part=i.filename, expanded=i.file_size, ratio=ratio)
             return False
     if total > limits.max_total_bytes:
-        out.add("return.zip-bomb", part="all parts", expanded=total, ratio=total / max(len(data), 1))
+        out.add(RETURN_ZIP_BOMB, part="all parts", expanded=total, ratio=total / max(len(data), 1))
         return False
     return True
 
@@ -281,7 +285,7 @@ def _scan_streaming(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int
                 break
             actual += len(chunk)
             if actual > limits.max_part_bytes:
-                raise _Refused("return.zip-bomb", expanded=actual, ratio=actual / max(info.compress_size, 1))
+                raise _Refused(RETURN_ZIP_BOMB, expanded=actual, ratio=actual / max(info.compress_size, 1))
             if scan is not None and not scan.done:
                 kept.append(chunk)
                 scan.feed(chunk)
@@ -369,16 +373,16 @@ class _Scan:
         except _Enough:
             self.done = True          # the rest is still inflated (size and CRC checks), not parsed
         except expat.ExpatError as e:
-            raise _Refused("return.corrupt", reason=f"not well-formed XML ({expat.ErrorString(e.code)})") from None
+            raise _Refused(RETURN_CORRUPT, reason=f"not well-formed XML ({expat.ErrorString(e.code)})") from None
 
     def _doctype(self, *args) -> None:
-        raise _Refused("return.xml-entities", what="a document type declaration (DOCTYPE)")
+        raise _Refused(RETURN_XML_ENTITIES, what="a document type declaration (DOCTYPE)")
 
     def _entity(self, *args) -> None:
-        raise _Refused("return.xml-entities", what="an entity declaration")
+        raise _Refused(RETURN_XML_ENTITIES, what="an entity declaration")
 
     def _external(self, *args) -> int:
-        raise _Refused("return.xml-entities", what="an external entity reference")
+        raise _Refused(RETURN_XML_ENTITIES, what="an external entity reference")
 
     def _start(self, name: str, attrs: dict) -> None:
         local = _local(name)
@@ -447,16 +451,16 @@ class _Scan:
             self.cells += 1
             self.budget[0] -= 1
             if self.budget[0] < 0:
-                raise _Refused("return.sheet-too-large", sheet="", extent=f"more than {self.limits.max_cells:,} cells",
+                raise _Refused(RETURN_SHEET_TOO_LARGE, sheet="", extent=f"more than {self.limits.max_cells:,} cells",
                                rows=self._row, cols=self._col)
             ref = attrs.get("r")
             if ref:
                 m = _CELL_REF.match(ref)
                 if not m:
-                    raise _Refused("return.corrupt", reason=f"the cell reference '{ref[:20]}' is not valid")
+                    raise _Refused(RETURN_CORRUPT, reason=f"the cell reference '{ref[:20]}' is not valid")
                 col, row = _col_number(m.group(1)), int(m.group(2))
                 if col > EXCEL_MAX_COLS or row > EXCEL_MAX_ROWS or row == 0:
-                    raise _Refused("return.corrupt", reason=f"the cell reference '{ref}' is outside Excel's grid")
+                    raise _Refused(RETURN_CORRUPT, reason=f"the cell reference '{ref}' is outside Excel's grid")
                 self._col, self._row = col, row
             else:
                 self._col += 1
@@ -493,9 +497,9 @@ def _int(text: str, what: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise _Refused("return.corrupt", reason=f"the {what} '{text[:20]}' is not a number") from None
+        raise _Refused(RETURN_CORRUPT, reason=f"the {what} '{text[:20]}' is not a number") from None
     if not 0 < n <= EXCEL_MAX_ROWS:
-        raise _Refused("return.corrupt", reason=f"the {what} {n} is outside Excel's grid")
+        raise _Refused(RETURN_CORRUPT, reason=f"the {what} {n} is outside Excel's grid")
     return n
 
 
@@ -527,7 +531,7 @@ def _describe(out: ZipFindings, zf: zipfile.ZipFile, names: set[str], scans: dic
             info.claimed, info.rows, info.cols, info.cells = scan.claimed, scan.rows, scan.cols, scan.cells
         out.sheets.append(info)
         if info.rows > limits.max_rows or info.cols > limits.max_cols or info.rows * info.cols > limits.max_area:
-            out.add("return.sheet-too-large", sheet=info.name,
+            out.add(RETURN_SHEET_TOO_LARGE, sheet=info.name,
                     extent=f"{col_letters(info.cols)}{info.rows} ({info.rows:,} rows × {info.cols:,} columns)",
                     rows=info.rows, cols=info.cols)
     content_types = scans.get("[Content_Types].xml")
@@ -535,7 +539,7 @@ def _describe(out: ZipFindings, zf: zipfile.ZipFile, names: set[str], scans: dic
                          or n.lower().startswith(("xl/activex/", "xl/macrosheets/", "xl/dialogsheets/")))
     if macro_parts or (content_types and MACRO_CONTENT in content_types.content_types):
         out.kind = "xlsm"
-        out.add("return.macro-enabled", parts=", ".join(macro_parts[:3]) or "a macro-enabled workbook type")
+        out.add(RETURN_MACRO_ENABLED, parts=", ".join(macro_parts[:3]) or "a macro-enabled workbook type")
     links = []
     for name in sorted(names):
         if name.lower().startswith("xl/externallinks/") and _is_xml(name) and not name.endswith(".rels"):
@@ -547,7 +551,7 @@ def _describe(out: ZipFindings, zf: zipfile.ZipFile, names: set[str], scans: dic
     if "xl/connections.xml" in names:
         links.append("a data connection (xl/connections.xml)")
     if links:
-        out.add("return.external-links", count=len(links), targets=", ".join(t[:60] for t in links[:3]))
+        out.add(RETURN_EXTERNAL_LINKS, count=len(links), targets=", ".join(t[:60] for t in links[:3]))
 
 
 def _workbook_part(scans: dict[str, _Scan], names: set[str]) -> str:
