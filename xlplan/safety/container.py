@@ -11,9 +11,11 @@ expanded (no DTD, no external entity, no network or file access). Worksheets are
 worksheet whose cells are plain (safety_sheet.plain_sheet_data: a strict grammar, so well-formed
 and entity-free) is measured from them at C speed and expat judges the rest of the part.
 
-Used by xlplan/safety/inspection.py; returns `(code, params)` findings that safety turns into Issues, and the
-XML parts it inflated (`ZipFindings.parts`), which safety hands on with the bytes judged so that the
-reader (returns.read_return) does not inflate an accepted return's sheets a second time.
+Used by xlplan/safety/inspection.py. It returns findings as `(Code, params)`: the issue code each
+is reported as and the fields its message needs (inspection adds the file name, and decides the
+file's Kind from the code). It also returns the XML parts it inflated (`ZipFindings.parts`), which
+inspection hands on with the bytes judged so that the reader (collect.read.read_return) does not
+inflate an accepted return's sheets a second time.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
 from xlplan.errors import (
-    RETURN_CORRUPT, RETURN_EXTERNAL_LINKS, RETURN_MACRO_ENABLED, RETURN_NOT_A_WORKBOOK, RETURN_SHEET_TOO_LARGE,
-    RETURN_TOO_MANY_PARTS, RETURN_TRUNCATED, RETURN_WRONG_FORMAT, RETURN_XML_ENTITIES, RETURN_ZIP_BOMB,
+    RETURN_CORRUPT, RETURN_EXTERNAL_LINKS, RETURN_MACRO_ENABLED, RETURN_NOT_A_WORKBOOK, RETURN_PASSWORD_PROTECTED,
+    RETURN_SHEET_TOO_LARGE, RETURN_TOO_MANY_PARTS, RETURN_TRUNCATED, RETURN_WRONG_FORMAT, RETURN_XML_ENTITIES,
+    RETURN_ZIP_BOMB, Code,
 )
 from xlplan.safety.sheet import plain_claim, plain_sheet_data
 
@@ -57,16 +61,28 @@ class SheetInfo:
     cells: int = 0                  # <c> elements, including empty styled cells
 
 
+class ZipFormat(Enum):
+    """What a zip file holds, told by its part names (and, for ODS, its mimetype part)."""
+
+    XLSX = "xlsx"
+    XLSM = "xlsm"               # an xlsx with macros (found while describing it)
+    ODS = "ods"
+    XLSB = "xlsb"
+    WORD = "word"
+    POWERPOINT = "powerpoint"
+    ZIP = "zip"                 # any other zip
+
+
 @dataclass
 class ZipFindings:
-    kind: str = "xlsx"              # xlsx | xlsm | ods | xlsb | word | powerpoint | zip
-    findings: list[tuple[str, dict]] = field(default_factory=list)
+    kind: ZipFormat = ZipFormat.XLSX
+    findings: list[tuple[Code, dict]] = field(default_factory=list)   # in the order found
     sheets: list[SheetInfo] = field(default_factory=list)
     # XML parts inflated from the bytes judged, by name, as zipfile.ZipFile.read gives them (size
     # and CRC checked); only when the judgement ran to the end, up to KEEP_BYTES in all
     parts: dict[str, bytes] = field(default_factory=dict, repr=False)
 
-    def add(self, code: str, **params) -> None:
+    def add(self, code: Code, **params) -> None:
         self.findings.append((code, params))
 
     @property
@@ -74,7 +90,7 @@ class ZipFindings:
         return any(code not in _NON_FATAL for code, _ in self.findings)
 
 
-_NON_FATAL = {RETURN_MACRO_ENABLED, RETURN_EXTERNAL_LINKS}
+_NON_FATAL = frozenset({RETURN_MACRO_ENABLED, RETURN_EXTERNAL_LINKS})   # warnings: the file is still read
 
 
 class _Enough(Exception):
@@ -86,7 +102,9 @@ _MEASURED_ROOTS = {"worksheet", "macrosheet", "dialogsheet", "chartsheet", "work
 
 
 class _Refused(Exception):
-    def __init__(self, code: str, **params) -> None:
+    """Raised while scanning a part: the finding that ends the judgement (the part is added by the catcher)."""
+
+    def __init__(self, code: Code, **params) -> None:
         super().__init__(code)
         self.code, self.params = code, params
 
@@ -111,10 +129,13 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
             return out
         names = {i.filename for i in infos}
         kind = _format(zf, names)
-        if kind != "xlsx":
+        if kind is not ZipFormat.XLSX:
             out.kind = kind
-            out.add(RETURN_WRONG_FORMAT if kind in ("ods", "xlsb") else RETURN_NOT_A_WORKBOOK,
-                    what=_FORMAT_WORDS[kind])
+            what = _FORMAT_WORDS[kind]
+            if kind in (ZipFormat.ODS, ZipFormat.XLSB):
+                out.add(RETURN_WRONG_FORMAT, what=what)
+            else:       # reported as not-a-spreadsheet instead when the name is not a spreadsheet's either
+                out.add(RETURN_NOT_A_WORKBOOK, what=what, reason=f"it is {what}")
             return out
         scans: dict[str, _Scan] = {}
         parts = _Kept()
@@ -124,6 +145,8 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
             try:
                 scans[info.filename] = _scan_part(zf, data, info, budget, limits, parts, ends[info.header_offset])
             except _Refused as r:
+                if r.code is RETURN_SHEET_TOO_LARGE:
+                    r.params.update(sheet=info.filename, **_grid(limits))
                 out.add(r.code, part=info.filename, **r.params)
                 return out
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
@@ -157,7 +180,7 @@ def _directory_ok(infos: list[zipfile.ZipInfo], data: bytes, limits, out: ZipFin
             return False
         seen.add(i.filename)
         if i.flag_bits & 0x1:
-            out.add("return.encrypted", how="zip")
+            out.add(RETURN_PASSWORD_PROTECTED)
             return False
     total = sum(i.file_size for i in infos)
     for i in infos:
@@ -172,13 +195,13 @@ def _directory_ok(infos: list[zipfile.ZipInfo], data: bytes, limits, out: ZipFin
     return True
 
 
-_FORMAT_WORDS = {"ods": "a LibreOffice/OpenDocument spreadsheet (.ods)",
-                 "xlsb": "an Excel binary workbook (.xlsb)",
-                 "word": "a Word document", "powerpoint": "a PowerPoint presentation",
-                 "zip": "a zip archive holding other files"}
+_FORMAT_WORDS = {ZipFormat.ODS: "a LibreOffice/OpenDocument spreadsheet (.ods)",
+                 ZipFormat.XLSB: "an Excel binary workbook (.xlsb)",
+                 ZipFormat.WORD: "a Word document", ZipFormat.POWERPOINT: "a PowerPoint presentation",
+                 ZipFormat.ZIP: "a zip archive holding other files"}
 
 
-def _format(zf: zipfile.ZipFile, names: set[str]) -> str:
+def _format(zf: zipfile.ZipFile, names: set[str]) -> ZipFormat:
     if "mimetype" in names:
         try:
             with zf.open("mimetype") as f:
@@ -186,18 +209,18 @@ def _format(zf: zipfile.ZipFile, names: set[str]) -> str:
         except Exception:  # noqa: BLE001 - a broken mimetype part just means "not ODS"
             mime = b""
         if b"opendocument.spreadsheet" in mime:
-            return "ods"
+            return ZipFormat.ODS
     if "[Content_Types].xml" not in names:
-        return "zip"
+        return ZipFormat.ZIP
     if any(n.startswith("xl/") and n.endswith("workbook.xml") for n in names):
-        return "xlsx"
+        return ZipFormat.XLSX
     if any(n.startswith("xl/") and n.endswith("workbook.bin") for n in names):
-        return "xlsb"
+        return ZipFormat.XLSB
     if any(n.startswith("word/") for n in names):
-        return "word"
+        return ZipFormat.WORD
     if any(n.startswith("ppt/") for n in names):
-        return "powerpoint"
-    return "zip"
+        return ZipFormat.POWERPOINT
+    return ZipFormat.ZIP
 
 
 def _is_xml(name: str) -> bool:
@@ -451,8 +474,7 @@ class _Scan:
             self.cells += 1
             self.budget[0] -= 1
             if self.budget[0] < 0:
-                raise _Refused(RETURN_SHEET_TOO_LARGE, sheet="", extent=f"more than {self.limits.max_cells:,} cells",
-                               rows=self._row, cols=self._col)
+                raise _Refused(RETURN_SHEET_TOO_LARGE, extent=f"more than {self.limits.max_cells:,} cells")
             ref = attrs.get("r")
             if ref:
                 m = _CELL_REF.match(ref)
@@ -533,12 +555,12 @@ def _describe(out: ZipFindings, zf: zipfile.ZipFile, names: set[str], scans: dic
         if info.rows > limits.max_rows or info.cols > limits.max_cols or info.rows * info.cols > limits.max_area:
             out.add(RETURN_SHEET_TOO_LARGE, sheet=info.name,
                     extent=f"{col_letters(info.cols)}{info.rows} ({info.rows:,} rows × {info.cols:,} columns)",
-                    rows=info.rows, cols=info.cols)
+                    **_grid(limits))
     content_types = scans.get("[Content_Types].xml")
     macro_parts = sorted(n for n in names if n.lower().endswith("vbaproject.bin")
                          or n.lower().startswith(("xl/activex/", "xl/macrosheets/", "xl/dialogsheets/")))
     if macro_parts or (content_types and MACRO_CONTENT in content_types.content_types):
-        out.kind = "xlsm"
+        out.kind = ZipFormat.XLSM
         out.add(RETURN_MACRO_ENABLED, parts=", ".join(macro_parts[:3]) or "a macro-enabled workbook type")
     links = []
     for name in sorted(names):
@@ -552,6 +574,11 @@ def _describe(out: ZipFindings, zf: zipfile.ZipFile, names: set[str], scans: dic
         links.append("a data connection (xl/connections.xml)")
     if links:
         out.add(RETURN_EXTERNAL_LINKS, count=len(links), targets=", ".join(t[:60] for t in links[:3]))
+
+
+def _grid(limits) -> dict[str, int]:
+    """The per-sheet caps a sheet-too-large message quotes."""
+    return {"max_rows": limits.max_rows, "max_cols": limits.max_cols, "max_area": limits.max_area}
 
 
 def _workbook_part(scans: dict[str, _Scan], names: set[str]) -> str:

@@ -34,11 +34,11 @@ from xlplan.errors import (
     RETURN_LOCK_FILE, RETURN_NOT_A_FILE, RETURN_NOT_A_SPREADSHEET, RETURN_NOT_A_WORKBOOK, RETURN_NOT_A_ZIP,
     RETURN_PASSWORD_PROTECTED, RETURN_SHEET_TOO_LARGE, RETURN_STILL_BEING_WRITTEN, RETURN_SYMLINK, RETURN_TOO_LARGE,
     RETURN_TOO_MANY_PARTS, RETURN_TRUNCATED, RETURN_UNREADABLE, RETURN_WRONG_FORMAT, RETURN_XML_ENTITIES,
-    RETURN_ZIP_BOMB, Issue, Severity, issue,
+    RETURN_ZIP_BOMB, Code, Issue, Severity, issue,
 )
-from xlplan.safety.ole import MAGIC as OLE_MAGIC, OleProblem, read_directory
+from xlplan.safety.ole import MAGIC as OLE_MAGIC, OleKind, OleProblem, read_directory
 from xlplan.safety.text import CleanText, clean_comment
-from xlplan.safety.container import SheetInfo, inspect_zip
+from xlplan.safety.container import SheetInfo, ZipFormat, inspect_zip
 
 __all__ = ["Kind", "Limits", "Inspection", "SheetInfo", "inspect", "judge", "inspect_folder", "is_lock_file",
            "display_name", "clean_comment", "CleanText"]
@@ -135,7 +135,7 @@ class Inspection:
     def sheet(self, name: str) -> SheetInfo | None:
         return next((s for s in self.sheets if s.name == name), None)
 
-    def _add(self, code: str, **params) -> Issue:
+    def _add(self, code: Code, **params) -> Issue:
         found = _issue(code, display_name(self.path), **params)
         self.issues.append(found)
         return found
@@ -301,31 +301,27 @@ def _judge(ins: Inspection, data: bytes, limits: Limits) -> None:
 
 
 def _judge_zip(ins: Inspection, data: bytes, limits: Limits) -> None:
+    """Report the zip judgement's findings (each already carries its Code) and set the Kind they imply."""
     found = inspect_zip(data, limits)
     ins.sheets, ins.parts = found.sheets, found.parts
-    kinds = {"xlsx": Kind.XLSX, "xlsm": Kind.XLSM, "ods": Kind.OTHER_SPREADSHEET,
-             "xlsb": Kind.OTHER_SPREADSHEET}
-    ins.kind = kinds.get(found.kind, Kind.NOT_A_WORKBOOK)
+    ins.kind = _ZIP_KINDS.get(found.kind, Kind.NOT_A_WORKBOOK)
     for code, params in found.findings:
-        if code == RETURN_TRUNCATED:
+        if code is RETURN_TRUNCATED:
             ins.kind = Kind.TRUNCATED
-        elif code == "return.encrypted":
+        elif code is RETURN_PASSWORD_PROTECTED:
             ins.kind = Kind.ENCRYPTED
-        elif code in (RETURN_CORRUPT, RETURN_ZIP_BOMB, RETURN_XML_ENTITIES, RETURN_TOO_MANY_PARTS,
-                      RETURN_SHEET_TOO_LARGE) and ins.kind in (Kind.XLSX, Kind.XLSM):
+        elif code in _DAMAGING and ins.kind in (Kind.XLSX, Kind.XLSM):
             ins.kind = Kind.DAMAGED
-        if code == RETURN_SHEET_TOO_LARGE:
-            params = {**params, "sheet": params.get("sheet") or params.get("part", ""),
-                      "max_rows": limits.max_rows, "max_cols": limits.max_cols, "max_area": limits.max_area}
-        if code == "return.encrypted":
-            code, params = RETURN_PASSWORD_PROTECTED, {}
-        if code == RETURN_NOT_A_WORKBOOK:
-            if ins.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
-                ins.kind = Kind.NOT_A_SPREADSHEET
-                code, params = RETURN_NOT_A_SPREADSHEET, {"what": params.get("what", "")}
-            else:
-                params = {"reason": f"it is {params.get('what', 'not a workbook')}"}
+        elif code is RETURN_NOT_A_WORKBOOK and ins.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            # a Word document or plain zip saved alongside the returns: skipped, not rejected
+            ins.kind, code = Kind.NOT_A_SPREADSHEET, RETURN_NOT_A_SPREADSHEET
         ins._add(code, **params)
+
+
+_ZIP_KINDS = {ZipFormat.XLSX: Kind.XLSX, ZipFormat.XLSM: Kind.XLSM, ZipFormat.ODS: Kind.OTHER_SPREADSHEET,
+              ZipFormat.XLSB: Kind.OTHER_SPREADSHEET}
+_DAMAGING = frozenset({RETURN_CORRUPT, RETURN_ZIP_BOMB, RETURN_XML_ENTITIES, RETURN_TOO_MANY_PARTS,
+                       RETURN_SHEET_TOO_LARGE})   # a workbook these are found in is damaged
 
 
 def _judge_ole(ins: Inspection, data: bytes, suffix: str) -> None:
@@ -339,16 +335,17 @@ def _judge_ole(ins: Inspection, data: bytes, suffix: str) -> None:
             ins._add(RETURN_CORRUPT, reason=str(e))
         return
     kind = directory.kind
-    if kind == "encrypted":
+    if kind is OleKind.ENCRYPTED:
         ins.kind = Kind.ENCRYPTED
         ins._add(RETURN_PASSWORD_PROTECTED)
-    elif kind == "xls":
+    elif kind is OleKind.XLS:
         ins.kind = Kind.XLS
         ins._add(RETURN_LEGACY_XLS)
     elif suffix in SPREADSHEET_SUFFIXES:
         ins.kind = Kind.NOT_A_WORKBOOK
-        what = {"word": "an old-style Word document (.doc)",
-                "powerpoint": "an old-style PowerPoint presentation (.ppt)"}.get(kind, "an Office file of another kind")
+        what = {OleKind.WORD: "an old-style Word document (.doc)",
+                OleKind.POWERPOINT: "an old-style PowerPoint presentation (.ppt)"}.get(
+                    kind, "an Office file of another kind")
         ins._add(RETURN_NOT_A_WORKBOOK, reason=f"it is {what}")
     else:   # Thumbs.db, a .doc or .msg saved alongside: not a return
         ins.kind = Kind.NOT_A_SPREADSHEET
@@ -419,8 +416,8 @@ def _looks_like_csv(text: str) -> bool:
 # --- issues --------------------------------------------------------------------------------------
 
 
-def _issue(code: str, file: str, **params) -> Issue:
-    params.setdefault("part", "")
+def _issue(code: Code, file: str, **params) -> Issue:
+    """The Issue for a finding about `file`; a zip bomb's sizes are shown in KB/MB/GB."""
     if "expanded" in params:
         params["expanded"] = _bytes(params["expanded"])
         params["ratio"] = f"{params.get('ratio', 0):,.0f}"
