@@ -230,6 +230,7 @@ def test_a_changed_plan_period_or_key_examines_every_file_again(tmp_path, monkey
     assert _afresh(run(tmp_path)) == both
 
 
+@pytest.mark.quiet_period
 def test_a_file_still_being_written_is_never_served_from_or_put_into_the_cache(mixed, monkeypatch):
     returns = mixed / "returns"
     good = returns / "Copy of AOP return.xlsx"

@@ -84,6 +84,8 @@ class Limits:
     quiet_seconds: float = 0.5                # a file modified more recently is watched this long
 
 
+# What inspect() and inspect_folder() use when given no limits. It is looked up at each call, so a
+# test suite can set a quiet period of 0 for files it has just written (tests/conftest.py).
 DEFAULT_LIMITS = Limits()
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".csv", ".htm",
@@ -153,7 +155,7 @@ def is_lock_file(name: str) -> bool:
     return name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#"))
 
 
-def inspect(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_bytes: bool = False,
+def inspect(path: str | Path, limits: Limits | None = None, *, keep_bytes: bool = False,
             judge_bytes: bool = True) -> Inspection:
     """Judge one file in a returns folder. Never raises for what the file holds.
 
@@ -167,6 +169,7 @@ def inspect(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_bytes: bo
     cache up in between.
     """
     path = Path(path)
+    limits = DEFAULT_LIMITS if limits is None else limits
     try:
         st = os.lstat(path)
     except OSError as e:
@@ -208,7 +211,7 @@ def judge(ins: Inspection, *, keep_bytes: bool = True) -> Inspection:
     return ins
 
 
-def inspect_folder(folder: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Inspection]:
+def inspect_folder(folder: str | Path, limits: Limits | None = None) -> list[Inspection]:
     """Inspect every entry of a returns folder (sorted by name; sub-folders are not entered).
 
     A byte-identical copy of an earlier file gets an info `return.duplicate` naming it.
