@@ -15,7 +15,9 @@ Every member is also a module-level name here, and call sites import the ones th
 The import list says which codes a module can raise, and a misspelt code is an ImportError when
 the module is imported, not a KeyError on the one path that raises it. `issue()` refuses a plain
 string, so a slug cannot slip past that check. tests/core/test_errors.py walks every module's
-`issue(...)` calls and checks that each passes the fields its code's template and hint use.
+calls that name a code and checks that each passes the fields its template and hint use (the
+safety stage's zip findings, which carry their code as data, are exercised in
+tests/safety/test_findings.py).
 """
 
 from __future__ import annotations

@@ -85,6 +85,13 @@ class ZipFindings:
     def add(self, code: Code, **params) -> None:
         self.findings.append((code, params))
 
+    def refused(self, refusal: "_Refused", part: str, limits) -> None:
+        """Add the finding that stopped the scan of `part` (a sheet too large is named by its part)."""
+        params = {"part": part, **refusal.params}
+        if refusal.code is RETURN_SHEET_TOO_LARGE:
+            params.update(sheet=part, **_grid(limits))
+        self.add(refusal.code, **params)
+
     @property
     def fatal(self) -> bool:
         return any(code not in _NON_FATAL for code, _ in self.findings)
@@ -145,9 +152,7 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
             try:
                 scans[info.filename] = _scan_part(zf, data, info, budget, limits, parts, ends[info.header_offset])
             except _Refused as r:
-                if r.code is RETURN_SHEET_TOO_LARGE:
-                    r.params.update(sheet=info.filename, **_grid(limits))
-                out.add(r.code, part=info.filename, **r.params)
+                out.refused(r, info.filename, limits)
                 return out
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
                     RuntimeError) as e:

@@ -38,7 +38,7 @@ from xlplan.errors import (
 )
 from xlplan.safety.ole import MAGIC as OLE_MAGIC, OleKind, OleProblem, read_directory
 from xlplan.safety.text import CleanText, clean_comment
-from xlplan.safety.container import SheetInfo, ZipFormat, inspect_zip
+from xlplan.safety.container import SheetInfo, ZipFindings, ZipFormat, inspect_zip
 
 __all__ = ["Kind", "Limits", "Inspection", "SheetInfo", "inspect", "judge", "inspect_folder", "is_lock_file",
            "display_name", "clean_comment", "CleanText"]
@@ -304,9 +304,13 @@ def _judge(ins: Inspection, data: bytes, limits: Limits) -> None:
 
 
 def _judge_zip(ins: Inspection, data: bytes, limits: Limits) -> None:
-    """Report the zip judgement's findings (each already carries its Code) and set the Kind they imply."""
     found = inspect_zip(data, limits)
     ins.sheets, ins.parts = found.sheets, found.parts
+    _report_zip(ins, found)
+
+
+def _report_zip(ins: Inspection, found: ZipFindings) -> None:
+    """Report the zip judgement's findings (each already carries its Code) and set the Kind they imply."""
     ins.kind = _ZIP_KINDS.get(found.kind, Kind.NOT_A_WORKBOOK)
     for code, params in found.findings:
         if code is RETURN_TRUNCATED:
