@@ -8,7 +8,7 @@ the declared size, so a part that lies about its size is caught as damaged). Eve
 through expat with a handler that refuses any DOCTYPE or entity declaration before it can be
 expanded (no DTD, no external entity, no network or file access). Worksheets are measured: the
 `<dimension>` they claim, and the real extent of the cells that hold data, with a cell cap. A
-worksheet whose cells are plain (safety_sheet.plain_sheet_data: a strict grammar, so well-formed
+worksheet whose cells are plain (sheet.plain_sheet_data: a strict grammar, so well-formed
 and entity-free) is measured from them at C speed and expat judges the rest of the part.
 
 Used by xlplan/safety/inspection.py. It returns findings as `(Code, params)`: the issue code each
@@ -367,7 +367,7 @@ class _Scan:
         self.claimed, self.rows, self.cols, self.cells = found
 
     def measure_plain_sheet(self, data: bytes) -> bool:
-        """Judge a worksheet whose cells are plain (safety_sheet.plain_sheet_data) with expat over
+        """Judge a worksheet whose cells are plain (sheet.plain_sheet_data) with expat over
         everything but those cells; True when done. False (nothing changed) whenever the result
         might differ from the exact path's: no plain cells, a refusal, or cells outside sheetData."""
         found = plain_sheet_data(data, self.budget[0])
@@ -422,7 +422,7 @@ class _Scan:
                 # shared strings, styles, themes… need no element-by-element walk.
                 raise _Enough
             if local in _SHEET_ROOTS:
-                if self.walk_sheet:     # the exact element-by-element walk (sheet_scan.measure's fallback)
+                if self.walk_sheet:     # the exact element-by-element walk (sheet.measure's fallback)
                     self.parser.StartElementHandler = self._sheet_start
                     self.parser.EndElementHandler = self._sheet_end
                 else:                   # expat only checks the rest is well-formed; measured afterwards

@@ -10,10 +10,10 @@ are not spreadsheets) quietly and `rejected` ones with their reasons.
 Everything here is bounded (see `Limits`): the file is read once (at most `max_file_bytes`),
 the zip directory is judged before anything is inflated, parts are inflated against size and
 ratio caps with their CRC checked, XML goes through expat refusing any DTD (plain worksheet cells
-through a strict grammar instead, see safety_sheet.py), and worksheets are measured so readers
+through a strict grammar instead, see sheet.py), and worksheets are measured so readers
 can stop at the real data (`SheetInfo.rows/cols`) whatever `<dimension>` claims.
 
-`display_name` makes any file name safe to show and store; `clean_comment` (safety_text.py)
+`display_name` makes any file name safe to show and store; `clean_comment` (text.py)
 neutralises text from a return (control characters out; right-to-left text, emoji and line
 breaks kept; length capped with a flag).
 """
@@ -101,7 +101,7 @@ class Inspection:
     issues: list[Issue] = field(default_factory=list)
     sheets: list[SheetInfo] = field(default_factory=list)
     data: bytes | None = field(default=None, repr=False)   # the bytes judged (when accepted)
-    # XML parts of `data` the judgement inflated (safety_zip.ZipFindings.parts), kept with it
+    # XML parts of `data` the judgement inflated (container.ZipFindings.parts), kept with it
     parts: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     limits: Limits = field(default=DEFAULT_LIMITS, repr=False, compare=False)
     mtime_ns: int = field(default=0, repr=False, compare=False)   # of the lstat the read began with
