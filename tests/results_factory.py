@@ -11,7 +11,7 @@ from pathlib import Path
 
 from builders import SERVICES, THEMES, action, build_plan, measure
 
-from xlplan.errors import issue
+from xlplan.errors import PLAN_BAD_VALUE, PLAN_MISSING_SETTING, issue
 from xlplan.periods import Period
 from xlplan.plan.model import Plan, read_plan
 from xlplan.store.results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
@@ -127,9 +127,9 @@ def make_results(tmp_path: Path, period: Period = PERIOD) -> PeriodResults:
                      reasons=["Not a return workbook"], errors=1),
     ]
     issues = [
-        issue("plan.bad-value", file=_file("Children and Justice"), sheet="Measures", cell="K9", row=9,
+        issue(PLAN_BAD_VALUE, file=_file("Children and Justice"), sheet="Measures", cell="K9", row=9,
               key="SW02", column="To date", value='=HYPERLINK("http://x","y")', reason="not a number"),
-        issue("plan.missing-setting", setting="Template password", consequence="templates are not protected"),
+        issue(PLAN_MISSING_SETTING, setting="Template password", consequence="templates are not protected"),
     ]
     return PeriodResults(plan=plan, period=period, measures=measures, actions=actions, returns=returns,
                          issues=issues, expected_services=[s.name for s in plan.services_with_returns()],

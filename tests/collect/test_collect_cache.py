@@ -17,6 +17,7 @@ import hostile
 from quarter import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, fill, make_plan, make_templates, run
 from builders import measure
 from xlplan import cache
+from xlplan.errors import RETURN_STILL_BEING_WRITTEN
 from xlplan.safety import inspection as safety
 from xlplan.store import write as store
 import xlplan.collect.pipeline as collect_mod
@@ -229,6 +230,7 @@ def test_a_changed_plan_period_or_key_examines_every_file_again(tmp_path, monkey
     assert _afresh(run(tmp_path)) == both
 
 
+@pytest.mark.quiet_period
 def test_a_file_still_being_written_is_never_served_from_or_put_into_the_cache(mixed, monkeypatch):
     returns = mixed / "returns"
     good = returns / "Copy of AOP return.xlsx"
@@ -239,7 +241,7 @@ def test_a_file_still_being_written_is_never_served_from_or_put_into_the_cache(m
     def growing(path, before, ins, limits):
         if path.name == good.name:
             ins.kind = safety.Kind.GROWING
-            ins._add("return.still-being-written")
+            ins._add(RETURN_STILL_BEING_WRITTEN)
             return True
         return real(path, before, ins, limits)
 

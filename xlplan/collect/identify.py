@@ -10,7 +10,11 @@ import hmac
 import operator
 
 from xlplan.contract import layout
-from xlplan.errors import Issue, issue, suggestion
+from xlplan.errors import (
+    RETURN_BAD_IDENTITY, RETURN_LOCKED_EDITED, RETURN_NO_IDENTITY, RETURN_ROW_DELETED, RETURN_ROW_EDITED,
+    RETURN_ROW_INSERTED, RETURN_ROW_MOVED, RETURN_STALE_TEMPLATE, RETURN_UNKNOWN_SERVICE, RETURN_WRONG_PERIOD,
+    RETURN_WRONG_PLAN, Issue, issue, suggestion,
+)
 from xlplan.contract.identity import canonical, content_hash, row_digest
 from xlplan.collect.read import ReturnFile, SheetData
 from xlplan.status import Polarity
@@ -29,25 +33,25 @@ def identify(rf: ReturnFile, plan, period) -> tuple[str | None, list[Issue]]:
     ident = rf.identity
     file = rf.name
     if ident is None or not ident["format"]:
-        return None, [issue("return.no-identity", file=file, sheet=layout.IDENTITY_SHEET)]
+        return None, [issue(RETURN_NO_IDENTITY, file=file, sheet=layout.IDENTITY_SHEET)]
     if ident["plan_identity"] != plan.identity:
         found = " ".join(x for x in (ident["organisation"], ident["plan"]) if x) or "an unknown plan"
         expected = " ".join(x for x in (plan.settings.organisation, plan.settings.plan) if x)
         if ident["plan"] and plan.year and ident["period"][:7] != plan.year.label:
             found += f" {ident['period'][:7]}"
             expected += f" {plan.year.label}"
-        return None, [issue("return.wrong-plan", file=file, found=found, expected=expected or "this plan")]
+        return None, [issue(RETURN_WRONG_PLAN, file=file, found=found, expected=expected or "this plan")]
     if ident["period"] != period.id:
-        return None, [issue("return.wrong-period", file=file, found=ident["period"] or "no period",
+        return None, [issue(RETURN_WRONG_PERIOD, file=file, found=ident["period"] or "no period",
                             expected=period.id)]
     svc = plan.service(ident["service"]) if ident["service"] else None
     if svc is None:
         names = [s.name for s in plan.services]
-        return None, [issue("return.unknown-service", file=file, service=ident["service"],
+        return None, [issue(RETURN_UNKNOWN_SERVICE, file=file, service=ident["service"],
                             suggestion=suggestion(ident["service"], names))]
     found: list[Issue] = []
     if ident["plan_fingerprint"] != plan.fingerprint:
-        found.append(issue("return.stale-template", file=file))
+        found.append(issue(RETURN_STALE_TEMPLATE, file=file))
     return svc.name, found
 
 
@@ -57,7 +61,7 @@ def verify_content(rf: ReturnFile, key: bytes, headers: dict[str, list[str]]) ->
     ident = rf.identity
     expected = content_hash(key, ident.fields, headers, ident.rows)
     if not hmac.compare_digest(expected, ident["content_hash"]):
-        return issue("return.bad-identity", file=rf.name,
+        return issue(RETURN_BAD_IDENTITY, file=rf.name,
                      reason="its check code does not match; it was edited, or made with another key")
     return None
 
@@ -94,21 +98,21 @@ def match_rows(rf: ReturnFile, plan, service: str, period, key: bytes) -> tuple[
             key_cell = values[key_idx] if key_idx is not None and key_idx < len(values) else None
             code = row_code(key_cell)
             if code not in items or code in matched[sheet_name]:
-                issues.append(issue("return.row-inserted", file=file, sheet=sheet_name, row=row, key=code[:40]))
+                issues.append(issue(RETURN_ROW_INSERTED, file=file, sheet=sheet_name, row=row, key=code[:40]))
                 continue
             matched[sheet_name][code] = (row, values)
             entry = entries.get((sheet_name, code))
             if entry is None:
                 continue
             if entry.row != row:
-                issues.append(issue("return.row-moved", file=file, sheet=sheet_name, row=row, key=code,
+                issues.append(issue(RETURN_ROW_MOVED, file=file, sheet=sheet_name, row=row, key=code,
                                     was=entry.row))
             if row_digest(key, sheet_name, code, locked_cells(values)) != entry.digest:
                 issues.extend(_edited_cells(sd, row, values, items[code], file, code, plan, period))
         for code, item in items.items():
             if code not in matched[sheet_name]:
                 what = "figure" if sheet_name == layout.MEASURES_SHEET else "update"
-                issues.append(issue("return.row-deleted", file=file, sheet=sheet_name, key=code,
+                issues.append(issue(RETURN_ROW_DELETED, file=file, sheet=sheet_name, key=code,
                                     name=item.name[:80], what=what))
     return matched, issues
 
@@ -167,12 +171,12 @@ def _edited_cells(sd: SheetData, row: int, values: list, item, file: str, code: 
         if same(got, want):
             continue
         shown = canonical(got)[:60] if got is not None else ""
-        found.append(issue("return.locked-edited", file=file, sheet=sd.name, cell=sd.ref(row, column),
+        found.append(issue(RETURN_LOCKED_EDITED, file=file, sheet=sd.name, cell=sd.ref(row, column),
                            key=code, row=row, what=f"The {column.lower()} of {code}",
                            found=f"now '{shown}'" if shown else "now blank", column=column.lower(),
                            expected=f"'{_shown_plan(want, item)}'"))
     if not found:
-        found.append(issue("return.row-edited", file=file, sheet=sd.name, row=row, key=code))
+        found.append(issue(RETURN_ROW_EDITED, file=file, sheet=sd.name, row=row, key=code))
     return found
 
 

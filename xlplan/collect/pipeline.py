@@ -34,7 +34,10 @@ from xlplan.contract import layout
 from xlplan.safety import inspection as safety
 from xlplan.store import write as store
 from xlplan.collect.reuse import Reuse
-from xlplan.errors import Issue, XlplanError, issue, suggestion
+from xlplan.errors import (
+    RETURN_DUPLICATE, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, RETURN_NOT_A_WORKBOOK, RETURN_SUPERSEDED,
+    RETURN_WRONG_PERIOD, Issue, XlplanError, issue, suggestion,
+)
 from xlplan.heap import cycles_paused
 from xlplan.contract.identity import load_key
 from xlplan.periods import Period
@@ -234,7 +237,7 @@ def _examine_safely(path: Path, plan: Plan, period: Period, key: bytes, archive:
     except Exception as exc:  # noqa: BLE001 - one odd file must not stop the quarter
         reason = f"xlplan could not read it ({type(exc).__name__}: {str(exc)[:120]})"
         return Examined(path.name, "", 0, datetime(1970, 1, 1),
-                        issues=[issue("return.not-a-workbook", file=path.name, reason=reason)])
+                        issues=[issue(RETURN_NOT_A_WORKBOOK, file=path.name, reason=reason)])
 
 
 def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
@@ -413,7 +416,7 @@ def _examine(path: Path, ins: safety.Inspection, received: datetime, plan: Plan,
     service, found = identify(rf, plan, period)
     ex.issues.extend(found)
     if service is None:
-        if found and found[0].code == "return.wrong-period" and plan.service(rf.identity["service"]):
+        if found and found[0].code == RETURN_WRONG_PERIOD and plan.service(rf.identity["service"]):
             ex.claimed_service = plan.service(rf.identity["service"]).name   # shown, never counted
         return ex
     ex.plan_fingerprint = rf.identity["plan_fingerprint"]
@@ -444,13 +447,13 @@ def _check_values(ex: Examined, rf: ReturnFile, plan: Plan, service: str, period
         sd = rf.sheets.get(sheet)
         if sd is None:
             others = [s for s in rf.sheet_names if s != layout.IDENTITY_SHEET]
-            ex.issues.append(issue("return.missing-sheet", file=ex.name, sheet=sheet,
+            ex.issues.append(issue(RETURN_MISSING_SHEET, file=ex.name, sheet=sheet,
                                    suggestion=suggestion(sheet, others)))
             continue
         key_column = "Code" if sheet == layout.MEASURES_SHEET else "Ref"
         lost = [c for c in columns if sd.col(c) is None] if sd.header_row else [key_column]
         for c in lost:
-            ex.issues.append(issue("return.missing-column", file=ex.name, sheet=sheet, column=c,
+            ex.issues.append(issue(RETURN_MISSING_COLUMN, file=ex.name, sheet=sheet, column=c,
                                    suggestion=suggestion(c, [h for h in sd.headers if h])))
         if not sd.header_row:   # no Code/Ref column: no row can be matched to the plan
             continue
@@ -521,9 +524,9 @@ def _supersede(files: list[Examined]) -> None:
         for f in group[:-1]:
             f.outcome, f.superseded_by = "superseded", winner.sha256
             if f.sha256 == winner.sha256:
-                f.issues.append(issue("return.duplicate", file=f.name, other=winner.name, key=service))
+                f.issues.append(issue(RETURN_DUPLICATE, file=f.name, other=winner.name, key=service))
             else:
-                f.issues.append(issue("return.superseded", file=f.name, newer=winner.name, service=service,
+                f.issues.append(issue(RETURN_SUPERSEDED, file=f.name, newer=winner.name, service=service,
                                       key=service))
 
 

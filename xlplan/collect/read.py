@@ -30,7 +30,7 @@ from pathlib import Path
 from lxml import etree
 
 from xlplan.contract import layout
-from xlplan.errors import Issue, issue
+from xlplan.errors import RETURN_NOT_A_WORKBOOK, RETURN_PASSWORD_PROTECTED, RETURN_TOO_LARGE, Issue, issue
 from xlplan.contract.identity import Identity
 from xlplan.values import clean_text
 
@@ -138,7 +138,7 @@ def read_return(path: Path, data: bytes | None = None, parts: dict[str, bytes] |
     if data is None:
         if stat.st_size > MAX_FILE_BYTES:
             return ReturnFile(path, path.name, "", stat.st_size, received,
-                              problem=issue("return.too-large", file=path.name,
+                              problem=issue(RETURN_TOO_LARGE, file=path.name,
                                             reason=f"{stat.st_size / 2**20:.0f} MB"))
         data = path.read_bytes()
     rf = ReturnFile(path, path.name, file_digest(data), len(data), received)
@@ -151,26 +151,26 @@ def _read_into(rf: ReturnFile, data: bytes, parts: dict[str, bytes]) -> Issue | 
 
     name = rf.name
     if len(data) > MAX_FILE_BYTES:
-        return issue("return.too-large", file=name, reason=f"{len(data) / 2**20:.0f} MB")
+        return issue(RETURN_TOO_LARGE, file=name, reason=f"{len(data) / 2**20:.0f} MB")
     if not data:
-        return issue("return.not-a-workbook", file=name, reason="the file is empty (0 bytes)")
+        return issue(RETURN_NOT_A_WORKBOOK, file=name, reason="the file is empty (0 bytes)")
     zf = None
     if data[:4] == b"PK\x03\x04":
         try:
             zf = _Zip(data, parts)
         except (zipfile.BadZipFile, ValueError) as exc:
-            return issue("return.not-a-workbook", file=name, reason=f"the file is damaged ({exc})")
+            return issue(RETURN_NOT_A_WORKBOOK, file=name, reason=f"the file is damaged ({exc})")
         too_big = _zip_too_big(zf)
         if too_big:
-            return issue("return.too-large", file=name, reason=too_big)
+            return issue(RETURN_TOO_LARGE, file=name, reason=too_big)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and _is_encrypted_ole(data):
-        return issue("return.password-protected", file=name)
+        return issue(RETURN_PASSWORD_PROTECTED, file=name)
     try:
         wb = calamine.load_workbook(io.BytesIO(data))
     except calamine.PasswordError:
-        return issue("return.password-protected", file=name)
+        return issue(RETURN_PASSWORD_PROTECTED, file=name)
     except Exception as exc:  # calamine raises several error types for damaged or foreign files
-        return issue("return.not-a-workbook", file=name, reason=_reason(exc))
+        return issue(RETURN_NOT_A_WORKBOOK, file=name, reason=_reason(exc))
     try:
         rf.sheet_names = list(wb.sheet_names)
         if zf is not None:
@@ -185,7 +185,7 @@ def _read_into(rf: ReturnFile, data: bytes, parts: dict[str, bytes]) -> Issue | 
                 if sheet in parts:
                     rf.sheets[sheet].formulas = _formulas(zf, parts[sheet])
     except Exception as exc:
-        return issue("return.not-a-workbook", file=name, reason=_reason(exc))
+        return issue(RETURN_NOT_A_WORKBOOK, file=name, reason=_reason(exc))
     finally:
         wb.close()
     return None

@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from xlplan.store import write as store
-from xlplan.errors import Issue, Severity
+from xlplan.errors import RETURN_DUPLICATE, RETURN_SUPERSEDED, Issue, Severity
 from xlplan.periods import Period
 from xlplan.plan.model import Plan
 from xlplan.store.results import ReturnRecord
@@ -42,7 +42,7 @@ def record(f: Examined) -> ReturnRecord:
     if f.outcome == "rejected":
         reasons = [errors[0].message] if errors else []
     elif f.outcome == "superseded":
-        reasons = [i.message for i in f.issues if i.code in ("return.superseded", "return.duplicate")]
+        reasons = [i.message for i in f.issues if i.code in (RETURN_SUPERSEDED, RETURN_DUPLICATE)]
     elif f.outcome == "skipped":
         reasons = [f"{f.name} is {f.skipped}; skipped"]
     else:

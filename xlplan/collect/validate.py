@@ -14,7 +14,11 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from xlplan.contract import layout
-from xlplan.errors import Issue, issue
+from xlplan.errors import (
+    ACTION_COMPLETE_BEFORE_START, CELL_FORMULA_NO_VALUE, CELL_FORMULA_USED, CELL_NOT_A_NUMBER, CELL_NO_DATA,
+    CELL_OUT_OF_RANGE, CELL_READ_AS, COMMENT_MISSING_FOR_RED, COMMENT_TOO_LONG, COMMENT_UNCHANGED, STATUS_DIFFERS,
+    STATUS_UNKNOWN_WORD, Issue, issue,
+)
 from xlplan.periods import Period
 from xlplan.plan.model import Action, Measure
 from xlplan.collect.read import SheetData
@@ -97,7 +101,7 @@ def _formula_check(sd: SheetData, ref: str, key: str, file: str) -> tuple[Issue 
     formula, has_value = sd.formulas[ref]
     shown = "=" + formula[:60] if formula else "a formula"
     if not has_value:
-        return issue("cell.formula-no-value", file=file, sheet=sd.name, cell=ref, key=key, formula=shown), False
+        return issue(CELL_FORMULA_NO_VALUE, file=file, sheet=sd.name, cell=ref, key=key, formula=shown), False
     return None, True
 
 
@@ -118,7 +122,7 @@ def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) 
     usable = True
     if to_ref in formulas:
         problem, usable = _formula_check(sd, to_ref, m.code, file)
-        out.append(problem or issue("cell.formula-used", cell=to_ref, found=_shown(raw), **where))
+        out.append(problem or issue(CELL_FORMULA_USED, cell=to_ref, found=_shown(raw), **where))
     if usable:
         entry.value = _figure(m, raw, to_ref, where, out)
 
@@ -131,7 +135,7 @@ def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) 
             entry.assessed = _assessment(raw_status if isinstance(raw_status, str) else
                                          (None if raw_status is None else str(raw_status)))
         except ValueError:
-            out.append(issue("status.unknown-word", cell=st_ref, found=_shown(raw_status),
+            out.append(issue(STATUS_UNKNOWN_WORD, cell=st_ref, found=_shown(raw_status),
                              allowed=", ".join(layout.MEASURE_STATUS_CHOICES), **where))
 
     entry.comment = _comment(sd, row, values, m.code, file, out, entry.comment_cell, cm_idx)
@@ -145,16 +149,16 @@ def _figure(m: Measure, raw, ref: str, where: dict, out: list[Issue]) -> Value |
     try:
         value = parse_value(raw, m.unit, percent_format=m.unit is Unit.PERCENT)
     except ValueProblem as p:
-        out.append(issue("cell.not-a-number", cell=ref, found=p.found[:80], expected=p.expected,
+        out.append(issue(CELL_NOT_A_NUMBER, cell=ref, found=p.found[:80], expected=p.expected,
                          hint_text=f" ({p.hint})" if p.hint else "", example=m.unit.example, **where))
         return None
     if value.note:
-        out.append(issue("cell.read-as", cell=ref, note=value.note, **where))
+        out.append(issue(CELL_READ_AS, cell=ref, note=value.note, **where))
     if value.figure is None and value.missing not in (None, Missing.BLANK):
-        out.append(issue("cell.no-data", cell=ref, found=value.raw[:80], **where))
+        out.append(issue(CELL_NO_DATA, cell=ref, found=value.raw[:80], **where))
     reason = check_range(value, m.unit)
     if reason:
-        out.append(issue("cell.out-of-range", cell=ref, reason=reason, **where))
+        out.append(issue(CELL_OUT_OF_RANGE, cell=ref, reason=reason, **where))
         return None
     return value
 
@@ -170,7 +174,7 @@ def _comment(sd: SheetData, row: int, values: list, key: str, file: str, out: li
             return ""
     text = clean_comment(_value(values, idx))
     if len(text) > layout.COMMENT_MAX_CHARS:
-        out.append(issue("comment.too-long", file=file, sheet=sd.name, cell=ref, row=row, key=key, length=len(text),
+        out.append(issue(COMMENT_TOO_LONG, file=file, sheet=sd.name, cell=ref, row=row, key=key, length=len(text),
                          limit=layout.COMMENT_MAX_CHARS))
     return text
 
@@ -191,10 +195,10 @@ def check_action(a: Action, sd: SheetData, row: int, values: list, file: str, pe
         try:
             entry.status = _action_status(None if raw is None else str(raw))
         except ValueError:
-            out.append(issue("status.unknown-word", cell=ref, found=_shown(raw),
+            out.append(issue(STATUS_UNKNOWN_WORD, cell=ref, found=_shown(raw),
                              allowed=", ".join(layout.ACTION_STATUS_CHOICES), **where))
     if entry.status is ActionStatus.COMPLETE and a.start is not None and a.start > period.end:
-        out.append(issue("action.complete-before-start", cell=ref, start=f"{a.start:%d/%m/%Y}", **where))
+        out.append(issue(ACTION_COMPLETE_BEFORE_START, cell=ref, start=f"{a.start:%d/%m/%Y}", **where))
     entry.comment = _comment(sd, row, values, a.ref, file, out, entry.comment_cell, cm_idx)
     entry.in_error = bool(out) and any(i.is_error for i in out)
     if entry.in_error:
@@ -207,10 +211,10 @@ def check_comment(key: str, status: Status | ActionStatus, comment: str, previou
     """Red or Amber needs a comment; a comment copied from last quarter is flagged."""
     found = []
     if not comment and status in _NEEDS_COMMENT:
-        found.append(issue("comment.missing-for-red", status=status.value, file=file, sheet=sheet, cell=cell,
+        found.append(issue(COMMENT_MISSING_FOR_RED, status=status.value, file=file, sheet=sheet, cell=cell,
                            row=row, key=key))
     if comment and previous_comment and _same_text(comment, previous_comment):
-        found.append(issue("comment.unchanged", file=file, sheet=sheet, cell=cell, row=row, key=key))
+        found.append(issue(COMMENT_UNCHANGED, file=file, sheet=sheet, cell=cell, row=row, key=key))
     return found
 
 
@@ -223,7 +227,7 @@ def check_assessment(m: Measure, entry: MeasureEntry, computed: Status, basis: s
     said = entry.assessed
     if basis != "computed" or said is None or said is Status.REPORT_LATER or said is computed:
         return None
-    return issue("status.differs", file=file, sheet=entry.sheet, cell=entry.status_cell, row=entry.row, key=m.code, found=said.value,
+    return issue(STATUS_DIFFERS, file=file, sheet=entry.sheet, cell=entry.status_cell, row=entry.row, key=m.code, found=said.value,
                  figure=format_value(entry.value.figure, m.unit), target=target_text, computed=computed.value)
 
 

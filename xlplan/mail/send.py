@@ -24,7 +24,10 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 from xlplan.mail import log as mail_log
-from xlplan.errors import Issue, Report, XlplanError, issue, suggestion
+from xlplan.errors import (
+    MAIL_ALREADY_SENT, MAIL_BAD_ADDRESS, MAIL_FAILED, MAIL_NO_ADDRESS, MAIL_NO_TEMPLATE, MAIL_REFUSED, Issue,
+    Report, XlplanError, issue, suggestion,
+)
 from xlplan.contract.layout import template_filename
 from xlplan.periods import Period
 from xlplan.plan.model import Plan, Service
@@ -182,10 +185,10 @@ def check_address(service: Service) -> Issue | None:
     """An Issue when the service's Email cell is empty or holds something that is not an address."""
     addresses = split_addresses(service.email)
     if not addresses:
-        return issue("mail.no-address", key=service.name, sheet="Services", row=service.row or None)
+        return issue(MAIL_NO_ADDRESS, key=service.name, sheet="Services", row=service.row or None)
     bad = next((a for a in addresses if not is_address(a)), None)
     if bad is not None:
-        return issue("mail.bad-address", key=service.name, sheet="Services", row=service.row or None,
+        return issue(MAIL_BAD_ADDRESS, key=service.name, sheet="Services", row=service.row or None,
                      value=service.email)
     return None
 
@@ -201,8 +204,8 @@ def deliver_one(transport, db_url: str, plan: Plan, period: Period, service: Ser
         try:
             via = transport.deliver(msg, name)
         except DeliveryError as e:
-            code = "mail.refused" if e.refused else "mail.failed"
-            problem = issue(code, key=service.name, address=recipient, reason=e.reason)
+            problem = issue(MAIL_REFUSED if e.refused else MAIL_FAILED, key=service.name, address=recipient,
+                            reason=e.reason)
             via = getattr(transport, "label", str(getattr(transport, "folder", "")))
     else:
         subject, via, msg = "", "", None
@@ -229,13 +232,13 @@ def send_templates(plan: Plan, period: Period, templates_folder: str | Path, tra
     for service in chosen_services(plan, only):
         before = previous.get(service.name.casefold())
         if before is not None and not resend:
-            note = issue("mail.already-sent", key=service.name, how=before.how, when=f"{before.at:%d/%m/%Y %H:%M}")
+            note = issue(MAIL_ALREADY_SENT, key=service.name, how=before.how, when=f"{before.at:%d/%m/%Y %H:%M}")
             run.outcomes.append(Outcome(service.name, before.recipient, "skipped", via=before.via,
                                         detail=f"already {before.how} on {before.at:%d/%m/%Y %H:%M}", issue=note))
             continue
         path = Path(templates_folder) / template_filename(period, service.name)
         if not path.is_file():
-            problem = issue("mail.no-template", key=service.name, file=path.name, path=path, period=period.id)
+            problem = issue(MAIL_NO_TEMPLATE, key=service.name, file=path.name, path=path, period=period.id)
             mail_log.record(db_url, mail_log.MailRecord(
                 period=period.id, service=service.name, kind=mail_log.TEMPLATE,
                 recipient=", ".join(split_addresses(service.email)), subject="", via="", outcome=mail_log.FAILED,

@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from xlplan.mail import log as mail_log
-from xlplan.errors import Issue, issue
+from xlplan.errors import MAIL_ALREADY_REMINDED, Issue, issue
 from xlplan.contract.layout import template_filename
 from xlplan.mail.send import MailRun, Outcome, Sender, chosen_services, compose, deliver_one
 from xlplan.periods import Period
@@ -143,7 +143,7 @@ def chase(plan: Plan, period: Period, states: list[ServiceState], transport, db_
         if st.state not in TO_CHASE or st.service.name not in wanted:
             continue
         if st.reminded is not None and st.reminded.at.date() == now().date() and not resend:
-            note = issue("mail.already-reminded", key=st.service.name, how=st.reminded.how,
+            note = issue(MAIL_ALREADY_REMINDED, key=st.service.name, how=st.reminded.how,
                          when=f"{st.reminded.at:%H:%M}")
             run.outcomes.append(Outcome(st.service.name, st.reminded.recipient, "skipped", via=st.reminded.via,
                                         detail=f"already reminded today at {st.reminded.at:%H:%M}", issue=note))

@@ -7,7 +7,13 @@ import re
 import zipfile
 from pathlib import Path
 
-from xlplan.errors import Report, Severity, issue, suggestion
+from xlplan.errors import (
+    PLAN_ASSUMED_POLARITY, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
+    PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_MISSING_COLUMN, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
+    PLAN_NOT_A_WORKBOOK, PLAN_POLARITY_CONFLICT, PLAN_REQUIRED_VALUE, PLAN_UNKNOWN_ACTION_MEASURE,
+    PLAN_UNKNOWN_SERVICE, PLAN_UNKNOWN_SETTING, PLAN_UNKNOWN_THEME, PLAN_UNKNOWN_WORD, Report, Severity, issue,
+    suggestion,
+)
 from xlplan.heap import cycles_paused
 from xlplan.periods import FinancialYear
 from xlplan.plan.model import (REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service,
@@ -35,7 +41,7 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
             import openpyxl
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # missing file, zip, xml or format errors from openpyxl
-        report.add(issue("plan.not-a-workbook", file=name, reason=_why_unreadable(path, exc)))
+        report.add(issue(PLAN_NOT_A_WORKBOOK, file=name, reason=_why_unreadable(path, exc)))
         return None, report
     try:
         sheets = _find_sheets(wb, report)
@@ -54,7 +60,7 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
              for t in set(column_texts(sheets[n].rows, sheets[n].index("Service")))}
     for s in services:
         if s.name.casefold() not in named:
-            report.add(issue("plan.empty-service", sheet="Services", row=s.row, value=s.name))
+            report.add(issue(PLAN_EMPTY_SERVICE, sheet="Services", row=s.row, value=s.name))
     return plan, report.with_file(name)
 
 
@@ -88,7 +94,7 @@ def _find_sheets(wb, report: Report) -> dict[str, PlanSheet] | None:
     for sheet in SHEETS:
         ws = by_key.get(sheet.casefold())
         if ws is None:
-            report.add(issue("plan.missing-sheet", sheet=sheet,
+            report.add(issue(PLAN_MISSING_SHEET, sheet=sheet,
                              suggestion=suggestion(sheet, [w.title for w in wb.worksheets])))
             continue
         s = PlanSheet(ws, sheet, report)
@@ -96,7 +102,7 @@ def _find_sheets(wb, report: Report) -> dict[str, PlanSheet] | None:
         for column in missing:
             near = s.near_miss(column)
             hint = f" (is the column headed '{near[0]}' in {near[1]} meant to be '{column}'?)" if near else ""
-            report.add(issue("plan.missing-column", sheet=sheet, row=s.header_row, cell=near[1] if near else None,
+            report.add(issue(PLAN_MISSING_COLUMN, sheet=sheet, row=s.header_row, cell=near[1] if near else None,
                              column=column, suggestion=hint))
         s.warn_unknown_columns(report, exclude=missing)
         found[sheet] = s
@@ -115,7 +121,7 @@ def _settings(s: PlanSheet, report: Report) -> Settings:
             continue
         canonical = known.get(key.casefold())
         if canonical is None:
-            report.add(issue("plan.unknown-setting", sheet="Settings", row=row, setting=key,
+            report.add(issue(PLAN_UNKNOWN_SETTING, sheet="Settings", row=row, setting=key,
                              suggestion=suggestion(key, SETTINGS)))
             extra[key] = s.text(cells, "Value")
             continue
@@ -130,17 +136,17 @@ def _settings(s: PlanSheet, report: Report) -> Settings:
         try:
             year = FinancialYear.parse(text("Year"))
         except ValueError as e:
-            report.add(issue("plan.bad-setting", sheet="Settings", row=values["Year"][1], setting="Year",
+            report.add(issue(PLAN_BAD_SETTING, sheet="Settings", row=values["Year"][1], setting="Year",
                              value=text("Year"), reason=str(e), expected="Type a financial year such as 2023-24."))
     else:
-        report.add(issue("plan.missing-setting", sheet="Settings", setting="Year",
+        report.add(issue(PLAN_MISSING_SETTING, sheet="Settings", setting="Year",
                          consequence="periods and history columns cannot be checked against the plan year"))
     tolerance = DEFAULT_TOLERANCE
     if text("Amber tolerance"):
         try:
             tolerance = _plan_tolerance(values["Amber tolerance"][0])
         except ValueError as e:
-            report.add(issue("plan.bad-setting", sheet="Settings", row=values["Amber tolerance"][1],
+            report.add(issue(PLAN_BAD_SETTING, sheet="Settings", row=values["Amber tolerance"][1],
                              setting="Amber tolerance", value=text("Amber tolerance"), reason=str(e),
                              expected="Type a percentage of the target such as 10%."))
     deadline, days, working = None, None, False
@@ -153,12 +159,12 @@ def _settings(s: PlanSheet, report: Report) -> Settings:
         else:
             deadline = as_date(raw)
             if deadline is None:
-                report.add(issue("plan.bad-setting", sheet="Settings", row=row, setting="Return deadline",
+                report.add(issue(PLAN_BAD_SETTING, sheet="Settings", row=row, setting="Return deadline",
                                  value=text("Return deadline"), reason="it is not a date",
                                  expected="Type a date such as 21/10/2023, or e.g. '21 days' after quarter end."))
     for k in ("Organisation", "Plan"):
         if not text(k):
-            report.add(issue("plan.missing-setting", sheet="Settings", setting=k,
+            report.add(issue(PLAN_MISSING_SETTING, sheet="Settings", setting=k,
                              consequence="templates and reports will show it blank"))
     return Settings(organisation=text("Organisation"), plan=text("Plan"), year=year,
                     committee=text("Committee"), report_by=text("Report by"), contact=text("Contact"),
@@ -190,7 +196,7 @@ def _themes(s: PlanSheet, report: Report) -> list[str]:
         if not t:
             continue
         if t.casefold() in first:
-            report.add(issue("plan.duplicate-key", sheet="Themes", row=row, cell=s.ref(row, "Theme"),
+            report.add(issue(PLAN_DUPLICATE_KEY, sheet="Themes", row=row, cell=s.ref(row, "Theme"),
                              column="Theme", value=t, first=first[t.casefold()]))
             continue
         first[t.casefold()] = row
@@ -204,20 +210,20 @@ def _services(s: PlanSheet, report: Report) -> list[Service]:
     for row, cells in s.rows:
         name = s.text(cells, "Service")
         if not name:
-            report.add(issue("plan.required-value", sheet="Services", row=row, cell=s.ref(row, "Service"),
+            report.add(issue(PLAN_REQUIRED_VALUE, sheet="Services", row=row, cell=s.ref(row, "Service"),
                              column="Service"))
             continue
         if name.casefold() in first:
-            report.add(issue("plan.duplicate-key", sheet="Services", row=row, cell=s.ref(row, "Service"),
+            report.add(issue(PLAN_DUPLICATE_KEY, sheet="Services", row=row, cell=s.ref(row, "Service"),
                              column="Service", value=name, first=first[name.casefold()]))
             continue
         first[name.casefold()] = row
         email = s.text(cells, "Email")
         if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            report.add(issue("plan.bad-email", sheet="Services", row=row, cell=s.ref(row, "Email"),
+            report.add(issue(PLAN_BAD_EMAIL, sheet="Services", row=row, cell=s.ref(row, "Email"),
                              value=email, service=name))
         elif not email:
-            report.add(issue("plan.required-value", sheet="Services", row=row, cell=s.ref(row, "Email"),
+            report.add(issue(PLAN_REQUIRED_VALUE, sheet="Services", row=row, cell=s.ref(row, "Email"),
                              column="Email", severity=Severity.WARNING))
         out.append(Service(name, s.text(cells, "Manager"), email, row))
     return out
@@ -235,13 +241,13 @@ def _required_and_unique(s: PlanSheet, sheet: str, row: int, columns: tuple[str,
     if not all(texts):
         for column, text in zip(columns, texts):
             if not text:
-                report.add(issue("plan.required-value", sheet=sheet, row=row, cell=s.ref(row, column), column=column))
+                report.add(issue(PLAN_REQUIRED_VALUE, sheet=sheet, row=row, cell=s.ref(row, column), column=column))
                 ok = False
     key = texts[0]
     if key:
         folded = key.casefold()
         if folded in first:
-            report.add(issue("plan.duplicate-key", sheet=sheet, row=row, cell=s.ref(row, columns[0]),
+            report.add(issue(PLAN_DUPLICATE_KEY, sheet=sheet, row=row, cell=s.ref(row, columns[0]),
                              column=columns[0], value=key, first=first[folded]))
             ok = False
         else:
@@ -275,11 +281,11 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
                                   (code, name, theme_text, service_text, unit_text), first, report)
         theme = known_themes.get(theme_text)
         if theme is None:
-            theme = by_theme(theme_text, lambda: lookup(theme_text, themes, "plan.unknown-theme", s, row, "Theme",
+            theme = by_theme(theme_text, lambda: lookup(theme_text, themes, PLAN_UNKNOWN_THEME, s, row, "Theme",
                                                         report) if theme_text else "")
         service = known_services.get(service_text)
         if service is None:
-            service = by_service(service_text, lambda: lookup(service_text, service_names, "plan.unknown-service", s,
+            service = by_service(service_text, lambda: lookup(service_text, service_names, PLAN_UNKNOWN_SERVICE, s,
                                                               row, "Service", report) if service_text else "")
         unit = known_units.get(unit_text) or by_unit(unit_text, lambda: read_word(
             Unit.parse, s, cells, row, "Unit", "%, £, number, ratio", report) if unit_text else None)
@@ -375,12 +381,12 @@ def _target(s: PlanSheet, cells, row: int, code: str, unit: Unit, report: Report
     except ValueProblem as e:
         reason = f"expected {unit.noun} such as {unit.example}, a direction (Increase, Reduce, Maintain), " \
                  "TBC, or blank for no target" + (f" ({e.hint})" if e.hint else "")
-        report.add(issue("plan.bad-target", sheet="Measures", row=row, cell=s.ref(row, "Target"), key=code,
+        report.add(issue(PLAN_BAD_TARGET, sheet="Measures", row=row, cell=s.ref(row, "Target"), key=code,
                          code=code or f"row {row}", value=text, reason=reason))
         return None
     problem = check_range(Value(target.figure), unit) if target.kind is TargetKind.FIGURE else None
     if problem:
-        report.add(issue("plan.bad-target", sheet="Measures", row=row, cell=s.ref(row, "Target"), key=code,
+        report.add(issue(PLAN_BAD_TARGET, sheet="Measures", row=row, cell=s.ref(row, "Target"), key=code,
                          code=code or f"row {row}", value=text, reason=problem))
         return None
     return target
@@ -396,10 +402,10 @@ def _check_direction(s: PlanSheet, cells, row: int, code: str, polarity: Polarit
     said = s.text(cells, "Polarity")
     implied = {TargetKind.INCREASE: Polarity.HIGHER, TargetKind.REDUCE: Polarity.LOWER}.get(target.kind)
     if not said and implied is None:
-        report.add(issue("plan.assumed-polarity", sheet="Measures", row=row, cell=s.ref(row, "Polarity"),
+        report.add(issue(PLAN_ASSUMED_POLARITY, sheet="Measures", row=row, cell=s.ref(row, "Polarity"),
                          key=code, code=code or f"row {row}"))
     elif said and implied is not None and polarity not in (implied, Polarity.MONITOR):
-        report.add(issue("plan.polarity-conflict", sheet="Measures", row=row, cell=s.ref(row, "Polarity"),
+        report.add(issue(PLAN_POLARITY_CONFLICT, sheet="Measures", row=row, cell=s.ref(row, "Polarity"),
                          key=code, code=code or f"row {row}", value=said, target=target.kind.value,
                          direction=implied.value))
 
@@ -410,7 +416,7 @@ def _check_quarters(s: PlanSheet, row: int, code: str, unit: Unit, profile: Prof
     for q, t in enumerate(profile.quarters, 1):
         problem = check_range(Value(t.figure), unit) if t.kind is TargetKind.FIGURE else None
         if problem:
-            report.add(issue("plan.bad-target", sheet="Measures", row=row, cell=s.ref(row, "Profile"), key=code,
+            report.add(issue(PLAN_BAD_TARGET, sheet="Measures", row=row, cell=s.ref(row, "Profile"), key=code,
                              code=code or f"row {row}", value=profile.describe(unit), reason=f"Q{q}: {problem}"))
             ok = False
     return ok
@@ -429,7 +435,7 @@ def _tolerance(s: PlanSheet, cells, row: int, unit: Unit, report: Report, memo=N
     try:
         return Tolerance.parse(raw, unit)
     except ValueError:
-        report.add(issue("plan.unknown-word", sheet=s.name, row=row, cell=s.ref(row, "Tolerance"),
+        report.add(issue(PLAN_UNKNOWN_WORD, sheet=s.name, row=row, cell=s.ref(row, "Tolerance"),
                          column="Tolerance", value=clean_text(raw),
                          allowed="a percentage of the target (10%) or points/units (5 points)"))
         return False
@@ -447,7 +453,7 @@ def _figure(s: PlanSheet, cells, row: int, column: str, unit: Unit, report: Repo
     try:
         return parse_value(raw, unit, percent_format=s.percent(row, column))
     except ValueProblem as e:
-        report.add(issue("plan.bad-value", sheet=s.name, row=row, cell=s.ref(row, column), column=column,
+        report.add(issue(PLAN_BAD_VALUE, sheet=s.name, row=row, cell=s.ref(row, column), column=column,
                          value=clean_text(raw), reason=f"expected {e.expected}"))
         return None
 
@@ -479,12 +485,12 @@ def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Ser
             rows, *texts.values()):
         ok = _required_and_unique(s, "Actions", row, _ACTION_REQUIRED, (ref, name, theme_text, service_text),
                                   first, report)
-        theme = lookup(theme_text, themes, "plan.unknown-theme", s, row, "Theme", report) if theme_text else ""
-        service = lookup(service_text, service_names, "plan.unknown-service", s, row, "Service", report) \
+        theme = lookup(theme_text, themes, PLAN_UNKNOWN_THEME, s, row, "Theme", report) if theme_text else ""
+        service = lookup(service_text, service_names, PLAN_UNKNOWN_SERVICE, s, row, "Service", report) \
             if service_text else ""
         for token in _CODE_TOKEN.findall(measures_text):
             if token.casefold() not in codes and token[:2].casefold() in prefixes:
-                report.add(issue("plan.unknown-action-measure", sheet="Actions", row=row,
+                report.add(issue(PLAN_UNKNOWN_ACTION_MEASURE, sheet="Actions", row=row,
                                  cell=s.ref(row, "Measures"), ref=ref, value=token))
         dates = {}
         for column, i in (("Start", i_start), ("Due", i_due)):
@@ -508,6 +514,6 @@ def _date(s: PlanSheet, row: int, column: str, raw, report: Report):
     """An action's Start or Due date, or None (reported) when it is not a date."""
     d = as_date(raw, end_of_month=(column == "Due"))
     if d is None:
-        report.add(issue("plan.bad-date", sheet="Actions", row=row, cell=s.ref(row, column),
+        report.add(issue(PLAN_BAD_DATE, sheet="Actions", row=row, cell=s.ref(row, column),
                          column=column, value=clean_text(raw)))
     return d

@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from operator import itemgetter
 
-from xlplan.errors import Report, did_you_mean, issue, suggestion
+from xlplan.errors import (
+    PLAN_DUPLICATE_COLUMN, PLAN_UNKNOWN_COLUMN, PLAN_UNKNOWN_WORD, Report, did_you_mean, issue, suggestion,
+)
 from xlplan.periods import FinancialYear, Period
 from xlplan.plan.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from xlplan.collect.read import column_letter as get_column_letter
@@ -50,7 +52,7 @@ class PlanSheet:
             if key:
                 self.header[canonical] = idx
         for column, cells in seen.items():
-            report.add(issue("plan.duplicate-column", sheet=name, row=self.header_row, cell=cells[-1],
+            report.add(issue(PLAN_DUPLICATE_COLUMN, sheet=name, row=self.header_row, cell=cells[-1],
                              column=column, cells=", ".join(cells)))
         self._absent = width = max(map(len, values))
         for number, r in enumerate(values[self.header_row:], self.header_row + 1):
@@ -86,7 +88,7 @@ class PlanSheet:
         for header, cell in self.unknown_headers():
             near = did_you_mean(header, self.known())
             if near and near not in exclude and not self.has(near):
-                report.add(issue("plan.unknown-column", sheet=self.name, row=self.header_row, cell=cell, column=header,
+                report.add(issue(PLAN_UNKNOWN_COLUMN, sheet=self.name, row=self.header_row, cell=cell, column=header,
                                  suggestion=f' (did you mean "{near}"?)'))
 
     def has(self, column: str) -> bool:
@@ -210,7 +212,7 @@ def read_word(parse, s: PlanSheet, cells, row: int, column: str, allowed: str, r
     try:
         return parse(raw)
     except ValueError:
-        report.add(issue("plan.unknown-word", sheet=s.name, row=row, cell=s.ref(row, column),
+        report.add(issue(PLAN_UNKNOWN_WORD, sheet=s.name, row=row, cell=s.ref(row, column),
                          column=column, value=raw, allowed=allowed))
         return None
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import jinja2
 
-from xlplan.errors import XlplanError, issue
+from xlplan.errors import REPORT_TEMPLATE_ERROR, REPORT_TEMPLATE_MISSING, XlplanError, issue
 from xlplan.store.results import MeasureResult, PeriodResults
 from xlplan.status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status, Trend
 
@@ -176,12 +176,12 @@ def _rendered_lines(name: str, context: dict, env: jinja2.Environment):
                 line += chunk
         yield line
     except jinja2.TemplateNotFound:
-        raise XlplanError(str(issue("report.template-missing", file=template_name))) from None
+        raise XlplanError(str(issue(REPORT_TEMPLATE_MISSING, file=template_name))) from None
     except jinja2.TemplateSyntaxError as e:
-        raise XlplanError(str(issue("report.template-error", file=e.filename or template_name,
+        raise XlplanError(str(issue(REPORT_TEMPLATE_ERROR, file=e.filename or template_name,
                                     row=e.lineno, reason=e.message))) from None
     except (jinja2.UndefinedError, TypeError, ValueError, AttributeError, ZeroDivisionError) as e:
-        raise XlplanError(str(issue("report.template-error", file=_template_file(env, template_name),
+        raise XlplanError(str(issue(REPORT_TEMPLATE_ERROR, file=_template_file(env, template_name),
                                     row=_template_line(e, template_name), reason=str(e)))) from None
 
 

@@ -8,12 +8,14 @@ the declared size, so a part that lies about its size is caught as damaged). Eve
 through expat with a handler that refuses any DOCTYPE or entity declaration before it can be
 expanded (no DTD, no external entity, no network or file access). Worksheets are measured: the
 `<dimension>` they claim, and the real extent of the cells that hold data, with a cell cap. A
-worksheet whose cells are plain (safety_sheet.plain_sheet_data: a strict grammar, so well-formed
+worksheet whose cells are plain (sheet.plain_sheet_data: a strict grammar, so well-formed
 and entity-free) is measured from them at C speed and expat judges the rest of the part.
 
-Used by xlplan/safety/inspection.py; returns `(code, params)` findings that safety turns into Issues, and the
-XML parts it inflated (`ZipFindings.parts`), which safety hands on with the bytes judged so that the
-reader (returns.read_return) does not inflate an accepted return's sheets a second time.
+Used by xlplan/safety/inspection.py. It returns findings as `(Code, params)`: the issue code each
+is reported as and the fields its message needs (inspection adds the file name, and decides the
+file's Kind from the code). It also returns the XML parts it inflated (`ZipFindings.parts`), which
+inspection hands on with the bytes judged so that the reader (collect.read.read_return) does not
+inflate an accepted return's sheets a second time.
 """
 
 from __future__ import annotations
@@ -24,9 +26,15 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
+from xlplan.errors import (
+    RETURN_CORRUPT, RETURN_EXTERNAL_LINKS, RETURN_MACRO_ENABLED, RETURN_NOT_A_WORKBOOK, RETURN_PASSWORD_PROTECTED,
+    RETURN_SHEET_TOO_LARGE, RETURN_TOO_MANY_PARTS, RETURN_TRUNCATED, RETURN_WRONG_FORMAT, RETURN_XML_ENTITIES,
+    RETURN_ZIP_BOMB, Code,
+)
 from xlplan.safety.sheet import plain_claim, plain_sheet_data
 
 CHUNK = 64 * 1024
@@ -53,24 +61,43 @@ class SheetInfo:
     cells: int = 0                  # <c> elements, including empty styled cells
 
 
+class ZipFormat(Enum):
+    """What a zip file holds, told by its part names (and, for ODS, its mimetype part)."""
+
+    XLSX = "xlsx"
+    XLSM = "xlsm"               # an xlsx with macros (found while describing it)
+    ODS = "ods"
+    XLSB = "xlsb"
+    WORD = "word"
+    POWERPOINT = "powerpoint"
+    ZIP = "zip"                 # any other zip
+
+
 @dataclass
 class ZipFindings:
-    kind: str = "xlsx"              # xlsx | xlsm | ods | xlsb | word | powerpoint | zip
-    findings: list[tuple[str, dict]] = field(default_factory=list)
+    kind: ZipFormat = ZipFormat.XLSX
+    findings: list[tuple[Code, dict]] = field(default_factory=list)   # in the order found
     sheets: list[SheetInfo] = field(default_factory=list)
     # XML parts inflated from the bytes judged, by name, as zipfile.ZipFile.read gives them (size
     # and CRC checked); only when the judgement ran to the end, up to KEEP_BYTES in all
     parts: dict[str, bytes] = field(default_factory=dict, repr=False)
 
-    def add(self, code: str, **params) -> None:
+    def add(self, code: Code, **params) -> None:
         self.findings.append((code, params))
+
+    def refused(self, refusal: "_Refused", part: str, limits) -> None:
+        """Add the finding that stopped the scan of `part` (a sheet too large is named by its part)."""
+        params = {"part": part, **refusal.params}
+        if refusal.code is RETURN_SHEET_TOO_LARGE:
+            params.update(sheet=part, **_grid(limits))
+        self.add(refusal.code, **params)
 
     @property
     def fatal(self) -> bool:
         return any(code not in _NON_FATAL for code, _ in self.findings)
 
 
-_NON_FATAL = {"return.macro-enabled", "return.external-links"}
+_NON_FATAL = frozenset({RETURN_MACRO_ENABLED, RETURN_EXTERNAL_LINKS})   # warnings: the file is still read
 
 
 class _Enough(Exception):
@@ -82,7 +109,9 @@ _MEASURED_ROOTS = {"worksheet", "macrosheet", "dialogsheet", "chartsheet", "work
 
 
 class _Refused(Exception):
-    def __init__(self, code: str, **params) -> None:
+    """Raised while scanning a part: the finding that ends the judgement (the part is added by the catcher)."""
+
+    def __init__(self, code: Code, **params) -> None:
         super().__init__(code)
         self.code, self.params = code, params
 
@@ -94,12 +123,12 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as e:
         if b"PK\x05\x06" not in data[-(65536 + 22):]:
-            out.add("return.truncated", size=len(data))
+            out.add(RETURN_TRUNCATED, size=len(data))
         else:
-            out.add("return.corrupt", reason=_reason(e))
+            out.add(RETURN_CORRUPT, reason=_reason(e))
         return out
     except (OSError, ValueError, EOFError, NotImplementedError) as e:
-        out.add("return.corrupt", reason=_reason(e))
+        out.add(RETURN_CORRUPT, reason=_reason(e))
         return out
     with zf:
         infos = zf.infolist()
@@ -107,10 +136,13 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
             return out
         names = {i.filename for i in infos}
         kind = _format(zf, names)
-        if kind != "xlsx":
+        if kind is not ZipFormat.XLSX:
             out.kind = kind
-            out.add("return.wrong-format" if kind in ("ods", "xlsb") else "return.not-a-workbook",
-                    what=_FORMAT_WORDS[kind])
+            what = _FORMAT_WORDS[kind]
+            if kind in (ZipFormat.ODS, ZipFormat.XLSB):
+                out.add(RETURN_WRONG_FORMAT, what=what)
+            else:       # reported as not-a-spreadsheet instead when the name is not a spreadsheet's either
+                out.add(RETURN_NOT_A_WORKBOOK, what=what, reason=f"it is {what}")
             return out
         scans: dict[str, _Scan] = {}
         parts = _Kept()
@@ -120,11 +152,11 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
             try:
                 scans[info.filename] = _scan_part(zf, data, info, budget, limits, parts, ends[info.header_offset])
             except _Refused as r:
-                out.add(r.code, part=info.filename, **r.params)
+                out.refused(r, info.filename, limits)
                 return out
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
                     RuntimeError) as e:
-                out.add("return.corrupt", reason=f"part {info.filename}: {_reason(e)}")
+                out.add(RETURN_CORRUPT, reason=f"part {info.filename}: {_reason(e)}")
                 return out
         _describe(out, zf, names, scans, limits)
     out.parts = parts
@@ -144,37 +176,37 @@ class _Kept(dict):
 
 def _directory_ok(infos: list[zipfile.ZipInfo], data: bytes, limits, out: ZipFindings) -> bool:
     if len(infos) > limits.max_parts:
-        out.add("return.too-many-parts", parts=len(infos), limit=limits.max_parts)
+        out.add(RETURN_TOO_MANY_PARTS, parts=len(infos), limit=limits.max_parts)
         return False
     seen: set[str] = set()
     for i in infos:
         if i.filename in seen:
-            out.add("return.corrupt", reason=f"the part {i.filename} appears twice")
+            out.add(RETURN_CORRUPT, reason=f"the part {i.filename} appears twice")
             return False
         seen.add(i.filename)
         if i.flag_bits & 0x1:
-            out.add("return.encrypted", how="zip")
+            out.add(RETURN_PASSWORD_PROTECTED)
             return False
     total = sum(i.file_size for i in infos)
     for i in infos:
         ratio = i.file_size / max(i.compress_size, 1)
         if i.file_size > limits.max_part_bytes or (
                 i.file_size > limits.ratio_floor_bytes and ratio > limits.max_ratio):
-            out.add("return.zip-bomb", part=i.filename, expanded=i.file_size, ratio=ratio)
+            out.add(RETURN_ZIP_BOMB, part=i.filename, expanded=i.file_size, ratio=ratio)
             return False
     if total > limits.max_total_bytes:
-        out.add("return.zip-bomb", part="all parts", expanded=total, ratio=total / max(len(data), 1))
+        out.add(RETURN_ZIP_BOMB, part="all parts", expanded=total, ratio=total / max(len(data), 1))
         return False
     return True
 
 
-_FORMAT_WORDS = {"ods": "a LibreOffice/OpenDocument spreadsheet (.ods)",
-                 "xlsb": "an Excel binary workbook (.xlsb)",
-                 "word": "a Word document", "powerpoint": "a PowerPoint presentation",
-                 "zip": "a zip archive holding other files"}
+_FORMAT_WORDS = {ZipFormat.ODS: "a LibreOffice/OpenDocument spreadsheet (.ods)",
+                 ZipFormat.XLSB: "an Excel binary workbook (.xlsb)",
+                 ZipFormat.WORD: "a Word document", ZipFormat.POWERPOINT: "a PowerPoint presentation",
+                 ZipFormat.ZIP: "a zip archive holding other files"}
 
 
-def _format(zf: zipfile.ZipFile, names: set[str]) -> str:
+def _format(zf: zipfile.ZipFile, names: set[str]) -> ZipFormat:
     if "mimetype" in names:
         try:
             with zf.open("mimetype") as f:
@@ -182,18 +214,18 @@ def _format(zf: zipfile.ZipFile, names: set[str]) -> str:
         except Exception:  # noqa: BLE001 - a broken mimetype part just means "not ODS"
             mime = b""
         if b"opendocument.spreadsheet" in mime:
-            return "ods"
+            return ZipFormat.ODS
     if "[Content_Types].xml" not in names:
-        return "zip"
+        return ZipFormat.ZIP
     if any(n.startswith("xl/") and n.endswith("workbook.xml") for n in names):
-        return "xlsx"
+        return ZipFormat.XLSX
     if any(n.startswith("xl/") and n.endswith("workbook.bin") for n in names):
-        return "xlsb"
+        return ZipFormat.XLSB
     if any(n.startswith("word/") for n in names):
-        return "word"
+        return ZipFormat.WORD
     if any(n.startswith("ppt/") for n in names):
-        return "powerpoint"
-    return "zip"
+        return ZipFormat.POWERPOINT
+    return ZipFormat.ZIP
 
 
 def _is_xml(name: str) -> bool:
@@ -281,7 +313,7 @@ def _scan_streaming(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int
                 break
             actual += len(chunk)
             if actual > limits.max_part_bytes:
-                raise _Refused("return.zip-bomb", expanded=actual, ratio=actual / max(info.compress_size, 1))
+                raise _Refused(RETURN_ZIP_BOMB, expanded=actual, ratio=actual / max(info.compress_size, 1))
             if scan is not None and not scan.done:
                 kept.append(chunk)
                 scan.feed(chunk)
@@ -335,7 +367,7 @@ class _Scan:
         self.claimed, self.rows, self.cols, self.cells = found
 
     def measure_plain_sheet(self, data: bytes) -> bool:
-        """Judge a worksheet whose cells are plain (safety_sheet.plain_sheet_data) with expat over
+        """Judge a worksheet whose cells are plain (sheet.plain_sheet_data) with expat over
         everything but those cells; True when done. False (nothing changed) whenever the result
         might differ from the exact path's: no plain cells, a refusal, or cells outside sheetData."""
         found = plain_sheet_data(data, self.budget[0])
@@ -369,16 +401,16 @@ class _Scan:
         except _Enough:
             self.done = True          # the rest is still inflated (size and CRC checks), not parsed
         except expat.ExpatError as e:
-            raise _Refused("return.corrupt", reason=f"not well-formed XML ({expat.ErrorString(e.code)})") from None
+            raise _Refused(RETURN_CORRUPT, reason=f"not well-formed XML ({expat.ErrorString(e.code)})") from None
 
     def _doctype(self, *args) -> None:
-        raise _Refused("return.xml-entities", what="a document type declaration (DOCTYPE)")
+        raise _Refused(RETURN_XML_ENTITIES, what="a document type declaration (DOCTYPE)")
 
     def _entity(self, *args) -> None:
-        raise _Refused("return.xml-entities", what="an entity declaration")
+        raise _Refused(RETURN_XML_ENTITIES, what="an entity declaration")
 
     def _external(self, *args) -> int:
-        raise _Refused("return.xml-entities", what="an external entity reference")
+        raise _Refused(RETURN_XML_ENTITIES, what="an external entity reference")
 
     def _start(self, name: str, attrs: dict) -> None:
         local = _local(name)
@@ -390,7 +422,7 @@ class _Scan:
                 # shared strings, styles, themes… need no element-by-element walk.
                 raise _Enough
             if local in _SHEET_ROOTS:
-                if self.walk_sheet:     # the exact element-by-element walk (sheet_scan.measure's fallback)
+                if self.walk_sheet:     # the exact element-by-element walk (sheet.measure's fallback)
                     self.parser.StartElementHandler = self._sheet_start
                     self.parser.EndElementHandler = self._sheet_end
                 else:                   # expat only checks the rest is well-formed; measured afterwards
@@ -447,16 +479,15 @@ class _Scan:
             self.cells += 1
             self.budget[0] -= 1
             if self.budget[0] < 0:
-                raise _Refused("return.sheet-too-large", sheet="", extent=f"more than {self.limits.max_cells:,} cells",
-                               rows=self._row, cols=self._col)
+                raise _Refused(RETURN_SHEET_TOO_LARGE, extent=f"more than {self.limits.max_cells:,} cells")
             ref = attrs.get("r")
             if ref:
                 m = _CELL_REF.match(ref)
                 if not m:
-                    raise _Refused("return.corrupt", reason=f"the cell reference '{ref[:20]}' is not valid")
+                    raise _Refused(RETURN_CORRUPT, reason=f"the cell reference '{ref[:20]}' is not valid")
                 col, row = _col_number(m.group(1)), int(m.group(2))
                 if col > EXCEL_MAX_COLS or row > EXCEL_MAX_ROWS or row == 0:
-                    raise _Refused("return.corrupt", reason=f"the cell reference '{ref}' is outside Excel's grid")
+                    raise _Refused(RETURN_CORRUPT, reason=f"the cell reference '{ref}' is outside Excel's grid")
                 self._col, self._row = col, row
             else:
                 self._col += 1
@@ -493,9 +524,9 @@ def _int(text: str, what: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise _Refused("return.corrupt", reason=f"the {what} '{text[:20]}' is not a number") from None
+        raise _Refused(RETURN_CORRUPT, reason=f"the {what} '{text[:20]}' is not a number") from None
     if not 0 < n <= EXCEL_MAX_ROWS:
-        raise _Refused("return.corrupt", reason=f"the {what} {n} is outside Excel's grid")
+        raise _Refused(RETURN_CORRUPT, reason=f"the {what} {n} is outside Excel's grid")
     return n
 
 
@@ -527,15 +558,15 @@ def _describe(out: ZipFindings, zf: zipfile.ZipFile, names: set[str], scans: dic
             info.claimed, info.rows, info.cols, info.cells = scan.claimed, scan.rows, scan.cols, scan.cells
         out.sheets.append(info)
         if info.rows > limits.max_rows or info.cols > limits.max_cols or info.rows * info.cols > limits.max_area:
-            out.add("return.sheet-too-large", sheet=info.name,
+            out.add(RETURN_SHEET_TOO_LARGE, sheet=info.name,
                     extent=f"{col_letters(info.cols)}{info.rows} ({info.rows:,} rows × {info.cols:,} columns)",
-                    rows=info.rows, cols=info.cols)
+                    **_grid(limits))
     content_types = scans.get("[Content_Types].xml")
     macro_parts = sorted(n for n in names if n.lower().endswith("vbaproject.bin")
                          or n.lower().startswith(("xl/activex/", "xl/macrosheets/", "xl/dialogsheets/")))
     if macro_parts or (content_types and MACRO_CONTENT in content_types.content_types):
-        out.kind = "xlsm"
-        out.add("return.macro-enabled", parts=", ".join(macro_parts[:3]) or "a macro-enabled workbook type")
+        out.kind = ZipFormat.XLSM
+        out.add(RETURN_MACRO_ENABLED, parts=", ".join(macro_parts[:3]) or "a macro-enabled workbook type")
     links = []
     for name in sorted(names):
         if name.lower().startswith("xl/externallinks/") and _is_xml(name) and not name.endswith(".rels"):
@@ -547,7 +578,12 @@ def _describe(out: ZipFindings, zf: zipfile.ZipFile, names: set[str], scans: dic
     if "xl/connections.xml" in names:
         links.append("a data connection (xl/connections.xml)")
     if links:
-        out.add("return.external-links", count=len(links), targets=", ".join(t[:60] for t in links[:3]))
+        out.add(RETURN_EXTERNAL_LINKS, count=len(links), targets=", ".join(t[:60] for t in links[:3]))
+
+
+def _grid(limits) -> dict[str, int]:
+    """The per-sheet caps a sheet-too-large message quotes."""
+    return {"max_rows": limits.max_rows, "max_cols": limits.max_cols, "max_area": limits.max_area}
 
 
 def _workbook_part(scans: dict[str, _Scan], names: set[str]) -> str:

@@ -10,10 +10,10 @@ are not spreadsheets) quietly and `rejected` ones with their reasons.
 Everything here is bounded (see `Limits`): the file is read once (at most `max_file_bytes`),
 the zip directory is judged before anything is inflated, parts are inflated against size and
 ratio caps with their CRC checked, XML goes through expat refusing any DTD (plain worksheet cells
-through a strict grammar instead, see safety_sheet.py), and worksheets are measured so readers
+through a strict grammar instead, see sheet.py), and worksheets are measured so readers
 can stop at the real data (`SheetInfo.rows/cols`) whatever `<dimension>` claims.
 
-`display_name` makes any file name safe to show and store; `clean_comment` (safety_text.py)
+`display_name` makes any file name safe to show and store; `clean_comment` (text.py)
 neutralises text from a return (control characters out; right-to-left text, emoji and line
 breaks kept; length capped with a flag).
 """
@@ -29,10 +29,16 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from xlplan.errors import Issue, Severity, issue
-from xlplan.safety.ole import MAGIC as OLE_MAGIC, OleProblem, read_directory
+from xlplan.errors import (
+    RETURN_CORRUPT, RETURN_CSV_RENAMED, RETURN_DUPLICATE, RETURN_EMPTY_FILE, RETURN_HTML_RENAMED, RETURN_LEGACY_XLS,
+    RETURN_LOCK_FILE, RETURN_NOT_A_FILE, RETURN_NOT_A_SPREADSHEET, RETURN_NOT_A_WORKBOOK, RETURN_NOT_A_ZIP,
+    RETURN_PASSWORD_PROTECTED, RETURN_SHEET_TOO_LARGE, RETURN_STILL_BEING_WRITTEN, RETURN_SYMLINK, RETURN_TOO_LARGE,
+    RETURN_TOO_MANY_PARTS, RETURN_TRUNCATED, RETURN_UNREADABLE, RETURN_WRONG_FORMAT, RETURN_XML_ENTITIES,
+    RETURN_ZIP_BOMB, Code, Issue, Severity, issue,
+)
+from xlplan.safety.ole import MAGIC as OLE_MAGIC, OleKind, OleProblem, read_directory
 from xlplan.safety.text import CleanText, clean_comment
-from xlplan.safety.container import SheetInfo, inspect_zip
+from xlplan.safety.container import SheetInfo, ZipFindings, ZipFormat, inspect_zip
 
 __all__ = ["Kind", "Limits", "Inspection", "SheetInfo", "inspect", "judge", "inspect_folder", "is_lock_file",
            "display_name", "clean_comment", "CleanText"]
@@ -78,6 +84,8 @@ class Limits:
     quiet_seconds: float = 0.5                # a file modified more recently is watched this long
 
 
+# What inspect() and inspect_folder() use when given no limits. It is looked up at each call, so a
+# test suite can set a quiet period of 0 for files it has just written (tests/conftest.py).
 DEFAULT_LIMITS = Limits()
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".csv", ".htm",
@@ -93,7 +101,7 @@ class Inspection:
     issues: list[Issue] = field(default_factory=list)
     sheets: list[SheetInfo] = field(default_factory=list)
     data: bytes | None = field(default=None, repr=False)   # the bytes judged (when accepted)
-    # XML parts of `data` the judgement inflated (safety_zip.ZipFindings.parts), kept with it
+    # XML parts of `data` the judgement inflated (container.ZipFindings.parts), kept with it
     parts: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     limits: Limits = field(default=DEFAULT_LIMITS, repr=False, compare=False)
     mtime_ns: int = field(default=0, repr=False, compare=False)   # of the lstat the read began with
@@ -129,7 +137,7 @@ class Inspection:
     def sheet(self, name: str) -> SheetInfo | None:
         return next((s for s in self.sheets if s.name == name), None)
 
-    def _add(self, code: str, **params) -> Issue:
+    def _add(self, code: Code, **params) -> Issue:
         found = _issue(code, display_name(self.path), **params)
         self.issues.append(found)
         return found
@@ -147,7 +155,7 @@ def is_lock_file(name: str) -> bool:
     return name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#"))
 
 
-def inspect(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_bytes: bool = False,
+def inspect(path: str | Path, limits: Limits | None = None, *, keep_bytes: bool = False,
             judge_bytes: bool = True) -> Inspection:
     """Judge one file in a returns folder. Never raises for what the file holds.
 
@@ -161,24 +169,25 @@ def inspect(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_bytes: bo
     cache up in between.
     """
     path = Path(path)
+    limits = DEFAULT_LIMITS if limits is None else limits
     try:
         st = os.lstat(path)
     except OSError as e:
         ins = Inspection(path, Kind.UNREADABLE, limits=limits)
-        ins._add("return.unreadable", reason=e.strerror or str(e))
+        ins._add(RETURN_UNREADABLE, reason=e.strerror or str(e))
         return ins
     if stat.S_ISLNK(st.st_mode):
         target = os.readlink(path)
         ins = Inspection(path, Kind.SYMLINK, sha256=hashlib.sha256(os.fsencode(target)).hexdigest(), limits=limits)
-        ins._add("return.symlink", target=target)
+        ins._add(RETURN_SYMLINK, target=target)
         return ins
     if not stat.S_ISREG(st.st_mode):
         ins = Inspection(path, Kind.NOT_A_FILE, limits=limits)
-        ins._add("return.not-a-file", what="folder" if stat.S_ISDIR(st.st_mode) else "pipe or device")
+        ins._add(RETURN_NOT_A_FILE, what="folder" if stat.S_ISDIR(st.st_mode) else "pipe or device")
         return ins
     if is_lock_file(path.name):
         ins = Inspection(path, Kind.LOCK_FILE, size=st.st_size, limits=limits, mtime_ns=st.st_mtime_ns)
-        ins._add("return.lock-file")
+        ins._add(RETURN_LOCK_FILE)
         data = _read_for_hash(path, ins, limits)
         if keep_bytes and ins.kind is Kind.LOCK_FILE:
             ins.data = data
@@ -202,7 +211,7 @@ def judge(ins: Inspection, *, keep_bytes: bool = True) -> Inspection:
     return ins
 
 
-def inspect_folder(folder: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Inspection]:
+def inspect_folder(folder: str | Path, limits: Limits | None = None) -> list[Inspection]:
     """Inspect every entry of a returns folder (sorted by name; sub-folders are not entered).
 
     A byte-identical copy of an earlier file gets an info `return.duplicate` naming it.
@@ -213,7 +222,7 @@ def inspect_folder(folder: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[
         ins = inspect(entry, limits)
         if ins.sha256 and ins.kind not in (Kind.SYMLINK, Kind.LOCK_FILE):
             if ins.sha256 in seen:
-                ins._add("return.duplicate", other=seen[ins.sha256])
+                ins._add(RETURN_DUPLICATE, other=seen[ins.sha256])
             else:
                 seen[ins.sha256] = ins.name
         out.append(ins)
@@ -233,12 +242,12 @@ def _read_for_hash(path: Path, ins: Inspection, limits: Limits) -> bytes:
         fd = os.open(path, flags)
     except OSError as e:
         ins.kind = Kind.UNREADABLE
-        ins._add("return.unreadable", reason=e.strerror or str(e))
+        ins._add(RETURN_UNREADABLE, reason=e.strerror or str(e))
         return b""
     with os.fdopen(fd, "rb") as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
             ins.kind = Kind.NOT_A_FILE
-            ins._add("return.not-a-file", what="pipe or device")
+            ins._add(RETURN_NOT_A_FILE, what="pipe or device")
             return b""
         total = 0
         while chunk := f.read(1 << 20):
@@ -250,7 +259,7 @@ def _read_for_hash(path: Path, ins: Inspection, limits: Limits) -> bytes:
     ins.size = total
     if total > limits.max_file_bytes and not ins.skipped:
         ins.kind = Kind.TOO_LARGE
-        ins._add("return.too-large", reason=f"{_bytes(total)}, over the {_bytes(limits.max_file_bytes)} limit")
+        ins._add(RETURN_TOO_LARGE, reason=f"{_bytes(total)}, over the {_bytes(limits.max_file_bytes)} limit")
         return b""
     return bytes(kept)
 
@@ -267,7 +276,7 @@ def _still_changing(path: Path, before: os.stat_result, ins: Inspection, limits:
     if after is None or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) \
             or ins.size != before.st_size:
         ins.kind = Kind.GROWING
-        ins._add("return.still-being-written")
+        ins._add(RETURN_STILL_BEING_WRITTEN)
         return True
     return False
 
@@ -280,10 +289,10 @@ def _judge(ins: Inspection, data: bytes, limits: Limits) -> None:
     if not data:
         if suffix in SPREADSHEET_SUFFIXES:
             ins.kind = Kind.EMPTY
-            ins._add("return.empty-file")
+            ins._add(RETURN_EMPTY_FILE)
         else:
             ins.kind = Kind.NOT_A_SPREADSHEET
-            ins._add("return.not-a-spreadsheet", what=f"a {suffix} file")
+            ins._add(RETURN_NOT_A_SPREADSHEET, what=f"a {suffix} file")
         return
     head = data[:8]
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
@@ -297,29 +306,29 @@ def _judge(ins: Inspection, data: bytes, limits: Limits) -> None:
 def _judge_zip(ins: Inspection, data: bytes, limits: Limits) -> None:
     found = inspect_zip(data, limits)
     ins.sheets, ins.parts = found.sheets, found.parts
-    kinds = {"xlsx": Kind.XLSX, "xlsm": Kind.XLSM, "ods": Kind.OTHER_SPREADSHEET,
-             "xlsb": Kind.OTHER_SPREADSHEET}
-    ins.kind = kinds.get(found.kind, Kind.NOT_A_WORKBOOK)
+    _report_zip(ins, found)
+
+
+def _report_zip(ins: Inspection, found: ZipFindings) -> None:
+    """Report the zip judgement's findings (each already carries its Code) and set the Kind they imply."""
+    ins.kind = _ZIP_KINDS.get(found.kind, Kind.NOT_A_WORKBOOK)
     for code, params in found.findings:
-        if code == "return.truncated":
+        if code is RETURN_TRUNCATED:
             ins.kind = Kind.TRUNCATED
-        elif code == "return.encrypted":
+        elif code is RETURN_PASSWORD_PROTECTED:
             ins.kind = Kind.ENCRYPTED
-        elif code in ("return.corrupt", "return.zip-bomb", "return.xml-entities", "return.too-many-parts",
-                      "return.sheet-too-large") and ins.kind in (Kind.XLSX, Kind.XLSM):
+        elif code in _DAMAGING and ins.kind in (Kind.XLSX, Kind.XLSM):
             ins.kind = Kind.DAMAGED
-        if code == "return.sheet-too-large":
-            params = {**params, "sheet": params.get("sheet") or params.get("part", ""),
-                      "max_rows": limits.max_rows, "max_cols": limits.max_cols, "max_area": limits.max_area}
-        if code == "return.encrypted":
-            code, params = "return.password-protected", {}
-        if code == "return.not-a-workbook":
-            if ins.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
-                ins.kind = Kind.NOT_A_SPREADSHEET
-                code, params = "return.not-a-spreadsheet", {"what": params.get("what", "")}
-            else:
-                params = {"reason": f"it is {params.get('what', 'not a workbook')}"}
+        elif code is RETURN_NOT_A_WORKBOOK and ins.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            # a Word document or plain zip saved alongside the returns: skipped, not rejected
+            ins.kind, code = Kind.NOT_A_SPREADSHEET, RETURN_NOT_A_SPREADSHEET
         ins._add(code, **params)
+
+
+_ZIP_KINDS = {ZipFormat.XLSX: Kind.XLSX, ZipFormat.XLSM: Kind.XLSM, ZipFormat.ODS: Kind.OTHER_SPREADSHEET,
+              ZipFormat.XLSB: Kind.OTHER_SPREADSHEET}
+_DAMAGING = frozenset({RETURN_CORRUPT, RETURN_ZIP_BOMB, RETURN_XML_ENTITIES, RETURN_TOO_MANY_PARTS,
+                       RETURN_SHEET_TOO_LARGE})   # a workbook these are found in is damaged
 
 
 def _judge_ole(ins: Inspection, data: bytes, suffix: str) -> None:
@@ -328,25 +337,26 @@ def _judge_ole(ins: Inspection, data: bytes, suffix: str) -> None:
     except OleProblem as e:
         ins.kind = Kind.TRUNCATED if e.truncated else Kind.DAMAGED
         if e.truncated:
-            ins._add("return.truncated", size=len(data))
+            ins._add(RETURN_TRUNCATED, size=len(data))
         else:
-            ins._add("return.corrupt", reason=str(e))
+            ins._add(RETURN_CORRUPT, reason=str(e))
         return
     kind = directory.kind
-    if kind == "encrypted":
+    if kind is OleKind.ENCRYPTED:
         ins.kind = Kind.ENCRYPTED
-        ins._add("return.password-protected")
-    elif kind == "xls":
+        ins._add(RETURN_PASSWORD_PROTECTED)
+    elif kind is OleKind.XLS:
         ins.kind = Kind.XLS
-        ins._add("return.legacy-xls")
+        ins._add(RETURN_LEGACY_XLS)
     elif suffix in SPREADSHEET_SUFFIXES:
         ins.kind = Kind.NOT_A_WORKBOOK
-        what = {"word": "an old-style Word document (.doc)",
-                "powerpoint": "an old-style PowerPoint presentation (.ppt)"}.get(kind, "an Office file of another kind")
-        ins._add("return.not-a-workbook", reason=f"it is {what}")
+        what = {OleKind.WORD: "an old-style Word document (.doc)",
+                OleKind.POWERPOINT: "an old-style PowerPoint presentation (.ppt)"}.get(
+                    kind, "an Office file of another kind")
+        ins._add(RETURN_NOT_A_WORKBOOK, reason=f"it is {what}")
     else:   # Thumbs.db, a .doc or .msg saved alongside: not a return
         ins.kind = Kind.NOT_A_SPREADSHEET
-        ins._add("return.not-a-spreadsheet", what=f"a {suffix or 'nameless'} file")
+        ins._add(RETURN_NOT_A_SPREADSHEET, what=f"a {suffix or 'nameless'} file")
 
 
 _OTHER_MAGIC = {b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
@@ -361,27 +371,27 @@ def _judge_other(ins: Inspection, data: bytes, suffix: str) -> None:
         low = text.lstrip("\ufeff \t\r\n").lower()
         if "urn:schemas-microsoft-com:office:spreadsheet" in low[:4096] and low.startswith("<?xml"):
             ins.kind = Kind.OTHER_SPREADSHEET
-            ins._add("return.wrong-format", what="an Excel 2003 XML spreadsheet")
+            ins._add(RETURN_WRONG_FORMAT, what="an Excel 2003 XML spreadsheet")
             return
         if low.startswith("<") and any(t in low[:4096] for t in ("<html", "<!doctype html", "<table", "<body")):
             ins.kind = Kind.HTML
             if suffix in SPREADSHEET_SUFFIXES:
-                ins._add("return.html-renamed", ext=suffix or "no extension")
+                ins._add(RETURN_HTML_RENAMED, ext=suffix or "no extension")
                 return
         elif _looks_like_csv(text) or suffix == ".csv":
             ins.kind = Kind.CSV
             if suffix in SPREADSHEET_SUFFIXES:
-                ins._add("return.csv-renamed", ext=suffix or "no extension")
+                ins._add(RETURN_CSV_RENAMED, ext=suffix or "no extension")
                 return
     if suffix not in SPREADSHEET_SUFFIXES:
         ins.kind = Kind.NOT_A_SPREADSHEET
-        ins._add("return.not-a-spreadsheet", what=what or f"a {suffix or 'nameless'} file")
+        ins._add(RETURN_NOT_A_SPREADSHEET, what=what or f"a {suffix or 'nameless'} file")
         return
     ins.kind = Kind.NOT_A_WORKBOOK
     if what:
-        ins._add("return.not-a-workbook", reason=f"it is {what}")
+        ins._add(RETURN_NOT_A_WORKBOOK, reason=f"it is {what}")
     else:
-        ins._add("return.not-a-zip", ext=suffix)
+        ins._add(RETURN_NOT_A_ZIP, ext=suffix)
 
 
 def _as_text(head: bytes) -> str | None:
@@ -413,8 +423,8 @@ def _looks_like_csv(text: str) -> bool:
 # --- issues --------------------------------------------------------------------------------------
 
 
-def _issue(code: str, file: str, **params) -> Issue:
-    params.setdefault("part", "")
+def _issue(code: Code, file: str, **params) -> Issue:
+    """The Issue for a finding about `file`; a zip bomb's sizes are shown in KB/MB/GB."""
     if "expanded" in params:
         params["expanded"] = _bytes(params["expanded"])
         params["ratio"] = f"{params.get('ratio', 0):,.0f}"

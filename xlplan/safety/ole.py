@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from enum import Enum
 
 MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 FREESECT, ENDOFCHAIN = 0xFFFFFFFF, 0xFFFFFFFE
@@ -29,6 +30,16 @@ class OleProblem(ValueError):
         self.truncated = truncated
 
 
+class OleKind(Enum):
+    """What an OLE2 compound file holds, told by its stream names."""
+
+    ENCRYPTED = "encrypted"     # a password-protected modern workbook (EncryptionInfo, EncryptedPackage)
+    XLS = "xls"                 # a legacy Excel 97-2003 workbook (Workbook or Book)
+    WORD = "word"
+    POWERPOINT = "powerpoint"
+    OTHER = "other"
+
+
 @dataclass(frozen=True)
 class OleDirectory:
     names: tuple[str, ...]     # storage and stream names, in directory order (Root Entry excluded)
@@ -38,17 +49,16 @@ class OleDirectory:
         return any(n.lower() in wanted for n in self.names)
 
     @property
-    def kind(self) -> str:
-        """'encrypted', 'xls', 'word', 'powerpoint' or 'other'."""
+    def kind(self) -> OleKind:
         if self.has("EncryptedPackage", "EncryptionInfo"):
-            return "encrypted"
+            return OleKind.ENCRYPTED
         if self.has("Workbook", "Book"):
-            return "xls"
+            return OleKind.XLS
         if self.has("WordDocument"):
-            return "word"
+            return OleKind.WORD
         if self.has("PowerPoint Document"):
-            return "powerpoint"
-        return "other"
+            return OleKind.POWERPOINT
+        return OleKind.OTHER
 
 
 def read_directory(data: bytes) -> OleDirectory:

@@ -1,6 +1,6 @@
 """Measure a plain worksheet part by regular expressions instead of an element-by-element walk.
 
-safety_zip walks every element of a worksheet through expat handlers to find the cell count, the
+container.py walks every element of a worksheet through expat handlers to find the cell count, the
 `<dimension>` the sheet claims and the real extent of the cells holding a value or formula. That
 walk costs a Python call per element (thousands per return). For the sheets Excel, LibreOffice,
 openpyxl and xlsxwriter write, the same figures come from a few regex passes in C.
@@ -9,7 +9,7 @@ openpyxl and xlsxwriter write, the same figures come from a few regex passes in 
 the regexes provably see what expat sees: no comments, CDATA or processing instructions, no
 namespace prefix on the sheet elements it measures, every `<row>` and `<c>` with a well-formed `r`
 reference inside Excel's grid, no entity or character reference in those tags, and no more cells
-than the budget left. Anything else returns None, and safety_zip runs the exact walk (which also
+than the budget left. Anything else returns None, and container.py runs the exact walk (which also
 raises the precise finding). Expat has already checked the part is well-formed and has no DTD.
 
 `plain_sheet_data(data, budget)` goes further, for the sheet parts writers produce (no expat

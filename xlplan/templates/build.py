@@ -24,7 +24,10 @@ from pathlib import Path
 
 from xlplan import __version__
 from xlplan.contract import layout
-from xlplan.errors import XlplanError, issue, suggestion
+from xlplan.errors import (
+    TEMPLATE_NOTHING_TO_RETURN, TEMPLATE_PERIOD_OUTSIDE_PLAN, TEMPLATE_UNKNOWN_SERVICE, XlplanError, issue,
+    suggestion,
+)
 from xlplan.contract.identity import FORMAT, Identity, RowEntry, content_hash, load_key, row_digest
 from xlplan.periods import Period
 from xlplan.plan.model import Plan
@@ -53,7 +56,7 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
     """
     services = _services(plan, service)
     if plan.year is not None and period.year != plan.year:
-        raise XlplanError(_message("template.period-outside-plan", period=period.id, year=plan.year.label))
+        raise XlplanError(_message(TEMPLATE_PERIOD_OUTSIDE_PLAN, period=period.id, year=plan.year.label))
     key = load_key(plan_path)
     issued = (issued_at or datetime.now(timezone.utc)).replace(microsecond=0)
     out = Path(out_dir)
@@ -119,13 +122,13 @@ def last_quarter_values(results) -> LastValues:
 def _services(plan: Plan, wanted: str | None) -> list[str]:
     with_returns = [s.name for s in plan.services_with_returns()]
     if not with_returns:
-        raise XlplanError(_message("template.nothing-to-return"))
+        raise XlplanError(_message(TEMPLATE_NOTHING_TO_RETURN))
     if wanted is None:
         return with_returns
     found = next((s for s in with_returns if s.casefold() == wanted.strip().casefold()), None)
     if found is None:
         in_plan = plan.service(wanted) is not None
-        raise XlplanError(_message("template.unknown-service", value=wanted,
+        raise XlplanError(_message(TEMPLATE_UNKNOWN_SERVICE, value=wanted,
                                    reason="it has no measures or actions" if in_plan else "it is not in the plan",
                                    suggestion="" if in_plan else suggestion(wanted, with_returns),
                                    services=", ".join(with_returns)))
