@@ -45,7 +45,7 @@ from xlplan.collect.read import ReturnFile, read_return, skip_reason
 from xlplan.status import ActionStatus, Status, action_overdue, measure_status, uses_outturn
 from xlplan.collect.validate import (ActionEntry, MeasureEntry, check_action, check_assessment,
         check_comment, check_measure)
-from xlplan.store.read import target_text as target_text_for
+from xlplan.status import target_text as target_text_for
 
 POOL_MIN_FILES = 50      # below this many files a process pool costs more than it saves
 STREAM_MIN_MISSES = 4    # a re-run's changed files go to a pool from this many (forking costs ~50 ms)

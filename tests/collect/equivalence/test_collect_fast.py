@@ -19,8 +19,7 @@ from quarter import AOP, CJ, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templa
 from xlplan.collect import rows
 from xlplan.store import write as store
 from xlplan.plan.model import _canonical, read_plan
-from xlplan.status import Status
-from xlplan.store.read import target_text
+from xlplan.status import Status, target_text
 from xlplan.values import Ratio
 
 

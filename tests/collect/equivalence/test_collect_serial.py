@@ -24,8 +24,7 @@ from xlplan.store import write as store
 from xlplan.periods import Period
 from xlplan.plan.model import read_plan
 from xlplan.status import (ActionStatus, Profile, ProfileKind, action_overdue, measure_status,
-                           period_target, uses_outturn)
-from xlplan.store.read import target_text
+                           period_target, target_text, uses_outturn)
 from xlplan.collect.validate import check_assessment, check_comment
 from xlplan.values import Ratio, Target, TargetKind, Unit
 
