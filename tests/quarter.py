@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 
 from builders import action, build_plan, measure
-from xlplan.collect.pipeline import collect
+from xlplan.collect import collect
 from xlplan.contract import layout
 from xlplan.periods import Period
 from xlplan.plan.model import read_plan
@@ -89,8 +89,7 @@ def set_saved(path: Path, when: datetime) -> None:
 
 
 def run(root: Path, period: Period = Q2, **kw):
-    return collect(root / "plan.xlsx", period, root / "returns", root / "out", f"sqlite:///{root}/xlplan.db",
-                   report=kw.pop("report", False), **kw)
+    return collect(root / "plan.xlsx", period, root / "returns", f"sqlite:///{root}/xlplan.db", **kw)
 
 
 GOOD_CJ = {"SW01": {"To date": 0.80, "Comments/Progress": "On track"},

@@ -1,8 +1,11 @@
-"""Python's cyclic garbage collector around bulk work.
+"""Python's cyclic garbage collector around bulk work: the one place xlplan pauses or freezes it.
 
-Reading a national plan, loading a quarter's results and collecting build hundreds of thousands of
-lasting objects and no garbage cycles; the collector would scan them all again and again (a fifth
-of a 50,000-measure plan read). Reference counting frees everything as usual meanwhile.
+Reading a national plan, loading a quarter's results, collecting returns and writing templates or
+reports build hundreds of thousands of lasting objects and few or no garbage cycles; the cyclic
+collector would scan them all again and again, and in forked workers its scans write to every
+object's header, which copies the parent's pages into each worker. Reference counting frees
+everything as usual meanwhile. Every caller goes through `collector`, so restoring the state
+afterwards (and unfreezing only what the outermost block froze) is decided here alone.
 """
 
 from __future__ import annotations
@@ -13,18 +16,32 @@ from typing import Iterator
 
 
 @contextmanager
-def cycles_paused(freeze: bool = False) -> Iterator[bool]:
-    """Pause the cyclic collector for the block and restore it after; yields whether it was running.
-    With `freeze`, everything that exists now is also left out of later scans (and out of the
-    scans of workers forked meanwhile, which would otherwise copy those objects' pages)."""
+def collector(*, running: bool | None = None, freeze: bool = False) -> Iterator[bool]:
+    """Run the block with the cyclic collector running (True), paused (False) or as it is (None),
+    and put it back as it was after; yields whether it was running when the block began.
+
+    With `freeze`, everything that exists now is left out of the collector's scans during the
+    block, and out of those of workers forked meanwhile. gc.unfreeze releases every frozen object
+    at once, so a block nested in another that froze leaves the unfreezing to the outer one."""
     enabled = gc.isenabled()
-    gc.disable()
+    if running is True:
+        gc.enable()
+    elif running is False:
+        gc.disable()
+    unfreeze = freeze and gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
     try:
         yield enabled
     finally:
-        if freeze:
+        if unfreeze:
             gc.unfreeze()
-        if enabled:
-            gc.enable()
+        if running is not None and gc.isenabled() != enabled:
+            (gc.enable if enabled else gc.disable)()
+
+
+def cycles_paused(freeze: bool = False):
+    """The collector paused for the block (and everything that exists now frozen, with `freeze`):
+    `collector(running=False, freeze=freeze)`, as the plan reader, the plan cache and the store's
+    reader use it."""
+    return collector(running=False, freeze=freeze)

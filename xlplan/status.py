@@ -208,6 +208,15 @@ class Rule:
             + (f"; {self.basis}" if self.basis else "")
 
 
+def target_text(rule: Rule, unit: Unit) -> str:
+    """A rule's period target as shown: 75%, £100,000, Reduce (on 75), TBC, or '' for none."""
+    if rule.target_kind is TargetKind.FIGURE and rule.target is not None:
+        return format_value(rule.target, unit)
+    if rule.target_kind in (TargetKind.INCREASE, TargetKind.REDUCE, TargetKind.MAINTAIN):
+        return rule.target_kind.value + (f" (on {format_value(rule.target, unit)})" if rule.target is not None else "")
+    return "TBC" if rule.target_kind is TargetKind.TBC else ""
+
+
 def period_target(target: Target, profile: Profile, period: Period, unit: Unit,
                   previous_outturn: Figure | None = None) -> tuple[Figure | None, TargetKind, str]:
     """The target for `period` after profiling: (figure or None, kind, how it was derived).

@@ -10,7 +10,7 @@ import shutil
 from quarter import (AOP, CJ, fill, make_plan, make_templates,
                      run)
 from xlplan.store import write as store
-from xlplan.collect.pipeline import collect
+from xlplan.collect import collect
 from xlplan.periods import Period
 from xlplan.status import ActionStatus, Status
 
@@ -71,8 +71,8 @@ def test_values_are_stored_with_source_and_rule(quarter):
 
 
 def test_jobs_one_and_two_give_identical_stores(quarter, tmp_path_factory, monkeypatch):
-    import xlplan.collect.pipeline as collect_mod
-    monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", 1)
+    import xlplan.collect.engine as engine
+    monkeypatch.setattr(engine, "POOL_MIN_FILES", 1)
     other = tmp_path_factory.mktemp("other")
     for name in ("plan.xlsx", ".xlplan-key"):
         shutil.copy2(quarter / name, other / name)
@@ -88,7 +88,7 @@ def test_load_results_gives_trend_and_previous_status(tmp_path):
     t1 = make_templates(plan_path, q1)
     fill(t1[CJ], tmp_path / "q1" / "cj.xlsx", {"SW01": {"To date": 0.70, "Comments/Progress": "Slow start"},
                                                "SW02": {"To date": 20000}})
-    collect(plan_path, q1, tmp_path / "q1", tmp_path / "out", f"sqlite:///{tmp_path}/xlplan.db", report=False)
+    collect(plan_path, q1, tmp_path / "q1", f"sqlite:///{tmp_path}/xlplan.db")
     t2 = make_templates(plan_path)
     fill(t2[CJ], tmp_path / "returns" / "cj.xlsx", {"SW01": {"To date": 0.80, "Comments/Progress": "Slow start"},
                                                     "SW02": {"To date": 46000}})

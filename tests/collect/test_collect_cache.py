@@ -20,7 +20,8 @@ from xlplan import cache
 from xlplan.errors import RETURN_STILL_BEING_WRITTEN
 from xlplan.safety import inspection as safety
 from xlplan.store import write as store
-import xlplan.collect.pipeline as collect_mod
+import xlplan.collect.engine as engine
+from xlplan.collect import collect
 from xlplan.cli.collect_cmd import render
 from xlplan.demo.fill import fill_return
 from xlplan.periods import Period
@@ -69,8 +70,8 @@ def mixed(mixed_source, tmp_path) -> Path:
 
 
 def _collect(root: Path, db: str, **kw):
-    return collect_mod.collect(root / "plan.xlsx", kw.pop("period", hostile.Q2), root / "returns", root / "out",
-                               f"sqlite:///{root}/{db}", report=False, **kw)
+    return collect(root / "plan.xlsx", kw.pop("period", hostile.Q2), root / "returns", f"sqlite:///{root}/{db}",
+                   **kw)
 
 
 def _cacheable(root: Path) -> set[str]:
@@ -110,7 +111,7 @@ def _same(a, b) -> None:
 
 @pytest.mark.parametrize("jobs", [1, 3])
 def test_a_rerun_stores_prints_and_returns_exactly_what_a_cold_run_does(mixed, monkeypatch, jobs):
-    monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "POOL_MIN_FILES", 1)
     monkeypatch.setenv("XLPLAN_NO_CACHE", "1")
     cold = _collect(mixed, "cold.db", jobs=jobs)
     assert not list((mixed / cache.FOLDER).glob("collect-*"))   # (the plan cache may be there)
@@ -136,7 +137,7 @@ def test_a_rerun_stores_prints_and_returns_exactly_what_a_cold_run_does(mixed, m
 
 
 def test_a_pool_rerun_examines_only_the_changed_files_in_its_workers(mixed, monkeypatch):
-    monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "POOL_MIN_FILES", 1)
     _collect(mixed, "x.db", jobs=3)
     changed = mixed / "returns" / "Copy of AOP return.xlsx"
     os.utime(changed, (time.time() - 60,) * 2)
@@ -151,7 +152,7 @@ def test_a_rerun_examines_its_misses_in_workers_from_stream_min_misses(mixed, mo
     """With jobs > 1 a re-run hands the files it cannot serve to workers while it serves the others
     (from STREAM_MIN_MISSES such files; fewer are examined in collect's own process), and stores,
     prints and returns exactly what a cold --jobs 1 collect does."""
-    monkeypatch.setattr(collect_mod, "STREAM_MIN_MISSES", stream_from)
+    monkeypatch.setattr(engine, "STREAM_MIN_MISSES", stream_from)
     monkeypatch.setenv("XLPLAN_NO_CACHE", "1")
     _collect(mixed, "warm.db", jobs=1)
     monkeypatch.delenv("XLPLAN_NO_CACHE")
@@ -164,13 +165,13 @@ def test_a_rerun_examines_its_misses_in_workers_from_stream_min_misses(mixed, mo
     monkeypatch.delenv("XLPLAN_NO_CACHE")
     marks = tmp_path / "marks"
     marks.mkdir()
-    examine_safely = collect_mod._examine_safely
+    examine_safely = engine.examine_safely
 
     def marked(path, *args):
         (marks / f"{os.getpid()} {path.name}").touch()
         return examine_safely(path, *args)
 
-    monkeypatch.setattr(collect_mod, "_examine_safely", marked)
+    monkeypatch.setattr(engine, "examine_safely", marked)
     rerun = _collect(mixed, "warm.db", jobs=3)
     _same(cold, rerun)
     assert store.table_contents(f"sqlite:///{mixed}/warm.db") == store.table_contents(f"sqlite:///{mixed}/cold.db")

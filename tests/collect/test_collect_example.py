@@ -14,7 +14,7 @@ import pytest
 from lo import needs_lo
 from lo import lo_type
 from xlplan.store import write as store
-from xlplan.collect.pipeline import collect
+from xlplan.collect import collect
 from xlplan.demo.fill import fill_return
 from xlplan.periods import Period
 from xlplan.plan.model import read_plan
@@ -67,8 +67,7 @@ def fill_quarter(root: Path, plan, period: Period, *, skip: str | None = None) -
 
 
 def collect_quarter(root: Path, period: Period):
-    return collect(root / "plan.xlsx", period, root / period.id, root / "reports" / period.id,
-                   f"sqlite:///{root}/xlplan.db", report=False)
+    return collect(root / "plan.xlsx", period, root / period.id, f"sqlite:///{root}/xlplan.db")
 
 
 def test_example_quarters_collect_with_the_engine_statuses(example):

@@ -216,15 +216,15 @@ def test_missing_service_gives_exit_1(folder):
 def test_an_unexpected_error_on_one_file_rejects_that_file_only(folder, monkeypatch):
     root, templates = folder
     fill(templates[CJ], root / "returns" / "cj.xlsx", GOOD_CJ)
-    import xlplan.collect.pipeline as collect_mod
-    real = collect_mod.read_return
+    import xlplan.collect.examine as examine_mod
+    real = examine_mod.read_return
 
     def flaky(path, data=None, parts=None):
         if path.name == "cj.xlsx":
             raise RuntimeError("something odd")
         return real(path, data, parts)
 
-    monkeypatch.setattr(collect_mod, "read_return", flaky)
+    monkeypatch.setattr(examine_mod, "read_return", flaky)
     result = run(root)
     rec, err = rejected(result, "cj.xlsx")
     assert err.code == "return.not-a-workbook" and "RuntimeError: something odd" in err.message

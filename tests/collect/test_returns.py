@@ -11,8 +11,8 @@ import pytest
 
 from quarter import CJ, GOOD_CJ, fill, make_plan, make_templates, set_saved
 from xlplan.contract import layout
-from xlplan.collect.read import (_formulas, _formulas_by_parsing, _sheet_parts, column_letter,
-        read_return, skip_reason)
+from xlplan.collect.read import _formulas, _formulas_by_parsing, read_return, skip_reason
+from xlplan.xlsx_parts import column_letter, sheet_parts
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_saved_at_comes_from_the_workbook_properties(template, tmp_path):
 def _both(path_or_bytes) -> tuple[dict, dict]:
     data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
     zf = zipfile.ZipFile(io.BytesIO(data))
-    parts = _sheet_parts(zf)
+    parts = sheet_parts(zf)
     fast = {s: _formulas(zf, p) for s, p in parts.items()}
     slow = {s: _formulas_by_parsing(zf, p) for s, p in parts.items()}
     return fast, slow

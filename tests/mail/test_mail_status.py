@@ -13,7 +13,7 @@ from builders import SERVICES, build_plan
 from mail_helpers import Handler, attachments, fill_return, smtp_server
 from xlplan.mail import log as mail_log
 from xlplan.store import write as store
-from xlplan.collect.pipeline import collect
+from xlplan.collect import collect
 from xlplan.mail.send import Outbox, Sender, SmtpTransport
 from xlplan.mail.status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, service_states,
         unmatched_returns)
@@ -39,7 +39,7 @@ def quarter(tmp_path):
 
 def _collect(quarter, returns_dir):
     plan_path, plan, _, _, db = quarter
-    collect(plan_path, P, returns_dir, returns_dir.parent / "out", db, report=False)
+    collect(plan_path, P, returns_dir, db)
     results = store.load_results(db, plan, P)
     return results
 

@@ -209,7 +209,8 @@ def test_the_process_pool_reaches_the_same_verdicts(tmp_path, monkeypatch):
     """Large batches are read in worker processes: every hostile case must come out the same."""
     import shutil
 
-    import xlplan.collect.pipeline as collect_mod
+    import xlplan.collect.engine as engine
+    from xlplan.collect import collect
 
     one = tmp_path / "one"
     q = hostile.hostile_quarter(one)
@@ -219,10 +220,9 @@ def test_the_process_pool_reaches_the_same_verdicts(tmp_path, monkeypatch):
         for p in (root / "returns").iterdir():
             if not p.is_symlink():
                 os.utime(p, (p.stat().st_mtime - 3600,) * 2)
-    monkeypatch.setattr(collect_mod, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "POOL_MIN_FILES", 1)
     for root, jobs in ((one, 1), (two, 3)):
-        collect_mod.collect(root / "plan.xlsx", hostile.Q2, root / "returns", root / "out", f"sqlite:///{root}/xlplan.db",
-                            jobs=jobs, report=False)
+        collect(root / "plan.xlsx", hostile.Q2, root / "returns", f"sqlite:///{root}/xlplan.db", jobs=jobs)
     assert store.table_contents(f"sqlite:///{one}/xlplan.db") == store.table_contents(f"sqlite:///{two}/xlplan.db")
 
 
@@ -230,7 +230,7 @@ def test_a_file_over_the_size_limit_is_rejected_and_still_archived_whole(tmp_pat
     import functools
 
     from xlplan.safety import inspection as safety
-    from xlplan.collect.pipeline import collect
+    from xlplan.collect import collect
 
     q = hostile.hostile_quarter(tmp_path)
     returns = tmp_path / "returns"
@@ -238,7 +238,7 @@ def test_a_file_over_the_size_limit_is_rejected_and_still_archived_whole(tmp_pat
     big = Path(hostile.shutil.copy2(q.good["good"], returns / "Big return.xlsx"))
     os.utime(big, (big.stat().st_mtime - 3600,) * 2)
     monkeypatch.setattr(safety, "inspect", functools.partial(safety.inspect, limits=safety.Limits(max_file_bytes=4096)))
-    result = collect(q.plan, hostile.Q2, returns, tmp_path / "out", f"sqlite:///{tmp_path}/xlplan.db", report=False)
+    result = collect(q.plan, hostile.Q2, returns, f"sqlite:///{tmp_path}/xlplan.db")
     (ex,) = result.files
     assert (ex.outcome, [i.code for i in ex.issues]) == ("rejected", ["return.too-large"])
     copy = tmp_path / "archive" / ex.archive

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 import hostile
 from xlplan.safety import inspection as safety
-from xlplan.collect.pipeline import examine
+from xlplan.collect.examine import examine
 from xlplan.contract.identity import load_key
 from xlplan.plan.model import read_plan
 from xlplan.values import (Target, Unit, Value, ValueProblem, check_range, format_value,

@@ -18,7 +18,7 @@ import pytest
 
 import hostile
 from xlplan.store import write as store
-from xlplan.collect.pipeline import collect
+from xlplan.cli.collect_cmd import collect_and_report
 
 HALF = ["good", "xlsm", "csv", "lock-files"]
 FULL = HALF + ["good2", "duplicate", "links", "injection", "unicode", "formula", "locked", "bomb", "empty", "xxe",
@@ -28,7 +28,8 @@ FULL = HALF + ["good2", "duplicate", "links", "injection", "unicode", "formula",
 KILLER = r"""
 import os, signal, sys
 import sqlalchemy.engine.base as base
-from xlplan.collect import pipeline as C
+from xlplan.cli import collect_cmd as R
+from xlplan.collect import examine as C
 from xlplan.store import write as store
 point, n, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 count = [0]
@@ -41,16 +42,18 @@ def tripping(orig):
         return orig(*a, **k)
     return call
 
-if point in ("examine", "_archive", "_write_reports"):
+if point in ("examine", "_archive"):
     setattr(C, point, tripping(getattr(C, point)))
+elif point == "_write_reports":
+    setattr(R, point, tripping(getattr(R, point)))
 elif point == "store":                      # inside the store transaction, at the n-th statement
     write = store.write_collect
     def write_collect(*a, **k):
         base.Connection.execute = tripping(base.Connection.execute)
         return write(*a, **k)
     store.write_collect = write_collect
-C.collect(root + "/plan.xlsx", "2023-24-Q2", root + "/returns", root + "/out", "sqlite:///" + root + "/xlplan.db",
-          jobs=1, report=True)
+R.collect_and_report(root + "/plan.xlsx", "2023-24-Q2", root + "/returns", root + "/out",
+                     "sqlite:///" + root + "/xlplan.db", jobs=1)
 print("finished without being killed")
 """
 
@@ -60,7 +63,7 @@ def db_url(root: Path) -> str:
 
 
 def run(root: Path) -> None:
-    collect(root / "plan.xlsx", hostile.Q2, root / "returns", root / "out", db_url(root), jobs=1, report=True)
+    collect_and_report(root / "plan.xlsx", hostile.Q2, root / "returns", root / "out", db_url(root), jobs=1)
 
 
 def clone(src: Path, dst: Path) -> Path:

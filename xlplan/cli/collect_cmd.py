@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.markup import escape
 from rich.table import Table
 
-from xlplan.collect.pipeline import CollectResult, collect as run_collect
+from xlplan.collect import CollectResult, Outcome, collect as run_collect
 from xlplan.errors import Severity
 from xlplan.status import Status
 from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
 from xlplan.cli.render import console, issues_table
 
 LIST_ALL_UP_TO = 40    # returns listed one by one; above this only those needing a look
-_OUTCOME_STYLE = {"accepted": "green", "rejected": "bold red", "superseded": "dim", "skipped": "dim"}
+_OUTCOME_STYLE = {Outcome.ACCEPTED: "green", Outcome.REJECTED: "bold red", Outcome.SUPERSEDED: "dim",
+                  Outcome.SKIPPED: "dim"}
 _STATUS_STYLE = {Status.GREEN: "green", Status.AMBER: "dark_orange", Status.RED: "red",
                  Status.REPORT_LATER: "blue", Status.CONTEXTUAL: "dim"}
 
@@ -52,14 +54,36 @@ def collect(plan_path: Path, period, returns_dir: Path | None, out_dir: Path | N
         def progress(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, description=name[:40])
 
-        result = run_collect(plan_path, period, returns_dir, out_dir, db_url, jobs=jobs, report=not no_report,
-                             progress=progress)
-    render(result, out)
+        result, written, note = collect_and_report(plan_path, period, returns_dir, out_dir, db_url, jobs=jobs,
+                                                   report=not no_report, progress=progress)
+    render(result, out, written, note)
     raise SystemExit(result.exit_code)
 
 
-def render(result: CollectResult, out) -> None:
-    """The per-return table, the problems, the services not returned and the status counts."""
+def collect_and_report(plan_path: Path, period, returns_dir: Path, out_dir: Path, db_url: str, *,
+                       jobs: int | None = None, report: bool = True,
+                       progress: Callable[[int, int, str], None] | None = None) -> tuple[CollectResult, list[Path], str]:
+    """Collect the quarter, then (unless `report` is False) write its reports into `out_dir` from
+    what the store now holds: (the collect's result, the reports written, why none were if so)."""
+    result = run_collect(plan_path, period, returns_dir, db_url, jobs=jobs, progress=progress)
+    if not report:
+        return result, [], ""
+    return (result, *_write_reports(result, Path(out_dir)))
+
+
+def _write_reports(result: CollectResult, out_dir: Path) -> tuple[list[Path], str]:
+    """The Word report and summary workbook of the collected quarter, and '' (or, in a build of
+    xlplan without the reports stage, no paths and why)."""
+    try:
+        from xlplan.reports import write_reports
+    except ImportError:
+        return [], "reports are not available in this version of xlplan"
+    return list(write_reports(result.results, out_dir)), ""
+
+
+def render(result: CollectResult, out, report_paths: list[Path] = (), reports_note: str = "") -> None:
+    """The per-return table, the problems, the services not returned, the status counts and the
+    reports written (`report_paths`, or `reports_note`: why none were)."""
     if not result.records:
         out.print(f"No files in the returns folder for {result.period.id}.")
     else:
@@ -80,11 +104,11 @@ def render(result: CollectResult, out) -> None:
                       f"`xlplan status` lists every service).")
         hints = {i.file: i.hint for i in result.issues if i.is_error}
         for r in result.records:
-            if r.outcome in ("rejected", "superseded") and r.reasons:
+            if r.outcome in (Outcome.REJECTED, Outcome.SUPERSEDED) and r.reasons:
                 style = _OUTCOME_STYLE[r.outcome]
-                hint = hints.get(r.file, "") if r.outcome == "rejected" else ""
+                hint = hints.get(r.file, "") if r.outcome == Outcome.REJECTED else ""
                 out.print(f"[{style}]{r.outcome.capitalize()}[/]: " + escape(r.reasons[0] + (f". {hint}" if hint else "")))
-    rejected = {r.file for r in result.records if r.outcome == "rejected"}
+    rejected = {r.file for r in result.records if r.outcome == Outcome.REJECTED}
     shown = [i for i in result.issues if i.severity is not Severity.INFO and i.file not in rejected]
     if shown:
         out.print(issues_table(shown, title="Problems to follow up"))
@@ -97,10 +121,10 @@ def render(result: CollectResult, out) -> None:
     counts = result.status_counts
     parts = [f"[{_STATUS_STYLE[s]}]{s.value}[/] {n}" for s, n in counts.items() if n]
     out.print(f"Measures: {sum(counts.values())} — " + ", ".join(parts))
-    for path in result.report_paths:
+    for path in report_paths:
         out.print(f"Wrote {escape(str(path))}")
-    if result.reports_note:
-        out.print(f"No reports written: {result.reports_note}.")
+    if reports_note:
+        out.print(f"No reports written: {reports_note}.")
     errors = sum(1 for i in result.issues if i.is_error)
     if result.ok:
         out.print("[green]OK[/]: every return accepted without errors.")
@@ -115,7 +139,7 @@ def _listed(records: list) -> list:
     thousand-row table would bury them."""
     if len(records) <= LIST_ALL_UP_TO:
         return records
-    return [r for r in records if r.outcome != "accepted" or r.errors or r.warnings]
+    return [r for r in records if r.outcome != Outcome.ACCEPTED or r.errors or r.warnings]
 
 
 COMMANDS = [collect]

@@ -1,1 +1,14 @@
-"""collect stage."""
+"""The collect stage: read the returns in a folder, identify and check each one, store the quarter
+and compute each measure's status.
+
+    from xlplan.collect import collect, CollectResult, Outcome
+
+`collect(plan_path, period, returns_dir, db_url)` gives a CollectResult: each file's examination
+and ReturnRecord (its Outcome), the issues that count and the measures by status. The reports are
+the next stage's (xlplan.reports.write_reports(result.results, out_dir)).
+"""
+
+from xlplan.collect.examined import CollectResult, Outcome
+from xlplan.collect.pipeline import collect
+
+__all__ = ["collect", "CollectResult", "Outcome"]

@@ -6,7 +6,8 @@ to find input cells that hold a formula (and whether the formula has a cached va
 docProps/core.xml for when the workbook was last saved. Both are parsed without entity expansion
 or network access.
 
-Identifying a return and checking its locked rows against the plan is in return_checks.py.
+Identifying a return and checking its locked rows against the plan is in identify.py; checking
+the values typed into it, in validate.py.
 
 `read_return(path)` never raises for bad content: a file that cannot be read comes back with a
 `problem` Issue (not a workbook, password-protected, too large) that collect records as the
@@ -15,13 +16,10 @@ reason for rejecting it.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import html
 import io
-import posixpath
 import re
-import threading
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -33,6 +31,7 @@ from xlplan.contract import layout
 from xlplan.errors import RETURN_NOT_A_WORKBOOK, RETURN_PASSWORD_PROTECTED, RETURN_TOO_LARGE, Issue, issue
 from xlplan.contract.identity import Identity
 from xlplan.values import clean_text
+from xlplan.xlsx_parts import MAIN_NS, PARSER_OPTS, column_letter, parse_xml, sheet_parts
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 MAX_FILE_BYTES = 50 * 2**20          # a return is a few hundred KB; refuse anything over 50 MB
@@ -40,10 +39,6 @@ MAX_UNZIPPED_BYTES = 200 * 2**20     # total uncompressed size of an .xlsx's par
 MAX_RATIO = 200                      # compression ratio per part above which it is a zip bomb
 MAX_ROWS = 5000                      # rows read per sheet, whatever the sheet claims
 
-_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_PARSER_OPTS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def skip_reason(path: Path) -> str | None:
@@ -116,15 +111,6 @@ class ReturnFile:
     problem: Issue | None = None         # set when the file could not be read at all
 
 
-@functools.lru_cache(maxsize=1024)      # a return's few columns, named for every cell
-def column_letter(n: int) -> str:
-    letters = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
-
-
 def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -178,7 +164,7 @@ def _read_into(rf: ReturnFile, data: bytes, parts: dict[str, bytes]) -> Issue | 
         if layout.IDENTITY_SHEET in rf.sheet_names:
             rows = _sheet_rows(wb, layout.IDENTITY_SHEET, 2)
             rf.identity = Identity.from_rows([(r[0], r[1] if len(r) > 1 else None) for r in rows if r])
-        parts = _sheet_parts(zf) if zf is not None else {}
+        parts = sheet_parts(zf) if zf is not None else {}
         for sheet, key in ((layout.MEASURES_SHEET, "Code"), (layout.ACTIONS_SHEET, "Ref")):
             if sheet in rf.sheet_names:
                 rf.sheets[sheet] = _data_sheet(wb, sheet, key)
@@ -263,53 +249,6 @@ def _blank_key(k) -> bool:
     if type(k) is str and k.isascii() and k.isprintable():
         return not k.strip()                 # what clean_text gives plain text, but quicker
     return k in ("", None) or (isinstance(k, str) and not clean_text(k))
-
-
-def _parse_xml(raw: bytes):
-    return etree.fromstring(raw, _xml_parser())
-
-
-_LOCAL = threading.local()
-
-
-def _xml_parser() -> etree.XMLParser:
-    """One entity-free parser per thread (lxml parsers are reusable but not shareable across threads)."""
-    parser = getattr(_LOCAL, "parser", None)
-    if parser is None:
-        parser = _LOCAL.parser = etree.XMLParser(**_PARSER_OPTS)
-    return parser
-
-
-def _sheet_parts(zf: "_Zip") -> dict[str, str]:
-    """Sheet name → zip part name, from xl/workbook.xml and its relationships."""
-    try:
-        sheets = _book_sheets(zf.read("xl/workbook.xml"))
-        targets = dict(_rel_targets(zf.read("xl/_rels/workbook.xml.rels")))
-    except (KeyError, etree.XMLSyntaxError):
-        return {}
-    parts = {}
-    for name, rel_id in sheets:
-        target = targets.get(rel_id, "")
-        if not target:
-            continue
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        parts[name] = part
-    return parts
-
-
-# Returns made from one set of templates share these two parts: each is parsed once (by its bytes).
-@functools.lru_cache(maxsize=64)
-def _book_sheets(raw: bytes) -> tuple[tuple[str, str | None], ...]:
-    """(name, relationship id) of each <sheet> in xl/workbook.xml."""
-    book = _parse_xml(raw)
-    return tuple((s.get("name", ""), s.get(f"{{{_REL_NS}}}id")) for s in book.iter(f"{{{_MAIN_NS}}}sheet"))
-
-
-@functools.lru_cache(maxsize=64)
-def _rel_targets(raw: bytes) -> tuple[tuple[str | None, str], ...]:
-    """(Id, Target) of each relationship in xl/_rels/workbook.xml.rels."""
-    rels = _parse_xml(raw)
-    return tuple((r.get("Id"), r.get("Target", "")) for r in rels.iter(f"{{{_PKG_REL_NS}}}Relationship"))
 
 
 def _formulas(zf: "_Zip", part: str) -> dict[str, tuple[str, bool]]:
@@ -417,8 +356,8 @@ def _formulas_by_parsing(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str,
     found: dict[str, tuple[str, bool]] = {}
     try:
         with zf.open(part) as fh:
-            c_tag, f_tag, v_tag = (f"{{{_MAIN_NS}}}{t}" for t in ("c", "f", "v"))
-            for _, el in etree.iterparse(fh, events=("end",), tag=c_tag, **_PARSER_OPTS):
+            c_tag, f_tag, v_tag = (f"{{{MAIN_NS}}}{t}" for t in ("c", "f", "v"))
+            for _, el in etree.iterparse(fh, events=("end",), tag=c_tag, **PARSER_OPTS):
                 f = el.find(f_tag)
                 if f is not None:
                     v = el.find(v_tag)
@@ -432,7 +371,7 @@ def _formulas_by_parsing(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str,
 def _saved_at(zf: "_Zip") -> datetime | None:
     """dcterms:modified from docProps/core.xml: when Excel or LibreOffice last saved the workbook."""
     try:
-        core = _parse_xml(zf.read("docProps/core.xml"))
+        core = parse_xml(zf.read("docProps/core.xml"))
     except (KeyError, etree.XMLSyntaxError):
         return None
     el = core.find("{http://purl.org/dc/terms/}modified")

@@ -15,7 +15,7 @@ and never kept. The period is part of the entries' kind: after a collect, `prune
 period's entries it did not use, so at most one entry per file in the folder per period is kept.
 
 On a re-run (the period has entries) collect serves the unchanged files in its own process; the
-others go, as they are found, to a pool (from collect.STREAM_MIN_MISSES of them, with jobs > 1)
+others go, as they are found, to a pool (from engine.STREAM_MIN_MISSES of them, with jobs > 1)
 whose workers store their entries themselves (atomically). XLPLAN_NO_CACHE=1 turns all of this off.
 """
 
@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xlplan import cache
+from xlplan.collect.examined import Examined
 from xlplan.safety.inspection import Inspection
 
 if TYPE_CHECKING:
-    from xlplan.collect.pipeline import Examined
     from xlplan.periods import Period
     from xlplan.plan.model import Plan
 
@@ -62,7 +62,6 @@ class Reuse:
                                 *self._parts)
 
     def get(self, entry: str) -> Examined | None:
-        from xlplan.collect.pipeline import Examined
         value = self.cache.get(entry)
         return value if isinstance(value, Examined) else None
 

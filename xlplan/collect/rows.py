@@ -1,19 +1,17 @@
-"""The rows one collect writes to the store (see store.py for the tables): returns, values' rules
-and sources, issues, the plan snapshot and its history columns."""
+"""The rows one collect writes to the store (see xlplan/store/write.py for the tables): returns,
+values' rules and sources, issues, the plan snapshot and its history columns; and each file's
+ReturnRecord as the CLI shows it."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
-from xlplan.store import write as store
+from xlplan.collect.examined import Examined, Outcome
 from xlplan.errors import RETURN_DUPLICATE, RETURN_SUPERSEDED, Issue, Severity
 from xlplan.periods import Period
 from xlplan.plan.model import Plan
+from xlplan.store import write as store
 from xlplan.store.results import ReturnRecord
-
-if TYPE_CHECKING:
-    from xlplan.collect.pipeline import Examined
 
 
 def rule_json(rule) -> str:
@@ -36,14 +34,14 @@ def source_values(f: Examined | None, sheet: str | None, cell: str | None) -> tu
 
 
 def record(f: Examined) -> ReturnRecord:
-    counted = f.outcome in ("accepted", "rejected")
+    counted = f.outcome.counted
     errors = [i for i in f.issues if i.severity is Severity.ERROR]
     warnings = [i for i in f.issues if i.severity is Severity.WARNING]
-    if f.outcome == "rejected":
+    if f.outcome is Outcome.REJECTED:
         reasons = [errors[0].message] if errors else []
-    elif f.outcome == "superseded":
+    elif f.outcome is Outcome.SUPERSEDED:
         reasons = [i.message for i in f.issues if i.code in (RETURN_SUPERSEDED, RETURN_DUPLICATE)]
-    elif f.outcome == "skipped":
+    elif f.outcome is Outcome.SKIPPED:
         reasons = [f"{f.name} is {f.skipped}; skipped"]
     else:
         reasons = []
@@ -55,7 +53,7 @@ def record(f: Examined) -> ReturnRecord:
 def return_row(f: Examined, period: Period) -> dict:
     r = record(f)
     return {"period": period.id, "sha256": f.sha256, "file": f.name, "received": f.received,
-            "saved_at": f.saved_at, "size": f.size, "service": r.service, "outcome": f.outcome,
+            "saved_at": f.saved_at, "size": f.size, "service": r.service, "outcome": f.outcome.value,
             "reasons": json.dumps(r.reasons), "errors": r.errors, "warnings": r.warnings,
             "superseded_by": f.superseded_by, "plan_fingerprint": f.plan_fingerprint, "archive": f.archive}
 
@@ -63,7 +61,7 @@ def return_row(f: Examined, period: Period) -> dict:
 def issue_rows(files: list[Examined], period: Period) -> tuple[list[dict], list[Issue]]:
     rows, counted = [], []
     for f in files:
-        keep = f.outcome in ("accepted", "rejected")
+        keep = f.outcome.counted
         for i in f.issues:
             rows.append({"period": period.id, "seq": len(rows) + 1, "sha256": f.sha256 or None, "file": f.name,
                          "code": i.code, "severity": i.severity.value, "message": i.message, "hint": i.hint,
@@ -74,7 +72,7 @@ def issue_rows(files: list[Examined], period: Period) -> tuple[list[dict], list[
 
 
 def pack(text: str) -> store.PackedText:
-    """`text` compressed (fast zlib: the plan snapshot is ~13x smaller) until it is stored."""
+    """`text` compressed (fast zlib) until it is stored: the plan snapshot is held while the pool runs."""
     return store.PackedText.of(text)
 
 

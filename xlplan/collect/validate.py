@@ -17,11 +17,11 @@ from xlplan.contract import layout
 from xlplan.errors import (
     ACTION_COMPLETE_BEFORE_START, CELL_FORMULA_NO_VALUE, CELL_FORMULA_USED, CELL_NOT_A_NUMBER, CELL_NO_DATA,
     CELL_OUT_OF_RANGE, CELL_READ_AS, COMMENT_MISSING_FOR_RED, COMMENT_TOO_LONG, COMMENT_UNCHANGED, STATUS_DIFFERS,
-    STATUS_UNKNOWN_WORD, Issue, issue,
+    RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, STATUS_UNKNOWN_WORD, Issue, issue, suggestion,
 )
 from xlplan.periods import Period
-from xlplan.plan.model import Action, Measure
-from xlplan.collect.read import SheetData
+from xlplan.plan.model import Action, Measure, Plan
+from xlplan.collect.read import ReturnFile, SheetData
 from xlplan.status import ActionStatus, Status
 from xlplan.values import (Missing, Unit, Value, ValueProblem, check_range, clean_text,
         format_value, parse_value)
@@ -55,6 +55,45 @@ class ActionEntry:
     comment_cell: str | None = None
     in_error: bool = False
     issues: list[Issue] = field(default_factory=list)
+
+
+def check_values(rf: ReturnFile, matched: dict[str, dict], plan: Plan, service: str,
+                 period: Period) -> tuple[dict[str, MeasureEntry], dict[str, ActionEntry], list[Issue]]:
+    """Check every input cell of the rows `matched` to `service`'s measures and actions
+    (identify.match_rows): (entries by code, entries by ref, issues in sheet and plan order).
+    A data sheet or an input column that is missing is an issue of its own."""
+    measures: dict[str, MeasureEntry] = {}
+    actions: dict[str, ActionEntry] = {}
+    found: list[Issue] = []
+    file = rf.name
+    needs = {layout.MEASURES_SHEET: (plan.measures_for(service), [layout.TO_DATE, layout.STATUS, layout.COMMENTS]),
+             layout.ACTIONS_SHEET: (plan.actions_for(service), [layout.STATUS, layout.COMMENTS])}
+    for sheet, (items, columns) in needs.items():
+        if not items:
+            continue
+        sd = rf.sheets.get(sheet)
+        if sd is None:
+            others = [s for s in rf.sheet_names if s != layout.IDENTITY_SHEET]
+            found.append(issue(RETURN_MISSING_SHEET, file=file, sheet=sheet, suggestion=suggestion(sheet, others)))
+            continue
+        key_column = "Code" if sheet == layout.MEASURES_SHEET else "Ref"
+        lost = [c for c in columns if sd.col(c) is None] if sd.header_row else [key_column]
+        for c in lost:
+            found.append(issue(RETURN_MISSING_COLUMN, file=file, sheet=sheet, column=c,
+                               suggestion=suggestion(c, [h for h in sd.headers if h])))
+        if not sd.header_row:   # no Code/Ref column: no row can be matched to the plan
+            continue
+        for item in items:
+            code = getattr(item, "code", None) or item.ref
+            if code not in matched[sheet]:
+                continue
+            row, values = matched[sheet][code]
+            if sheet == layout.MEASURES_SHEET:
+                entry = measures[code] = check_measure(item, sd, row, values, file)
+            else:
+                entry = actions[code] = check_action(item, sd, row, values, file, period)
+            found.extend(entry.issues)
+    return measures, actions, found
 
 
 def clean_comment(raw: object) -> str:

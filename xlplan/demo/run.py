@@ -37,10 +37,11 @@ def read_figures(path: Path) -> dict[str, dict[str, dict[str, dict[str, str]]]]:
 
 def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> dict[str, list[Path]]:
     """Run the loop in `folder` (a new temporary folder if None); returns what was produced, by kind."""
-    from xlplan.collect.pipeline import collect
+    from xlplan.collect import collect
     from xlplan.demo.fill import fill_return
     from xlplan.mail.send import Outbox, send_templates
     from xlplan.plan.model import read_plan
+    from xlplan.reports import write_reports
     from xlplan.store.read import load_results
     from xlplan.templates.build import last_quarter_values, write_templates
 
@@ -78,9 +79,9 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
             name = pattern.format(name=template.name, stem=template.stem)
             fill_return(template, returns / name, measures=figures[service].get("Measures", {}),
                         actions=figures[service].get("Actions", {}))
-        result = collect(plan_path, period, returns, base / "reports", db_url)
+        result = collect(plan_path, period, returns, db_url)
         produced["returns"] += sorted(returns.glob("*.xlsx"))
-        produced["reports"] += result.report_paths
+        produced["reports"] += write_reports(result.results, base / "reports")
         counts = result.status_counts
         say(f"{period.id}: collected {len(result.records)} returns; "
             + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)

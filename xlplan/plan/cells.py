@@ -64,7 +64,7 @@ def open_book(path: Path) -> Book | None:
         percent_styles = _percent_styles(zf)
         if percent_styles is None:
             return None
-        from xlplan.collect.read import _sheet_parts
+        from xlplan.xlsx_parts import sheet_parts as _sheet_parts
         parts = _sheet_parts(zf)
         wb = calamine.load_workbook(io.BytesIO(data))
     except Exception:  # noqa: BLE001 - anything odd: openpyxl reads it and explains

@@ -14,7 +14,7 @@ from xlplan.errors import (
 )
 from xlplan.periods import FinancialYear, Period
 from xlplan.plan.model import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from xlplan.collect.read import column_letter as get_column_letter
+from xlplan.xlsx_parts import column_letter as get_column_letter
 from xlplan.values import clean_text
 
 

@@ -19,7 +19,7 @@ from xlplan.heap import cycles_paused
 from xlplan.periods import Period
 from xlplan.plan.model import Measure, Plan
 from xlplan.store.results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
-from xlplan.status import ActionStatus, Polarity, ProfileKind, Status, measure_status, trend
+from xlplan.status import ActionStatus, Polarity, ProfileKind, Status, measure_status, target_text, trend
 from xlplan.store.write import action_updates, history, issues, measure_values, returns
 from xlplan.values import Missing, TargetKind, format_value
 
@@ -154,15 +154,6 @@ def _measure(m: Measure, plan: Plan, period: Period, row, prev, year_ago, years:
         trend_year=trend(figure, _fig(year_ago), polarity),
         previous_status=Status(prev.status) if prev is not None else None,
         in_error=bool(row.in_error), source=_source(row))
-
-
-def target_text(rule, unit) -> str:
-    """A period target as shown: 75%, £100,000, Reduce (on 75), TBC, or '' for none."""
-    if rule.target_kind is TargetKind.FIGURE and rule.target is not None:
-        return format_value(rule.target, unit)
-    if rule.target_kind in (TargetKind.INCREASE, TargetKind.REDUCE, TargetKind.MAINTAIN):
-        return rule.target_kind.value + (f" (on {format_value(rule.target, unit)})" if rule.target is not None else "")
-    return "TBC" if rule.target_kind is TargetKind.TBC else ""
 
 
 def _fig(row):

@@ -13,7 +13,6 @@ apart from `issued_at` (and the digests over it).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import hmac
 import multiprocessing
@@ -28,6 +27,7 @@ from xlplan.errors import (
     TEMPLATE_NOTHING_TO_RETURN, TEMPLATE_PERIOD_OUTSIDE_PLAN, TEMPLATE_UNKNOWN_SERVICE, XlplanError, issue,
     suggestion,
 )
+from xlplan.heap import collector
 from xlplan.contract.identity import FORMAT, Identity, RowEntry, content_hash, load_key, row_digest
 from xlplan.periods import Period
 from xlplan.plan.model import Plan
@@ -69,13 +69,9 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
     if jobs > 1 and len(services) >= POOL_MIN_SERVICES:
         # Forked workers share the plan's memory; frozen, it is not copied into each by their
         # garbage collector walking it.
-        gc.freeze()
-        try:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
-                                     initargs=(job,)) as pool:
-                return list(pool.map(_write_in_worker, services, chunksize=max(1, len(services) // (jobs * 8))))
-        finally:
-            gc.unfreeze()
+        with collector(freeze=True), ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(),
+                                                         initializer=_init_worker, initargs=(job,)) as pool:
+            return list(pool.map(_write_in_worker, services, chunksize=max(1, len(services) // (jobs * 8))))
     return [_write_one(job, name) for name in services]
 
 

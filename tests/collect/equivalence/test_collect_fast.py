@@ -1,6 +1,6 @@
 """collect's fast paths give exactly the slow paths' answers: figures as JSON, the driver-level bulk
 insert, the rule texts worked out once per rule, the history written only when the store lacks this
-plan's, and --no-report never reading the quarter back."""
+plan's, and collect never reading the quarter back (only the reports ask for it)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,7 @@ from quarter import AOP, CJ, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templa
 from xlplan.collect import rows
 from xlplan.store import write as store
 from xlplan.plan.model import _canonical, read_plan
-from xlplan.status import Status
-from xlplan.store.read import target_text
+from xlplan.status import Status, target_text
 from xlplan.values import Ratio
 
 
@@ -135,13 +134,14 @@ def test_history_and_snapshot_are_written_only_when_the_store_lacks_this_plans(t
     assert ("SW01", "2022/23", "0.71", "plan") in first["history"]
 
 
-def test_no_report_never_reads_the_quarter_back_and_counts_as_the_store_does(tmp_path, monkeypatch):
+def test_collect_never_reads_the_quarter_back_and_counts_as_the_store_does(tmp_path, monkeypatch):
     root = _quarter(tmp_path)
-    real = store.load_results
-    monkeypatch.setattr(store, "load_results", lambda *a: pytest.fail("read back with report=False"))
-    result = run(root, report=False)
+    import xlplan.store.read as store_read
+    real = store_read.load_results
+    monkeypatch.setattr(store_read, "load_results", lambda *a: pytest.fail("read back before the reports ask"))
+    result = run(root)
     counts, missing = result.status_counts, result.missing_services
-    monkeypatch.setattr(store, "load_results", real)
+    monkeypatch.setattr(store_read, "load_results", real)
     assert counts == result.results.measure_counts() and sum(counts.values()) == len(MEASURES)
     assert missing == result.results.missing_services
     assert counts[Status.GREEN] > 0
@@ -211,11 +211,11 @@ def test_a_packed_snapshot_is_stored_exactly_as_the_text_inserted_whole(text, st
 
 def test_collect_pauses_the_cyclic_collector_only_while_it_runs_and_examines_with_it(tmp_path, monkeypatch):
     import gc
-    import xlplan.collect.pipeline as collect_mod
+    import xlplan.collect.engine as engine
     root = _quarter(tmp_path)
     seen = []
-    real = collect_mod._examine_safely
-    monkeypatch.setattr(collect_mod, "_examine_safely", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    real = engine.examine_safely
+    monkeypatch.setattr(engine, "examine_safely", lambda *a: seen.append(gc.isenabled()) or real(*a))
     frozen = gc.get_freeze_count()
     assert gc.isenabled()
     run(root, jobs=1)

@@ -18,14 +18,13 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from builders import measure
 from quarter import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
     two_good_returns
-from xlplan.collect import pipeline as collect_mod
+from xlplan.collect import pipeline
 from xlplan.collect import rows
 from xlplan.store import write as store
 from xlplan.periods import Period
 from xlplan.plan.model import read_plan
 from xlplan.status import (ActionStatus, Profile, ProfileKind, action_overdue, measure_status,
-                           period_target, uses_outturn)
-from xlplan.store.read import target_text
+                           period_target, target_text, uses_outturn)
 from xlplan.collect.validate import check_assessment, check_comment
 from xlplan.values import Ratio, Target, TargetKind, Unit
 
@@ -126,8 +125,8 @@ def test_assess_gives_exactly_the_rows_and_issues_of_each_measures_own_rule(tmp_
                                                                                           "Comments/Progress": "Done"}})
     fill(templates[AOP], tmp_path / "returns" / "aop.xlsx", GOOD_AOP)
     seen = []
-    real = collect_mod._assess
-    monkeypatch.setattr(collect_mod, "_assess", lambda *a: seen.append(copy.deepcopy(a)) or real(*a))
+    real = pipeline.assess
+    monkeypatch.setattr(pipeline, "assess", lambda *a: seen.append(copy.deepcopy(a)) or real(*a))
     run(tmp_path)
     (files, plan, period, _), = seen
     typed_comments = {("measure" if sheet == "m" else "action", code): e.comment

@@ -1,0 +1,134 @@
+"""Across files, once every file is examined: which return of each service counts, and every
+measure's status and action's update from the returns that count, as rows for the store.
+
+"Newest" means: the later *saved* workbook (the time Excel or LibreOffice wrote into the file's
+own properties), then the later *received* file (its modification time in the returns folder,
+i.e. when the officer saved the attachment), then the one with more cells filled in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from xlplan.collect import rows
+from xlplan.collect.examined import Examined, Outcome
+from xlplan.collect.validate import check_assessment, check_comment
+from xlplan.errors import RETURN_DUPLICATE, RETURN_SUPERSEDED, issue
+from xlplan.periods import Period
+from xlplan.plan.model import Plan
+from xlplan.status import (ActionStatus, Status, action_overdue, measure_status, target_text,
+        uses_outturn)
+from xlplan.store import write as store
+
+
+def supersede(files: list[Examined]) -> None:
+    """Mark each file accepted, rejected, superseded or skipped; the newest return of a service wins."""
+    by_service: dict[str, list[Examined]] = {}
+    for f in files:
+        if f.skipped:
+            f.outcome = Outcome.SKIPPED
+        elif f.service is None:
+            f.outcome = Outcome.REJECTED
+        else:
+            by_service.setdefault(f.service, []).append(f)
+    for service, group in by_service.items():
+        group.sort(key=lambda f: (f.saved_at or f.received, f.received, f.filled, f.sha256, f.name))
+        winner = group[-1]
+        winner.outcome = Outcome.ACCEPTED
+        for f in group[:-1]:
+            f.outcome, f.superseded_by = Outcome.SUPERSEDED, winner.sha256
+            if f.sha256 == winner.sha256:
+                f.issues.append(issue(RETURN_DUPLICATE, file=f.name, other=winner.name, key=service))
+            else:
+                f.issues.append(issue(RETURN_SUPERSEDED, file=f.name, newer=winner.name, service=service,
+                                      key=service))
+
+
+def assess(files: list[Examined], plan: Plan, period: Period,
+           previous: dict[tuple[str, str], str]) -> tuple[list[tuple], list[tuple]]:
+    """Compute every measure's status and every action's update from the accepted returns: rows
+    of store.measure_values and store.action_updates (tuples in column order: much smaller than
+    dicts, at tens of thousands of rows).
+
+    A large plan has many measures sharing a rule, so each Rule, the texts stored with it and the
+    annual target's text are worked out once per distinct rule input: the plan's own target,
+    profile and tolerance objects (by identity: exact), unit, polarity, and last year's outturn
+    (by repr, and only where the rule uses it)."""
+    winners = {f.service.casefold(): f for f in files if f.outcome is Outcome.ACCEPTED}
+    returned: dict[str, Examined | None] = {}     # a service as the plan spells it → its return
+    tolerance = plan.settings.amber_tolerance
+    period_id, fingerprint, last_year = period.id, plan.fingerprint, period.year.previous()
+    shapes: dict[tuple, bool] = {}                # rule input but the outturn → whether it is used
+    rules: dict[tuple, tuple] = {}                # rule input → (rule, its texts, status with no figure)
+    figure_json, no_source = store.figure_json, (None, None, None, None)
+    value_rows, action_rows = [], []
+    for m in plan.measures:
+        f = returned.get(m.service, False)
+        if f is False:
+            f = returned[m.service] = winners.get(m.service.strip().casefold())
+        entry = f.measures.get(m.code) if f is not None else None
+        shape = (id(m.target), id(m.profile), id(m.tolerance), m.unit, m.polarity)
+        uses = shapes.get(shape)
+        if uses is None:
+            uses = shapes[shape] = uses_outturn(m.target, m.profile, period)
+        key = (shape, repr(m.outturn(last_year))) if uses else shape
+        known = rules.get(key)
+        if known is None:
+            rule = m.rule(period, tolerance)
+            known = rules[key] = (rule, (rows.rule_json(rule), rule.describe(), target_text(rule, rule.unit),
+                                         m.target.describe(m.unit)), measure_status(None, rule))
+        rule, texts, unreported = known
+        if entry is None:
+            value_rows.append((        # store.measure_values' columns, in order
+                period_id, m.code, m.service, m.name, None, None, "",
+                unreported.status.value, unreported.basis, unreported.reason, None,
+                *texts, "", False, *no_source, fingerprint))
+            continue
+        value = entry.value if not entry.in_error else None
+        assessment = measure_status(value, rule, entry.assessed)
+        extra = check_comment(m.code, assessment.status, entry.comment, previous.get(("measure", m.code)),
+                              f.name, entry.sheet, entry.comment_cell, entry.row)
+        differs = check_assessment(m, entry, assessment.status, assessment.basis, texts[2], f.name) \
+            if value is not None else None
+        if extra or differs:
+            f.issues.extend(extra + ([differs] if differs else []))
+        value_rows.append((
+            period_id, m.code, m.service, m.name,
+            figure_json(value.figure) if value is not None else None,
+            value.missing.value if value is not None and value.missing else None,
+            value.raw if value is not None else "",
+            assessment.status.value, assessment.basis, assessment.reason,
+            entry.assessed.value if entry.assessed else None,
+            *texts, entry.comment, bool(entry.in_error),
+            *(no_source if entry.sheet is None else (f.name, f.sha256, entry.sheet, entry.cell)),
+            fingerprint))
+    dues: dict[tuple, tuple] = {}                 # (status, due date) → (due as stored, overdue)
+    for a in plan.actions:
+        f = returned.get(a.service, False)
+        if f is False:
+            f = returned[a.service] = winners.get(a.service.strip().casefold())
+        entry = f.actions.get(a.ref) if f is not None else None
+        status = entry.status if entry is not None and entry.status is not None else ActionStatus.REPORT_LATER
+        due = dues.get((status, a.due))
+        if due is None:
+            due = dues[(status, a.due)] = (datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
+                                           action_overdue(status, a.due, period))
+        if entry is None:
+            action_rows.append((       # store.action_updates' columns, in order
+                period_id, a.ref, a.service, a.name, status.value, "", *due, False, *no_source))
+            continue
+        f.issues.extend(check_comment(a.ref, status, entry.comment, previous.get(("action", a.ref)),
+                                      f.name, entry.sheet, entry.comment_cell, entry.row))
+        action_rows.append((
+            period_id, a.ref, a.service, a.name, status.value, entry.comment, *due, bool(entry.in_error),
+            *(no_source if entry.sheet is None else (f.name, f.sha256, entry.sheet, entry.cell))))
+    return value_rows, action_rows
+
+
+def status_counts(value_rows: list[tuple]) -> dict[Status, int]:
+    """Measures by status, from the rows `assess` made (every status, in Status order, 0 if none)."""
+    status_at = [c.name for c in store.measure_values.columns].index("status")
+    by_text = {s.value: 0 for s in Status}
+    for row in value_rows:
+        by_text[row[status_at]] += 1
+    return {s: by_text[s.value] for s in Status}

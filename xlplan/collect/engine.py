@@ -1,0 +1,178 @@
+"""How collect examines many files fast: worker processes, results sent back pickled, the garbage
+collector held still around them and freed memory handed back to the system.
+
+`examine_all` gives the same list of `Examined` whatever it does (in this process or a pool of
+workers, serving unchanged files from the cache or not): the tests in tests/collect/equivalence/
+hold it to that. Nothing else in collect knows about processes, so speed work stays in here.
+
+Workers are forked where the system can (they then share the plan's memory pages instead of each
+unpickling a copy); elsewhere (Windows) they are spawned and given the same arguments pickled.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from xlplan.collect.examine import examine_safely, served
+from xlplan.collect.examined import Examined
+from xlplan.collect.reuse import Reuse
+from xlplan.heap import collector
+from xlplan.periods import Period
+from xlplan.plan.model import Plan
+
+POOL_MIN_FILES = 50      # below this many files a process pool costs more than it saves
+STREAM_MIN_MISSES = 4    # a re-run's changed files go to a pool from this many (starting one has a cost)
+
+Progress = Callable[[int, int, str], None]
+
+
+def examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
+                jobs: int | None, progress: Progress | None, collecting: bool = True,
+                reuse: Reuse | None = None) -> list[Examined]:
+    """Examine every file (examine.examine_safely), in order, reusing what `reuse` holds of
+    unchanged files; in a pool of `jobs` workers from POOL_MIN_FILES files. The cyclic garbage
+    collector runs while files are read (reading workbooks does make cycles) if `collecting`, i.e.
+    if it ran before collect paused it.
+
+    On a re-run (the period has entries) unchanged files are served here; with jobs > 1, once
+    STREAM_MIN_MISSES files were not served, a pool is started and every file not served is handed
+    to it as soon as it is found, so the workers examine the changed files while this process goes
+    on serving the unchanged ones. Fewer misses are examined here, after the others were served."""
+    jobs = jobs or os.cpu_count() or 1
+    job = (plan, period, key, archive, reuse)
+    total = len(paths)
+    found: list[Examined | None] = [None] * total
+    done = 0
+
+    def note(i: int, ex: Examined) -> None:
+        nonlocal done
+        found[i], done = ex, done + 1
+        if progress:
+            progress(done, total, ex.name)
+
+    def gather(results) -> list[bytes | None]:
+        """The pool's (name, pickled Examined, noted) of `todo`, in order: the pickles by index."""
+        nonlocal done
+        packed: list[bytes | None] = [None] * total
+        for i, (name, data, noted) in zip(todo, results):
+            packed[i] = data
+            if noted is not None:
+                reuse.add(noted)
+            done += 1
+            if progress:
+                progress(done, total, name)
+        return packed
+
+    def unpack(packed: list[bytes | None]) -> list[Examined]:
+        """The pickles into `found`, once the pool has ended (its workers' memory given back)."""
+        for i in todo:
+            found[i] = pickle.loads(packed[i])
+            packed[i] = None        # freed as it is read: never both forms of every file at once
+        release_freed_memory()
+        return found
+
+    todo = list(range(total))
+    if reuse is not None and reuse.has_entries():
+        todo, pool, futures = [], None, []
+        with ExitStack() as started:
+            for i, path in enumerate(paths):
+                ex = served(path, archive, reuse)
+                if ex is not None:
+                    note(i, ex)
+                    continue
+                todo.append(i)
+                if jobs > 1 and len(todo) >= STREAM_MIN_MISSES:
+                    pool = pool or started.enter_context(_pool(jobs, job, collecting))
+                    futures += [pool.submit(_examine_in_worker, paths[j]) for j in todo[len(futures):]]
+            packed = gather(f.result() for f in futures) if pool is not None else None
+        if packed is not None:
+            return unpack(packed)
+    if jobs > 1 and len(todo) >= POOL_MIN_FILES:
+        with _pool(jobs, job, collecting) as pool:
+            packed = gather(pool.map(_examine_in_worker, [paths[i] for i in todo],
+                                     chunksize=max(1, len(todo) // (jobs * 8))))
+        return unpack(packed)
+    with collector(running=True if collecting else None):
+        for i in todo:
+            note(i, examine_safely(paths[i], *job))
+    return found
+
+
+# --- the pool ----------------------------------------------------------------------------------------
+
+_WORKER: tuple | None = None      # (job, collecting) in a worker: set once by _init_worker
+
+
+@contextmanager
+def _pool(jobs: int, job: tuple, collecting: bool) -> Iterator[ProcessPoolExecutor]:
+    """A pool of `jobs` workers examining files with `job` (plan, period, key, archive, reuse),
+    shut down (what is still queued cancelled) when the block ends.
+
+    Everything that exists now is frozen first: forked workers share the plan's pages, and a
+    frozen object is not written to by a worker's garbage collector (which would copy the whole
+    plan into each). Inside collect's own freeze, collect unfreezes when it ends."""
+    with collector(freeze=True):
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_start_method(), initializer=_init_worker,
+                                   initargs=(job, collecting))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+@functools.cache
+def _start_method():
+    """fork where the system has it (workers share the parent's memory), else spawn, which starts
+    each worker afresh and hands it `_init_worker`'s arguments pickled."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _init_worker(job: tuple, collecting: bool) -> None:
+    global _WORKER
+    _WORKER = (job, collecting)
+    reuse = job[4]
+    if reuse is not None:
+        reuse.take()        # what the parent noted before forking is the parent's
+
+
+def _examine_in_worker(path: Path) -> tuple[str, bytes, tuple | None]:
+    """The file's name, its Examined pickled and what the cache noted (Reuse.take): the parent
+    keeps the bytes (much smaller than the objects) until the pool has ended, so the pool's peak
+    is not the parent holding every file's objects while the workers still run."""
+    job, collecting = _WORKER
+    with collector(running=True if collecting else None):   # the frozen plan is never scanned
+        ex = examine_safely(path, *job)
+    reuse = job[4]
+    return ex.name, pickle.dumps(ex, pickle.HIGHEST_PROTOCOL), reuse.take() if reuse is not None else None
+
+
+# --- memory ------------------------------------------------------------------------------------------
+
+
+def release_freed_memory() -> None:
+    """Hand the C heap's freed pages back to the system, where the C library can (glibc keeps
+    them otherwise): the pickled results were read into objects elsewhere, and the store's
+    writes would come on top."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, or None where the C library has none (Windows, macOS, musl)."""
+    if os.name != "posix":
+        return None
+    try:
+        import ctypes
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None

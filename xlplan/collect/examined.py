@@ -1,0 +1,104 @@
+"""What a collect learns: each file's `Examined`, the `Outcome` it gets, and the `CollectResult`.
+
+Plain data with no behaviour beyond what it says about itself, so that every step of collect
+(examine, assess, the rows it stores, the cache of unchanged files) can import it without
+importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from xlplan.errors import Issue
+from xlplan.periods import Period
+from xlplan.plan.model import Plan
+from xlplan.status import Status
+from xlplan.store.results import PeriodResults, ReturnRecord
+from xlplan.collect.validate import ActionEntry, MeasureEntry
+
+
+class Outcome(StrEnum):
+    """What became of one file in the returns folder. The values are the words stored in the
+    returns table and shown to the officer; a StrEnum, so a record read back from the store (its
+    outcome a plain string) equals the one collect made."""
+
+    ACCEPTED = "accepted"        # the return of its service that counts
+    REJECTED = "rejected"        # not identified, not genuine or unreadable: why is its first error
+    SUPERSEDED = "superseded"    # a newer return of the same service counts instead
+    SKIPPED = "skipped"          # not a return to read (lock file, link, not a spreadsheet…)
+
+    @property
+    def counted(self) -> bool:
+        """Whether the file's issues count (an accepted or rejected file's; not those of a file
+        superseded or skipped)."""
+        return self is Outcome.ACCEPTED or self is Outcome.REJECTED
+
+
+@dataclass
+class Examined:
+    """What collect learnt from one file in the returns folder (picklable: made in a worker)."""
+
+    name: str
+    sha256: str
+    size: int
+    received: datetime
+    saved_at: datetime | None = None
+    skipped: str | None = None             # why it was not read (lock file, not a spreadsheet…)
+    service: str | None = None             # None: rejected (or skipped)
+    claimed_service: str | None = None     # the plan service a wrong-quarter return is for
+    plan_fingerprint: str | None = None
+    archive: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+    measures: dict[str, MeasureEntry] = field(default_factory=dict)
+    actions: dict[str, ActionEntry] = field(default_factory=dict)
+    outcome: Outcome | None = None         # set once every file is examined (assess.supersede)
+    superseded_by: str | None = None
+
+    @property
+    def filled(self) -> int:
+        """How many figures and action statuses the return holds (the last tie-break of newest)."""
+        return sum(1 for e in self.measures.values() if e.value is not None and e.value.figure is not None) \
+            + sum(1 for e in self.actions.values() if e.status is not None)
+
+
+@dataclass
+class CollectResult:
+    """One collect of a quarter: every file's examination and record, the issues that count and
+    the measures by status, as stored at `db_url`."""
+
+    plan: Plan
+    period: Period
+    files: list[Examined]
+    records: list[ReturnRecord]
+    issues: list[Issue]                    # counted issues (superseded and skipped files left out)
+    status_counts: dict[Status, int]       # measures by status, as stored
+    db_url: str = ""
+    reused: list[str] = field(default_factory=list, repr=False, compare=False)   # files served from the cache
+    _results: PeriodResults | None = field(default=None, repr=False)
+
+    @property
+    def results(self) -> PeriodResults:
+        """The quarter as reports render it, read from the store when first asked for (a collect
+        with no reports never needs it: the counts it prints are computed in memory)."""
+        if self._results is None:
+            from xlplan.store.read import load_results
+            self._results = load_results(self.db_url, self.plan, self.period)
+        return self._results
+
+    @property
+    def missing_services(self) -> list[str]:
+        """Services expected to send a return (plan order) with none accepted."""
+        got = {r.service for r in self.records if r.outcome is Outcome.ACCEPTED and r.service}
+        return [s.name for s in self.plan.services_with_returns() if s.name not in got]
+
+    @property
+    def ok(self) -> bool:
+        """Every expected return accepted, nothing rejected, no errors."""
+        return (not self.missing_services and not any(r.outcome is Outcome.REJECTED for r in self.records)
+                and not any(i.is_error for i in self.issues))
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
