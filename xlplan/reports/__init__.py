@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlplan.heap import collector
 from xlplan.store.results import PeriodResults
 
 
@@ -31,11 +30,4 @@ def write_reports(results: PeriodResults, out_dir: Path, *, templates_dir=None) 
     return [write_word(results, docx_path, templates_dir=templates_dir), write_summary(results, xlsx_path)]
 
 
-def settled_heap():
-    """Leave what exists now (the plan, the results) out of garbage collection while a report is
-    written: writing makes millions of small objects (a workbook cell each), and every full
-    collection would walk the whole plan and results again."""
-    return collector(freeze=True)
-
-
-__all__ = ["write_reports", "report_paths", "settled_heap"]
+__all__ = ["write_reports", "report_paths"]

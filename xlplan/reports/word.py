@@ -19,7 +19,7 @@ from docx.shared import Pt
 
 from xlplan.resources import template_path
 from xlplan.store.results import PeriodResults
-from xlplan.reports import settled_heap
+from xlplan.heap import collector
 from xlplan.reports import appendix
 from xlplan.reports.docx_tables import W_NS, Column, cm, status_cell
 from xlplan.reports.docx_tables import text as esc
@@ -44,7 +44,7 @@ TOC_STYLES = {2: ("TOC2", "toc 2", 0), 3: ("TOC3", "toc 3", 440)}
 
 def write_word(results: PeriodResults, path: Path, *, templates_dir=None) -> Path:
     """Write the committee report for `results` to `path` (a .docx) and return the path."""
-    with settled_heap():
+    with collector(freeze=True):    # the plan and results stay out of the collector's scans
         return _write_word(results, path, templates_dir=templates_dir)
 
 

@@ -16,7 +16,7 @@ from xlplan.xlsx_book import TextWorkbook
 from xlplan.store.results import MeasureResult, PeriodResults
 from xlplan.status import ACTION_STATUS_ORDER, ActionStatus, Status
 from xlplan.values import Ratio, Unit
-from xlplan.reports import settled_heap
+from xlplan.heap import collector
 from xlplan.reports.appendix import measure_statuses
 from xlplan.reports.docx_tables import FILLS
 from xlplan.reports.narrative import xml_safe
@@ -47,7 +47,7 @@ class Formats:
 
 def write_summary(results: PeriodResults, path: Path) -> Path:
     """Write the summary workbook for `results` to `path` and return the path."""
-    with settled_heap():
+    with collector(freeze=True):    # the plan and results stay out of the collector's scans
         return _write_summary(results, path)
 
 
