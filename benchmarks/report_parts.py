@@ -17,7 +17,7 @@ from pathlib import Path
 
 def main(plan_path: str, db_url: str, period_id: str, out_dir: str) -> dict:
     from xlplan.periods import Period
-    from xlplan.plan.model import read_plan
+    from xlplan.plan import read_plan
     from xlplan.reports import report_paths
     from xlplan.reports.word import write_word
     from xlplan.reports.workbook import write_summary

@@ -171,7 +171,7 @@ def build(services: int, seed: int = 2024) -> Synthetic:
 def write(data: Synthetic, path: Path) -> Path:
     """Write the plan workbook with xlplan's own plan writer."""
     from xlplan.periods import FinancialYear
-    from xlplan.plan.writer import write_plan
+    from xlplan.plan import write_plan
     # history columns are written under their header (e.g. 2020/21); write_plan adds them as extra columns
     return write_plan(path, settings=SETTINGS, themes=THEMES, services=data.services, measures=data.measures,
                       actions=data.actions, history_years=[FinancialYear.parse(y) for y in YEARS])

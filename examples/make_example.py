@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from xlplan.periods import FinancialYear  # noqa: E402
-from xlplan.plan.writer import write_plan  # noqa: E402
+from xlplan.plan import write_plan  # noqa: E402
 
 YEAR = FinancialYear(2023)
 HISTORY = YEAR.prior_years(3)          # 2020/21, 2021/22, 2022/23

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlplan.periods import FinancialYear
-from xlplan.plan.writer import write_plan
+from xlplan.plan import write_plan
 
 SETTINGS = {
     "Organisation": "Anytown Council",

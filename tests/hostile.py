@@ -28,7 +28,7 @@ from builders import action, build_plan, measure
 from xlplan.contract import layout
 from xlplan.demo.fill import fill_return
 from xlplan.periods import Period
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.safety.ole import build_compound_file
 from xlplan.templates.build import write_templates
 

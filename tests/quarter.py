@@ -14,7 +14,7 @@ from builders import action, build_plan, measure
 from xlplan.collect import collect
 from xlplan.contract import layout
 from xlplan.periods import Period
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.templates.build import write_templates
 
 Q2 = Period.parse("2023-24-Q2")

@@ -13,7 +13,7 @@ from builders import SERVICES, THEMES, action, build_plan, measure
 
 from xlplan.errors import PLAN_BAD_VALUE, PLAN_MISSING_SETTING, issue
 from xlplan.periods import Period
-from xlplan.plan.model import Plan, read_plan
+from xlplan.plan import Plan, read_plan
 from xlplan.store.results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
 from xlplan.status import ActionStatus, Status, action_overdue, measure_status, trend
 from xlplan.values import Missing, Ratio, Value
@@ -142,7 +142,7 @@ def _file(service: str) -> str:
 
 def big_results(n_measures: int = 1000, n_actions: int = 300, n_themes: int = 6) -> PeriodResults:
     """A large quarter built in memory (no workbook): for size and speed checks of the reports."""
-    from xlplan.plan.model import Action, Measure, Service, Settings
+    from xlplan.plan import Action, Measure, Service, Settings
     from xlplan.periods import FinancialYear
     from xlplan.status import Polarity, Profile
     from xlplan.values import Target, TargetKind, Unit

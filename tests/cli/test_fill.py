@@ -12,7 +12,7 @@ from xlplan.contract import layout
 from xlplan.errors import XlplanError
 from xlplan.demo.fill import fill_return, typed_value
 from xlplan.contract.identity import load_key
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.templates.build import write_templates
 
 

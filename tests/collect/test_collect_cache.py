@@ -25,7 +25,7 @@ from xlplan.collect import collect
 from xlplan.cli.collect_cmd import render
 from xlplan.demo.fill import fill_return
 from xlplan.periods import Period
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.templates.build import write_templates
 
 Q1 = Period.parse("2023-24-Q1")

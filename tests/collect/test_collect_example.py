@@ -17,7 +17,7 @@ from xlplan.store import write as store
 from xlplan.collect import collect
 from xlplan.demo.fill import fill_return
 from xlplan.periods import Period
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.status import ActionStatus, Status, measure_status
 from xlplan.templates.build import write_templates
 from xlplan.values import parse_value

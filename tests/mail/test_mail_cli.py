@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from builders import build_plan
 from mail_helpers import Handler, fill_return, smtp_server
 from xlplan.cli import main
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.periods import Period
 from xlplan.resources import shipped
 from xlplan.templates.build import write_templates

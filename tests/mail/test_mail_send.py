@@ -14,7 +14,7 @@ from xlplan.errors import XlplanError
 from xlplan.mail.send import (Outbox, Sender, SmtpTransport, find_sender, parse_server,
         send_templates)
 from xlplan.periods import Period
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 
 P = Period.parse("2023-24-Q2")
 NAMES = [s["Service"] for s in SERVICES]

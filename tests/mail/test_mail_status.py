@@ -18,7 +18,7 @@ from xlplan.mail.send import Outbox, Sender, SmtpTransport
 from xlplan.mail.status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, service_states,
         unmatched_returns)
 from xlplan.periods import Period
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.store.results import ReturnRecord
 from xlplan.templates.build import write_templates
 

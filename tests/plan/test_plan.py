@@ -8,7 +8,7 @@ from builders import SERVICES, SETTINGS, THEMES, action, build_plan, measure
 
 from xlplan.errors import XlplanError
 from xlplan.periods import FinancialYear, Period
-from xlplan.plan.model import load_plan, read_plan
+from xlplan.plan import load_plan, read_plan
 from xlplan.status import Polarity, ProfileKind, Tolerance
 from xlplan.values import Missing, Ratio, TargetKind, Unit
 

@@ -23,7 +23,7 @@ from xlplan.plan import reader as plan_reader
 from xlplan.store import write as store
 from xlplan.cache import FOLDER
 from xlplan.contract.identity import KEY_FILE
-from xlplan.plan.model import Action, Measure, Plan, load_plan
+from xlplan.plan import Action, Measure, Plan, load_plan
 from xlplan.values import Value
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plan.xlsx"

@@ -11,9 +11,9 @@ import pytest
 
 from xlplan.errors import XlplanError
 from xlplan.periods import FinancialYear, Period
-from xlplan.plan.model import SETTINGS, load_plan
+from xlplan.plan import SETTINGS, load_plan
 from xlplan.plan.writer import COLUMN_NOTES
-from xlplan.plan.starter import write_starter
+from xlplan.plan import write_starter
 from xlplan.status import (ActionStatus, Polarity, ProfileKind, Status, action_overdue,
         measure_status)
 from xlplan.values import TargetKind, Unit, parse_value

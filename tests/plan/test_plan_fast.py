@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import xlplan.plan.reader as plan_reader
 from xlplan.periods import FinancialYear
-from xlplan.plan.model import (Action, Measure, Plan, Service, Settings, _canonical,
-        _canonical_json, load_plan)
+from xlplan.plan import Action, Measure, Plan, Service, Settings, load_plan
+from xlplan.plan.model import _canonical, _canonical_json
 from xlplan.plan.sheet import clean_str
 from xlplan.status import Polarity, Profile, ProfileKind, Tolerance
 from xlplan.values import Missing, Ratio, Target, TargetKind, Unit, Value, clean_text

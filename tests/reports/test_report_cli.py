@@ -14,7 +14,7 @@ from quarter import run
 from xlplan.store import write as store
 from xlplan.cli import main
 from xlplan.periods import Period
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 
 
 def test_report_command_writes_both_files_and_says_so(tmp_path, monkeypatch):

@@ -15,7 +15,7 @@ import hostile
 from xlplan.safety import inspection as safety
 from xlplan.collect.examine import examine
 from xlplan.contract.identity import load_key
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.values import (Target, Unit, Value, ValueProblem, check_range, format_value,
         parse_target, parse_value)
 

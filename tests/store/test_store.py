@@ -13,7 +13,7 @@ from quarter import CJ, AOP, Q2, fill, make_plan, make_templates, run, two_good_
 from xlplan.store import write as store
 from xlplan.errors import XlplanError
 from xlplan.periods import Period
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.status import Status
 from xlplan.values import Ratio
 

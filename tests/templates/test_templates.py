@@ -23,7 +23,7 @@ from xlplan.cli import main
 from xlplan.errors import XlplanError
 from xlplan.contract.identity import load_key
 from xlplan.periods import Period
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.templates.build import write_templates
 
 @pytest.fixture

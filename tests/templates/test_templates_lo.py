@@ -12,7 +12,7 @@ from lo import lo_type, needs_lo, resave, to_pdf
 from template_cases import Q2, data_rows, digest_failures, varied_plan
 from xlplan.contract import layout
 from xlplan.contract.identity import load_key
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.status import Status, measure_status
 from xlplan.templates.build import write_templates
 from xlplan.values import Unit, parse_value

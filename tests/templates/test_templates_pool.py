@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from builders import SERVICES, action, build_plan, measure
 from template_cases import ISSUED, Q2
 from xlplan.cli import main
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.templates.build import POOL_MIN_SERVICES, write_templates
 
 NAMES = [f"Service {i:02d}" for i in range(POOL_MIN_SERVICES + 2)]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from xlsxwriter.worksheet import Worksheet as PlainWorksheet
 
 from template_cases import Q2, varied_plan
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.templates.rag import rag_formula, to_date_rule
 from xlplan.values import Unit
 from xlplan.xlsx_book import Worksheet

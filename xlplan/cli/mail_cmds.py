@@ -14,7 +14,7 @@ from xlplan.mail import log as mail_log
 from xlplan.errors import XlplanError
 from xlplan.mail.status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, local_time,
         service_states, unmatched_returns)
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
 from xlplan.cli.render import console, issues_table
 

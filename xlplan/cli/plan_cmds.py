@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from xlplan.periods import FinancialYear
-from xlplan.plan.model import load_plan
-from xlplan.plan.starter import write_starter
+from xlplan.plan import load_plan
+from xlplan.plan import write_starter
 from xlplan.cli.common import DEFAULT_PLAN, WORKBOOKS, friendly_errors
 from xlplan.cli.render import console, issues_table
 

@@ -15,7 +15,7 @@ from xlplan.collect.examined import Examined, Outcome
 from xlplan.collect.validate import check_assessment, check_comment
 from xlplan.errors import RETURN_DUPLICATE, RETURN_SUPERSEDED, issue
 from xlplan.periods import Period
-from xlplan.plan.model import Plan
+from xlplan.plan import Plan
 from xlplan.status import (ActionStatus, Status, action_overdue, measure_status, target_text,
         uses_outturn)
 from xlplan.store import write as store

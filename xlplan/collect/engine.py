@@ -25,7 +25,7 @@ from xlplan.collect.examined import Examined
 from xlplan.collect.reuse import Reuse
 from xlplan.heap import collector
 from xlplan.periods import Period
-from xlplan.plan.model import Plan
+from xlplan.plan import Plan
 
 POOL_MIN_FILES = 50      # below this many files a process pool costs more than it saves
 STREAM_MIN_MISSES = 4    # a re-run's changed files go to a pool from this many (starting one has a cost)

@@ -27,7 +27,7 @@ from xlplan.collect.validate import check_values
 from xlplan.contract import layout
 from xlplan.errors import RETURN_NOT_A_WORKBOOK, RETURN_WRONG_PERIOD, issue
 from xlplan.periods import Period
-from xlplan.plan.model import Plan
+from xlplan.plan import Plan
 from xlplan.safety import inspection as safety
 
 _SKIPPED = {safety.Kind.LOCK_FILE: "an Excel or LibreOffice lock file", safety.Kind.SYMLINK: "a link, not a file",

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from xlplan.errors import Issue
 from xlplan.periods import Period
-from xlplan.plan.model import Plan
+from xlplan.plan import Plan
 from xlplan.status import Status
 from xlplan.store.results import PeriodResults, ReturnRecord
 from xlplan.collect.validate import ActionEntry, MeasureEntry

@@ -28,7 +28,7 @@ from xlplan.contract.identity import load_key
 from xlplan.errors import XlplanError
 from xlplan.heap import collector
 from xlplan.periods import Period
-from xlplan.plan.model import Plan, read_plan
+from xlplan.plan import Plan, read_plan
 from xlplan.store import write as store
 
 
@@ -96,7 +96,7 @@ def _prepare(plan: Plan, db_url: str) -> store.PackedText | None:
     canonical JSON, which is also the snapshot stored when the store lacks this plan: returned
     then (compressed: it is held while the pool runs), else None. A plan from the cache brings its
     fingerprint, and the packed snapshot is kept there too: neither is built again."""
-    from xlplan.plan.cache import cached_snapshot, keep_snapshot
+    from xlplan.plan import cached_snapshot, keep_snapshot
     plan.measures_for("")
     text = None if plan.fingerprint_known() else plan.canonical_json()
     if store.plan_stored(db_url, plan.fingerprint):

@@ -31,7 +31,7 @@ from xlplan.safety.inspection import Inspection
 
 if TYPE_CHECKING:
     from xlplan.periods import Period
-    from xlplan.plan.model import Plan
+    from xlplan.plan import Plan
 
 
 class Reuse:

@@ -9,7 +9,7 @@ import json
 from xlplan.collect.examined import Examined, Outcome
 from xlplan.errors import RETURN_DUPLICATE, RETURN_SUPERSEDED, Issue, Severity
 from xlplan.periods import Period
-from xlplan.plan.model import Plan
+from xlplan.plan import Plan
 from xlplan.store import write as store
 from xlplan.store.results import ReturnRecord
 

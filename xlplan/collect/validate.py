@@ -20,7 +20,7 @@ from xlplan.errors import (
     RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, STATUS_UNKNOWN_WORD, Issue, issue, suggestion,
 )
 from xlplan.periods import Period
-from xlplan.plan.model import Action, Measure, Plan
+from xlplan.plan import Action, Measure, Plan
 from xlplan.collect.read import ReturnFile, SheetData
 from xlplan.status import ActionStatus, Status
 from xlplan.values import (Missing, Unit, Value, ValueProblem, check_range, clean_text,

@@ -40,7 +40,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     from xlplan.collect import collect
     from xlplan.demo.fill import fill_return
     from xlplan.mail.send import Outbox, send_templates
-    from xlplan.plan.model import read_plan
+    from xlplan.plan import read_plan
     from xlplan.reports import write_reports
     from xlplan.store.read import load_results
     from xlplan.templates.build import last_quarter_values, write_templates

@@ -18,7 +18,7 @@ from xlplan.errors import MAIL_ALREADY_REMINDED, Issue, issue
 from xlplan.contract.layout import template_filename
 from xlplan.mail.send import MailRun, Outcome, Sender, chosen_services, compose, deliver_one
 from xlplan.periods import Period
-from xlplan.plan.model import Plan, Service
+from xlplan.plan import Plan, Service
 from xlplan.store.results import ReturnRecord
 
 ACCEPTED = "accepted"

@@ -14,14 +14,28 @@ import operator
 import os
 import pickle
 import stat
+import weakref
 from dataclasses import fields
 from pathlib import Path
 from typing import Callable
 
 from xlplan.errors import Report
 from xlplan.heap import cycles_paused
-from xlplan.plan.model import _ENTRY, Action, Measure, Plan, Service
+from xlplan.plan.model import Action, Measure, Plan, Service, tell_fingerprint
 from xlplan.values import Value
+
+
+# The cache entry each Plan in memory was read or stored through: id(plan) -> entry, dropped with
+# the plan (kept beside the object, not in it: a Plan is plain data and pickles without it).
+_ENTRY_OF: dict[int, "_Entry"] = {}
+
+
+def _remember(plan: Plan, entry: "_Entry") -> None:
+    key = id(plan)
+    if key not in _ENTRY_OF:
+        weakref.finalize(plan, _ENTRY_OF.pop, key, None)
+    _ENTRY_OF[key] = entry
+    tell_fingerprint(plan, entry.keep_fingerprint)
 
 
 def load_cached(path: Path, read: Callable[[Path], tuple[Plan | None, Report]]) -> tuple[Plan | None, Report]:
@@ -129,8 +143,8 @@ class _Entry:
         if plan is not None:
             fingerprint = self.signed.get(self.fingerprint_name)
             if isinstance(fingerprint, str):
-                plan.__dict__["fingerprint"] = fingerprint
-            plan.__dict__[_ENTRY] = self
+                plan.know_fingerprint(fingerprint)
+            _remember(plan, self)
         return plan, report
 
     def store(self, plan: Plan | None, report: Report) -> None:
@@ -145,7 +159,7 @@ class _Entry:
         if self.signed.put(self.name, out.getvalue()):
             self.signed.prune(self.kind, {self.name, self.fingerprint_name})
             if plan is not None:
-                plan.__dict__[_ENTRY] = self
+                _remember(plan, self)
 
     def keep_fingerprint(self, fingerprint: str) -> None:
         self.signed.put(self.fingerprint_name, fingerprint)
@@ -163,13 +177,13 @@ class _Entry:
 
 def cached_snapshot(plan: Plan) -> object | None:
     """The packed snapshot `keep_snapshot` kept for this plan's content, if it came from the cache."""
-    entry = plan.__dict__.get(_ENTRY)
+    entry = _ENTRY_OF.get(id(plan))
     return entry.snapshot(plan.fingerprint) if entry is not None else None
 
 
 def keep_snapshot(plan: Plan, packed: object) -> None:
     """Keep the plan's packed snapshot (collect builds it for a store that lacks the plan)."""
-    entry = plan.__dict__.get(_ENTRY)
+    entry = _ENTRY_OF.get(id(plan))
     if entry is not None:
         entry.keep_snapshot(plan.fingerprint, packed)
 

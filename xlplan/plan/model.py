@@ -9,22 +9,22 @@ surrounding spaces; column order is free; extra columns are kept and ignored (on
 misspelt column is warned about); the header row is row 1 or the first row below a title that
 names the columns.
 
-`load_plan` never raises for bad content: it returns the Plan it could build and a Report of
-every problem, each naming sheet, row and cell. `read_plan` is the strict form for commands that
-need a valid plan.
+This module holds the objects only (no I/O): reading them from a workbook is reader.py's, and
+`load_plan`/`read_plan` (with the cache) are load.py's, offered as `xlplan.plan.load_plan`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from json.encoder import encode_basestring_ascii
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Callable
 
-from xlplan.errors import Report, XlplanError
 from xlplan.periods import FinancialYear, Period
 from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, Rule, Tolerance, make_rule
 from xlplan.values import Figure, Target, Unit, Value
@@ -61,7 +61,18 @@ SETTINGS = {
 }
 
 
-_ENTRY = "_cache_entry"          # a Plan's __dict__ key: the plan_cache entry it was read or stored through
+# Who is told a plan's fingerprint once it is worked out: id(plan) -> callback, dropped with the plan.
+# The plan cache registers here (plan/cache.py) to keep the fingerprint beside the entry the plan
+# came from, so the model needs to know nothing of the cache.
+_FINGERPRINT_WANTED: dict[int, Callable[[str], None]] = {}
+
+
+def tell_fingerprint(plan: "Plan", callback: Callable[[str], None]) -> None:
+    """Call `callback(fingerprint)` when `plan`'s fingerprint is worked out (for as long as it lives)."""
+    key = id(plan)
+    if key not in _FINGERPRINT_WANTED:
+        weakref.finalize(plan, _FINGERPRINT_WANTED.pop, key, None)
+    _FINGERPRINT_WANTED[key] = callback
 
 
 @dataclass(frozen=True)
@@ -245,10 +256,14 @@ class Plan:
         return "fingerprint" in self.__dict__
 
     def _found(self, fingerprint: str) -> str:
-        entry = self.__dict__.get(_ENTRY)
-        if entry is not None:
-            entry.keep_fingerprint(fingerprint)
+        wanted = _FINGERPRINT_WANTED.get(id(self))
+        if wanted is not None:
+            wanted(fingerprint)
         return fingerprint
+
+    def know_fingerprint(self, fingerprint: str) -> None:
+        """Take a fingerprint worked out before for this same content (the cache brings it)."""
+        self.__dict__["fingerprint"] = fingerprint
 
     def __reduce__(self):
         """Pickled as its fields and its fingerprint if known: not the lookups derived from them
@@ -271,7 +286,7 @@ class Plan:
 def _unpickle_plan(settings, themes, services, measures, actions, source, fingerprint) -> Plan:
     plan = Plan(settings, themes, services, measures, actions, source)
     if fingerprint is not None:
-        plan.__dict__["fingerprint"] = fingerprint
+        plan.know_fingerprint(fingerprint)
     return plan
 
 
@@ -380,26 +395,3 @@ def _json_str(value) -> str:
     if type(value) is str:
         return encode_basestring_ascii(value)
     return json.dumps(value, default=str)
-
-
-def load_plan(path: str | Path) -> tuple[Plan | None, Report]:
-    """Read and check the plan workbook at `path`: (plan or None if unreadable, report).
-
-    When the officer's key exists ($XLPLAN_SECRET or `.xlplan-key` beside the plan; never made
-    here), what was read from the same bytes at the same path before comes from the signed cache
-    beside the plan instead (xlplan/plan/cache.py): the same Plan and Report, and the fingerprint
-    once computed."""
-    from xlplan.plan import reader as plan_reader
-    from xlplan.plan.cache import load_cached
-    return load_cached(Path(path), plan_reader.read_plan_workbook)
-
-
-def read_plan(path: str | Path) -> Plan:
-    """Load a plan that must be valid; raise XlplanError listing its errors otherwise."""
-    plan, report = load_plan(path)
-    if plan is None or not report.valid:
-        lines = "\n".join(f"  {i}" for i in report.errors[:20])
-        more = f"\n  … and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
-        raise XlplanError(f"The plan {path} has errors; fix them and try again "
-                          f"(`xlplan check {path}` lists them all):\n{lines}{more}")
-    return plan

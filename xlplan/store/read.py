@@ -17,7 +17,7 @@ from xlplan.store import write as store
 from xlplan.errors import Issue, Severity
 from xlplan.heap import cycles_paused
 from xlplan.periods import Period
-from xlplan.plan.model import Measure, Plan
+from xlplan.plan import Measure, Plan
 from xlplan.store.results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
 from xlplan.status import ActionStatus, Polarity, ProfileKind, Status, measure_status, target_text, trend
 from xlplan.store.write import action_updates, history, issues, measure_values, returns

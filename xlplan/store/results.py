@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from xlplan.errors import Issue
 from xlplan.periods import Period
-from xlplan.plan.model import Plan
+from xlplan.plan import Plan
 from xlplan.status import ActionStatus, Status, Trend
 from xlplan.values import Figure, Missing, Unit, format_value
 

@@ -30,7 +30,7 @@ from xlplan.errors import (
 from xlplan.heap import collector
 from xlplan.contract.identity import FORMAT, Identity, RowEntry, content_hash, load_key, row_digest
 from xlplan.periods import Period
-from xlplan.plan.model import Plan
+from xlplan.plan import Plan
 from xlplan.templates.instructions import write_instructions
 from xlplan.templates.sheets import (DataRow, SheetContext, deadline_text, write_actions,
         write_measures)

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from xlplan.contract import layout
 from xlplan.periods import Period
-from xlplan.plan.model import Action, Measure, Plan
+from xlplan.plan import Action, Measure, Plan
 from xlplan.status import Polarity, Rule
 from xlplan.templates.rag import CHECK_FIGURE, NO_DATA_WORDS, rag_formula, to_date_rule
 from xlplan.templates.style import Formats, cell_value, input_format

@@ -18,7 +18,8 @@ from quarter import AOP, CJ, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templa
     two_good_returns
 from xlplan.collect import rows
 from xlplan.store import write as store
-from xlplan.plan.model import _canonical, read_plan
+from xlplan.plan import read_plan
+from xlplan.plan.model import _canonical
 from xlplan.status import Status, target_text
 from xlplan.values import Ratio
 

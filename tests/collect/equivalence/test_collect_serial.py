@@ -22,7 +22,7 @@ from xlplan.collect import pipeline
 from xlplan.collect import rows
 from xlplan.store import write as store
 from xlplan.periods import Period
-from xlplan.plan.model import read_plan
+from xlplan.plan import read_plan
 from xlplan.status import (ActionStatus, Profile, ProfileKind, action_overdue, measure_status,
                            period_target, target_text, uses_outturn)
 from xlplan.collect.validate import check_assessment, check_comment
