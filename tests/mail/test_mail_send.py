@@ -11,7 +11,8 @@ from builders import SERVICES, build_plan
 from mail_helpers import Handler, Login, attachments, self_signed, smtp_server, write_templates
 from xlplan.mail import log as mail_log
 from xlplan.errors import XlplanError
-from xlplan.mail.send import (Outbox, Sender, SmtpTransport, find_sender, parse_server,
+from xlplan.mail.transport import parse_server
+from xlplan.mail import (Outbox, Sender, SmtpTransport, find_sender,
         send_templates)
 from xlplan.periods import Period
 from xlplan.plan import read_plan

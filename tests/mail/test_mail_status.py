@@ -14,7 +14,7 @@ from mail_helpers import Handler, attachments, fill_return, smtp_server
 from xlplan.mail import log as mail_log
 from xlplan.store import write as store
 from xlplan.collect import collect
-from xlplan.mail.send import Outbox, Sender, SmtpTransport
+from xlplan.mail import Outbox, Sender, SmtpTransport
 from xlplan.mail.status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, service_states,
         unmatched_returns)
 from xlplan.periods import Period

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xlplan.demo.run import run_demo
+from xlplan.demo import run_demo
 from xlplan.cli.common import friendly_errors
 from xlplan.cli.render import console
 

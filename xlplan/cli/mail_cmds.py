@@ -9,11 +9,10 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from xlplan.mail import send as mail
-from xlplan.mail import log as mail_log
+from xlplan import mail
 from xlplan.errors import XlplanError
-from xlplan.mail.status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, local_time,
-        service_states, unmatched_returns)
+from xlplan.mail import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, local_time, service_states,
+                         unmatched_returns)
 from xlplan.plan import read_plan
 from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
 from xlplan.cli.render import console, issues_table
@@ -68,7 +67,7 @@ def _outcomes_table(run: mail.MailRun, title: str):
 
 
 def _detail(o: mail.Outcome) -> str:
-    if o.result in (mail_log.SENT, mail_log.DRAFTED):
+    if o.result in (mail.SENT, mail.DRAFTED):
         return o.via
     return o.detail
 
@@ -79,9 +78,9 @@ def _finish(run: mail.MailRun, what: str) -> None:
     problems = [i for i in run.report if i.is_error]
     if problems:
         out.print(issues_table(problems, title="Not sent"))
-    parts = [f"{run.count(mail_log.SENT)} sent"] if run.count(mail_log.SENT) or not run.count(mail_log.DRAFTED) else []
-    if run.count(mail_log.DRAFTED):
-        parts.append(f"{run.count(mail_log.DRAFTED)} drafted (open the .eml files to check and send them)")
+    parts = [f"{run.count(mail.SENT)} sent"] if run.count(mail.SENT) or not run.count(mail.DRAFTED) else []
+    if run.count(mail.DRAFTED):
+        parts.append(f"{run.count(mail.DRAFTED)} drafted (open the .eml files to check and send them)")
     if run.count("skipped"):
         parts.append(f"{run.count('skipped')} skipped as already sent (--resend sends again)")
     parts.append(f"[bold red]{len(run.failed)} failed[/]" if run.failed else "0 failed")
@@ -134,7 +133,7 @@ def _iso(dt) -> str | None:
 
 
 def _mailed(rec) -> str:
-    return _when(rec.at) + (" (draft)" if rec.outcome == mail_log.DRAFTED else "") if rec else ""
+    return _when(rec.at) + (" (draft)" if rec.outcome == mail.DRAFTED else "") if rec else ""
 
 
 @click.command()

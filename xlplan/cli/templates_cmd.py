@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from xlplan.plan import read_plan
-from xlplan.templates.build import last_quarter_values, write_templates
+from xlplan.templates import last_quarter_values, write_templates
 from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
 from xlplan.cli.render import console
 

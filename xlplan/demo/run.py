@@ -39,7 +39,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     """Run the loop in `folder` (a new temporary folder if None); returns what was produced, by kind."""
     from xlplan.collect import collect
     from xlplan.demo.fill import fill_return
-    from xlplan.mail.send import Outbox, send_templates
+    from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
     from xlplan.reports import write_reports
     from xlplan.store.read import load_results

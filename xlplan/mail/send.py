@@ -31,8 +31,7 @@ from xlplan.errors import (
 from xlplan.contract.layout import template_filename
 from xlplan.periods import Period
 from xlplan.plan import Plan, Service
-from xlplan.mail.transport import (ENV_PASSWORD, ENV_USER, DeliveryError, Outbox, SmtpTransport,
-        parse_server)  # noqa: F401
+from xlplan.mail.transport import DeliveryError
 from xlplan.resources import jinja_env
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
