@@ -40,3 +40,22 @@ def test_word_report_and_workbook_convert_to_pdf(tmp_path):
             assert words in text, words
     book = convert(xlsx_path, tmp_path / "pdf")
     assert book.exists() and book.read_bytes().startswith(b"%PDF")
+
+
+def test_a_seven_figure_sum_fits_its_column_in_the_appendix(tmp_path):
+    """"£1,402,650" in a history column stays on one line when LibreOffice lays the report out
+    (at 2.1 cm it broke as "£1,402,65" / "0" in LibreOffice's fallback font)."""
+    import dataclasses
+
+    from xlplan.values import Unit
+
+    results = make_results(tmp_path)
+    money = next(m for m in results.measures if m.unit is Unit.MONEY)
+    years = [y.slash for y in results.period.prior_years(3)]
+    wide = dataclasses.replace(money, history={years[-1]: 1402650.0}, target_text="£1,380,000")
+    results = dataclasses.replace(results, measures=[wide if m is money else m for m in results.measures])
+    docx_path, _ = write_reports(results, tmp_path / "out")
+    pdf = convert(docx_path, tmp_path / "pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          timeout=60, check=True).stdout
+    assert "£1,402,650" in text and "£1,380,000" in text

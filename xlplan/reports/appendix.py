@@ -115,10 +115,11 @@ def _counts_by_theme(items, statuses):
 
 def measure_columns(results: PeriodResults) -> list[Column]:
     years = [y.slash for y in results.period.prior_years(3)]
-    # history columns wide enough for "£1,402,650" on one line; comments give up the room
-    return [Column("Performance Indicators", cm(6.0)), Column("Comments/Progress", cm(7.0)),
-            Column("Status", cm(2.3), "center"), Column("Target", cm(2.2), "center"),
-            Column("To Date", cm(2.2), "center")] + [Column(y, cm(2.1), "center") for y in years]
+    # figure columns wide enough for "£1,402,650" on one line in a wide fallback font (LibreOffice's
+    # DejaVu Sans split it at 2.1 cm); the comments give up the room
+    return [Column("Performance Indicators", cm(5.8)), Column("Comments/Progress", cm(6.0)),
+            Column("Status", cm(2.3), "center"), Column("Target", cm(2.4), "center"),
+            Column("To Date", cm(2.4), "center")] + [Column(y, cm(2.4), "center") for y in years]
 
 
 class FigureText:
