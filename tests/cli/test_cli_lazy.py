@@ -37,3 +37,33 @@ def test_unknown_command_still_suggests_the_right_one():
     result = CliRunner().invoke(main, ["templats"])
     assert result.exit_code == 2
     assert "Did you mean 'templates'?" in result.output
+
+
+def modules_after(args: list[str], cwd) -> tuple[int, set[str]]:
+    """The exit code of `xlplan ARGS` run in `cwd`, and every module (full dotted name) it loaded."""
+    code = ("import sys\nfrom xlplan.cli import main\ncode = 0\n"
+            f"try:\n    main({args!r}, prog_name='xlplan')\nexcept SystemExit as e:\n    code = e.code\n"
+            "print('MODULES', code, ' '.join(sorted(sys.modules)), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=cwd)
+    line = next(ln for ln in done.stderr.splitlines() if ln.startswith("MODULES "))
+    _, rc, *names = line.split()
+    return int(rc), set(names)
+
+
+def test_collect_loads_only_what_collecting_needs(quarter):
+    """A council's collect (a few returns, output captured) loads no spreadsheet writer, Word,
+    report or template code, no progress bar and no process pool."""
+    import os
+    import time
+    old = time.time() - 3600          # long finished: safety need not watch the files settle
+    for path in (quarter / "returns").iterdir():
+        os.utime(path, (old, old))
+    rc, loaded = modules_after(["collect", "--plan", str(quarter / "plan.xlsx"), "--period", "2023-24-Q2",
+                                "--returns", str(quarter / "returns"), "--db", f"sqlite:///{quarter / 'xlplan.db'}",
+                                "--no-report"], quarter)
+    assert rc == 0 and "xlplan.store.write" in loaded and (quarter / "xlplan.db").exists()
+    tops = {m.split(".")[0] for m in loaded}
+    assert tops & {"openpyxl", "docx", "jinja2", "xlsxwriter", "pandas", "numpy", "PIL"} == set()
+    never = {"xlplan.reports", "xlplan.templates", "xlplan.mail", "xlplan.demo", "rich.progress",
+             "concurrent.futures.process", "multiprocessing.pool"}
+    assert loaded & never == set()
