@@ -38,7 +38,7 @@ import measure  # noqa: E402
 import synth  # noqa: E402
 from report_rows import report_tables  # noqa: E402
 
-XLPLAN = [sys.executable, "-c", "from xlplan.cli import main; main(prog_name='xlplan')"]
+XLPLAN = [sys.executable, "-c", "from xlplan.cli import run; run()"]     # what the `xlplan` script runs
 SECRET = "xlplan-benchmark-secret"     # a fixed key so every stage and run agree (not a real secret)
 RERUNS = ("collect nocache", "collect rerun", "collect rerun 2%")   # timed after the report, against floor (a)
 ROUNDS = 3                       # each collect is timed this often, alternating with floor (a): medians

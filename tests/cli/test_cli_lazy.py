@@ -67,3 +67,22 @@ def test_collect_loads_only_what_collecting_needs(quarter):
     never = {"xlplan.reports", "xlplan.templates", "xlplan.mail", "xlplan.demo", "rich.progress",
              "concurrent.futures.process", "multiprocessing.pool"}
     assert loaded & never == set()
+
+
+def test_the_xlplan_program_exits_with_the_commands_code_and_all_its_output(tmp_path):
+    """`run` (the console script) skips the interpreter's teardown but not the exit code, the
+    output, or what was registered to run at exit."""
+    def program(*args: str) -> subprocess.CompletedProcess:
+        code = ("import atexit, sys\nfrom xlplan.cli import run\n"
+                f"atexit.register(lambda: open({str(tmp_path / 'ran')!r}, 'w').close())\n"
+                "sys.argv[1:] = " + repr(list(args)) + "\nrun()")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+    shown = program("--version")
+    assert shown.returncode == 0 and shown.stdout.startswith("xlplan, version ")
+    assert (tmp_path / "ran").exists()
+    (tmp_path / "ran").unlink()
+    wrong = program("collect", "--period", "not-a-quarter")
+    assert wrong.returncode == 2 and "not a period" in wrong.stderr
+    assert (tmp_path / "ran").exists()
+    assert program("templats").returncode == 2
