@@ -7,8 +7,9 @@ writes the templates with `xlplan templates`, fills the returns as managers woul
 then times `xlplan templates`, `xlplan collect --no-report` and `xlplan report`, each as its own
 process (wall seconds, peak memory), and the floors of floors.py on the same data; then collect
 again: without its cache, re-run on the same folder, and re-run after 2% of the returns were
-corrected (the officer's day). Prints a table
-and saves JSON. A stage whose command does not exist yet is "not available"; one that fails is
+corrected (the officer's day). Every collect is run three times, each round after its own run of
+floor (a), and reported as medians against the floor's median (issue #19's bars, printed last).
+Prints a table and saves JSON. A stage whose command does not exist yet is "not available"; one that fails is
 "failed" with the end of its log — never a made-up figure. See benchmarks/README.md.
 """
 
@@ -20,6 +21,7 @@ import os
 import pickle
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -36,10 +38,18 @@ import measure  # noqa: E402
 import synth  # noqa: E402
 from report_rows import report_tables  # noqa: E402
 
-XLPLAN = [sys.executable, "-c", "from xlplan.cli import main; main(prog_name='xlplan')"]
+XLPLAN = [sys.executable, "-c", "from xlplan.cli import run; run()"]     # what the `xlplan` script runs
 SECRET = "xlplan-benchmark-secret"     # a fixed key so every stage and run agree (not a real secret)
 RERUNS = ("collect nocache", "collect rerun", "collect rerun 2%")   # timed after the report, against floor (a)
-GOALS = {"templates": 1.0, "collect": 1.5, "report": None, **{name: 1.5 for name in RERUNS}}
+ROUNDS = 3                       # each collect is timed this often, alternating with floor (a): medians
+# issue #19's bars: ratios to floor (a) (the first collect has the cold collect's), peak memory, and a
+# whole `xlplan collect` process at a council's scale
+GOALS = {"templates": 1.0, "collect": 3.0, "report": None, "collect nocache": 3.0, "collect rerun": 1.2,
+         "collect rerun 2%": 1.3}
+PEAK_MB_BAR = 500
+COUNCIL = 10                     # returns: a council's quarter
+COUNCIL_PROCESS_S = 0.4          # a whole `xlplan collect` process at COUNCIL returns
+NATIONAL = 1000                  # returns: where the ratio bars are set (below, start-up costs dominate)
 STAGE_FLOOR = {"templates": ["write"], "collect": ["read"], "report": ["docx", "values"],
                **{name: ["read"] for name in RERUNS}}
 LABELS = {"collect": "collect --no-report", "collect nocache": "collect, no cache",
@@ -68,19 +78,22 @@ def _fill_one(job: tuple[Path, Path, dict, dict]) -> tuple[int, int]:
     return fill_fast.fill(*job)
 
 
-def corrected(answers: dict) -> dict:
-    """Other values for a return the manager corrects: figures changed, comments amended."""
+def corrected(answers: dict, round_: int = 1) -> dict:
+    """Other values for a return the manager corrects: figures changed, comments amended; each
+    round of corrections (1, 2, …) gives other values than the others."""
     def figure(v):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             return v
-        return v + 1 if isinstance(v, int) else round(v * 0.9, 6)
+        return v + round_ if isinstance(v, int) else round(v * (1 - 0.1 * round_), 6)
+
+    prefix = "Corrected: " if round_ == 1 else f"Corrected ({round_}): "
 
     def amend(row: dict) -> dict:
         out = dict(row)
         if "To date" in out:
             out["To date"] = figure(out["To date"])
         if out.get("Comments/Progress"):
-            out["Comments/Progress"] = "Corrected: " + out["Comments/Progress"]
+            out["Comments/Progress"] = prefix + out["Comments/Progress"]
         return out
 
     return {"measures": {k: amend(v) for k, v in answers["measures"].items()},
@@ -118,7 +131,7 @@ class Bench:
         return r
 
     def stage(self, name: str, args: list[str], *, ok_codes=(0,), needs: str | None = None,
-              env: dict | None = None) -> dict:
+              env: dict | None = None, log_name: str | None = None) -> dict:
         command = name.split()[0]
         if self.helps.get(command) is None:
             res = {"status": "not available", "note": f"`xlplan {name}` does not exist yet"}
@@ -127,7 +140,7 @@ class Bench:
         else:
             if self.jobs and "--jobs" in self.helps[command] and "--jobs" not in args:
                 args = [*args, "--jobs", str(self.jobs)]
-            res = self._run(name.replace(" ", ""), [*XLPLAN, command, *args], env)
+            res = self._run(log_name or name.replace(" ", ""), [*XLPLAN, command, *args], env)
             res["status"] = ("timed out" if res["timed_out"] else "ok" if res["rc"] in ok_codes else "failed")
             if res["timed_out"]:
                 res["note"] = f"stopped after {self.timeout:g} s (the stage takes longer; no figure recorded)"
@@ -136,15 +149,45 @@ class Bench:
         self.result["stages"][name] = res
         return res
 
-    def floor(self, name: str, *args: Path) -> dict:
-        r = self._run(f"floor-{name}", [sys.executable, str(HERE / "floors.py"), name, *map(str, args)])
+    def floor(self, name: str, *args: Path, log_name: str | None = None, keep: bool = True) -> dict:
+        r = self._run(log_name or f"floor-{name}", [sys.executable, str(HERE / "floors.py"), name, *map(str, args)])
         if r["rc"] == 0:
             r.update(json.loads(Path(r["log"]).read_text().strip().splitlines()[-1]))
             r["status"] = "ok"
         else:
             r["status"], r["log_tail"] = "failed", measure.tail(Path(r["log"]))
-        self.result["floors"][name] = r
+        if keep:
+            self.result["floors"][name] = r
         return r
+
+    def rounds(self, name: str, args_for, *, env: dict | None = None, before=None) -> dict:
+        """Run collect stage `name` ROUNDS times, each round after `before(k)` (untimed) and its own
+        run of floor (a); the stage's figures are the rounds' medians (peak memory their largest),
+        its floor the floor runs' median, both kept per round in `runs` and `floor_runs`."""
+        runs, floor_runs = [], []
+        for k in range(1, ROUNDS + 1):
+            if before is not None:
+                before(k)
+            fl = self.floor("read", self.dir / "returns", log_name=f"floor-read-{name.replace(' ', '')}-{k}",
+                            keep=False)
+            st = self.stage(name, args_for(k), ok_codes=(0, 1), env=env, log_name=f"{name.replace(' ', '')}-{k}")
+            if st["status"] != "ok":
+                return st
+            runs.append(st)
+            if fl["status"] == "ok":
+                floor_runs.append(fl)
+        med = lambda key, rs=runs: round(statistics.median(r[key] for r in rs), 3)   # noqa: E731
+        res = {**runs[-1], "wall_s": med("wall_s"), "cpu_s": med("cpu_s"),
+               "peak_mb": max(r["peak_mb"] for r in runs), "tree_peak_mb": max(r["tree_peak_mb"] for r in runs),
+               "tree_rss_peak_mb": max(r.get("tree_rss_peak_mb", 0) for r in runs),
+               "load_before": med("load_before"),
+               "runs": [{k: r[k] for k in ("wall_s", "cpu_s", "tree_peak_mb", "load_before", "rc")} for r in runs],
+               "floor_runs": [{k: f[k] for k in ("seconds", "cpu_seconds", "load_before")} for f in floor_runs]}
+        if len(floor_runs) == len(runs):
+            res["floor_s"] = med("seconds", floor_runs)
+            res["floor_cpu_s"] = med("cpu_seconds", floor_runs)
+        self.result["stages"][name] = res
+        return res
 
     def timed(self, what: str, fn, *args):
         start = time.perf_counter()
@@ -179,8 +222,7 @@ class Bench:
                 self.result["floors"][f] = {"status": "not available", "note": "no templates to fill"}
 
         if templates:
-            self.stage("collect", [*common, "--returns", str(rdir), "--out", str(out), "--db", db, "--no-report"],
-                       ok_codes=(0, 1))
+            self.first_collects(common, rdir, out, db)
         else:
             self.result["stages"]["collect"] = {"status": "not available", "note": "no returns (templates did not run)"}
         tables = self.timed("prepare floor (c)", report_tables, data, period)
@@ -203,16 +245,46 @@ class Bench:
         self.ratios()
         return self.result
 
+    def first_collects(self, common: list[str], rdir: Path, out: Path, db: str) -> None:
+        """The first collect of the quarter, ROUNDS times: each into a fresh store (and so a fresh
+        archive), with `.xlplan-cache/` as `xlplan templates` left it (the parsed plan, no return).
+        The last round's store is the one the report and the re-runs use."""
+        cache = self.dir / ".xlplan-cache"
+        kept = self.dir / "cache-after-templates"
+        if cache.exists():
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(cache, kept)
+
+        def fresh(k: int) -> None:
+            if kept.exists():
+                shutil.rmtree(cache, ignore_errors=True)
+                shutil.copytree(kept, cache)
+            shutil.rmtree(self.dir / f"first-{k}", ignore_errors=True)
+
+        def store(k: int) -> str:
+            return db if k == ROUNDS else f"sqlite:///{self.dir / f'first-{k}' / 'xlplan.db'}"
+
+        self.rounds("collect", lambda k: [*common, "--returns", str(rdir), "--out", str(out), "--db", store(k),
+                                          "--no-report"], before=fresh)
+
     def reruns(self, data: synth.Synthetic, common: list[str], tdir: Path, rdir: Path, db: str) -> None:
-        """Collect without the cache (fresh store), re-run on the same folder and store, correct 2% of
-        the returns and re-run; with --check-jobs, collect the corrected folder with --jobs 1 and no
-        cache into a second store, which must hold the rows the cached re-run stored."""
+        """Collect without the cache (a fresh store and archive each round), re-run on the same
+        folder and store, and re-run after correcting 2% of the returns (other values each round);
+        with --check-jobs, collect the corrected folder with --jobs 1 and no cache into a second
+        store, which must hold the rows the cached re-run stored."""
         args = [*common, "--returns", str(rdir), "--out", str(self.dir / "collect-out"), "--no-report"]
-        self.stage("collect nocache", [*args, "--db", f"sqlite:///{self.dir / 'nocache.db'}"], ok_codes=(0, 1),
-                   env=_env(XLPLAN_NO_CACHE="1"))
-        self.stage("collect rerun", [*args, "--db", db], ok_codes=(0, 1))
-        self.timed("correct 2% of returns", self.correct, data, tdir, rdir)
-        self.stage("collect rerun 2%", [*args, "--db", db], ok_codes=(0, 1))
+
+        def cold(k: int) -> None:
+            shutil.rmtree(self.dir / f"cold-{k}", ignore_errors=True)
+
+        self.rounds("collect nocache", lambda k: [*args, "--db", f"sqlite:///{self.dir / f'cold-{k}' / 'xlplan.db'}"],
+                    env=_env(XLPLAN_NO_CACHE="1"), before=cold)
+        self.rounds("collect rerun", lambda k: [*args, "--db", db])
+        # the last round makes the corrections `corrected(answers)` describes (tests check the files)
+        order = [*range(2, ROUNDS + 1), 1]
+        self.rounds("collect rerun 2%", lambda k: [*args, "--db", db],
+                    before=lambda k: self.timed(f"correct 2% of returns ({k})", self.correct, data, tdir, rdir,
+                                                order[k - 1]))
         if self.check_jobs:
             self.stage("collect --jobs 1", [*common, "--returns", str(rdir), "--out", str(self.dir / "out-1"),
                                              "--db", f"sqlite:///{self.dir / 'jobs1.db'}", "--no-report",
@@ -220,7 +292,7 @@ class Bench:
             if self.result["stages"]["collect --jobs 1"].get("status") == "ok":
                 self.result["checks"]["jobs"] = compare_stores(self.dir / "xlplan.db", self.dir / "jobs1.db")
 
-    def correct(self, data: synth.Synthetic, tdir: Path, rdir: Path) -> None:
+    def correct(self, data: synth.Synthetic, tdir: Path, rdir: Path, round_: int = 1) -> None:
         """Re-fill every 50th return (2%, at least one) with other values, received a moment ago."""
         from xlplan.contract.layout import template_filename
         from xlplan.periods import Period
@@ -232,7 +304,7 @@ class Bench:
             svc = data.services[i]["Service"]
             name = template_filename(period, svc)
             out = rdir / _returned_name(i, name)
-            fill_fast.fill(tdir / name, out, **corrected(data.answers[svc]))
+            fill_fast.fill(tdir / name, out, **corrected(data.answers[svc], round_))
             os.utime(out, (when, when))
         self.result["setup"]["corrected"] = len(picked)
 
@@ -287,7 +359,12 @@ class Bench:
         for stage, names in STAGE_FLOOR.items():
             st = self.result["stages"].get(stage, {})
             fl = [self.result["floors"].get(n, {}) for n in names]
-            if st.get("status") == "ok" and all(f.get("status") == "ok" for f in fl):
+            if st.get("status") == "ok" and "floor_runs" in st:       # timed in rounds with its own floor runs
+                if st.get("floor_s"):
+                    st["ratio"] = round(st["wall_s"] / st["floor_s"], 2)
+                    st["cpu_ratio"] = round(st["cpu_s"] / st["floor_cpu_s"], 2) if st["floor_cpu_s"] > 0 else None
+                    st["goal"] = GOALS[stage]
+            elif st.get("status") == "ok" and all(f.get("status") == "ok" for f in fl):
                 st["floor_s"] = round(sum(f["seconds"] for f in fl), 3)
                 st["floor_cpu_s"] = round(sum(f["cpu_seconds"] for f in fl), 3)
                 st["ratio"] = round(st["wall_s"] / st["floor_s"], 2) if st["floor_s"] > 0 else None
@@ -348,6 +425,11 @@ def table(results: list[dict]) -> str:
             has = "floor_s" in st
             goal = f"≤{st['goal']:g}×" if st.get("goal") else ("c+d" if name == "report" else "")
             note = (f"exit {st['rc']}; " if st.get("rc") else "") + f"load {st['load_before']:.1f}"
+            if st.get("runs"):
+                loads = [r["load_before"] for r in st["runs"]]
+                note = (f"median of {' '.join(format(r['wall_s'], '.2f') for r in st['runs'])} s; floor "
+                        f"{' '.join(format(f['seconds'], '.2f') for f in st['floor_runs'])}; "
+                        f"load {min(loads):.1f}–{max(loads):.1f}")
             lines.append(row(label, s, st, f"{st['floor_s']:.2f}" if has else "–",
                              f"{st['ratio']:.2f}×" if has and st.get("ratio") else "–",
                              f"{st['cpu_ratio']:.2f}×" if has and st.get("cpu_ratio") else "–", goal, note))
@@ -373,7 +455,36 @@ def table(results: list[dict]) -> str:
         if "jobs" in checks:
             lines.append(f"  S={s}: collect --jobs 1 without the cache and the 2% re-run with it store the same rows: "
                          + ("yes" if checks["jobs"]["same"] else f"NO ({checks['jobs']['differences']})"))
+        lines.extend(f"  S={s}: {line}" for line in bars(res))
     return "\n".join(lines)
+
+
+def bars(res: dict) -> list[str]:
+    """Issue #19's bars for one S, each with its figure and whether it is met."""
+    out = []
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT MET"
+
+    stages = res["stages"]
+    for name in ("collect nocache", "collect rerun", "collect rerun 2%", "collect"):
+        st = stages.get(name, {})
+        if st.get("ratio") and res.get("setup", {}).get("returns", 0) >= NATIONAL:
+            out.append(f"bar {LABELS.get(name, name)} ≤ {st['goal']:g}× floor (a), medians of {len(st['runs'])}: "
+                       f"{st['ratio']:.2f}× ({st['wall_s']:.2f} s against {st['floor_s']:.2f} s; CPU "
+                       f"{st['cpu_ratio']:.2f}×) {verdict(st['ratio'] <= st['goal'])}")
+    collects = [st for name, st in stages.items() if name.startswith("collect") and st.get("status") == "ok"]
+    if collects:
+        peak = max(st["tree_peak_mb"] for st in collects)
+        out.append(f"bar collect peak memory ≤ {PEAK_MB_BAR} MB (PSS over the process tree, every round): "
+                   f"{peak:.0f} MB {verdict(peak <= PEAK_MB_BAR)}")
+    first = stages.get("collect", {})
+    if res.get("setup", {}).get("returns") == COUNCIL and first.get("runs"):
+        out.append(f"bar a whole `xlplan collect` process at {COUNCIL} returns ≤ {COUNCIL_PROCESS_S} s, median of "
+                   f"{len(first['runs'])}: {first['wall_s']:.2f} s {verdict(first['wall_s'] <= COUNCIL_PROCESS_S)}"
+                   f" (no cache: {stages.get('collect nocache', {}).get('wall_s', float('nan')):.2f} s, re-run "
+                   f"{stages.get('collect rerun', {}).get('wall_s', float('nan')):.2f} s)")
+    return out
 
 
 def machine() -> dict:

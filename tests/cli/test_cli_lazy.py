@@ -37,3 +37,52 @@ def test_unknown_command_still_suggests_the_right_one():
     result = CliRunner().invoke(main, ["templats"])
     assert result.exit_code == 2
     assert "Did you mean 'templates'?" in result.output
+
+
+def modules_after(args: list[str], cwd) -> tuple[int, set[str]]:
+    """The exit code of `xlplan ARGS` run in `cwd`, and every module (full dotted name) it loaded."""
+    code = ("import sys\nfrom xlplan.cli import main\ncode = 0\n"
+            f"try:\n    main({args!r}, prog_name='xlplan')\nexcept SystemExit as e:\n    code = e.code\n"
+            "print('MODULES', code, ' '.join(sorted(sys.modules)), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=cwd)
+    line = next(ln for ln in done.stderr.splitlines() if ln.startswith("MODULES "))
+    _, rc, *names = line.split()
+    return int(rc), set(names)
+
+
+def test_collect_loads_only_what_collecting_needs(quarter):
+    """A council's collect (a few returns, output captured) loads no spreadsheet writer, Word,
+    report or template code, no progress bar and no process pool."""
+    import os
+    import time
+    old = time.time() - 3600          # long finished: safety need not watch the files settle
+    for path in (quarter / "returns").iterdir():
+        os.utime(path, (old, old))
+    rc, loaded = modules_after(["collect", "--plan", str(quarter / "plan.xlsx"), "--period", "2023-24-Q2",
+                                "--returns", str(quarter / "returns"), "--db", f"sqlite:///{quarter / 'xlplan.db'}",
+                                "--no-report"], quarter)
+    assert rc == 0 and "xlplan.store.write" in loaded and (quarter / "xlplan.db").exists()
+    tops = {m.split(".")[0] for m in loaded}
+    assert tops & {"openpyxl", "docx", "jinja2", "xlsxwriter", "pandas", "numpy", "PIL"} == set()
+    never = {"xlplan.reports", "xlplan.templates", "xlplan.mail", "xlplan.demo", "rich.progress",
+             "concurrent.futures.process", "multiprocessing.pool"}
+    assert loaded & never == set()
+
+
+def test_the_xlplan_program_exits_with_the_commands_code_and_all_its_output(tmp_path):
+    """`run` (the console script) skips the interpreter's teardown but not the exit code, the
+    output, or what was registered to run at exit."""
+    def program(*args: str) -> subprocess.CompletedProcess:
+        code = ("import atexit, sys\nfrom xlplan.cli import run\n"
+                f"atexit.register(lambda: open({str(tmp_path / 'ran')!r}, 'w').close())\n"
+                "sys.argv[1:] = " + repr(list(args)) + "\nrun()")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+    shown = program("--version")
+    assert shown.returncode == 0 and shown.stdout.startswith("xlplan, version ")
+    assert (tmp_path / "ran").exists()
+    (tmp_path / "ran").unlink()
+    wrong = program("collect", "--period", "not-a-quarter")
+    assert wrong.returncode == 2 and "not a period" in wrong.stderr
+    assert (tmp_path / "ran").exists()
+    assert program("templats").returncode == 2

@@ -8,6 +8,8 @@ SQLAlchemy, openpyxl or Word just because another command uses them.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import click
 
@@ -88,3 +90,40 @@ def main() -> None:
       xlplan status / chase     who has returned; remind those who have not
       xlplan demo               the whole loop on the example plan in a scratch folder
     """
+
+
+def run() -> None:
+    """The `xlplan` program (its console script): `main`, then a quick exit.
+
+    Tearing the interpreter down module by module costs a short command about as much as its
+    work (SQLAlchemy, rich and collect's modules: tens of milliseconds) and frees only memory the
+    system takes back anyway. So once the command has finished, with no other thread running,
+    the exit handlers run and the output is flushed as at a normal exit, then the process ends
+    without that teardown. `main` itself (what tests and other Python code call) exits normally."""
+    try:
+        main(prog_name="xlplan")
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    _exit_now(code)
+
+
+def _exit_now(code) -> None:
+    """End the process with `code` as SystemExit would, skipping the interpreter's teardown (or,
+    while another thread runs or the output cannot be flushed, by a normal exit)."""
+    import atexit
+    import threading
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    if threading.active_count() > 1:
+        raise SystemExit(code)
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):      # e.g. a closed pipe: the normal exit reports it
+        raise SystemExit(code) from None
+    os._exit(code)

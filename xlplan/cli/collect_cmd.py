@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.markup import escape
 from rich.table import Table
 
@@ -47,17 +47,26 @@ def collect(plan_path: Path, period, returns_dir: Path | None, out_dir: Path | N
     out_dir = out_dir or WORKBOOKS / period.id / "reports"
     out = console()
     err = console(stderr=True)
+    with (_progress_bar(err) if err.is_terminal else nullcontext()) as progress:
+        result, written, note = collect_and_report(plan_path, period, returns_dir, out_dir, db_url, jobs=jobs,
+                                                   report=not no_report, progress=progress)
+    render(result, out, written, note)
+    raise SystemExit(result.exit_code)
+
+
+@contextmanager
+def _progress_bar(err) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on the terminal `err`, and the callback that moves it (rich's progress
+    machinery is loaded only for a terminal: a captured or scheduled run has no bar)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     with Progress(TextColumn("Reading returns"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  console=err, transient=True, disable=not err.is_terminal) as bar:
+                  console=err, transient=True) as bar:
         task = bar.add_task("", total=None)
 
         def progress(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, description=name[:40])
 
-        result, written, note = collect_and_report(plan_path, period, returns_dir, out_dir, db_url, jobs=jobs,
-                                                   report=not no_report, progress=progress)
-    render(result, out, written, note)
-    raise SystemExit(result.exit_code)
+        yield progress
 
 
 def collect_and_report(plan_path: Path, period, returns_dir: Path, out_dir: Path, db_url: str, *,

@@ -12,13 +12,11 @@ unpickling a copy); elsewhere (Windows) they are spawned and given the same argu
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from xlplan.collect.examine import examine_safely, served
 from xlplan.collect.examined import Examined
@@ -26,6 +24,9 @@ from xlplan.collect.reuse import Reuse
 from xlplan.heap import collector
 from xlplan.periods import Period
 from xlplan.plan import Plan
+
+if TYPE_CHECKING:      # the pool's modules are loaded only when a pool is started
+    from concurrent.futures import ProcessPoolExecutor
 
 POOL_MIN_FILES = 50      # below this many files a process pool costs more than it saves
 STREAM_MIN_MISSES = 4    # a re-run's changed files go to a pool from this many (starting one has a cost)
@@ -118,6 +119,7 @@ def _pool(jobs: int, job: tuple, collecting: bool) -> Iterator[ProcessPoolExecut
     Everything that exists now is frozen first: forked workers share the plan's pages, and a
     frozen object is not written to by a worker's garbage collector (which would copy the whole
     plan into each). Inside collect's own freeze, collect unfreezes when it ends."""
+    from concurrent.futures import ProcessPoolExecutor
     with collector(freeze=True):
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_start_method(), initializer=_init_worker,
                                    initargs=(job, collecting))
@@ -131,6 +133,7 @@ def _pool(jobs: int, job: tuple, collecting: bool) -> Iterator[ProcessPoolExecut
 def _start_method():
     """fork where the system has it (workers share the parent's memory), else spawn, which starts
     each worker afresh and hands it `_init_worker`'s arguments pickled."""
+    import multiprocessing
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 

@@ -14,7 +14,7 @@ raises the precise finding). Expat has already checked the part is well-formed a
 
 `plain_sheet_data(data, budget)` goes further, for the sheet parts writers produce (no expat
 over the cells at all): the `<sheetData>` content must match a strict grammar of rows and cells
-(`_CONTENT`, and `_TAIL` for the elements writers put after it: fixed attribute names in schema
+(`_content`, and `_tail` for the elements writers put after it: fixed attribute names in schema
 order, so no duplicates; double-quoted values; text with only the predefined entities and
 references to XML characters; no `]]>`, no control characters, UTF-8; every row and cell with a
 reference of at most two letters and six digits; cells holding only f, v and is children), which
@@ -27,6 +27,7 @@ part goes the usual way (expat over all of it).
 
 from __future__ import annotations
 
+import functools
 import re
 from operator import itemgetter
 
@@ -124,18 +125,20 @@ _CELL_RE = rb'<c r="[A-Z]{1,2}[1-9][0-9]{0,5}"' + _attrs(b"s", b"t") + rb"(?:(?=
     + rb"(?:" + _F_RE + _WS + rb")?+(?:" + _V_RE + _WS + rb")?+(?:" + _IS_RE + _WS + rb")?+</c>)"
 
 
-def _content(row: bytes) -> re.Pattern:
+# The grammars below are compiled when a sheet is first measured, not on import: together they
+# take a good part of the time a small collect spends starting, and a re-run may need none.
+@functools.cache
+def _content(x14ac: bool) -> re.Pattern:
+    """The grammar of `<sheetData>`'s content; with `x14ac`, rows may carry Excel's
+    x14ac:dyDescent (allowed only when the root element itself binds x14ac)."""
+    row = _ROW_RE + (rb"(?: x14ac:dyDescent=" + _VALUE + rb")?+" if x14ac else b"")
     return re.compile(_WS + rb"(?:" + row + rb"(?:/>|>" + _WS + rb"(?:" + _CELL_RE + _WS + rb")*+</row>)" + _WS + rb")*+")
 
-
-_CONTENT = _content(_ROW_RE)
-# Excel adds x14ac:dyDescent to rows: allowed only when the root element itself binds x14ac
-_CONTENT_X14AC = _content(_ROW_RE + rb"(?: x14ac:dyDescent=" + _VALUE + rb")?+")
 _ROOT_TAG = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml[^<>]*\?>)?[ \t\r\n]*<worksheet((?:[ \t\r\n]+[A-Za-z_:][\w.:-]*="[^"<>&]*")*)'
                        rb"[ \t\r\n]*>")
 # what openpyxl, xlsxwriter and Excel write right after <sheetData>: protection, merged cells,
 # conditional formats, data validations (often most of a template's sheet part)
-_TAIL = re.compile(_WS + b"(?:" + _element(b"sheetProtection", (
+_TAIL_RE = (_WS + b"(?:" + _element(b"sheetProtection", (
     b"password", b"algorithmName", b"hashValue", b"saltValue", b"spinCount", b"sheet", b"objects", b"scenarios",
     b"formatCells", b"formatColumns", b"formatRows", b"insertColumns", b"insertRows", b"insertHyperlinks",
     b"deleteColumns", b"deleteRows", b"selectLockedCells", b"sort", b"autoFilter", b"pivotTables",
@@ -150,7 +153,13 @@ _TAIL = re.compile(_WS + b"(?:" + _element(b"sheetProtection", (
                         b"showInputMessage", b"showErrorMessage", b"errorTitle", b"error", b"promptTitle", b"prompt",
                         b"sqref"), _WS + b"(?:<formula1>" + _TEXT + b"</formula1>" + _WS + b")?+(?:<formula2>" + _TEXT
                         + b"</formula2>" + _WS + b")?+") + _WS + b")*+") + b")?+")
-# in content that matched _CONTENT: a cell whose first child is f, v or is (the walk's "holds data")
+
+
+@functools.cache
+def _tail() -> re.Pattern:
+    return re.compile(_TAIL_RE)
+
+# in content that matched `_content`: a cell whose first child is f, v or is (the walk's "holds data")
 _DATA_REF = re.compile(rb'<c r="([A-Z]{1,2})([0-9]{1,6})"(?: [^>]*")?>[ \t\r\n]*<[fvi]')
 _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
 _UTF8_PROLOG = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml version=(["\'])1\.[0-9]\1(?: encoding=(["\'])[uU][tT][fF]-8\2)?'
@@ -159,7 +168,7 @@ _UTF8_PROLOG = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml version=(["\'])1\.[0-9]\
 
 def plain_sheet_data(data: bytes, budget: int) -> tuple[int, int, int, int, int] | None:
     """(start, end, last row with data, last column with data, cell count) for the plain
-    `data[start:end]` (the `<sheetData>` element and the known elements after it, `_TAIL`), or
+    `data[start:end]` (the `<sheetData>` element and the known elements after it, `_tail`), or
     None when the grammar does not hold, the text is not plain UTF-8, or there are more cells than
     `budget`. The caller must still let expat judge `data[:start] + b"<sheetData/>" + data[end:]`."""
     start = data.find(_OPEN)
@@ -170,10 +179,10 @@ def plain_sheet_data(data: bytes, budget: int) -> tuple[int, int, int, int, int]
     if stop < 0:
         return None
     root = _ROOT_TAG.match(data, 0, start)
-    content = _CONTENT_X14AC if root and b' xmlns:x14ac="' in root.group(1) else _CONTENT
+    content = _content(bool(root and b' xmlns:x14ac="' in root.group(1)))
     if not content.fullmatch(data, inner, stop):
         return None
-    end = _TAIL.match(data, stop + len(_CLOSE)).end()
+    end = _tail().match(data, stop + len(_CLOSE)).end()
     cut = data[start:end]
     if not cut.isascii():
         # the grammar read bytes as ASCII-compatible text: hold them to UTF-8, declared or implied
