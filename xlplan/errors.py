@@ -206,12 +206,19 @@ class Code(StrEnum):
         "{key}: {reason}",
         "Check the figure; percentages are between 0% and 100%.")
     CELL_FORMULA_NO_VALUE = ("cell.formula-no-value", E, "Formula without a value",
-        "{key}: the cell holds a formula ({formula}) with no calculated value",
+        "{key}: the To date cell holds a formula ({formula}) with no calculated value, or an error for one",
         "Type the figure itself rather than a formula, or open and save the workbook in Excel so the "
         "value is calculated.")
     CELL_FORMULA_USED = ("cell.formula-used", I, "Formula's value used",
         "{key}: the cell holds a formula; its calculated value {found} is used",
         "")
+    CELL_FORMULA_IN_TEXT = ("cell.formula-in-text", W, "Formula in a comment",
+        "{key}: the comment is a formula ({formula}), not text; it is kept as the text “{kept}”",
+        "Start the comment with a letter or an apostrophe (') so that Excel keeps it as typed; "
+        "the reports show it as text, never as a formula.")
+    STATUS_FORMULA_NO_VALUE = ("status.formula-no-value", E, "Status is a formula without a value",
+        "{key}: the Status cell holds a formula ({formula}) with no calculated value, or an error for one",
+        "Pick the status from the cell's dropdown ({allowed}) instead of typing a formula.")
     CELL_NO_DATA = ("cell.no-data", I, "No figure yet",
         "{key}: '{found}' means there is no figure yet; shown as Report later",
         "")

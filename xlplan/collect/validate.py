@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from xlplan.contract import layout
 from xlplan.errors import (
-    ACTION_COMPLETE_BEFORE_START, CELL_FORMULA_NO_VALUE, CELL_FORMULA_USED, CELL_NOT_A_NUMBER, CELL_NO_DATA,
-    CELL_OUT_OF_RANGE, CELL_READ_AS, COMMENT_MISSING_FOR_RED, COMMENT_TOO_LONG, COMMENT_UNCHANGED, STATUS_DIFFERS,
-    RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, STATUS_UNKNOWN_WORD, Issue, issue, suggestion,
+    ACTION_COMPLETE_BEFORE_START, CELL_FORMULA_IN_TEXT, CELL_FORMULA_NO_VALUE, CELL_FORMULA_USED,
+    CELL_NOT_A_NUMBER, CELL_NO_DATA, CELL_OUT_OF_RANGE, CELL_READ_AS, COMMENT_MISSING_FOR_RED,
+    COMMENT_TOO_LONG, COMMENT_UNCHANGED, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET,
+    STATUS_DIFFERS, STATUS_FORMULA_NO_VALUE, STATUS_UNKNOWN_WORD, Issue, issue, suggestion,
 )
 from xlplan.periods import Period
 from xlplan.plan import Action, Measure, Plan
@@ -133,15 +134,12 @@ _assessment = functools.lru_cache(maxsize=512)(Status.parse_assessment)
 _action_status = functools.lru_cache(maxsize=512)(ActionStatus.parse)
 
 
-def _formula_check(sd: SheetData, ref: str, key: str, file: str) -> tuple[Issue | None, bool]:
-    """(issue, usable): an input cell holding a formula is usable only if it has a cached value."""
-    if ref not in sd.formulas:
-        return None, True
+def _formula(sd: SheetData, ref: str, raw) -> tuple[str, bool]:
+    """(the formula as shown in a message, whether its calculated value can be used) for an input
+    cell `ref` that holds a formula. A value reading as blank counts as none: that is how an error
+    value such as #NAME? (what LibreOffice saves for text typed after '=') reads."""
     formula, has_value = sd.formulas[ref]
-    shown = "=" + formula[:60] if formula else "a formula"
-    if not has_value:
-        return issue(CELL_FORMULA_NO_VALUE, file=file, sheet=sd.name, cell=ref, key=key, formula=shown), False
-    return None, True
+    return ("=" + formula[:60] if formula else "a formula"), has_value and raw is not None
 
 
 def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) -> MeasureEntry:
@@ -160,16 +158,14 @@ def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) 
     raw = None if to_idx is None or to_idx >= n or values[to_idx] == "" else values[to_idx]   # as _value
     usable = True
     if to_ref in formulas:
-        problem, usable = _formula_check(sd, to_ref, m.code, file)
-        out.append(problem or issue(CELL_FORMULA_USED, cell=to_ref, found=_shown(raw), **where))
+        shown, usable = _formula(sd, to_ref, raw)
+        out.append(issue(CELL_FORMULA_USED, cell=to_ref, found=_shown(raw), **where) if usable else
+                   issue(CELL_FORMULA_NO_VALUE, cell=to_ref, formula=shown, **where))
     if usable:
         entry.value = _figure(m, raw, to_ref, where, out)
 
     raw_status = None if st_idx is None or st_idx >= n or values[st_idx] == "" else values[st_idx]
-    problem, usable = _formula_check(sd, st_ref, m.code, file) if st_ref in formulas else (None, True)
-    if problem:
-        out.append(problem)
-    elif usable:
+    if _status_formula(sd, st_ref, raw_status, layout.MEASURE_STATUS_CHOICES, where, out):
         try:
             entry.assessed = _assessment(raw_status if isinstance(raw_status, str) else
                                          (None if raw_status is None else str(raw_status)))
@@ -202,16 +198,33 @@ def _figure(m: Measure, raw, ref: str, where: dict, out: list[Issue]) -> Value |
     return value
 
 
+def _status_formula(sd: SheetData, ref: str | None, raw, allowed: tuple[str, ...], where: dict,
+                    out: list[Issue]) -> bool:
+    """Whether a Status cell's value can be read as a status word: a formula's calculated value
+    can (noted), a formula without one cannot (an error naming the cell)."""
+    if ref not in sd.formulas:
+        return True
+    shown, usable = _formula(sd, ref, raw)
+    out.append(issue(CELL_FORMULA_USED, cell=ref, found=_shown(raw), **where) if usable else
+               issue(STATUS_FORMULA_NO_VALUE, cell=ref, formula=shown, allowed=", ".join(allowed), **where))
+    return usable
+
+
 def _comment(sd: SheetData, row: int, values: list, key: str, file: str, out: list[Issue],
              ref: str | None, idx: int | None) -> str:
-    """The Comments/Progress cell `ref` (column `idx`) of a row, cleaned and checked."""
+    """The Comments/Progress cell `ref` (column `idx`) of a row, cleaned and checked. A formula
+    there is free text the manager typed after '=', '+', '-' or '@': a warning, never an error,
+    and the comment is its calculated value, or the formula's own text when it has none."""
+    raw = _value(values, idx)
     if ref in sd.formulas:
-        problem, usable = _formula_check(sd, ref, key, file)
-        if problem:
-            out.append(problem)
+        shown, usable = _formula(sd, ref, raw)
+        formula = sd.formulas[ref][0]
         if not usable:
-            return ""
-    text = clean_comment(_value(values, idx))
+            raw = "=" + formula if formula else None
+        kept = clean_comment(raw)
+        out.append(issue(CELL_FORMULA_IN_TEXT, file=file, sheet=sd.name, cell=ref, row=row, key=key,
+                         formula=shown, kept=kept if len(kept) <= 80 else kept[:79] + "…"))
+    text = clean_comment(raw)
     if len(text) > layout.COMMENT_MAX_CHARS:
         out.append(issue(COMMENT_TOO_LONG, file=file, sheet=sd.name, cell=ref, row=row, key=key, length=len(text),
                          limit=layout.COMMENT_MAX_CHARS))
@@ -227,10 +240,7 @@ def check_action(a: Action, sd: SheetData, row: int, values: list, file: str, pe
     where = dict(file=file, sheet=sd.name, key=a.ref, row=row)
     out = entry.issues
     raw = _value(values, st_idx)
-    problem, usable = _formula_check(sd, ref, a.ref, file)
-    if problem:
-        out.append(problem)
-    elif usable:
+    if _status_formula(sd, ref, raw, layout.ACTION_STATUS_CHOICES, where, out):
         try:
             entry.status = _action_status(None if raw is None else str(raw))
         except ValueError:
