@@ -14,7 +14,7 @@ from xlplan.plan.reader import read_plan_workbook
 from xlplan.status import Tolerance
 from builders import action, build_plan, measure
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plan.xlsx"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "plan.xlsx"
 
 
 def both(path: Path, monkeypatch):

@@ -20,7 +20,7 @@ from xlplan.status import Polarity, Profile, ProfileKind, Tolerance
 from xlplan.values import Missing, Ratio, Target, TargetKind, Unit, Value, clean_text
 from builders import action, build_plan, measure
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plan.xlsx"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "plan.xlsx"
 
 # ASCII with the characters the fast text path treats specially, and some it must leave to clean_text
 TEXT = st.text(st.sampled_from("ab Z09-.,%£()'\"\\/\t\n\r\u2013\u2014\u2212\u200b\u00a0\u00e9e\u0301\u2026\uff21\x07"),
