@@ -306,6 +306,7 @@ def test_the_bytes_hashed_are_a_regular_files_and_a_pipe_is_not_waited_on(tmp_pa
     assert data == path.read_bytes()
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
 def test_a_plan_path_that_is_a_pipe_is_refused_not_waited_on(tmp_path, monkeypatch):
     monkeypatch.setenv("XLPLAN_NO_CACHE", "1")       # the reader itself, not only the cache
     pipe = tmp_path / "plan.xlsx"
@@ -313,3 +314,23 @@ def test_a_plan_path_that_is_a_pipe_is_refused_not_waited_on(tmp_path, monkeypat
     plan, report = load_plan(pipe)
     assert plan is None
     assert "not a file" in str(report.errors[0])
+
+
+def test_a_plan_carries_no_cache_entry_and_its_entry_goes_with_it(tmp_path):
+    """The cache entry a Plan came through is kept beside it (plan/cache.py), not in it, and is
+    dropped when the plan is."""
+    import gc
+    import pickle
+
+    from xlplan.plan import cache as plan_cache
+
+    path = build_plan(tmp_path / "plan.xlsx")
+    load_plan(path)                       # read and stored
+    plan = load_plan(path)[0]             # from the cache
+    assert id(plan) in plan_cache._ENTRY_OF
+    assert not any(isinstance(v, plan_cache._Entry) for v in vars(plan).values())
+    assert b"_Entry" not in pickle.dumps(plan)
+    key = id(plan)
+    del plan
+    gc.collect()
+    assert key not in plan_cache._ENTRY_OF

@@ -22,7 +22,6 @@ from json.encoder import encode_basestring_ascii
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Callable
 
 from xlplan.periods import FinancialYear, Period

@@ -17,7 +17,7 @@ from xlplan.errors import (
 from xlplan.heap import cycles_paused
 from xlplan.periods import FinancialYear
 from xlplan.plan.model import REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service, Settings
-from xlplan.plan.sheet import Names, PlanSheet, as_date, cell_text, column_texts, lookup, read_word
+from xlplan.plan.sheet import Names, PlanSheet, as_date, column_texts, lookup, read_word
 from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, Tolerance
 from xlplan.values import (Target, TargetKind, Unit, Value, ValueProblem, check_range, clean_text,
         parse_target, parse_value)
