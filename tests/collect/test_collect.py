@@ -9,7 +9,7 @@ import shutil
 
 from quarter import (AOP, CJ, fill, make_plan, make_templates,
                      run)
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.collect import collect
 from xlplan.periods import Period
 from xlplan.status import ActionStatus, Status

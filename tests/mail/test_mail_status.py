@@ -12,14 +12,14 @@ import pytest
 from builders import SERVICES, build_plan
 from mail_helpers import Handler, attachments, fill_return, smtp_server
 from xlplan.mail import log as mail_log
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.collect import collect
 from xlplan.mail.send import Outbox, Sender, SmtpTransport
 from xlplan.mail.status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, service_states,
         unmatched_returns)
 from xlplan.periods import Period
 from xlplan.plan.model import read_plan
-from xlplan.store.results import ReturnRecord
+from xlplan.store import ReturnRecord
 from xlplan.templates.build import write_templates
 
 P = Period.parse("2023-24-Q2")            # deadline: 21 days after 30 September 2023

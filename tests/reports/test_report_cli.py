@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from results_factory import make_results
 from quarter import run
 
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.cli import main
 from xlplan.periods import Period
 from xlplan.plan.model import read_plan

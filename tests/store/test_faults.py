@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import hostile
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.cli.collect_cmd import collect_and_report
 
 HALF = ["good", "xlsm", "csv", "lock-files"]
@@ -30,7 +30,7 @@ import os, signal, sys
 import sqlalchemy.engine.base as base
 from xlplan.cli import collect_cmd as R
 from xlplan.collect import examine as C
-from xlplan.store import write as store
+from xlplan import store
 point, n, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 count = [0]
 

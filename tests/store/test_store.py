@@ -10,7 +10,8 @@ import time
 import pytest
 
 from quarter import CJ, AOP, Q2, fill, make_plan, make_templates, run, two_good_returns
-from xlplan.store import write as store
+from xlplan import store
+from xlplan.store import schema, write
 from xlplan.errors import XlplanError
 from xlplan.periods import Period
 from xlplan.plan.model import read_plan
@@ -34,14 +35,14 @@ def test_a_crash_while_writing_leaves_the_store_as_it_was(quarter, monkeypatch):
     before = store.table_contents(db)
     fill(make_templates(quarter / "plan.xlsx", out=quarter / "t2")[CJ], quarter / "returns" / "cj.xlsx",
          {"SW01": {"To date": 0.5}})
-    real_insert = store.insert
+    real_insert = write.insert
 
     def failing_insert(table):
         if table is store.issues:
             raise RuntimeError("power cut")
         return real_insert(table)
 
-    monkeypatch.setattr(store, "insert", failing_insert)
+    monkeypatch.setattr(write, "insert", failing_insert)
     with pytest.raises(RuntimeError):
         run(quarter)
     assert store.table_contents(db) == before
@@ -50,7 +51,7 @@ def test_a_crash_while_writing_leaves_the_store_as_it_was(quarter, monkeypatch):
 def test_a_second_collect_waits_then_fails_clearly_while_the_store_is_busy(quarter, monkeypatch):
     db_path = quarter / "xlplan.db"
     run(quarter)
-    monkeypatch.setattr(store, "BUSY_TIMEOUT", 0.5)
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT", 0.5)
     other = sqlite3.connect(db_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")          # another collect in the middle of writing
     try:
@@ -65,7 +66,7 @@ def test_a_second_collect_waits_then_fails_clearly_while_the_store_is_busy(quart
 def test_a_second_collect_waits_for_the_first(quarter, monkeypatch):
     db_path = quarter / "xlplan.db"
     run(quarter)
-    monkeypatch.setattr(store, "BUSY_TIMEOUT", 30)
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT", 30)
     other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
     released = threading.Event()

@@ -18,7 +18,7 @@ from xlplan.periods import Period
 from xlplan.plan.model import Plan
 from xlplan.status import (ActionStatus, Status, action_overdue, measure_status, target_text,
         uses_outturn)
-from xlplan.store import write as store
+from xlplan import store
 
 
 def supersede(files: list[Examined]) -> None:

@@ -10,8 +10,8 @@ from xlplan.collect.examined import Examined, Outcome
 from xlplan.errors import RETURN_DUPLICATE, RETURN_SUPERSEDED, Issue, Severity
 from xlplan.periods import Period
 from xlplan.plan.model import Plan
-from xlplan.store import write as store
-from xlplan.store.results import ReturnRecord
+from xlplan import store
+from xlplan.store import ReturnRecord
 
 
 def rule_json(rule) -> str:
