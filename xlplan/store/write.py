@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
+from operator import itemgetter
 from typing import Callable, Iterable
 
 from sqlalchemy import Table, Text, bindparam, cast, delete, func, insert, select
@@ -117,18 +118,20 @@ def replace_period(conn, table: Table, period: str, rows: list) -> None:
     given = _as_tuples(table, rows)
     keys = list(table.primary_key.columns)
     at = [names.index(c.name) for c in keys]
+    key = itemgetter(*at) if len(at) > 1 else (lambda row, i=at[0]: (row[i],))
     stored: dict[tuple, tuple] = {}
     result = conn.execute(select(table).where(table.c.period == period).execution_options(yield_per=_BATCH))
     try:
         for batch in result.partitions():
-            stored.update((tuple(r[i] for i in at), tuple(r)) for r in batch)
+            batch = list(map(tuple, batch))          # plain tuples: compared with the given rows in C
+            stored.update(zip(map(key, batch), batch))
     finally:
         result.close()
-    given_keys = [tuple(row[i] for i in at) for row in given]
+    given_keys = list(map(key, given))
     counts = Counter(given_keys)
     fresh, fresh_keys = [], set()
     for row, k in zip(given, given_keys):
-        if counts[k] > 1 or stored.get(k) != tuple(row):
+        if counts[k] > 1 or stored.get(k) != row:
             fresh.append(row)
             fresh_keys.add(k)
     stale = [k for k in stored if k not in counts or k in fresh_keys]
