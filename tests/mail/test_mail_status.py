@@ -30,11 +30,11 @@ SENDER = Sender("perf@anytown.gov.uk", "Performance Team")
 
 
 @pytest.fixture
-def quarter(tmp_path):
+def quarter(tmp_path, db_url):
     plan_path = build_plan(tmp_path / "plan.xlsx")
     plan = read_plan(plan_path)
     templates = {p.name: p for p in write_templates(plan, P, tmp_path / "templates", plan_path=plan_path)}
-    return plan_path, plan, tmp_path / "templates", templates, f"sqlite:///{tmp_path / 'store' / 'xlplan.db'}"
+    return plan_path, plan, tmp_path / "templates", templates, db_url
 
 
 def _collect(quarter, returns_dir):

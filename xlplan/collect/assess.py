@@ -60,7 +60,7 @@ def assess(files: list[Examined], plan: Plan, period: Period,
     period_id, fingerprint, last_year = period.id, plan.fingerprint, period.year.previous()
     shapes: dict[tuple, bool] = {}                # rule input but the outturn → whether it is used
     rules: dict[tuple, tuple] = {}                # rule input → (rule, its texts, status with no figure)
-    figure_json, no_source = store.figure_json, store.SourceColumns()
+    figure_json, no_source = store.figure_json, (None, None, None, None)
     value_rows, action_rows = [], []
     for m in plan.measures:
         f = returned.get(m.service, False)
@@ -75,34 +75,37 @@ def assess(files: list[Examined], plan: Plan, period: Period,
         known = rules.get(key)
         if known is None:
             rule = m.rule(period, tolerance)
-            known = rules[key] = (rule, {"rule": rows.rule_json(rule), "rule_text": rule.describe(),
-                                         "target_text": target_text(rule, rule.unit),
-                                         "annual_target_text": m.target.describe(m.unit)}, measure_status(None, rule))
-        rule, texts, unreported = known
+            known = rules[key] = (rule, (rows.rule_json(rule), rule.describe(), target_text(rule, rule.unit),
+                                         m.target.describe(m.unit)), measure_status(None, rule))
+        rule, (rule_json, rule_text, target, annual_target), unreported = known
         if entry is None:
             value_rows.append(store.ValueRow(
                 period=period_id, code=m.code, service=m.service, name=m.name, figure=None, missing=None, raw="",
                 status=unreported.status.value, basis=unreported.basis, reason=unreported.reason, assessed=None,
-                **texts, comment="", in_error=False, **no_source._asdict(), plan_fingerprint=fingerprint))
+                rule=rule_json, rule_text=rule_text, target_text=target, annual_target_text=annual_target, comment="",
+                in_error=False, source_file=None, source_sha256=None, source_sheet=None, source_cell=None,
+                plan_fingerprint=fingerprint))
             continue
         value = entry.value if not entry.in_error else None
         assessment = measure_status(value, rule, entry.assessed)
         extra = check_comment(m.code, assessment.status, entry.comment, previous.get(("measure", m.code)),
                               f.name, entry.sheet, entry.comment_cell, entry.row)
-        differs = check_assessment(m, entry, assessment.status, assessment.basis, texts["target_text"], f.name) \
+        differs = check_assessment(m, entry, assessment.status, assessment.basis, target, f.name) \
             if value is not None else None
         if extra or differs:
             f.issues.extend(extra + ([differs] if differs else []))
-        source = no_source if entry.sheet is None else store.SourceColumns(f.name, f.sha256, entry.sheet, entry.cell)
+        file, sha256, sheet, cell = no_source if entry.sheet is None else (f.name, f.sha256, entry.sheet, entry.cell)
         value_rows.append(store.ValueRow(
             period=period_id, code=m.code, service=m.service, name=m.name,
             figure=figure_json(value.figure) if value is not None else None,
             missing=value.missing.value if value is not None and value.missing else None,
             raw=value.raw if value is not None else "",
             status=assessment.status.value, basis=assessment.basis, reason=assessment.reason,
-            assessed=entry.assessed.value if entry.assessed else None, **texts, comment=entry.comment,
-            in_error=bool(entry.in_error), **source._asdict(), plan_fingerprint=fingerprint))
-    dues: dict[tuple, dict] = {}                  # (status, due date) → the row's due and overdue
+            assessed=entry.assessed.value if entry.assessed else None, rule=rule_json, rule_text=rule_text,
+            target_text=target, annual_target_text=annual_target, comment=entry.comment,
+            in_error=bool(entry.in_error), source_file=file, source_sha256=sha256, source_sheet=sheet,
+            source_cell=cell, plan_fingerprint=fingerprint))
+    dues: dict[tuple, tuple] = {}                 # (status, due date) → (due as stored, overdue)
     for a in plan.actions:
         f = returned.get(a.service, False)
         if f is False:
@@ -111,19 +114,22 @@ def assess(files: list[Examined], plan: Plan, period: Period,
         status = entry.status if entry is not None and entry.status is not None else ActionStatus.REPORT_LATER
         due = dues.get((status, a.due))
         if due is None:
-            due = dues[(status, a.due)] = {"due": datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
-                                           "overdue": action_overdue(status, a.due, period)}
+            due = dues[(status, a.due)] = (datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
+                                           action_overdue(status, a.due, period))
+        due_at, overdue = due
         if entry is None:
             action_rows.append(store.ActionRow(
                 period=period_id, ref=a.ref, service=a.service, name=a.name, status=status.value, comment="",
-                **due, in_error=False, **no_source._asdict()))
+                due=due_at, overdue=overdue, in_error=False, source_file=None, source_sha256=None,
+                source_sheet=None, source_cell=None))
             continue
         f.issues.extend(check_comment(a.ref, status, entry.comment, previous.get(("action", a.ref)),
                                       f.name, entry.sheet, entry.comment_cell, entry.row))
-        source = no_source if entry.sheet is None else store.SourceColumns(f.name, f.sha256, entry.sheet, entry.cell)
+        file, sha256, sheet, cell = no_source if entry.sheet is None else (f.name, f.sha256, entry.sheet, entry.cell)
         action_rows.append(store.ActionRow(
             period=period_id, ref=a.ref, service=a.service, name=a.name, status=status.value,
-            comment=entry.comment, **due, in_error=bool(entry.in_error), **source._asdict()))
+            comment=entry.comment, due=due_at, overdue=overdue, in_error=bool(entry.in_error), source_file=file,
+            source_sha256=sha256, source_sheet=sheet, source_cell=cell))
     return value_rows, action_rows
 
 

@@ -4,7 +4,7 @@ collect in write.py; reading back in read.py; what reports render in results.py.
 
 from xlplan.store.read import load_results, plan_stored, previous_comments, returns_for, table_contents
 from xlplan.store.results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
-from xlplan.store.schema import (ROWS, ActionRow, HistoryRow, IssueRow, PlanRow, ReturnRow, SourceColumns,
+from xlplan.store.schema import (ROWS, ActionRow, HistoryRow, IssueRow, PlanRow, ReturnRow,
                                  ValueRow, action_updates, archive_dir, engine, figure_from_json, figure_json,
                                  history, issues, measure_values, metadata, plans, returns, sqlite_path,
                                  transaction, utc_now)
@@ -13,7 +13,7 @@ from xlplan.store.write import PackedText, bulk_insert, replace_period, write_co
 __all__ = [
     "load_results", "plan_stored", "previous_comments", "returns_for", "table_contents",
     "ActionResult", "MeasureResult", "PeriodResults", "ReturnRecord", "Source",
-    "ROWS", "ActionRow", "HistoryRow", "IssueRow", "PlanRow", "ReturnRow", "SourceColumns", "ValueRow",
+    "ROWS", "ActionRow", "HistoryRow", "IssueRow", "PlanRow", "ReturnRow", "ValueRow",
     "action_updates", "archive_dir", "engine", "figure_from_json", "figure_json", "history", "issues",
     "measure_values", "metadata", "plans", "returns", "sqlite_path", "transaction", "utc_now",
     "PackedText", "bulk_insert", "replace_period", "write_collect",

@@ -229,14 +229,6 @@ class HistoryRow(NamedTuple):
     source: str
 
 
-class SourceColumns(NamedTuple):
-    """The four source columns of a value or action row: where its figure was read."""
-    source_file: str | None = None
-    source_sha256: str | None = None
-    source_sheet: str | None = None
-    source_cell: str | None = None
-
-
 ROWS = {plans: PlanRow, returns: ReturnRow, measure_values: ValueRow, action_updates: ActionRow, issues: IssueRow,
         history: HistoryRow}
 

@@ -139,19 +139,25 @@ def replace_period(conn, table: Table, period: str, rows: list) -> None:
         names_at = [f"key_{c.name}" for c in keys]
         statement = delete(table).where(*(c == bindparam(n) for c, n in zip(keys, names_at)))
         conn.execute(statement, [dict(zip(names_at, k)) for k in stale])
-    if fresh:
-        conn.execute(insert(table), [dict(zip(names, row)) for row in fresh])
+    _insert(conn, table, fresh)
 
 
-_BATCH = 2000     # stored rows read at a time by replace_period
+_BATCH = 2000     # rows read, or inserted, at a time
 
 
 def bulk_insert(conn, table: Table, rows: list) -> None:
     """Insert many rows with one Core executemany. Rows are dicts by column name, NamedTuples of
     schema.ROWS, or tuples with every column in the table's order."""
-    if rows:
-        names = list(table.columns.keys())
-        conn.execute(insert(table), [dict(zip(names, row)) for row in _as_tuples(table, rows)])
+    _insert(conn, table, _as_tuples(table, rows))
+
+
+def _insert(conn, table: Table, rows: list[tuple]) -> None:
+    """Core executemany of `rows` (tuples in column order), _BATCH rows at a time: the mappings Core
+    takes are made for one batch at a time, not for every row at once."""
+    names = list(table.columns.keys())
+    statement = insert(table)
+    for start in range(0, len(rows), _BATCH):
+        conn.execute(statement, [dict(zip(names, row)) for row in rows[start:start + _BATCH]])
 
 
 def _as_tuples(table: Table, rows: list) -> list[tuple]:
