@@ -22,7 +22,7 @@ from xlplan.plan.model import Measure, Plan
 from xlplan.store.results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
 from xlplan.status import ActionStatus, Polarity, ProfileKind, Status, measure_status, target_text, trend
 from xlplan.store.schema import action_updates, history, issues, measure_values, metadata, plans, returns
-from xlplan.values import Missing, TargetKind, format_value
+from xlplan.values import Missing
 
 
 def returns_for(db_url: str, period: Period | str) -> list[ReturnRecord]:
