@@ -21,7 +21,7 @@ def main(plan_path: str, db_url: str, period_id: str, out_dir: str) -> dict:
     from xlplan.reports import report_paths
     from xlplan.reports.word import write_word
     from xlplan.reports.workbook import write_summary
-    from xlplan.store.write import load_results
+    from xlplan.store import load_results
 
     period = Period.parse(period_id)
     results = load_results(db_url, read_plan(plan_path), period)

@@ -1,5 +1,6 @@
 """Shared fixtures. tests/ is on sys.path so that test files import the builders beside it."""
 
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -37,3 +38,50 @@ def quarter(tmp_path: Path):
     fill(templates[AOP], tmp_path / "returns" / "Copy of AOP.xlsx", GOOD_AOP,
          {"A3": {"Status": "Red", "Comments/Progress": "Contract delayed"}})
     return tmp_path
+
+
+# --- the store on SQLite and on PostgreSQL ------------------------------------------------------
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for the whole run, started on first use and stopped at the end. Where
+    the server's binaries are not installed the tests that need it skip, saying so; under CI
+    (CI=true) they fail instead: CI must run them."""
+    import postgres
+    bin_dir = postgres.binaries()
+    if bin_dir is None:
+        reason = f"PostgreSQL is not installed (no initdb/pg_ctl under {postgres.SEARCH} or on PATH)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}, and CI=true: CI must run the PostgreSQL tests (apt-get install postgresql)")
+        pytest.skip(reason)
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("psycopg is not installed, and CI=true: pip install -e '.[test]'")
+        pytest.skip("psycopg is not installed (pip install 'xlplan[postgres]')")
+    server = postgres.Server(bin_dir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path, monkeypatch):
+    """A store URL, once for SQLite (xlplan.db in tmp_path) and once for a fresh PostgreSQL
+    database. For PostgreSQL the test runs in tmp_path, where the archive of returned files goes
+    (workbooks/archive) when the store is not a file."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/xlplan.db"
+        return
+    server = request.getfixturevalue("postgres_server")
+    monkeypatch.chdir(tmp_path)
+    url = server.database()
+    try:
+        yield url
+    finally:
+        server.drop(url)

@@ -88,8 +88,9 @@ def set_saved(path: Path, when: datetime) -> None:
             zout.writestr(info, data)
 
 
-def run(root: Path, period: Period = Q2, **kw):
-    return collect(root / "plan.xlsx", period, root / "returns", f"sqlite:///{root}/xlplan.db", **kw)
+def run(root: Path, period: Period = Q2, db: str | None = None, **kw):
+    """Collect root's returns into `db` (a store URL; by default the SQLite store root/xlplan.db)."""
+    return collect(root / "plan.xlsx", period, root / "returns", db or f"sqlite:///{root}/xlplan.db", **kw)
 
 
 GOOD_CJ = {"SW01": {"To date": 0.80, "Comments/Progress": "On track"},

@@ -14,7 +14,7 @@ from builders import SERVICES, THEMES, action, build_plan, measure
 from xlplan.errors import PLAN_BAD_VALUE, PLAN_MISSING_SETTING, issue
 from xlplan.periods import Period
 from xlplan.plan import Plan, read_plan
-from xlplan.store.results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
+from xlplan.store import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
 from xlplan.status import ActionStatus, Status, action_overdue, measure_status, trend
 from xlplan.values import Missing, Ratio, Value
 

@@ -9,7 +9,7 @@ import shutil
 
 from quarter import (AOP, CJ, fill, make_plan, make_templates,
                      run)
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.collect import collect
 from xlplan.periods import Period
 from xlplan.status import ActionStatus, Status
@@ -17,8 +17,8 @@ from xlplan.status import ActionStatus, Status
 # --- the good path ----------------------------------------------------------------------------------
 
 
-def test_collect_computes_the_statuses_the_engine_prescribes(quarter):
-    result = run(quarter)
+def test_collect_computes_the_statuses_the_engine_prescribes(quarter, db_url):
+    result = run(quarter, db=db_url)
     assert result.exit_code == 0, [str(i) for i in result.issues]
     assert sorted((r.service, r.outcome) for r in result.records) == [(AOP, "accepted"), (CJ, "accepted")]
     got = {m.code: (m.status, m.basis) for m in result.results.measures}
@@ -40,33 +40,33 @@ def test_collect_computes_the_statuses_the_engine_prescribes(quarter):
     assert ("cell.no-data", "SW10") in [(i.code, i.key) for i in result.issues]
 
 
-def test_second_run_changes_nothing_and_archives_every_file(quarter):
-    db = f"sqlite:///{quarter}/xlplan.db"
+def test_second_run_changes_nothing_and_archives_every_file(quarter, db_url):
+    db = db_url
     (quarter / "returns" / "notes.txt").write_text("chasing SW10")
     (quarter / "returns" / "~$CJ return FINAL (2).xlsx").write_bytes(b"lock")
     before_folder = {p.name: p.read_bytes() for p in (quarter / "returns").iterdir()}
-    run(quarter)
+    run(quarter, db=db)
     first = store.table_contents(db)
-    run(quarter)
+    run(quarter, db=db)
     assert store.table_contents(db) == first
     assert {p.name: p.read_bytes() for p in (quarter / "returns").iterdir()} == before_folder
     rows = {r[2]: r for r in first["returns"]}
     outcome = {name: r[7] for name, r in rows.items()}
     assert outcome["notes.txt"] == "skipped" and outcome["~$CJ return FINAL (2).xlsx"] == "skipped"
-    archived = {p.name.split(".")[0] for p in (quarter / "archive").rglob("*") if p.is_file()}
+    archived = {p.name.split(".")[0] for p in store.archive_dir(db).rglob("*") if p.is_file()}
     assert {r[1] for r in first["returns"]} <= archived
 
 
-def test_values_are_stored_with_source_and_rule(quarter):
-    run(quarter)
-    contents = store.table_contents(f"sqlite:///{quarter}/xlplan.db")
+def test_values_are_stored_with_source_and_rule(quarter, db_url):
+    run(quarter, db=db_url)
+    contents = store.table_contents(db_url)
     cols = [c.name for c in store.measure_values.columns]
     sw01 = dict(zip(cols, next(r for r in contents["measure_values"] if r[1] == "SW01")))
     assert sw01["status"] == "Green" and sw01["figure"] == "0.8"
     assert '"target": "0.75"' in sw01["rule"] and '"polarity": "Higher"' in sw01["rule"]
     assert sw01["source_sheet"] == "Measures" and len(sw01["source_sha256"]) == 64
     assert ("SW01", "2022/23", "0.71", "plan") in contents["history"]
-    sw01_result = next(m for m in run(quarter).results.measures if m.code == "SW01")
+    sw01_result = next(m for m in run(quarter, db=db_url).results.measures if m.code == "SW01")
     assert sw01_result.history == {"2020/21": None, "2021/22": 0.68, "2022/23": 0.71}
 
 

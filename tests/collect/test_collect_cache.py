@@ -19,7 +19,7 @@ from builders import measure
 from xlplan import cache
 from xlplan.errors import RETURN_STILL_BEING_WRITTEN
 from xlplan.safety import inspection as safety
-from xlplan.store import write as store
+from xlplan import store
 import xlplan.collect.engine as engine
 from xlplan.collect import collect
 from xlplan.cli.collect_cmd import render

@@ -85,7 +85,7 @@ def test_a_large_collection_lists_only_the_returns_needing_a_look(monkeypatch):
     from rich.console import Console
 
     from xlplan.cli import collect_cmd
-    from xlplan.store.results import ReturnRecord
+    from xlplan.store import ReturnRecord
     from xlplan.status import Status
 
     def records(n):

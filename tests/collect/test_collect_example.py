@@ -13,7 +13,7 @@ import pytest
 
 from lo import needs_lo
 from lo import lo_type
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.collect import collect
 from xlplan.demo.fill import fill_return
 from xlplan.periods import Period

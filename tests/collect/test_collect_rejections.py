@@ -12,7 +12,7 @@ import xlsxwriter
 
 from builders import SERVICES, measure
 from quarter import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, set_saved
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.periods import Period
 
 

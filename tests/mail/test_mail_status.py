@@ -12,14 +12,14 @@ import pytest
 from builders import SERVICES, build_plan
 from mail_helpers import Handler, attachments, fill_return, smtp_server
 from xlplan.mail import log as mail_log
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.collect import collect
 from xlplan.mail import Outbox, Sender, SmtpTransport
 from xlplan.mail.status import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, service_states,
         unmatched_returns)
 from xlplan.periods import Period
 from xlplan.plan import read_plan
-from xlplan.store.results import ReturnRecord
+from xlplan.store import ReturnRecord
 from xlplan.templates.build import write_templates
 
 P = Period.parse("2023-24-Q2")            # deadline: 21 days after 30 September 2023
@@ -30,11 +30,11 @@ SENDER = Sender("perf@anytown.gov.uk", "Performance Team")
 
 
 @pytest.fixture
-def quarter(tmp_path):
+def quarter(tmp_path, db_url):
     plan_path = build_plan(tmp_path / "plan.xlsx")
     plan = read_plan(plan_path)
     templates = {p.name: p for p in write_templates(plan, P, tmp_path / "templates", plan_path=plan_path)}
-    return plan_path, plan, tmp_path / "templates", templates, f"sqlite:///{tmp_path / 'store' / 'xlplan.db'}"
+    return plan_path, plan, tmp_path / "templates", templates, db_url
 
 
 def _collect(quarter, returns_dir):

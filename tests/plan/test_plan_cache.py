@@ -20,7 +20,7 @@ from xlplan.collect import rows
 from xlplan.plan import model as plan_mod
 from xlplan.plan import cache as plan_cache
 from xlplan.plan import reader as plan_reader
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.cache import FOLDER
 from xlplan.contract.identity import KEY_FILE
 from xlplan.plan import Action, Measure, Plan, load_plan

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from results_factory import make_results
 from quarter import run
 
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.cli import main
 from xlplan.periods import Period
 from xlplan.plan import read_plan
@@ -45,9 +45,9 @@ def test_report_command_problems_exit_2_with_a_sentence(tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore:Sparkline Group extension is not supported")   # openpyxl reading back
-def test_report_from_the_store_after_collect_matches_the_stores_numbers(quarter):  # noqa: F811
-    run(quarter)
-    db = f"sqlite:///{quarter}/xlplan.db"
+def test_report_from_the_store_after_collect_matches_the_stores_numbers(quarter, db_url):  # noqa: F811
+    run(quarter, db=db_url)
+    db = db_url
     out = quarter / "reports"
     r = CliRunner().invoke(main, ["report", "--period", "2023-24-Q2", "--plan", str(quarter / "plan.xlsx"),
                                   "--db", db, "--out", str(out)])

@@ -22,7 +22,7 @@ import pytest
 
 import hostile
 from hostile import CASES
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.safety.inspection import display_name
 from xlplan.values import clean_text
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import hostile
-from xlplan.store import write as store
+from xlplan import store
 from xlplan.cli.collect_cmd import collect_and_report
 
 HALF = ["good", "xlsm", "csv", "lock-files"]
@@ -30,7 +30,7 @@ import os, signal, sys
 import sqlalchemy.engine.base as base
 from xlplan.cli import collect_cmd as R
 from xlplan.collect import examine as C
-from xlplan.store import write as store
+from xlplan import store
 point, n, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 count = [0]
 
@@ -53,7 +53,7 @@ elif point == "store":                      # inside the store transaction, at t
         return write(*a, **k)
     store.write_collect = write_collect
 R.collect_and_report(root + "/plan.xlsx", "2023-24-Q2", root + "/returns", root + "/out",
-                     "sqlite:///" + root + "/xlplan.db", jobs=1)
+                     sys.argv[4] if len(sys.argv) > 4 else "sqlite:///" + root + "/xlplan.db", jobs=1)
 print("finished without being killed")
 """
 
@@ -62,8 +62,8 @@ def db_url(root: Path) -> str:
     return f"sqlite:///{root}/xlplan.db"
 
 
-def run(root: Path) -> None:
-    collect_and_report(root / "plan.xlsx", hostile.Q2, root / "returns", root / "out", db_url(root), jobs=1)
+def run(root: Path, db: str | None = None) -> None:
+    collect_and_report(root / "plan.xlsx", hostile.Q2, root / "returns", root / "out", db or db_url(root), jobs=1)
 
 
 def clone(src: Path, dst: Path) -> Path:
@@ -153,3 +153,65 @@ def test_two_collects_at_once_on_one_store_do_not_corrupt_it(stores, tmp_path):
     assert integrity(root) == "ok"
     assert store.table_contents(db_url(root)) == full_contents
     archive_is_consistent(root)
+
+
+# --- the same faults on PostgreSQL ------------------------------------------------------------------
+
+
+def _on_postgresql(server, half: Path, root: Path) -> str:
+    """A PostgreSQL store holding what the SQLite store in `half` holds, its archive where a
+    collect run in `root` keeps it (workbooks/archive): the state a collect is killed in."""
+    from sqlalchemy import delete as sql_delete
+    url = server.database()
+    contents = store.table_contents(db_url(half))
+    eng = store.engine(url)
+    with store.transaction(eng, url) as conn:
+        for table in store.metadata.sorted_tables:
+            conn.execute(sql_delete(table))
+            store.bulk_insert(conn, table, contents[table.name])
+    eng.dispose()
+    (root / "xlplan.db").unlink()
+    shutil.move(root / "archive", root / "workbooks" / "archive")
+    return url
+
+
+# On PostgreSQL the writing transaction's first statements take the write lock and create what is
+# missing; the 14th and 18th come after the collect's first deletes and inserts of its rows.
+@pytest.mark.parametrize("point,n", [("store", 3), ("store", 14), ("store", 18), ("_write_reports", 1)])
+def test_kill_9_on_postgresql_leaves_the_store_as_it_was_and_a_rerun_gives_the_same_result(
+        stores, tmp_path, monkeypatch, postgres_server, point, n):
+    base, half, full_contents = stores
+    root = clone(half, tmp_path / "run")
+    (root / "workbooks").mkdir()
+    url = _on_postgresql(postgres_server, half, root)
+    try:
+        monkeypatch.chdir(root)
+        before = store.table_contents(url)
+        assert before == store.table_contents(db_url(half))
+        killed = subprocess.run([sys.executable, "-c", KILLER, point, str(n), str(root), url], capture_output=True,
+                                text=True, timeout=300, cwd=root)
+        assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+        after_kill = store.table_contents(url)
+        if point == "_write_reports":
+            assert after_kill == full_contents      # the store was committed before the reports began
+        else:
+            assert after_kill == before             # the server rolled the killed transaction back
+        run(root, url)
+        assert store.table_contents(url) == full_contents
+    finally:
+        postgres_server.drop(url)
+
+
+def test_postgresql_stores_what_sqlite_stores_for_every_hostile_return(stores, tmp_path, monkeypatch,
+                                                                       postgres_server):
+    _, half, full_contents = stores
+    root = clone(half, tmp_path / "pg")
+    (root / "xlplan.db").unlink()
+    shutil.rmtree(root / "archive")
+    url = postgres_server.database()
+    try:
+        monkeypatch.chdir(root)
+        run(root, url)
+        assert store.table_contents(url) == full_contents
+    finally:
+        postgres_server.drop(url)

@@ -38,8 +38,9 @@ def plan_option(f):
 
 
 def db_option(f):
-    return click.option("--db", "db_url", default=DEFAULT_DB, show_default=True,
-                        help="Store URL (SQLAlchemy), e.g. sqlite:///workbooks/xlplan.db.")(f)
+    return click.option("--db", "db_url", default=DEFAULT_DB, show_default=True, envvar="XLPLAN_DB",
+                        help="Store URL (SQLAlchemy), e.g. sqlite:///workbooks/xlplan.db or "
+                             "postgresql+psycopg://user@host/xlplan; or set XLPLAN_DB.")(f)
 
 
 def period_option(f):

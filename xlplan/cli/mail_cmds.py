@@ -118,7 +118,7 @@ def send(period, plan_path, templates_dir, db_url, outbox, smtp_server, services
 
 
 def _states(plan_path, period, db_url):
-    from xlplan.store import write as store
+    from xlplan import store
     plan = read_plan(plan_path)
     results = store.load_results(db_url, plan, period)
     return plan, results.returns, service_states(plan, period, results.returns, db_url, issues=results.issues)

@@ -33,7 +33,7 @@ def report(period, plan_path: Path, db_url: str, out_dir: Path | None, templates
     can edit without touching code.
     """
     from xlplan.reports import write_reports
-    from xlplan.store.write import load_results
+    from xlplan.store import load_results
     plan = read_plan(plan_path)
     results = load_results(db_url, plan, period)
     paths = write_reports(results, out_dir or default_out(period), templates_dir=templates_dir)

@@ -43,7 +43,7 @@ def templates(plan_path: Path, period, out_dir: Path | None, service: str | None
 
 def _last_values(db_url: str, plan, period):
     """Last quarter's figures from the store, or None when there is no store yet."""
-    from xlplan.store import write as store
+    from xlplan import store
     path = store.sqlite_path(db_url)
     if path is not None and not path.exists():
         return None

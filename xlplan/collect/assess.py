@@ -18,7 +18,7 @@ from xlplan.periods import Period
 from xlplan.plan import Plan
 from xlplan.status import (ActionStatus, Status, action_overdue, measure_status, target_text,
         uses_outturn)
-from xlplan.store import write as store
+from xlplan import store
 
 
 def supersede(files: list[Examined]) -> None:
@@ -45,10 +45,10 @@ def supersede(files: list[Examined]) -> None:
 
 
 def assess(files: list[Examined], plan: Plan, period: Period,
-           previous: dict[tuple[str, str], str]) -> tuple[list[tuple], list[tuple]]:
+           previous: dict[tuple[str, str], str]) -> tuple[list[store.ValueRow], list[store.ActionRow]]:
     """Compute every measure's status and every action's update from the accepted returns: rows
-    of store.measure_values and store.action_updates (tuples in column order: much smaller than
-    dicts, at tens of thousands of rows).
+    of store.measure_values and store.action_updates (ValueRow and ActionRow, built by keyword;
+    NamedTuples are much smaller than dicts, at tens of thousands of rows).
 
     A large plan has many measures sharing a rule, so each Rule, the texts stored with it and the
     annual target's text are worked out once per distinct rule input: the plan's own target,
@@ -77,31 +77,34 @@ def assess(files: list[Examined], plan: Plan, period: Period,
             rule = m.rule(period, tolerance)
             known = rules[key] = (rule, (rows.rule_json(rule), rule.describe(), target_text(rule, rule.unit),
                                          m.target.describe(m.unit)), measure_status(None, rule))
-        rule, texts, unreported = known
+        rule, (rule_json, rule_text, target, annual_target), unreported = known
         if entry is None:
-            value_rows.append((        # store.measure_values' columns, in order
-                period_id, m.code, m.service, m.name, None, None, "",
-                unreported.status.value, unreported.basis, unreported.reason, None,
-                *texts, "", False, *no_source, fingerprint))
+            value_rows.append(store.ValueRow(
+                period=period_id, code=m.code, service=m.service, name=m.name, figure=None, missing=None, raw="",
+                status=unreported.status.value, basis=unreported.basis, reason=unreported.reason, assessed=None,
+                rule=rule_json, rule_text=rule_text, target_text=target, annual_target_text=annual_target, comment="",
+                in_error=False, source_file=None, source_sha256=None, source_sheet=None, source_cell=None,
+                plan_fingerprint=fingerprint))
             continue
         value = entry.value if not entry.in_error else None
         assessment = measure_status(value, rule, entry.assessed)
         extra = check_comment(m.code, assessment.status, entry.comment, previous.get(("measure", m.code)),
                               f.name, entry.sheet, entry.comment_cell, entry.row)
-        differs = check_assessment(m, entry, assessment.status, assessment.basis, texts[2], f.name) \
+        differs = check_assessment(m, entry, assessment.status, assessment.basis, target, f.name) \
             if value is not None else None
         if extra or differs:
             f.issues.extend(extra + ([differs] if differs else []))
-        value_rows.append((
-            period_id, m.code, m.service, m.name,
-            figure_json(value.figure) if value is not None else None,
-            value.missing.value if value is not None and value.missing else None,
-            value.raw if value is not None else "",
-            assessment.status.value, assessment.basis, assessment.reason,
-            entry.assessed.value if entry.assessed else None,
-            *texts, entry.comment, bool(entry.in_error),
-            *(no_source if entry.sheet is None else (f.name, f.sha256, entry.sheet, entry.cell)),
-            fingerprint))
+        file, sha256, sheet, cell = no_source if entry.sheet is None else (f.name, f.sha256, entry.sheet, entry.cell)
+        value_rows.append(store.ValueRow(
+            period=period_id, code=m.code, service=m.service, name=m.name,
+            figure=figure_json(value.figure) if value is not None else None,
+            missing=value.missing.value if value is not None and value.missing else None,
+            raw=value.raw if value is not None else "",
+            status=assessment.status.value, basis=assessment.basis, reason=assessment.reason,
+            assessed=entry.assessed.value if entry.assessed else None, rule=rule_json, rule_text=rule_text,
+            target_text=target, annual_target_text=annual_target, comment=entry.comment,
+            in_error=bool(entry.in_error), source_file=file, source_sha256=sha256, source_sheet=sheet,
+            source_cell=cell, plan_fingerprint=fingerprint))
     dues: dict[tuple, tuple] = {}                 # (status, due date) → (due as stored, overdue)
     for a in plan.actions:
         f = returned.get(a.service, False)
@@ -113,22 +116,26 @@ def assess(files: list[Examined], plan: Plan, period: Period,
         if due is None:
             due = dues[(status, a.due)] = (datetime(a.due.year, a.due.month, a.due.day) if a.due else None,
                                            action_overdue(status, a.due, period))
+        due_at, overdue = due
         if entry is None:
-            action_rows.append((       # store.action_updates' columns, in order
-                period_id, a.ref, a.service, a.name, status.value, "", *due, False, *no_source))
+            action_rows.append(store.ActionRow(
+                period=period_id, ref=a.ref, service=a.service, name=a.name, status=status.value, comment="",
+                due=due_at, overdue=overdue, in_error=False, source_file=None, source_sha256=None,
+                source_sheet=None, source_cell=None))
             continue
         f.issues.extend(check_comment(a.ref, status, entry.comment, previous.get(("action", a.ref)),
                                       f.name, entry.sheet, entry.comment_cell, entry.row))
-        action_rows.append((
-            period_id, a.ref, a.service, a.name, status.value, entry.comment, *due, bool(entry.in_error),
-            *(no_source if entry.sheet is None else (f.name, f.sha256, entry.sheet, entry.cell))))
+        file, sha256, sheet, cell = no_source if entry.sheet is None else (f.name, f.sha256, entry.sheet, entry.cell)
+        action_rows.append(store.ActionRow(
+            period=period_id, ref=a.ref, service=a.service, name=a.name, status=status.value,
+            comment=entry.comment, due=due_at, overdue=overdue, in_error=bool(entry.in_error), source_file=file,
+            source_sha256=sha256, source_sheet=sheet, source_cell=cell))
     return value_rows, action_rows
 
 
-def status_counts(value_rows: list[tuple]) -> dict[Status, int]:
+def status_counts(value_rows: list[store.ValueRow]) -> dict[Status, int]:
     """Measures by status, from the rows `assess` made (every status, in Status order, 0 if none)."""
-    status_at = [c.name for c in store.measure_values.columns].index("status")
     by_text = {s.value: 0 for s in Status}
     for row in value_rows:
-        by_text[row[status_at]] += 1
+        by_text[row.status] += 1
     return {s: by_text[s.value] for s in Status}

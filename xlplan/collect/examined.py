@@ -15,7 +15,7 @@ from xlplan.errors import Issue
 from xlplan.periods import Period
 from xlplan.plan import Plan
 from xlplan.status import Status
-from xlplan.store.results import PeriodResults, ReturnRecord
+from xlplan.store import PeriodResults, ReturnRecord
 from xlplan.collect.validate import ActionEntry, MeasureEntry
 
 
@@ -83,7 +83,7 @@ class CollectResult:
         """The quarter as reports render it, read from the store when first asked for (a collect
         with no reports never needs it: the counts it prints are computed in memory)."""
         if self._results is None:
-            from xlplan.store.read import load_results
+            from xlplan.store import load_results
             self._results = load_results(self.db_url, self.plan, self.period)
         return self._results
 

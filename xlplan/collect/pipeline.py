@@ -29,7 +29,7 @@ from xlplan.errors import XlplanError
 from xlplan.heap import collector
 from xlplan.periods import Period
 from xlplan.plan import Plan, read_plan
-from xlplan.store import write as store
+from xlplan import store
 
 
 def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path, db_url: str, *,

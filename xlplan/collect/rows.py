@@ -1,4 +1,4 @@
-"""The rows one collect writes to the store (see xlplan/store/write.py for the tables): returns,
+"""The rows one collect writes to the store (see xlplan/store/schema.py for the tables): returns,
 values' rules and sources, issues, the plan snapshot and its history columns; and each file's
 ReturnRecord as the CLI shows it."""
 
@@ -10,8 +10,8 @@ from xlplan.collect.examined import Examined, Outcome
 from xlplan.errors import RETURN_DUPLICATE, RETURN_SUPERSEDED, Issue, Severity
 from xlplan.periods import Period
 from xlplan.plan import Plan
-from xlplan.store import write as store
-from xlplan.store.results import ReturnRecord
+from xlplan import store
+from xlplan.store import ReturnRecord
 
 
 def rule_json(rule) -> str:
@@ -50,22 +50,22 @@ def record(f: Examined) -> ReturnRecord:
                         warnings=len(warnings) if counted else 0, superseded_by=f.superseded_by)
 
 
-def return_row(f: Examined, period: Period) -> dict:
+def return_row(f: Examined, period: Period) -> store.ReturnRow:
     r = record(f)
-    return {"period": period.id, "sha256": f.sha256, "file": f.name, "received": f.received,
-            "saved_at": f.saved_at, "size": f.size, "service": r.service, "outcome": f.outcome.value,
-            "reasons": json.dumps(r.reasons), "errors": r.errors, "warnings": r.warnings,
-            "superseded_by": f.superseded_by, "plan_fingerprint": f.plan_fingerprint, "archive": f.archive}
+    return store.ReturnRow(period=period.id, sha256=f.sha256, file=f.name, received=f.received,
+                           saved_at=f.saved_at, size=f.size, service=r.service, outcome=f.outcome.value,
+                           reasons=json.dumps(r.reasons), errors=r.errors, warnings=r.warnings,
+                           superseded_by=f.superseded_by, plan_fingerprint=f.plan_fingerprint, archive=f.archive)
 
 
-def issue_rows(files: list[Examined], period: Period) -> tuple[list[dict], list[Issue]]:
+def issue_rows(files: list[Examined], period: Period) -> tuple[list[store.IssueRow], list[Issue]]:
     rows, counted = [], []
     for f in files:
         keep = f.outcome.counted
         for i in f.issues:
-            rows.append({"period": period.id, "seq": len(rows) + 1, "sha256": f.sha256 or None, "file": f.name,
-                         "code": i.code, "severity": i.severity.value, "message": i.message, "hint": i.hint,
-                         "sheet": i.sheet, "cell": i.cell, "row": i.row, "key": i.key, "counted": keep})
+            rows.append(store.IssueRow(period=period.id, seq=len(rows) + 1, sha256=f.sha256 or None, file=f.name,
+                                       code=i.code, severity=i.severity.value, message=i.message, hint=i.hint,
+                                       sheet=i.sheet, cell=i.cell, row=i.row, key=i.key, counted=keep))
             if keep:
                 counted.append(i)
     return rows, counted
@@ -83,8 +83,8 @@ def plan_row(plan: Plan, packed: store.PackedText | None = None) -> dict:
             "snapshot": packed if packed is not None else plan.canonical_json()}
 
 
-def history_rows(plan: Plan) -> list[tuple]:
-    """Each measure's history columns, by year: rows of store.history (code, year, figure, source).
+def history_rows(plan: Plan) -> list[store.HistoryRow]:
+    """Each measure's history columns, by year: rows of store.history.
     Measures share their years (the plan's year columns): the order and labels of a history's
     years are worked out once per distinct set of year objects, not once per measure."""
     layouts: dict[tuple, list] = {}      # ids of a history's years, in its order → [(index, label)] by year
@@ -100,5 +100,5 @@ def history_rows(plan: Plan) -> list[tuple]:
                                                                           key=lambda i: years[i].start)]
         values = list(history.values())
         for i, label in layout:
-            found.append((m.code, label, figure_json(values[i].figure), "plan"))
+            found.append(store.HistoryRow(code=m.code, year=label, figure=figure_json(values[i].figure), source="plan"))
     return found

@@ -42,7 +42,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
     from xlplan.reports import write_reports
-    from xlplan.store.read import load_results
+    from xlplan.store import load_results
     from xlplan.templates.build import last_quarter_values, write_templates
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()

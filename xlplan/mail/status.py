@@ -19,7 +19,7 @@ from xlplan.contract.layout import template_filename
 from xlplan.mail.send import MailRun, Outcome, Sender, chosen_services, compose, deliver_one
 from xlplan.periods import Period
 from xlplan.plan import Plan, Service
-from xlplan.store.results import ReturnRecord
+from xlplan.store import ReturnRecord
 
 ACCEPTED = "accepted"
 WITH_ERRORS = "with errors"

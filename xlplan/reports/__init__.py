@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlplan.store.results import PeriodResults
+from xlplan.store import PeriodResults
 
 
 def report_paths(period_id: str, out_dir: Path) -> tuple[Path, Path]:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from xlplan.store.results import ActionResult, MeasureResult, PeriodResults
+from xlplan.store import ActionResult, MeasureResult, PeriodResults
 from xlplan.status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status
 from xlplan.values import Unit, format_value
 from xlplan.reports.docx_tables import Cell, Column, cm, status_cell

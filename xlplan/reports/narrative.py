@@ -21,7 +21,7 @@ from pathlib import Path
 import jinja2
 
 from xlplan.errors import REPORT_TEMPLATE_ERROR, REPORT_TEMPLATE_MISSING, XlplanError, issue
-from xlplan.store.results import MeasureResult, PeriodResults
+from xlplan.store import MeasureResult, PeriodResults
 from xlplan.status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status, Trend
 
 _OPEN, _CLOSE = "\ue000", "\ue001"

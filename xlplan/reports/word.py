@@ -18,7 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from xlplan.resources import template_path
-from xlplan.store.results import PeriodResults
+from xlplan.store import PeriodResults
 from xlplan.heap import collector
 from xlplan.reports import appendix
 from xlplan.reports.docx_tables import W_NS, Column, cm, status_cell

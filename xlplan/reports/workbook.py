@@ -13,7 +13,7 @@ from pathlib import Path
 
 from xlplan.xlsx_book import TextWorkbook
 
-from xlplan.store.results import MeasureResult, PeriodResults
+from xlplan.store import MeasureResult, PeriodResults
 from xlplan.status import ACTION_STATUS_ORDER, ActionStatus, Status
 from xlplan.values import Ratio, Unit
 from xlplan.heap import collector

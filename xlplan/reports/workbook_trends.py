@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_col_to_name
 
-from xlplan.store.results import MeasureResult, PeriodResults
+from xlplan.store import MeasureResult, PeriodResults
 from xlplan.values import Ratio, Unit
 from xlplan.reports.xlsx_sheets import FastSheet, StreamSheet
 

@@ -1,1 +1,20 @@
-"""store stage."""
+"""The store: every collect's returns, values, statuses (with the rule behind each), action updates,
+issues and history, on SQLite or PostgreSQL. Tables, rows and connecting in schema.py; writing a
+collect in write.py; reading back in read.py; what reports render in results.py."""
+
+from xlplan.store.read import load_results, plan_stored, previous_comments, returns_for, table_contents
+from xlplan.store.results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
+from xlplan.store.schema import (ROWS, ActionRow, HistoryRow, IssueRow, PlanRow, ReturnRow,
+                                 ValueRow, action_updates, archive_dir, engine, figure_from_json, figure_json,
+                                 history, issues, measure_values, metadata, plans, returns, sqlite_path,
+                                 transaction, utc_now)
+from xlplan.store.write import PackedText, bulk_insert, replace_period, write_collect
+
+__all__ = [
+    "load_results", "plan_stored", "previous_comments", "returns_for", "table_contents",
+    "ActionResult", "MeasureResult", "PeriodResults", "ReturnRecord", "Source",
+    "ROWS", "ActionRow", "HistoryRow", "IssueRow", "PlanRow", "ReturnRow", "ValueRow",
+    "action_updates", "archive_dir", "engine", "figure_from_json", "figure_json", "history", "issues",
+    "measure_values", "metadata", "plans", "returns", "sqlite_path", "transaction", "utc_now",
+    "PackedText", "bulk_insert", "replace_period", "write_collect",
+]

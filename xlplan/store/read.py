@@ -1,4 +1,5 @@
-"""Reading the store for reports (`load_results`) and for `xlplan status` (`returns_for`).
+"""Reading the store: for reports (`load_results`), `xlplan status` (`returns_for`), and what
+collect checks before writing (`previous_comments`, `plan_stored`); `table_contents` for checks.
 
 Statuses, targets and rules come from what was stored when the quarter was collected, so a past
 quarter is never re-coloured when the plan changes; names, themes and order come from the plan.
@@ -11,17 +12,17 @@ import json
 from collections import namedtuple
 from typing import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import exc, select
 
-from xlplan.store import write as store
+from xlplan.store import schema as store
 from xlplan.errors import Issue, Severity
 from xlplan.heap import cycles_paused
 from xlplan.periods import Period
 from xlplan.plan import Measure, Plan
 from xlplan.store.results import ActionResult, MeasureResult, PeriodResults, ReturnRecord, Source
 from xlplan.status import ActionStatus, Polarity, ProfileKind, Status, measure_status, target_text, trend
-from xlplan.store.write import action_updates, history, issues, measure_values, returns
-from xlplan.values import Missing, TargetKind, format_value
+from xlplan.store.schema import action_updates, history, issues, measure_values, metadata, plans, returns
+from xlplan.values import Missing
 
 
 def returns_for(db_url: str, period: Period | str) -> list[ReturnRecord]:
@@ -65,20 +66,55 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
                          generated_at=store.utc_now())
 
 
-class _reader:
-    """`with _reader(url) as conn:` — a read connection, or None when there is no store yet."""
+def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:
+    """(kind, code/ref) → comment stored for `period` ("measure"/"action"), for the unchanged check."""
+    found: dict[tuple[str, str], str] = {}
+    with _reader(db_url) as conn:
+        if conn is None:
+            return found
+        for kind, table, key in (("measure", measure_values, "code"), ("action", action_updates, "ref")):
+            rows = conn.execute(select(table.c[key], table.c.comment).where(table.c.period == period))
+            found.update({(kind, code): comment for code, comment in rows})
+    return found
 
-    def __init__(self, db_url: str) -> None:
-        self.db_url, self.eng, self.conn = db_url, None, None
+
+def plan_stored(db_url: str, fingerprint: str) -> bool:
+    """Whether the store holds the plan with this fingerprint (its snapshot need not be built)."""
+    with _reader(db_url, table="plans") as conn:
+        return conn is not None and conn.execute(
+            select(plans.c.fingerprint).where(plans.c.fingerprint == fingerprint)).first() is not None
+
+
+def table_contents(db_url: str) -> dict[str, list[tuple]]:
+    """Every row of every table, ordered by primary key (for checks that a re-run changed nothing)."""
+    eng = store.engine(db_url, create=False, write=False)
+    try:
+        with eng.connect() as conn:
+            return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+                    for t in metadata.sorted_tables}
+    finally:
+        eng.dispose()
+
+
+class _reader:
+    """`with _reader(url) as conn:` — a read connection, or None when there is no store yet (no
+    SQLite file, or no `table` in the database); an unusable store is an XlplanError."""
+
+    def __init__(self, db_url: str, table: str = "measure_values") -> None:
+        self.db_url, self.table, self.eng, self.conn = db_url, table, None, None
 
     def __enter__(self):
         path = store.sqlite_path(self.db_url)
         if path is not None and not path.exists():
             return None
         self.eng = store.engine(self.db_url, create=False, write=False)
-        self.conn = self.eng.connect()
-        if not self.eng.dialect.has_table(self.conn, "measure_values"):
-            return None
+        try:
+            self.conn = self.eng.connect()
+            if not self.eng.dialect.has_table(self.conn, self.table):
+                return None
+        except exc.OperationalError as e:
+            self.__exit__(None, None, None)
+            raise store.friendly(e, self.db_url) from None
         return self.conn
 
     def __exit__(self, *exc_info):

@@ -17,7 +17,8 @@ from builders import measure
 from quarter import AOP, CJ, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
     two_good_returns
 from xlplan.collect import rows
-from xlplan.store import write as store
+from xlplan import store
+from xlplan.store import write as store_write
 from xlplan.plan import read_plan
 from xlplan.plan.model import _canonical
 from xlplan.status import Status, target_text
@@ -137,7 +138,7 @@ def test_history_and_snapshot_are_written_only_when_the_store_lacks_this_plans(t
 
 def test_collect_never_reads_the_quarter_back_and_counts_as_the_store_does(tmp_path, monkeypatch):
     root = _quarter(tmp_path)
-    import xlplan.store.read as store_read
+    import xlplan.store as store_read
     real = store_read.load_results
     monkeypatch.setattr(store_read, "load_results", lambda *a: pytest.fail("read back before the reports ask"))
     result = run(root)
@@ -203,7 +204,7 @@ def test_a_packed_snapshot_is_stored_exactly_as_the_text_inserted_whole(text, st
             url = f"sqlite:///{tmp}/{how}.db"
             eng = store.engine(url)
             with store.transaction(eng, url) as conn:
-                store._insert_plan(conn, {**row, "snapshot": snapshot})
+                store_write._insert_plan(conn, {**row, "snapshot": snapshot})
             eng.dispose()
             with sqlite3.connect(f"{tmp}/{how}.db") as raw:
                 stored.append(raw.execute("SELECT *, typeof(snapshot) FROM plans").fetchall())

@@ -9,18 +9,19 @@ import copy
 import sqlite3
 import tempfile
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import pytest
 from hypothesis import given, settings, strategies as st
-from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy import delete
 
 from builders import measure
 from quarter import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, Q2, fill, make_plan, make_templates, run, \
     two_good_returns
 from xlplan.collect import pipeline
 from xlplan.collect import rows
-from xlplan.store import write as store
+from xlplan import store
+from xlplan.store import write as store_write
 from xlplan.periods import Period
 from xlplan.plan import read_plan
 from xlplan.status import (ActionStatus, Profile, ProfileKind, action_overdue, measure_status,
@@ -172,11 +173,11 @@ def _with_rowids(path):
        st.booleans(), st.integers(1, 3))
 def test_replace_period_stores_what_deleting_the_period_and_inserting_stores(before, after, other, as_tuples,
                                                                              batch):
-    real_batch, store._BATCH = store._BATCH, batch        # stored rows read a few at a time
+    real_batch, store_write._BATCH = store_write._BATCH, batch        # stored rows read a few at a time
     try:
         _replace_period_against_delete_and_insert(before, after, other, as_tuples)
     finally:
-        store._BATCH = real_batch
+        store_write._BATCH = real_batch
 
 
 def _replace_period_against_delete_and_insert(before, after, other, as_tuples):
@@ -193,7 +194,7 @@ def _replace_period_against_delete_and_insert(before, after, other, as_tuples):
                 store.bulk_insert(conn, store.action_updates, _rows(before, Q2.id) + _rows(other, "2023-24-Q1"))
             with store.transaction(eng, url) as conn:
                 if how == "slow":
-                    conn.execute(store.delete(store.action_updates).where(store.action_updates.c.period == Q2.id))
+                    conn.execute(delete(store.action_updates).where(store.action_updates.c.period == Q2.id))
                     store.bulk_insert(conn, store.action_updates, list(new))
                 else:
                     store.replace_period(conn, store.action_updates, Q2.id, list(new))
@@ -219,12 +220,12 @@ def test_replace_period_with_a_common_start_then_changes_and_rows_out_of_key_ord
                "source_sheet": None, "source_cell": None} for i in range(7)]
     changed = [*drafts[:3], {**drafts[3], "comment": "new"}, drafts[5], {**drafts[6], "ref": "A9"}]
     for batch in (1, 2, 5, 100):
-        real_batch, store._BATCH = store._BATCH, batch
+        real_batch, store_write._BATCH = store_write._BATCH, batch
         try:
             _replace_period_against_delete_and_insert(drafts, changed[::-1], drafts[:2], False)
             _replace_period_against_delete_and_insert(drafts, changed, [], True)
         finally:
-            store._BATCH = real_batch
+            store_write._BATCH = real_batch
 
 
 def test_replace_period_with_the_same_keys_rewrites_only_the_changed_rows(tmp_path):
@@ -235,7 +236,7 @@ def test_replace_period_with_the_same_keys_rewrites_only_the_changed_rows(tmp_pa
                "source_sheet": None, "source_cell": None} for i in range(20)]
     changed = [{**d, "comment": "new"} if i in (0, 7, 19) else d for i, d in enumerate(drafts)]
     for batch in (1, 2, 5, 100):      # (batches of 1 or 2 holding a changed row are written whole)
-        real_batch, store._BATCH = store._BATCH, batch
+        real_batch, store_write._BATCH = store_write._BATCH, batch
         try:
             _replace_period_against_delete_and_insert(drafts, changed, drafts[:2], batch % 2 == 0)
             _replace_period_against_delete_and_insert(drafts, changed[::-1], [], False)
@@ -255,7 +256,7 @@ def test_replace_period_with_the_same_keys_rewrites_only_the_changed_rows(tmp_pa
             after = {r[2]: r[0] for r in _with_rowids(path)}
             assert {ref for ref in before if before[ref] != after[ref]} == {"A00", "A07", "A19"}
         finally:
-            store._BATCH = real_batch
+            store_write._BATCH = real_batch
 
 
 _quarter = two_good_returns
@@ -286,25 +287,6 @@ def test_a_rerun_over_changed_returns_stores_what_a_fresh_store_holds(tmp_path):
 
 
 # --- conversions, history, previous comments -------------------------------------------------------
-
-
-_values = st.lists(st.one_of(st.none(), st.booleans(), st.integers(0, 1),
-                             st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1)),
-                             st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1),
-                                          timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=1))]))),
-                   max_size=30)
-
-
-@given(_values)
-def test_converting_once_per_distinct_value_gives_each_values_own_conversion(values):
-    dialect = sqlite_dialect.dialect()
-    for column in (store.action_updates.c.due, store.action_updates.c.overdue):
-        convert = column.type.dialect_impl(dialect).bind_processor(dialect)
-        try:
-            slow = [convert(v) for v in values]
-        except (TypeError, ValueError, AttributeError):
-            continue            # a value the column's type refuses: refused either way
-        assert store._converted(convert, values) == slow
 
 
 def test_history_rows_follow_each_measures_own_years_whatever_their_order(tmp_path):
@@ -342,11 +324,11 @@ def test_replace_period_refuses_two_rows_with_one_key_even_when_one_is_stored_as
     eng = store.engine(url)
     with store.transaction(eng, url) as conn:
         store.bulk_insert(conn, store.action_updates, [row])
-    real_batch, store._BATCH = store._BATCH, batch
+    real_batch, store_write._BATCH = store_write._BATCH, batch
     try:
         with pytest.raises(exc.IntegrityError):
             with store.transaction(eng, url) as conn:
                 store.replace_period(conn, store.action_updates, Q2.id, [row, row])
     finally:
-        store._BATCH = real_batch
+        store_write._BATCH = real_batch
         eng.dispose()

@@ -8,7 +8,7 @@ import shutil
 
 from quarter import run
 from xlplan.collect import engine
-from xlplan.store import write as store
+from xlplan import store
 
 
 def test_spawned_workers_store_what_one_process_stores(quarter, tmp_path_factory, monkeypatch):

@@ -1,0 +1,356 @@
+"""The store's tables, the rows written to them (a NamedTuple per table, built by keyword), how
+figures are held in them, and connecting: one engine per command, one transaction per collect.
+
+Plain SQLAlchemy Core only, so the same code runs on SQLite (the default, one file beside the
+workbooks) and PostgreSQL (a shared server). Keys are natural (period + measure code, period +
+sha256 + file name…), never row counters.
+
+Two collects on one store: each writing transaction first takes the store's write lock (SQLite:
+BEGIN IMMEDIATE; PostgreSQL: a transaction-level advisory lock), so the second waits (up to
+BUSY_TIMEOUT seconds) for the first to finish, then fails with a clear message.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, event,
+                        exc, func, select)
+from sqlalchemy.engine import Engine, make_url
+
+from xlplan.errors import XlplanError
+from xlplan.values import Figure, Ratio
+
+BUSY_TIMEOUT = 60.0   # seconds a collect waits for another one writing to the same store
+WRITE_LOCK = 0x786C706C616E     # the PostgreSQL advisory lock key writers take ("xlplan")
+
+metadata = MetaData()
+
+plans = Table(
+    "plans", metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("identity", String(64), nullable=False),
+    Column("organisation", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("year", String(16), nullable=False),
+    Column("snapshot", Text, nullable=False),        # the plan's content as JSON
+)
+
+returns = Table(
+    "returns", metadata,
+    Column("period", String(16), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("file", String(500), primary_key=True),
+    Column("received", DateTime, nullable=False),     # file modification time in the returns folder
+    Column("saved_at", DateTime),                     # when the workbook says it was last saved
+    Column("size", Integer, nullable=False),
+    Column("service", Text),
+    Column("outcome", String(16), nullable=False),    # accepted | rejected | superseded | skipped
+    Column("reasons", Text, nullable=False),          # JSON list of sentences
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("superseded_by", String(64)),
+    Column("plan_fingerprint", String(64)),           # the plan the return's template was made from
+    Column("archive", Text),                          # archived copy, relative to the archive folder
+)
+
+measure_values = Table(
+    "measure_values", metadata,
+    Column("period", String(16), primary_key=True),
+    Column("code", String(100), primary_key=True),
+    Column("service", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("figure", Text),                           # JSON: a number, or [left, right] for a ratio
+    Column("missing", String(32)),
+    Column("raw", Text, nullable=False),              # what was typed, as read
+    Column("status", String(16), nullable=False),
+    Column("basis", String(16), nullable=False),      # computed | assessed | no data | no target
+    Column("reason", Text, nullable=False),
+    Column("assessed", String(16)),                   # the manager's own Status word
+    Column("rule", Text, nullable=False),             # JSON: unit, polarity, target, tolerance…
+    Column("rule_text", Text, nullable=False),
+    Column("target_text", Text, nullable=False),
+    Column("annual_target_text", Text, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("in_error", Boolean, nullable=False),
+    Column("source_file", Text),
+    Column("source_sha256", String(64)),
+    Column("source_sheet", String(100)),
+    Column("source_cell", String(20)),
+    Column("plan_fingerprint", String(64), nullable=False),
+)
+
+action_updates = Table(
+    "action_updates", metadata,
+    Column("period", String(16), primary_key=True),
+    Column("ref", String(100), primary_key=True),
+    Column("service", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("due", DateTime),
+    Column("overdue", Boolean, nullable=False),
+    Column("in_error", Boolean, nullable=False),
+    Column("source_file", Text),
+    Column("source_sha256", String(64)),
+    Column("source_sheet", String(100)),
+    Column("source_cell", String(20)),
+)
+
+issues = Table(
+    "issues", metadata,
+    Column("period", String(16), primary_key=True),
+    Column("seq", Integer, primary_key=True),          # order within the collect (deterministic)
+    Column("sha256", String(64)),
+    Column("file", Text),
+    Column("code", String(64), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("hint", Text, nullable=False),
+    Column("sheet", String(100)),
+    Column("cell", String(20)),
+    Column("row", Integer),
+    Column("key", Text),
+    Column("counted", Boolean, nullable=False),       # False for superseded or skipped files
+)
+
+history = Table(
+    "history", metadata,
+    Column("code", String(100), primary_key=True),
+    Column("year", String(16), primary_key=True),      # "2022/23"
+    Column("figure", Text),
+    Column("source", Text, nullable=False),            # "plan" (the plan's year columns)
+)
+
+history_plan = Table(
+    "history_plan", metadata,                          # which plan the history rows were last written from
+    Column("slot", Integer, primary_key=True),         # always 1: one row
+    Column("fingerprint", String(64), nullable=False),
+)
+
+
+# --- rows, by keyword ------------------------------------------------------------------------------
+# One NamedTuple per table, fields in the table's column order: built by keyword where they are
+# made, and as small as a plain tuple at tens of thousands of rows. `_same_columns` below fails at
+# import if a field and its table's columns ever part.
+
+
+class PlanRow(NamedTuple):
+    fingerprint: str
+    identity: str
+    organisation: str
+    title: str
+    year: str
+    snapshot: object                    # str, or a PackedText (xlplan.store.write) written in pieces
+
+
+class ReturnRow(NamedTuple):
+    period: str
+    sha256: str
+    file: str
+    received: datetime
+    saved_at: datetime | None
+    size: int
+    service: str | None
+    outcome: str
+    reasons: str
+    errors: int
+    warnings: int
+    superseded_by: str | None
+    plan_fingerprint: str | None
+    archive: str | None
+
+
+class ValueRow(NamedTuple):
+    period: str
+    code: str
+    service: str
+    name: str
+    figure: str | None
+    missing: str | None
+    raw: str
+    status: str
+    basis: str
+    reason: str
+    assessed: str | None
+    rule: str
+    rule_text: str
+    target_text: str
+    annual_target_text: str
+    comment: str
+    in_error: bool
+    source_file: str | None
+    source_sha256: str | None
+    source_sheet: str | None
+    source_cell: str | None
+    plan_fingerprint: str
+
+
+class ActionRow(NamedTuple):
+    period: str
+    ref: str
+    service: str
+    name: str
+    status: str
+    comment: str
+    due: datetime | None
+    overdue: bool
+    in_error: bool
+    source_file: str | None
+    source_sha256: str | None
+    source_sheet: str | None
+    source_cell: str | None
+
+
+class IssueRow(NamedTuple):
+    period: str
+    seq: int
+    sha256: str | None
+    file: str | None
+    code: str
+    severity: str
+    message: str
+    hint: str
+    sheet: str | None
+    cell: str | None
+    row: int | None
+    key: str | None
+    counted: bool
+
+
+class HistoryRow(NamedTuple):
+    code: str
+    year: str
+    figure: str | None
+    source: str
+
+
+ROWS = {plans: PlanRow, returns: ReturnRow, measure_values: ValueRow, action_updates: ActionRow, issues: IssueRow,
+        history: HistoryRow}
+
+
+def _same_columns() -> None:
+    for table, row in ROWS.items():
+        if row._fields != tuple(table.columns.keys()):
+            raise TypeError(f"{row.__name__}'s fields are not {table.name}'s columns in order")
+
+
+_same_columns()
+
+
+# --- engine ---------------------------------------------------------------------------------------
+
+
+def engine(db_url: str, *, create: bool = True, write: bool = True) -> Engine:
+    """An engine for `db_url`. Every writing transaction begins by taking the store's write lock,
+    waiting up to BUSY_TIMEOUT seconds for another writer (SQLite: BEGIN IMMEDIATE and the
+    driver's busy timeout; PostgreSQL: `pg_advisory_xact_lock` under a `lock_timeout`), so a second
+    collect waits instead of failing half-way. A SQLite store's folder is made if needed; tables
+    are created on first use."""
+    url = make_url(db_url)
+    backend = url.get_backend_name()
+    kwargs = {}
+    if backend == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT}
+    eng = create_engine(url, **kwargs)
+    if backend == "sqlite":
+        @event.listens_for(eng, "connect")
+        def _connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event decide how to begin
+
+        @event.listens_for(eng, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    elif backend == "postgresql" and write:
+        @event.listens_for(eng, "begin")
+        def _lock(conn):
+            conn.execute(select(func.set_config("lock_timeout", f"{int(BUSY_TIMEOUT * 1000)}ms", True)))
+            conn.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK)))
+    if create:
+        with transaction(eng, db_url) as conn:
+            metadata.create_all(conn)
+    return eng
+
+
+class transaction:
+    """`with transaction(eng, url) as conn:` — one transaction, with a lock timeout turned into a
+    sentence an officer can act on."""
+
+    def __init__(self, eng: Engine, db_url: str) -> None:
+        self.eng, self.db_url, self.ctx = eng, db_url, None
+
+    def __enter__(self):
+        try:
+            self.ctx = self.eng.begin()
+            return self.ctx.__enter__()
+        except exc.OperationalError as e:
+            raise friendly(e, self.db_url) from None
+
+    def __exit__(self, *exc_info):
+        try:
+            return self.ctx.__exit__(*exc_info)
+        except exc.OperationalError as e:
+            raise friendly(e, self.db_url) from None
+
+
+def friendly(e: exc.OperationalError, db_url: str) -> XlplanError:
+    """The sentence an officer sees when the store cannot be used (busy, or unreachable)."""
+    text = str(e.orig) if e.orig is not None else str(e)
+    if "locked" in text or "busy" in text or "lock timeout" in text:
+        return XlplanError(f"The store {db_url} is busy: another xlplan collect is writing to it. "
+                           f"Nothing was changed; run this again when the other one has finished.")
+    return XlplanError(f"The store {db_url} could not be used: {text}")
+
+
+def sqlite_path(db_url: str) -> Path | None:
+    """The database file of a SQLite URL, else None."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database)
+    return None
+
+
+def archive_dir(db_url: str) -> Path:
+    """Where returned files are archived by content hash: beside a SQLite store, else
+    workbooks/archive/."""
+    path = sqlite_path(db_url)
+    return (path.parent if path is not None else Path("workbooks")) / "archive"
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+
+def figure_json(figure: Figure | None) -> str | None:
+    if figure is None:
+        return None
+    if type(figure) is float and math.isfinite(figure):
+        return repr(figure)            # what json.dumps gives, without its machinery
+    if isinstance(figure, Ratio):
+        left, right = figure.left, figure.right
+        if type(left) is float and type(right) is float and math.isfinite(left) and math.isfinite(right):
+            return f"[{left!r}, {right!r}]"
+        return json.dumps([left, right])
+    return json.dumps(float(figure))
+
+
+def figure_from_json(text: str | None) -> Figure | None:
+    if text is None:
+        return None
+    if not text.startswith("["):
+        return float(text)             # a number as figure_json writes it (NaN and Infinity too)
+    data = json.loads(text)
+    if isinstance(data, list):
+        return Ratio(float(data[0]), float(data[1]))
+    return float(data)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
