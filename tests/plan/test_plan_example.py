@@ -100,7 +100,7 @@ def q_statuses(example, period):
             m = ms[r["Key"]]
             value = parse_value(r["To date"], m.unit)
             out[m.code] = measure_status(value, m.rule(period, example.settings.amber_tolerance),
-                                         Status.parse_assessment(r["Status"])).status
+                                         Status.parse_assessment(r["Status"]), due=m.due_in(period)).status
     return out
 
 
