@@ -42,6 +42,7 @@ class MeasureEntry:
     comment_cell: str | None = None
     in_error: bool = False
     issues: list[Issue] = field(default_factory=list)
+    not_due: bool = False            # the measure is not due this quarter (its Frequency)
 
 
 @dataclass
@@ -89,7 +90,11 @@ def check_values(rf: ReturnFile, matched: dict[str, dict], plan: Plan, service: 
                 continue
             row, values = matched[sheet][code]
             if sheet == layout.MEASURES_SHEET:
-                entry = measures[code] = check_measure(item, sd, row, values, file)
+                if not item.due_in(period) or item.frequency.monthly:   # months.py: Frequency column
+                    from xlplan.collect.months import check_by_frequency
+                    entry = measures[code] = check_by_frequency(item, sd, row, values, file, period)
+                else:
+                    entry = measures[code] = check_measure(item, sd, row, values, file)
             else:
                 entry = actions[code] = check_action(item, sd, row, values, file, period)
             found.extend(entry.issues)
