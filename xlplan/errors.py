@@ -125,6 +125,11 @@ class Code(StrEnum):
     PLAN_AGGREGATE_IGNORED = ("plan.aggregate-ignored", W, "Aggregate on a measure that is not monthly",
         "Aggregate '{value}' for {code} ({sheet} row {row}) is ignored: its Frequency is {frequency}, not Monthly",
         "Clear the Aggregate cell, or make the measure's Frequency Monthly.")
+    PLAN_MONTHLY_CUMULATIVE = ("plan.monthly-cumulative", W, "Monthly sum against a cumulative target",
+        "{code} ({sheet} row {row}) is Monthly with its months summed, but its Profile is Cumulative: the quarter "
+        "figure is the sum of that quarter's three months, while the target accrues over the year",
+        "Give it a Level profile with a target per quarter, or four quarterly targets, or make its Aggregate Last "
+        "with months reported as year-to-date figures.")
     PLAN_BAD_DATE = ("plan.bad-date", E, "Date not understood",
         "{column} '{value}' in {sheet} row {row} is not a date",
         "Type a date such as 31/03/2024 or 'March 2024'.")

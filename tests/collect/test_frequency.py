@@ -56,6 +56,7 @@ def test_bad_words_and_a_missing_year_target_name_the_cell(tmp_path):
     path = build_plan(tmp_path / "plan.xlsx", measures=[
         measure("SW01", Frequency="fortnightly"), measure("SW02", Unit="%", Frequency="Monthly", Aggregate="Sum"),
         measure("SW03", Target="", **{"Target 2024/25": "80%"}), measure("SW04", Aggregate="Middle"),
+        measure("SW05", Unit="number", Target="400", Profile="Cumulative", Frequency="Monthly"),
         measure("SW99", Service="Adult and Older People")])
     _, report = read_plan_workbook(path)
     found = {(i.code.value, i.severity.value): f"{i.sheet}!{i.cell}" for i in report.issues}
@@ -64,6 +65,7 @@ def test_bad_words_and_a_missing_year_target_name_the_cell(tmp_path):
     assert found[("plan.unknown-word", "error")] in (f"Measures!{heads['Frequency']}2", f"Measures!{heads['Aggregate']}5")
     assert found[("plan.bad-aggregate", "error")] == f"Measures!{heads['Aggregate']}3"
     assert found[("plan.no-year-target", "warning")] == f"Measures!{heads['Target']}4"
+    assert found[("plan.monthly-cumulative", "warning")] == f"Measures!{heads['Profile']}6"
     words = [i for i in report.issues if i.code.value == "plan.unknown-word"]
     assert {i.cell for i in words} == {f"{heads['Frequency']}2", f"{heads['Aggregate']}5"}
     assert "Six-monthly" in words[0].message and "Annual (Q2)" in words[0].message

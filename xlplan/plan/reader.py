@@ -9,7 +9,7 @@ from pathlib import Path
 
 from xlplan.errors import (
     PLAN_AGGREGATE_IGNORED, PLAN_ASSUMED_POLARITY, PLAN_BAD_AGGREGATE, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
-    PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_MISSING_COLUMN, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
+    PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_MISSING_COLUMN, PLAN_MONTHLY_CUMULATIVE, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
     PLAN_NOT_A_WORKBOOK, PLAN_POLARITY_CONFLICT, PLAN_REQUIRED_VALUE, PLAN_UNKNOWN_ACTION_MEASURE,
     PLAN_UNKNOWN_SERVICE, PLAN_UNKNOWN_SETTING, PLAN_UNKNOWN_THEME, PLAN_UNKNOWN_WORD, Report, Severity, issue,
     suggestion,
@@ -19,7 +19,7 @@ from xlplan.heap import cycles_paused
 from xlplan.periods import FinancialYear
 from xlplan.plan.model import REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service, Settings
 from xlplan.plan.sheet import Names, PlanSheet, as_date, cell_text, column_texts, lookup, read_word, target_year
-from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, Tolerance
+from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, ProfileKind, Tolerance
 from xlplan.values import (Target, TargetKind, Unit, Value, ValueProblem, check_range, clean_text,
         parse_target, parse_value)
 
@@ -338,6 +338,10 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
         if cells[i_aggregate] is not None:
             aggregate = _aggregate(s, cells, row, code, unit, frequency, report)
             ok = ok and aggregate is not False
+        if frequency is not None and frequency.monthly and profile is not None \
+                and profile.kind is ProfileKind.CUMULATIVE and (aggregate or Aggregate.default_for(unit)) is Aggregate.SUM:
+            report.add(issue(PLAN_MONTHLY_CUMULATIVE, sheet="Measures", row=row, cell=s.ref(row, "Profile"), key=code,
+                             code=code or f"row {row}"))
         if target_years:
             year_targets = _year_targets(s, cells, row, code, unit, target_years, settings, target, report)
             ok = ok and year_targets is not None

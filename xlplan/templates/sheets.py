@@ -105,7 +105,7 @@ def write_measures(wb, ctx: SheetContext, last_values: dict | None) -> tuple[lis
         ws.write_string(r, col["Measure"], "This service has no measures in the plan.", fm.get(italic=True))
         r += 1
     last = max(r - 1, HEADER_ROW + 1)
-    for word in ("Green", "Amber", "Red", "Report later", "Contextual", CHECK_FIGURE):
+    for word in ("Green", "Amber", "Red", "Report later", "Contextual", "Not due", CHECK_FIGURE):
         for h in (layout.RAG, layout.STATUS):
             ws.conditional_format(HEADER_ROW + 1, col[h], last, col[h],
                                   {"type": "cell", "criteria": "==", "value": f'"{word}"',
