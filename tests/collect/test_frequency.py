@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from builders import action, build_plan, measure
+from lo import lo_type, needs_lo
 from quarter import CJ, fill, header, make_templates, row_of, run
 from xlplan.contract import layout
 from xlplan.periods import Period
@@ -153,3 +154,30 @@ def _report_texts(paths) -> str:
             wb = openpyxl.load_workbook(p, read_only=True)
             out += [str(v) for ws in wb.worksheets for r in ws.iter_rows(values_only=True) for v in r if v]
     return "\n".join(out)
+
+
+def test_libreoffice_works_out_a_monthly_to_date_and_collect_agrees(plan_path):
+    """Months typed in LibreOffice: the template's own To date and RAG formulas recalculate, and the
+    quarter figure collect stores is the same."""
+    from python_calamine import CalamineWorkbook
+    root = plan_path.parent
+    t = make_templates(plan_path, Q1)[CJ]
+    ws, cols = measures_sheet(t)
+    r1, r2 = row_of(ws, "Code", "MO1"), row_of(ws, "Code", "MO2")
+
+    def ref(r, h):
+        return ws.cell(r, cols[h]).coordinate
+    typed = {**{(layout.MEASURES_SHEET, ref(r1, m)): v for m, v in zip(MONTHS_Q1, ("100", "120", "90"))},
+             **{(layout.MEASURES_SHEET, ref(r2, m)): v for m, v in zip(MONTHS_Q1, ("70%", "75%", "82%"))}}
+    out = lo_type(t, root / "returns" / "cj.xlsx", typed)
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name(layout.MEASURES_SHEET).to_python()
+    assert rows[r1 - 1][cols[layout.TO_DATE] - 1] == 310
+    assert rows[r1 - 1][cols[layout.RAG] - 1] == "Green"
+    assert rows[r2 - 1][cols[layout.TO_DATE] - 1] == pytest.approx(0.82)
+    got = {m.code: m for m in run(root, Q1).results.measures}
+    assert got["MO1"].figure == 310 and got["MO2"].figure == pytest.approx(0.82)
+
+
+for _mark in needs_lo:
+    test_libreoffice_works_out_a_monthly_to_date_and_collect_agrees = _mark(
+        test_libreoffice_works_out_a_monthly_to_date_and_collect_agrees)
