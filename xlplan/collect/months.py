@@ -8,8 +8,9 @@ cell); the quarter figure is made from them by the measure's Aggregate rule.
 
 from __future__ import annotations
 
+from typing import Callable, NamedTuple
+
 from xlplan.collect.read import SheetData
-from xlplan.collect.validate import MeasureEntry, _comment, _figure, _formula_check
 from xlplan.contract import layout
 from xlplan.errors import CELL_FORMULA_USED, CELL_NO_DATA, RETURN_MISSING_COLUMN, issue
 from xlplan.frequency import combine_months, quarter_months
@@ -17,9 +18,20 @@ from xlplan.periods import Period
 from xlplan.plan import Measure
 
 
+class CellChecks(NamedTuple):
+    """validate.py's entry type and cell checks, handed in (validate imports this module)."""
+
+    entry: type
+    figure: Callable
+    comment: Callable
+    formula_check: Callable
+
+
 def check_by_frequency(m: Measure, sd: SheetData, row: int, values: list, file: str,
-                       period: Period) -> MeasureEntry:
-    """The entry of a not-due or monthly measure's row (see the module's docstring)."""
+                       period: Period, checks: CellChecks):
+    """The MeasureEntry of a not-due or monthly measure's row (see the module's docstring), its cells
+    read with validate.py's own `checks`, exactly as a To date figure is."""
+    MeasureEntry, _figure, _comment, _formula_check = checks
     (cm_idx,), (cm_col,) = sd.input_columns((layout.COMMENTS,))
     suffix = str(row)
     where = dict(file=file, sheet=sd.name, key=m.code, row=row)

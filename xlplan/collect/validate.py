@@ -21,6 +21,7 @@ from xlplan.errors import (
 )
 from xlplan.periods import Period
 from xlplan.plan import Action, Measure, Plan
+from xlplan.collect.months import CellChecks, check_by_frequency
 from xlplan.collect.read import ReturnFile, SheetData
 from xlplan.status import ActionStatus, Status
 from xlplan.values import (Missing, Unit, Value, ValueProblem, check_range, clean_text,
@@ -91,8 +92,9 @@ def check_values(rf: ReturnFile, matched: dict[str, dict], plan: Plan, service: 
             row, values = matched[sheet][code]
             if sheet == layout.MEASURES_SHEET:
                 if not item.due_in(period) or item.frequency.monthly:   # months.py: Frequency column
-                    from xlplan.collect.months import check_by_frequency
-                    entry = measures[code] = check_by_frequency(item, sd, row, values, file, period)
+                    entry = measures[code] = check_by_frequency(item, sd, row, values, file, period,
+                                                                CellChecks(MeasureEntry, _figure, _comment,
+                                                                           _formula_check))
                 else:
                     entry = measures[code] = check_measure(item, sd, row, values, file)
             else:
