@@ -82,11 +82,15 @@ WELLBEING = "Promote equality and the well-being of staff"
 
 
 def measure(code, name, theme, outcome, service, unit, polarity, target, profile="Level", history=("", "", ""),
-            baseline="", tolerance="", links="", category=""):
-    """One Measures row; `history` holds the 2020/21, 2021/22 and 2022/23 outturns as typed."""
+            baseline="", tolerance="", links="", category="", frequency="", aggregate="", **year_targets):
+    """One Measures row; `history` holds the 2020/21, 2021/22 and 2022/23 outturns as typed;
+    `year_targets` the Target 2023/24-style columns (as target_2023_24="92%")."""
     row = {"Code": code, "Measure": name, "Theme": theme, "Outcome": outcome, "Service": service, "Unit": unit,
            "Polarity": polarity, "Target": target, "Profile": profile, "Tolerance": tolerance,
-           "Baseline": baseline, "Links": links, "Category": category}
+           "Baseline": baseline, "Links": links, "Category": category, "Frequency": frequency,
+           "Aggregate": aggregate}
+    row.update({"Target " + k.removeprefix("target_").replace("_", "/", 1).replace("_", ""): v
+                for k, v in year_targets.items()})
     row.update({year.slash: value for year, value in zip(HISTORY, history)})
     return {k: v for k, v in row.items() if v != ""}
 
@@ -178,6 +182,14 @@ MEASURES = [
             "95%", profile="25%; 50%; 75%; 95%", history=("82%", "88%", "91%")),
     measure("PS09", "Scottish Government statutory returns submitted within timescale", BEST_VALUE, SCRUTINY, PS,
             "%", "Higher", "100%", history=("100%", "95%", "100%"), links="C12.8"),
+    # --- measures not reported every quarter (issue #16) ---------------------------------------------
+    measure("CF09", "% of foster carer reviews that happen on an annual basis", CHILDREN, PROTECT_CHILDREN, CF,
+            "%", "Higher", "90%", history=("86%", "88%", "89%"), frequency="Annual",
+            target_2023_24="92%", target_2024_25="95%"),
+    measure("PS10", "Staff survey: employees who feel valued at work (6 monthly pulse survey)", BEST_VALUE,
+            WELLBEING, PS, "%", "Higher", "70%", history=("", "64%", "67%"), frequency="Six-monthly"),
+    measure("AOP11", "Community alarm calls answered within 60 seconds", HEALTH, CHOICE, AOP, "number",
+            "Monitor", "", history=("", "11,840", "12,310"), frequency="Monthly", aggregate="Sum"),
 ]
 
 

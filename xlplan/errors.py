@@ -116,6 +116,20 @@ class Code(StrEnum):
     PLAN_UNKNOWN_ACTION_MEASURE = ("plan.unknown-action-measure", W, "Action refers to an unknown measure",
         "Action {ref} ({sheet} row {row}) lists measure code '{value}', which is not on the Measures sheet",
         "Correct the code, or leave the Measures column as free text without codes.")
+    PLAN_NO_YEAR_TARGET = ("plan.no-year-target", W, "No target for the plan's year",
+        "{code} ({sheet} row {row}) has targets for {years} but none for the plan's year {year}, and no Target",
+        "Fill in Target {year} (or Target) in {cell}; until then the measure has no target this year.")
+    PLAN_BAD_AGGREGATE = ("plan.bad-aggregate", E, "Aggregate does not fit the measure",
+        "Aggregate '{value}' for {code} ({sheet} row {row}) {reason}",
+        "Use {allowed}.")
+    PLAN_AGGREGATE_IGNORED = ("plan.aggregate-ignored", W, "Aggregate on a measure that is not monthly",
+        "Aggregate '{value}' for {code} ({sheet} row {row}) is ignored: its Frequency is {frequency}, not Monthly",
+        "Clear the Aggregate cell, or make the measure's Frequency Monthly.")
+    PLAN_MONTHLY_CUMULATIVE = ("plan.monthly-cumulative", W, "Monthly sum against a cumulative target",
+        "{code} ({sheet} row {row}) is Monthly with its months summed, but its Profile is Cumulative: the quarter "
+        "figure is the sum of that quarter's three months, while the target accrues over the year",
+        "Give it a Level profile with a target per quarter, or four quarterly targets, or make its Aggregate Last "
+        "with months reported as year-to-date figures.")
     PLAN_BAD_DATE = ("plan.bad-date", E, "Date not understood",
         "{column} '{value}' in {sheet} row {row} is not a date",
         "Type a date such as 31/03/2024 or 'March 2024'.")

@@ -51,6 +51,7 @@ class Status(str, Enum):
     RED = "Red"
     REPORT_LATER = "Report later"
     CONTEXTUAL = "Contextual"
+    NOT_DUE = "Not due"          # a measure not reported this quarter (annual, six-monthly): never counted
 
     @classmethod
     def parse_assessment(cls, text: object) -> "Status | None":
@@ -67,6 +68,7 @@ class Status(str, Enum):
 
 
 MEASURE_STATUS_ORDER = [Status.GREEN, Status.AMBER, Status.RED, Status.REPORT_LATER, Status.CONTEXTUAL]
+# Status.NOT_DUE is left out on purpose: a measure not due this quarter is counted on its own line.
 
 
 class ActionStatus(str, Enum):
@@ -195,6 +197,7 @@ class Rule:
     target_kind: TargetKind
     tolerance: Tolerance
     basis: str = ""                # e.g. "2/4 of annual target £200,000" or "Reduce on 2022/23 outturn 75"
+    target_column: str = "Target"  # the plan column the target came from: Target, or e.g. Target 2024/25
 
     def describe(self) -> str:
         if self.polarity is Polarity.MONITOR:
@@ -205,7 +208,8 @@ class Rule:
             return self.basis or "no target"
         tgt = format_value(self.target, self.unit)
         return f"{self.polarity.value} is better; target {tgt}; amber within {self.tolerance.describe(self.unit)}" \
-            + (f"; {self.basis}" if self.basis else "")
+            + (f"; {self.basis}" if self.basis else "") \
+            + (f"; from {self.target_column}" if self.target_column != "Target" else "")
 
 
 def target_text(rule: Rule, unit: Unit) -> str:
@@ -258,14 +262,15 @@ def uses_outturn(target: Target, profile: Profile, period: Period) -> bool:
 
 def make_rule(unit: Unit, polarity: Polarity, target: Target, profile: Profile, period: Period,
               tolerance: Tolerance | None = None, default_tolerance: Tolerance = DEFAULT_TOLERANCE,
-              previous_outturn: Figure | None = None) -> Rule:
-    """Build the Rule for one measure and period (see `period_target`)."""
+              previous_outturn: Figure | None = None, target_column: str = "Target") -> Rule:
+    """Build the Rule for one measure and period (see `period_target`); `target_column` names the
+    plan column `target` came from (Target, or a year's column such as Target 2024/25)."""
     figure, kind, basis = period_target(target, profile, period, unit, previous_outturn)
     if kind is TargetKind.INCREASE:
         polarity = Polarity.HIGHER if polarity is not Polarity.MONITOR else polarity
     elif kind is TargetKind.REDUCE:
         polarity = Polarity.LOWER if polarity is not Polarity.MONITOR else polarity
-    return Rule(unit, polarity, figure, kind, tolerance or default_tolerance, basis)
+    return Rule(unit, polarity, figure, kind, tolerance or default_tolerance, basis, target_column)
 
 
 @dataclass(frozen=True)
@@ -277,8 +282,11 @@ class Assessment:
     reason: str = ""
 
 
-def measure_status(value: Value | None, rule: Rule, assessed: Status | None = None) -> Assessment:
-    """Status of a reported `value` under `rule`; `assessed` is the manager's own RAG word."""
+def measure_status(value: Value | None, rule: Rule, assessed: Status | None = None, due: bool = True) -> Assessment:
+    """Status of a reported `value` under `rule`; `assessed` is the manager's own RAG word. A measure
+    not `due` this quarter (its Frequency) is Not due, whatever was returned."""
+    if not due:
+        return _NOT_DUE
     if value is None or value.figure is None:
         if value is None or value.missing in (None, Missing.BLANK):
             return _NO_FIGURE
@@ -308,6 +316,7 @@ def measure_status(value: Value | None, rule: Rule, assessed: Status | None = No
 
 # the assessments that do not depend on the rule's text (frozen: made once, shared)
 _NO_FIGURE = Assessment(Status.REPORT_LATER, "no data", "no figure")
+_NOT_DUE = Assessment(Status.NOT_DUE, "not due", "not due this quarter")
 _MONITORING = Assessment(Status.CONTEXTUAL, "no target", "monitoring measure")
 _ASSESSED = {s: Assessment(s, "assessed", "manager's assessment (no target)")
              for s in (Status.GREEN, Status.AMBER, Status.RED)}

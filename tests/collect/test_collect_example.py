@@ -16,6 +16,7 @@ from lo import lo_type
 from xlplan import store
 from xlplan.collect import collect
 from xlplan.demo.fill import fill_return
+from xlplan.frequency import combine_months, quarter_months
 from xlplan.periods import Period
 from xlplan.plan import read_plan
 from xlplan.status import ActionStatus, Status, measure_status
@@ -33,6 +34,8 @@ def typed(period: Period) -> dict[str, dict[str, dict[str, dict[str, str]]]]:
         for row in csv.DictReader(fh):
             columns = {c: row[c] for c in ("To date", "Status", "Comments/Progress")
                        if row.get(c) and not (row["Sheet"] == "Actions" and c == "To date")}
+            if ";" in columns.get("To date", ""):    # a monthly measure: a figure for each month
+                columns.update(zip(quarter_months(period), (v.strip() for v in columns.pop("To date").split(";"))))
             found.setdefault(row["Service"], {}).setdefault(row["Sheet"], {})[row["Key"]] = columns
     return found
 
@@ -43,9 +46,14 @@ def expected_statuses(plan, period: Period) -> dict[str, Status]:
     entries = {k: v for s in typed(period).values() for k, v in s.get("Measures", {}).items()}
     for m in plan.measures:
         e = entries.get(m.code, {})
-        value = parse_value(e.get("To date") or None, m.unit)
+        if m.frequency.monthly:
+            value = combine_months([(label, parse_value(e.get(label) or None, m.unit))
+                                    for label in quarter_months(period)], m.quarter_rule, m.unit)
+        else:
+            value = parse_value(e.get("To date") or None, m.unit)
         assessed = Status.parse_assessment(e.get("Status"))
-        out[m.code] = measure_status(value, m.rule(period, plan.settings.amber_tolerance), assessed).status
+        out[m.code] = measure_status(value, m.rule(period, plan.settings.amber_tolerance), assessed,
+                                     due=m.due_in(period)).status
     return out
 
 
@@ -82,7 +90,7 @@ def test_example_quarters_collect_with_the_engine_statuses(example):
         got = {m.code: m.status for m in store.load_results(f"sqlite:///{root}/xlplan.db", plan, period).measures}
         assert got == expected_statuses(plan, period)
     assert Counter(m.status.value for m in q2.results.measures) == {
-        "Green": 14, "Amber": 9, "Red": 4, "Report later": 3, "Contextual": 4}
+        "Green": 14, "Amber": 10, "Red": 4, "Report later": 3, "Contextual": 5, "Not due": 1}
     worked = {m.code: (m.display, m.status.value) for m in q2.results.measures}
     assert worked["PS01"] == ("£91,748", "Amber") and worked["CF01"] == ("63%", "Red")
     assert worked["PS05"][1] == "Green" and worked["CF08"] == ("£161,000", "Amber")

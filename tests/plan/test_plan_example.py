@@ -98,9 +98,14 @@ def q_statuses(example, period):
     for r in figures(period):
         if r["Sheet"] == "Measures":
             m = ms[r["Key"]]
-            value = parse_value(r["To date"], m.unit)
+            if ";" in r["To date"]:      # a monthly measure's months, combined by its Aggregate
+                from xlplan.frequency import combine_months, quarter_months
+                value = combine_months([(label, parse_value(v.strip(), m.unit)) for label, v in
+                                        zip(quarter_months(period), r["To date"].split(";"))], m.quarter_rule, m.unit)
+            else:
+                value = parse_value(r["To date"], m.unit)
             out[m.code] = measure_status(value, m.rule(period, example.settings.amber_tolerance),
-                                         Status.parse_assessment(r["Status"])).status
+                                         Status.parse_assessment(r["Status"]), due=m.due_in(period)).status
     return out
 
 

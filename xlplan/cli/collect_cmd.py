@@ -20,7 +20,7 @@ LIST_ALL_UP_TO = 40    # returns listed one by one; above this only those needin
 _OUTCOME_STYLE = {Outcome.ACCEPTED: "green", Outcome.REJECTED: "bold red", Outcome.SUPERSEDED: "dim",
                   Outcome.SKIPPED: "dim"}
 _STATUS_STYLE = {Status.GREEN: "green", Status.AMBER: "dark_orange", Status.RED: "red",
-                 Status.REPORT_LATER: "blue", Status.CONTEXTUAL: "dim"}
+                 Status.REPORT_LATER: "blue", Status.CONTEXTUAL: "dim", Status.NOT_DUE: "dim"}
 
 
 @click.command()

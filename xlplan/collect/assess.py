@@ -67,24 +67,29 @@ def assess(files: list[Examined], plan: Plan, period: Period,
         if f is False:
             f = returned[m.service] = winners.get(m.service.strip().casefold())
         entry = f.measures.get(m.code) if f is not None else None
-        shape = (id(m.target), id(m.profile), id(m.tolerance), m.unit, m.polarity)
+        shape = (id(m.target_for(period.year)[0]), id(m.profile), id(m.tolerance), m.unit, m.polarity)
         uses = shapes.get(shape)
         if uses is None:
-            uses = shapes[shape] = uses_outturn(m.target, m.profile, period)
+            uses = shapes[shape] = uses_outturn(m.target_for(period.year)[0], m.profile, period)
         key = (shape, repr(m.outturn(last_year))) if uses else shape
         known = rules.get(key)
         if known is None:
             rule = m.rule(period, tolerance)
             known = rules[key] = (rule, (rows.rule_json(rule), rule.describe(), target_text(rule, rule.unit),
-                                         m.target.describe(m.unit)), measure_status(None, rule))
+                                         m.target_for(period.year)[0].describe(m.unit)), measure_status(None, rule))
         rule, (rule_json, rule_text, target, annual_target), unreported = known
-        if entry is None:
+        due = m.frequency.due_in(period)
+        if not due:                # Not due this quarter: never Report later, whatever was returned
+            unreported = measure_status(None, rule, due=False)
+        if entry is None or not due:
+            file, sha256, sheet, cell = no_source if entry is None or entry.sheet is None \
+                else (f.name, f.sha256, entry.sheet, entry.cell)
             value_rows.append(store.ValueRow(
                 period=period_id, code=m.code, service=m.service, name=m.name, figure=None, missing=None, raw="",
                 status=unreported.status.value, basis=unreported.basis, reason=unreported.reason, assessed=None,
-                rule=rule_json, rule_text=rule_text, target_text=target, annual_target_text=annual_target, comment="",
-                in_error=False, source_file=None, source_sha256=None, source_sheet=None, source_cell=None,
-                plan_fingerprint=fingerprint))
+                rule=rule_json, rule_text=rule_text, target_text=target, annual_target_text=annual_target,
+                comment=entry.comment if entry is not None else "", in_error=False, source_file=file,
+                source_sha256=sha256, source_sheet=sheet, source_cell=cell, plan_fingerprint=fingerprint))
             continue
         value = entry.value if not entry.in_error else None
         assessment = measure_status(value, rule, entry.assessed)

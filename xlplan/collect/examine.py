@@ -139,7 +139,9 @@ def _examine(path: Path, ins: safety.Inspection, received: datetime, plan: Plan,
 def _template_headers(rf: ReturnFile) -> dict[str, list[str]]:
     """The header rows the template was written with, as the content hash covers them."""
     period = Period.parse(rf.identity["period"])
-    return {layout.MEASURES_SHEET: layout.measure_headers(period), layout.ACTIONS_SHEET: layout.action_headers()}
+    sd = rf.sheets.get(layout.MEASURES_SHEET)
+    return {layout.MEASURES_SHEET: layout.measure_headers_like(period, sd.headers if sd else []),
+            layout.ACTIONS_SHEET: layout.action_headers()}
 
 
 # --- the archive: a copy of every file collected, named by its content hash -----------------------

@@ -66,9 +66,11 @@ def verify_content(rf: ReturnFile, key: bytes, headers: dict[str, list[str]]) ->
     return None
 
 
-def locked_headers(sheet_name: str, period) -> list[str]:
-    """The hashed (locked, non-formula) columns of a data sheet, in the template's header order."""
-    headers = layout.measure_headers(period) if sheet_name == layout.MEASURES_SHEET else layout.action_headers()
+def locked_headers(sheet_name: str, period, found: list[str] = ()) -> list[str]:
+    """The hashed (locked, non-formula) columns of a data sheet, in the template's header order
+    (`found`: the return's own header row, which tells whether it has the Due and month columns)."""
+    headers = layout.measure_headers_like(period, list(found)) if sheet_name == layout.MEASURES_SHEET \
+        else layout.action_headers()
     return layout.hashed_columns(headers)
 
 
@@ -91,9 +93,13 @@ def match_rows(rf: ReturnFile, plan, service: str, period, key: bytes) -> tuple[
         if sd is None or not sd.header_row:
             continue
         key_header = "Code" if sheet_name == layout.MEASURES_SHEET else "Ref"
-        locked = locked_headers(sheet_name, period)
+        locked = locked_headers(sheet_name, period, sd.headers)
         key_idx = sd.col(key_header)
         locked_cells = _cells_getter([sd.col(h) for h in locked])
+        due_idx = sd.col(layout.DUE) if layout.DUE in locked else None
+        if due_idx is not None:      # a row not due this quarter: its locked To date is covered too
+            plain, to_idx = locked_cells, sd.col(layout.TO_DATE)
+            locked_cells = lambda values: _with_to_date(plain(values), values, due_idx, to_idx)  # noqa: E731
         for row, values in sd.rows:
             key_cell = values[key_idx] if key_idx is not None and key_idx < len(values) else None
             code = row_code(key_cell)
@@ -115,6 +121,14 @@ def match_rows(rf: ReturnFile, plan, service: str, period, key: bytes) -> tuple[
                 issues.append(issue(RETURN_ROW_DELETED, file=file, sheet=sheet_name, key=code,
                                     name=item.name[:80], what=what))
     return matched, issues
+
+
+def _with_to_date(cells, values: list, due_idx: int, to_idx: int | None) -> list:
+    """The locked cells of a row, and its To date when its Due cell says it is not due."""
+    n = len(values)
+    if not layout.not_due(values[due_idx] if due_idx < n else None):
+        return cells
+    return [*cells, values[to_idx] if to_idx is not None and to_idx < n else None]
 
 
 def row_code(cell) -> str:

@@ -19,7 +19,7 @@ def rule_json(rule) -> str:
         "unit": rule.unit.value, "polarity": rule.polarity.value, "target": store.figure_json(rule.target),
         "target_kind": rule.target_kind.value, "tolerance": rule.tolerance.amount,
         "tolerance_absolute": rule.tolerance.absolute, "tolerance_text": rule.tolerance.describe(rule.unit),
-        "basis": rule.basis}, sort_keys=True)
+        "basis": rule.basis, "target_column": rule.target_column}, sort_keys=True)
 
 
 def source(f: Examined | None, sheet: str | None, cell: str | None) -> dict:

@@ -22,6 +22,7 @@ from xlplan.errors import (
 )
 from xlplan.periods import Period
 from xlplan.plan import Action, Measure, Plan
+from xlplan.collect.months import CellChecks, check_by_frequency
 from xlplan.collect.read import ReturnFile, SheetData
 from xlplan.status import ActionStatus, Status
 from xlplan.values import (Missing, Unit, Value, ValueProblem, check_range, clean_text,
@@ -43,6 +44,7 @@ class MeasureEntry:
     comment_cell: str | None = None
     in_error: bool = False
     issues: list[Issue] = field(default_factory=list)
+    not_due: bool = False            # the measure is not due this quarter (its Frequency)
 
 
 @dataclass
@@ -90,7 +92,12 @@ def check_values(rf: ReturnFile, matched: dict[str, dict], plan: Plan, service: 
                 continue
             row, values = matched[sheet][code]
             if sheet == layout.MEASURES_SHEET:
-                entry = measures[code] = check_measure(item, sd, row, values, file)
+                if not item.due_in(period) or item.frequency.monthly:   # months.py: Frequency column
+                    entry = measures[code] = check_by_frequency(item, sd, row, values, file, period,
+                                                                CellChecks(MeasureEntry, _figure, _comment,
+                                                                           _formula))
+                else:
+                    entry = measures[code] = check_measure(item, sd, row, values, file)
             else:
                 entry = actions[code] = check_action(item, sd, row, values, file, period)
             found.extend(entry.issues)

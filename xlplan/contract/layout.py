@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 
+from xlplan.frequency import MONTH_HEADER, quarter_months
 from xlplan.periods import Period
 
 INSTRUCTIONS_SHEET = "Instructions"
@@ -24,6 +25,8 @@ TO_DATE = "To date"
 STATUS = "Status"
 RAG = "RAG (calculated)"           # locked formula column: live RAG as the manager types
 COMMENTS = "Comments/Progress"
+DUE = "Due"                        # locked; only in a return with a measure that is not quarterly
+NEXT_DUE = "next due"              # in the Due cell of a measure not due this quarter (its To date locked)
 MEASURE_INPUTS = [TO_DATE, STATUS, COMMENTS]
 
 ACTION_LOCKED = ["Ref", "Action", "Measures", "Theme", "Outcome", "Due"]
@@ -36,15 +39,29 @@ COMMENT_MAX_CHARS = 4000
 HEADER_SEARCH_ROWS = 30            # collect looks for the header row within this many rows
 
 
-def measure_headers(period: Period) -> list[str]:
-    """All Measures headers in order for `period` (prior years are headed by year, e.g. 2020/21)."""
-    return list(_measure_headers(period))
+def measure_headers(period: Period, due: bool = False, months: bool = False) -> list[str]:
+    """All Measures headers in order for `period` (prior years are headed by year, e.g. 2020/21).
+    A return with a measure that is not quarterly has a `Due` column after Annual target; one with
+    a monthly measure has the quarter's months (`Jul 2023`…) before To date, as input columns."""
+    return list(_measure_headers(period, due, months))
+
+
+def measure_headers_like(period: Period, found: list[str]) -> list[str]:
+    """The Measures headers for `period` of the variant whose extra columns (Due, months) are among
+    `found` (a return's header row): what the template was written with, if it is genuine."""
+    return measure_headers(period, DUE in found, quarter_months(period)[0] in found)
+
+
+def not_due(due_text: object) -> bool:
+    """Whether a row's Due cell says the measure is not due this quarter (its To date is locked)."""
+    return isinstance(due_text, str) and NEXT_DUE in due_text
 
 
 @functools.lru_cache(maxsize=64)
-def _measure_headers(period: Period) -> tuple[str, ...]:
+def _measure_headers(period: Period, due: bool = False, months: bool = False) -> tuple[str, ...]:
     years = [y.slash for y in period.prior_years(3)]
-    return (*MEASURE_LOCKED, *years, LAST_QUARTER, TO_DATE, STATUS, RAG, COMMENTS)
+    return (*MEASURE_LOCKED, *([DUE] if due else []), *years, LAST_QUARTER,
+            *(quarter_months(period) if months else []), TO_DATE, STATUS, RAG, COMMENTS)
 
 
 def action_headers() -> list[str]:
@@ -54,9 +71,10 @@ def action_headers() -> list[str]:
 def hashed_columns(headers: list[str]) -> list[str]:
     """The columns whose cells a row digest covers (identity.row_digest), in header order: every
     locked column except the RAG formula, i.e. all but the inputs (To date, Status,
-    Comments/Progress) and RAG (calculated). Works for Measures and Actions headers alike."""
+    Comments/Progress, the months of a monthly measure) and RAG (calculated). Works for Measures and
+    Actions headers alike. A row not due this quarter also covers its To date (see `not_due`)."""
     skip = {*MEASURE_INPUTS, *ACTION_INPUTS, RAG}
-    return [h for h in headers if h not in skip]
+    return [h for h in headers if h not in skip and not MONTH_HEADER.fullmatch(h)]
 
 
 def template_filename(period: Period, service: str) -> str:

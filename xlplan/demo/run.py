@@ -15,6 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
+from xlplan.frequency import quarter_months
 from xlplan.periods import Period
 from xlplan.resources import shipped
 
@@ -31,6 +32,9 @@ def read_figures(path: Path) -> dict[str, dict[str, dict[str, dict[str, str]]]]:
             cells = {k: row.get(k, "") for k in ("To date", "Status", "Comments/Progress")}
             if row["Sheet"] == "Actions":
                 cells.pop("To date")
+            elif ";" in cells["To date"]:      # a monthly measure: a figure for each month of the quarter
+                months = quarter_months(Period.parse(path.stem))
+                cells.update(zip(months, (v.strip() for v in cells.pop("To date").split(";"))))
             out[row["Service"]][row["Sheet"]][row["Key"]] = {k: v for k, v in cells.items() if v != ""}
     return out
 

@@ -3,7 +3,8 @@
 Sheets (a contract: templates, collect and reports rely on these names): Settings (Setting,
 Value), Themes (Theme), Services (Service, Manager, Email), Measures (Code, Measure, Theme,
 Outcome, Service, Unit, Polarity, Target, Profile, optional Tolerance, Baseline, Links, Category,
-and history columns headed by a financial year, 2020/21 or 2020-21), Actions (Ref, Action, Measures,
+Frequency, Aggregate, target columns headed by a year, Target 2024/25, and history columns headed
+by a financial year, 2020/21 or 2020-21), Actions (Ref, Action, Measures,
 Theme, Outcome, Service, optional Owner, Start, Due). Headers match case-insensitively, ignoring
 surrounding spaces; column order is free; extra columns are kept and ignored (one that looks like a
 misspelt column is warned about); the header row is row 1 or the first row below a title that
@@ -24,6 +25,7 @@ from functools import cached_property
 from datetime import date, timedelta
 from typing import Callable
 
+from xlplan.frequency import QUARTERLY, Aggregate, Frequency
 from xlplan.periods import FinancialYear, Period
 from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, Rule, Tolerance, make_rule
 from xlplan.values import Figure, Target, Unit, Value
@@ -38,7 +40,7 @@ REQUIRED_COLUMNS = {
     "Actions": ("Ref", "Action", "Measures", "Theme", "Outcome", "Service"),
 }
 OPTIONAL_COLUMNS = {
-    "Measures": ("Tolerance", "Baseline", "Links", "Category"),
+    "Measures": ("Tolerance", "Baseline", "Links", "Category", "Frequency", "Aggregate"),
     "Actions": ("Owner", "Start", "Due"),
 }
 
@@ -132,15 +134,37 @@ class Measure:
     category: str = ""
     history: dict[FinancialYear, Value] = field(default_factory=dict)
     row: int = 0
+    frequency: Frequency = QUARTERLY
+    aggregate: Aggregate | None = None            # a monthly measure's own rule; None: by unit
+    year_targets: dict[FinancialYear, Target] = field(default_factory=dict)   # "Target 2024/25" columns
 
     def outturn(self, year: FinancialYear) -> Figure | None:
         v = self.history.get(year)
         return v.figure if v is not None else None
 
+    @property
+    def quarter_rule(self) -> Aggregate:
+        """How a monthly measure's months make the quarter figure: its Aggregate, else by unit."""
+        return self.aggregate or Aggregate.default_for(self.unit)
+
+    def due_in(self, period: Period) -> bool:
+        return self.frequency.due_in(period)
+
+    def target_for(self, year: FinancialYear) -> tuple[Target, str]:
+        """The target for `year` and the plan column it came from: the year's own target column
+        where it has a value, else Target."""
+        own = self.year_targets.get(year)
+        if own is not None:
+            return own, f"Target {year.slash}"
+        return self.target, "Target"
+
     def rule(self, period: Period, default_tolerance: Tolerance = DEFAULT_TOLERANCE) -> Rule:
-        """The status rule for `period` (target profiled; directional targets use last year's outturn)."""
-        return make_rule(self.unit, self.polarity, self.target, self.profile, period, self.tolerance,
-                         default_tolerance, previous_outturn=self.outturn(period.year.previous()))
+        """The status rule for `period` (the year's target profiled; directional targets use last
+        year's outturn)."""
+        target, column = self.target_for(period.year) if self.year_targets else (self.target, "Target")
+        return make_rule(self.unit, self.polarity, target, self.profile, period, self.tolerance,
+                         default_tolerance, previous_outturn=self.outturn(period.year.previous()),
+                         target_column=column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,20 +316,35 @@ def _unpickle_plan(settings, themes, services, measures, actions, source, finger
 def _canonical(plan: Plan) -> dict:
     """The plan's content as plain data (rows and source path left out: moving rows or files is not
     a change of content)."""
-    def measure(m: Measure) -> dict:
-        return {"code": m.code, "name": m.name, "theme": m.theme, "outcome": m.outcome, "service": m.service,
-                "unit": m.unit.value, "polarity": m.polarity.value, "target": repr(m.target),
-                "profile": repr(m.profile), "tolerance": repr(m.tolerance), "baseline": repr(m.baseline),
-                "links": m.links, "category": m.category,
-                "history": {str(y): repr(v.figure) for y, v in sorted(m.history.items())}}
-
     def action(a: Action) -> dict:
         return {"ref": a.ref, "name": a.name, "measures": a.measures, "theme": a.theme, "outcome": a.outcome,
                 "service": a.service, "owner": a.owner, "start": str(a.start), "due": str(a.due)}
 
     return {"settings": repr(plan.settings), "themes": plan.themes,
             "services": [[s.name, s.manager, s.email] for s in plan.services],
-            "measures": [measure(m) for m in plan.measures], "actions": [action(a) for a in plan.actions]}
+            "measures": [_canonical_measure(m) for m in plan.measures], "actions": [action(a) for a in plan.actions]}
+
+
+def _canonical_measure(m: Measure) -> dict:
+    return {"code": m.code, "name": m.name, "theme": m.theme, "outcome": m.outcome, "service": m.service,
+            "unit": m.unit.value, "polarity": m.polarity.value, "target": repr(m.target),
+            "profile": repr(m.profile), "tolerance": repr(m.tolerance), "baseline": repr(m.baseline),
+            "links": m.links, "category": m.category,
+            "history": {str(y): repr(v.figure) for y, v in sorted(m.history.items())},
+            **_yearly(m)}
+
+
+def _yearly(m: Measure) -> dict:
+    """The content of the Frequency, Aggregate and year target columns, only where a measure has
+    any (so a plan without them keeps the fingerprint it had before they existed)."""
+    out = {}
+    if m.aggregate is not None:
+        out["aggregate"] = m.aggregate.value
+    if m.frequency != QUARTERLY:
+        out["frequency"] = m.frequency.describe()
+    if m.year_targets:
+        out["targets"] = {str(y): repr(t) for y, t in sorted(m.year_targets.items())}
+    return out
 
 
 def _canonical_json(plan: Plan, batch: int = 2000):
@@ -340,6 +379,8 @@ def _canonical_json(plan: Plan, batch: int = 2000):
     year_of = years.get
 
     def measure(m: Measure) -> str:
+        if m.aggregate is not None or m.year_targets or m.frequency != QUARTERLY:
+            return json.dumps(_canonical_measure(m), sort_keys=True, default=str)
         h = m.history
         if h:
             parts = [(year_of(id(y)) or year(y)) + (figure_of(id(v)) or figure(v)) for y, v in h.items()]

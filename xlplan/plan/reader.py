@@ -8,17 +8,18 @@ import zipfile
 from pathlib import Path
 
 from xlplan.errors import (
-    PLAN_ASSUMED_POLARITY, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
-    PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_MISSING_COLUMN, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
+    PLAN_AGGREGATE_IGNORED, PLAN_ASSUMED_POLARITY, PLAN_BAD_AGGREGATE, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
+    PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_MISSING_COLUMN, PLAN_MONTHLY_CUMULATIVE, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
     PLAN_NOT_A_WORKBOOK, PLAN_POLARITY_CONFLICT, PLAN_REQUIRED_VALUE, PLAN_UNKNOWN_ACTION_MEASURE,
     PLAN_UNKNOWN_SERVICE, PLAN_UNKNOWN_SETTING, PLAN_UNKNOWN_THEME, PLAN_UNKNOWN_WORD, Report, Severity, issue,
     suggestion,
 )
+from xlplan.frequency import AGGREGATE_WORDS, FREQUENCY_WORDS, QUARTERLY, Aggregate, Frequency
 from xlplan.heap import cycles_paused
 from xlplan.periods import FinancialYear
 from xlplan.plan.model import REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service, Settings
-from xlplan.plan.sheet import Names, PlanSheet, as_date, column_texts, lookup, read_word
-from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, Tolerance
+from xlplan.plan.sheet import Names, PlanSheet, as_date, column_texts, lookup, read_word, target_year
+from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, ProfileKind, Tolerance
 from xlplan.values import (Target, TargetKind, Unit, Value, ValueProblem, check_range, clean_text,
         parse_target, parse_value)
 
@@ -263,6 +264,8 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
     first: dict[str, int] = {}
     service_names, themes = Names(x.name for x in services), Names(themes)
     years = [(FinancialYear.parse(h), h, s.index(h)) for h in s.header if FinancialYear.looks_like(h)]
+    target_years = sorted((target_year(h), h) for h in s.header if target_year(h))
+    i_frequency, i_aggregate = s.index("Frequency"), s.index("Aggregate")
     rows = s.rows
     texts = {c: column_texts(rows, s.index(c), repeats=c not in ("Code", "Measure"))
              for c in ("Code", "Measure", "Theme", "Service", "Unit", "Polarity")}
@@ -326,14 +329,77 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
                 v = _figure(s, cells, row, header, unit, report, figures)
             if v is not None:
                 history[year] = v
+        frequency, aggregate, year_targets = QUARTERLY, None, {}
+        if cells[i_frequency] is not None:
+            raw = cells[i_frequency]
+            frequency = memo(_key("frequency", raw), lambda: read_word(
+                Frequency.parse, s, cells, row, "Frequency", FREQUENCY_WORDS, report, default=QUARTERLY))
+            ok = ok and frequency is not None
+        if cells[i_aggregate] is not None:
+            aggregate = _aggregate(s, cells, row, code, unit, frequency, report)
+            ok = ok and aggregate is not False
+        if frequency is not None and frequency.monthly and profile is not None \
+                and profile.kind is ProfileKind.CUMULATIVE and (aggregate or Aggregate.default_for(unit)) is Aggregate.SUM:
+            report.add(issue(PLAN_MONTHLY_CUMULATIVE, sheet="Measures", row=row, cell=s.ref(row, "Profile"), key=code,
+                             code=code or f"row {row}"))
+        if target_years:
+            year_targets = _year_targets(s, cells, row, code, unit, target_years, settings, target, report)
+            ok = ok and year_targets is not None
         if polarity is None:
             continue
         if not ok or target is None or profile is None:
             continue
         out.append(Measure(code=code, name=name, theme=theme, outcome=outcome, service=service, unit=unit,
                            polarity=polarity, target=target, profile=profile, tolerance=tolerance or None,
-                           baseline=baseline, links=links, category=category, history=history, row=row))
+                           baseline=baseline, links=links, category=category, history=history, row=row,
+                           frequency=frequency, aggregate=aggregate or None, year_targets=year_targets))
     return out
+
+
+def _aggregate(s: PlanSheet, cells, row: int, code: str, unit: Unit, frequency: Frequency | None,
+               report: Report) -> Aggregate | None | bool:
+    """A monthly measure's Aggregate (Sum, Average, Last); None when blank or not monthly (said so),
+    False (reported) when not understood or meaningless for the unit (a sum of percentages)."""
+    text = s.text(cells, "Aggregate")
+    if not text:
+        return None
+    aggregate = read_word(Aggregate.parse, s, cells, row, "Aggregate", AGGREGATE_WORDS, report)
+    if aggregate is None:
+        return False
+    where = dict(sheet="Measures", row=row, cell=s.ref(row, "Aggregate"), key=code, code=code or f"row {row}",
+                 value=text)
+    if aggregate is Aggregate.SUM and unit in (Unit.PERCENT, Unit.RATIO):
+        report.add(issue(PLAN_BAD_AGGREGATE, reason=f"does not fit a {unit.value} measure: "
+                         f"{'percentages' if unit is Unit.PERCENT else 'ratios'} cannot be added up month by month", allowed="Average or Last", **where))
+        return False
+    if frequency is not None and not frequency.monthly:
+        report.add(issue(PLAN_AGGREGATE_IGNORED, frequency=frequency.describe(), **where))
+        return None
+    return aggregate
+
+
+def _year_targets(s: PlanSheet, cells, row: int, code: str, unit: Unit, columns: list, settings: Settings,
+                  target: Target | None, report: Report) -> dict | None:
+    """The measure's targets from the columns headed by a year (`Target 2024/25`), blank ones left
+    out; None (reported) when one is not understood. A measure with other years' targets but none
+    for the plan's year, and no Target, is warned about (naming the year's cell, or Target's)."""
+    found, ok = {}, True
+    for year, header in columns:
+        if s.value(cells, header) is None or not s.text(cells, header):
+            continue
+        t = _target(s, cells, row, code, unit, report, column=header)
+        if t is None:
+            ok = False
+        else:
+            found[year] = t
+    plan_year = settings.year
+    if ok and found and plan_year is not None and plan_year not in found \
+            and (target is None or target.kind is TargetKind.NONE):
+        header = next((h for y, h in columns if y == plan_year), "Target")
+        report.add(issue(PLAN_NO_YEAR_TARGET, sheet="Measures", row=row, cell=s.ref(row, header), key=code,
+                         code=code or f"row {row}", years=", ".join(y.slash for y in sorted(found)),
+                         year=plan_year.slash))
+    return found if ok else None
 
 
 class _Memo:
@@ -372,20 +438,22 @@ def _key(kind: str, raw, *more):
     return (kind, type(raw), raw, *more)
 
 
-def _target(s: PlanSheet, cells, row: int, code: str, unit: Unit, report: Report) -> Target | None:
-    """The measure's annual target, or None (reported) when it is not understood or out of range."""
-    text = s.text(cells, "Target")
+def _target(s: PlanSheet, cells, row: int, code: str, unit: Unit, report: Report,
+            column: str = "Target") -> Target | None:
+    """The measure's annual target (in `column`: Target, or a year's Target 2024/25), or None
+    (reported) when it is not understood or out of range."""
+    text = s.text(cells, column)
     try:
-        target = parse_target(s.value(cells, "Target"), unit, percent_format=s.percent(row, "Target"))
+        target = parse_target(s.value(cells, column), unit, percent_format=s.percent(row, column))
     except ValueProblem as e:
         reason = f"expected {unit.noun} such as {unit.example}, a direction (Increase, Reduce, Maintain), " \
                  "TBC, or blank for no target" + (f" ({e.hint})" if e.hint else "")
-        report.add(issue(PLAN_BAD_TARGET, sheet="Measures", row=row, cell=s.ref(row, "Target"), key=code,
+        report.add(issue(PLAN_BAD_TARGET, sheet="Measures", row=row, cell=s.ref(row, column), key=code,
                          code=code or f"row {row}", value=text, reason=reason))
         return None
     problem = check_range(Value(target.figure), unit) if target.kind is TargetKind.FIGURE else None
     if problem:
-        report.add(issue(PLAN_BAD_TARGET, sheet="Measures", row=row, cell=s.ref(row, "Target"), key=code,
+        report.add(issue(PLAN_BAD_TARGET, sheet="Measures", row=row, cell=s.ref(row, column), key=code,
                          code=code or f"row {row}", value=text, reason=problem))
         return None
     return target

@@ -75,7 +75,7 @@ class PlanSheet:
         known = {c.casefold() for c in self.known()}
         return [(h, self.header_cell(i)) for i, h in enumerate(self.raw_headers)
                 if h and h.casefold() not in known
-                and not (self.name == "Measures" and FinancialYear.looks_like(h))]
+                and not (self.name == "Measures" and (FinancialYear.looks_like(h) or target_year(h)))]
 
     def near_miss(self, column: str) -> tuple[str, str] | None:
         """An unrecognised header that looks like a misspelling of `column`: (header, cell)."""
@@ -112,6 +112,20 @@ class PlanSheet:
     def ref(self, row: int, column: str) -> str:
         idx = self.header.get(column, 0)
         return f"{get_column_letter(idx + 1)}{row}"
+
+
+_TARGET_YEAR = re.compile(r"target\s*(?:for\s*)?(?:fy\s*)?(\d{4}\s*[-/\u2013]\s*(?:\d{2}|\d{4}))", re.I)
+
+
+def target_year(header: str) -> FinancialYear | None:
+    """The year of a target column's header (`Target 2023/24`, `Target 2024-25`), or None."""
+    m = _TARGET_YEAR.fullmatch(clean_text(header or ""))
+    if not m:
+        return None
+    try:
+        return FinancialYear.parse(m.group(1))
+    except ValueError:
+        return None
 
 
 def cell_text(v) -> str:

@@ -60,6 +60,15 @@ def starter_measures(year: FinancialYear) -> list[dict]:
          "Theme": THEMES[2], "Outcome": "Promote equality and the well-being of staff",
          "Service": "Adult and Older People", "Unit": "number", "Polarity": "Lower", "Target": "Reduce",
          "Profile": "Cumulative", "Tolerance": "0.5", y1: "11.2", y2: "12.9", y3: "12.1"},
+        {"Code": "SW04", "Measure": "% of foster carer reviews that happen on an annual basis",
+         "Theme": THEMES[1], "Outcome": "Deliver better health and social care outcomes for all",
+         "Service": "Children and Justice", "Unit": "%", "Polarity": "Higher", "Target": "90%",
+         "Profile": "Level", "Frequency": "Annual", f"Target {year.slash}": "92%",
+         f"Target {FinancialYear(year.start + 1).slash}": "95%", y2: "88%", y3: "89%"},
+        {"Code": "SW05", "Measure": "Number of adult support and protection inquiries completed",
+         "Theme": THEMES[1], "Outcome": "Deliver better health and social care outcomes for all",
+         "Service": "Adult and Older People", "Unit": "number", "Polarity": "Monitor", "Target": "",
+         "Profile": "Level", "Frequency": "Monthly", "Aggregate": "Sum"},
     ]
 
 

@@ -43,6 +43,11 @@ COLUMN_NOTES = {
     "Baseline": "Optional: the baseline figure.",
     "Links": "Optional: links to council plan priorities, e.g. C6.1.",
     "Category": "Optional: e.g. PUBLIC, WLAM, HIGH LEVEL.",
+    "Frequency": "Optional: how often the figure is reported. Quarterly (blank), Monthly (a figure per month "
+                 "in the return), Six-monthly (due Q2 and Q4), Annual (due Q4), or Annual (Q2) for another "
+                 "quarter. Not due: the return shows the latest figure, and reports say when it is due.",
+    "Aggregate": "Optional, monthly measures: how the three months make the quarter figure: Sum, Average "
+                 "or Last. Blank: Sum for number and £, Average for % and ratio.",
     "Ref": "A unique reference for the action, e.g. A1. Returns are matched by this reference.",
     "Action": "The improvement action.",
     "Measures": "The steps or measures the action is reported against (codes or text).",
@@ -55,12 +60,16 @@ DROPDOWNS = {
     ("Measures", "Unit"): ["%", "£", "number", "ratio"],
     ("Measures", "Polarity"): ["Higher", "Lower", "Monitor"],
     ("Measures", "Profile"): ["Level", "Cumulative"],
+    ("Measures", "Frequency"): ["Quarterly", "Monthly", "Six-monthly", "Annual", "Annual (Q2)"],
+    ("Measures", "Aggregate"): ["Sum", "Average", "Last"],
 }
+SUGGESTED_ONLY = ("Profile", "Frequency")   # a dropdown that only suggests: other words are typed
 
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _WIDTHS = {"Measure": 60, "Action": 50, "Measures": 30, "Outcome": 36, "Theme": 30, "Value": 50,
-           "Setting": 20, "Email": 32, "Manager": 24, "Service": 26, "Contact": 40, "Profile": 20, "Owner": 24}
+           "Setting": 20, "Email": 32, "Manager": 24, "Service": 26, "Contact": 40, "Profile": 20, "Owner": 24,
+           "Frequency": 14, "Aggregate": 11}
 
 
 def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequence[str],
@@ -87,6 +96,16 @@ def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequ
     return path
 
 
+def _target_note(header: str) -> str:
+    """The note of a target column headed by a year (`Target 2024/25`), or ''."""
+    from xlplan.plan.sheet import target_year
+    year = target_year(header)
+    if year is None:
+        return ""
+    return (f"The annual target for {year.slash}, written as in Target. Where it is filled in it is used "
+            f"for {year.slash}'s quarters; blank uses Target.")
+
+
 def _row_height(row: Row, columns: list[str]) -> float:
     """Points tall enough for the longest wrapped cell (spreadsheet programs do not all re-fit rows)."""
     lines = 1
@@ -97,8 +116,13 @@ def _row_height(row: Row, columns: list[str]) -> float:
     return 15.0 * min(lines, 12)
 
 
+WHEN_USED = ("Frequency", "Aggregate")   # optional columns written only when some row fills them
+
+
 def _columns(sheet: str, rows: Sequence[Row], years: Sequence[str] = ()) -> list[str]:
-    cols = list(REQUIRED_COLUMNS.get(sheet, ())) + list(OPTIONAL_COLUMNS.get(sheet, ())) + list(years)
+    used = {k for r in rows for k in r}
+    cols = list(REQUIRED_COLUMNS.get(sheet, ())) + [c for c in OPTIONAL_COLUMNS.get(sheet, ())
+                                                    if c not in WHEN_USED or c in used] + list(years)
     for r in rows:
         for k in r:
             if k not in cols:
@@ -113,7 +137,7 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
         cell.fill, cell.font = _HEADER_FILL, _HEADER_FONT
         cell.alignment = Alignment(vertical="center", wrap_text=True)
         note = COLUMN_NOTES.get(header) or (f"The outturn for financial year {header}." if
-                                            FinancialYear.looks_like(header) else "")
+                                            FinancialYear.looks_like(header) else "") or _target_note(header)
         if note:
             cell.comment = Comment(note, "xlplan", width=300, height=110)
         ws.column_dimensions[get_column_letter(c)].width = _WIDTHS.get(header, 14)
@@ -139,7 +163,7 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
         if sheet == name and header in columns:
             col = get_column_letter(columns.index(header) + 1)
             dv = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True)
-            if header == "Profile":  # quarterly targets are typed, so the list only suggests
+            if header in SUGGESTED_ONLY:  # quarterly targets, Annual (Q3) are typed: the list only suggests
                 dv.showErrorMessage = False
             else:
                 dv.error, dv.errorTitle, dv.showErrorMessage = f"Choose one of: {', '.join(words)}", header, True

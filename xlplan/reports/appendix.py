@@ -25,6 +25,8 @@ MEANING = {
     Status.RED: "Short of target by more than the tolerance.",
     Status.REPORT_LATER: "No figure is available yet; it will be reported when it is.",
     Status.CONTEXTUAL: "Monitored for context: there is no target to judge it against.",
+    Status.NOT_DUE: "Not reported this quarter: the measure is reported less often (e.g. Annual — reported "
+                    "at Q4). Not counted as Report later.",
     ActionStatus.COMPLETE: "The action is complete.",
 }
 
@@ -65,9 +67,7 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
 
 def _key(w: "Writer", results: PeriodResults) -> None:
     w.paragraph("Key to status", "Table Heading")
-    statuses = [st for st in MEASURE_STATUS_ORDER
-                if st is not Status.CONTEXTUAL or any(m.status is st for m in results.measures)]
-    rows = [(status_cell(st.value), MEANING[st]) for st in statuses]
+    rows = [(status_cell(st.value), MEANING[st]) for st in measure_statuses(results)]
     rows.append((status_cell(ActionStatus.COMPLETE.value), MEANING[ActionStatus.COMPLETE] + " (actions only)"))
     table = [Column("Status", cm(3.5)), Column("Meaning", cm(14))]
     w.table(table, rows, fit=False)
@@ -77,14 +77,33 @@ def _key(w: "Writer", results: PeriodResults) -> None:
 
 
 def measure_statuses(results: PeriodResults) -> list[Status]:
-    """The summary's status columns: Contextual only when a measure is Contextual."""
+    """The summary's status columns: Contextual only when a measure is Contextual, and Not due (a
+    column of its own, never part of Report later) only when a measure is not due this quarter."""
     has_contextual = any(m.status is Status.CONTEXTUAL for m in results.measures)
-    return [st for st in MEASURE_STATUS_ORDER if st is not Status.CONTEXTUAL or has_contextual]
+    shown = [st for st in MEASURE_STATUS_ORDER if st is not Status.CONTEXTUAL or has_contextual]
+    return shown + ([Status.NOT_DUE] if not_due_count(results) else [])
+
+
+def not_due_count(results: PeriodResults) -> int:
+    return sum(1 for m in results.measures if m.status is Status.NOT_DUE)
+
+
+def not_due_mark(m: MeasureResult, results: PeriodResults) -> str:
+    """What a report shows of a measure not due this quarter: `Annual — reported at Q4`."""
+    marks = results.__dict__.get("_not_due_marks")
+    if marks is None:
+        marks = results.__dict__["_not_due_marks"] = {
+            p.code: p.frequency.mark() for p in results.plan.measures if not p.frequency.is_quarterly}
+    return marks.get(m.code, "Not due this quarter")
 
 
 def measure_summary(w: "Writer", results: PeriodResults) -> None:
     _status_summary(w, "Summary of measures by theme", measure_statuses(results), results.plan.themes,
                     _counts_by_theme(results.measures, Status))
+    n = not_due_count(results)
+    if n:
+        w.paragraph(f"{n} measure{'s are' if n != 1 else ' is'} not due this quarter (reported annually or "
+                    "six-monthly) and not counted as Report later.")
 
 
 def _status_summary(w: "Writer", title: str, statuses: list, themes: list[str], counts_for) -> None:
@@ -143,6 +162,8 @@ def measure_row(m: MeasureResult, results: PeriodResults, years: list[str] | Non
                 figure_text=format_value) -> list:
     years = years or [y.slash for y in results.period.prior_years(3)]
     shown = m.display if m.figure is None else figure_text(m.figure, m.unit)   # as MeasureResult.display
+    if m.status is Status.NOT_DUE:
+        shown = not_due_mark(m, results)
     to_date = Cell(shown, note="Figure returned was not valid" if m.in_error else "")
     name = Cell(m.name, note=f"{m.code} · {m.service}")
     status = status_cell(m.status.value, "manager's assessment" if m.basis == "assessed" else "")

@@ -23,7 +23,7 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 # RAG fills with dark text (the word is always written too: colour is never the only signal).
 FILLS = {
     "Green": "A9D08E", "Amber": "FFD966", "Red": "FF8B8B", "Report later": "D9D9D9",
-    "Contextual": "BDD7EE", "Complete": "9BC2E6",
+    "Contextual": "BDD7EE", "Complete": "9BC2E6", "Not due": "EDEDED",
 }
 _COLOUR = re.compile(r"^[0-9A-Fa-f]{6}$")
 

@@ -94,7 +94,7 @@ def cover_context(results: PeriodResults) -> dict:
         "period_label": period.label, "period_end": period.end, "months": period.months_text,
         "report_date": results.generated_at.date(),
         "measure_total": len(results.measures), "action_total": len(results.actions),
-        "counts": {st.value: counts[st] for st in MEASURE_STATUS_ORDER},
+        "counts": {st.value: counts[st] for st in [*MEASURE_STATUS_ORDER, Status.NOT_DUE]},
         "action_counts": {st.value: action_counts[st] for st in ACTION_STATUS_ORDER},
         "trends": {t.value: n for t, n in trends.items()},
         "moves": movements(results),

@@ -17,7 +17,7 @@ from xlplan.store import MeasureResult, PeriodResults
 from xlplan.status import ACTION_STATUS_ORDER, ActionStatus, Status
 from xlplan.values import Ratio, Unit
 from xlplan.heap import collector
-from xlplan.reports.appendix import measure_statuses
+from xlplan.reports.appendix import measure_statuses, not_due_mark
 from xlplan.reports.docx_tables import FILLS
 from xlplan.reports.narrative import xml_safe
 from xlplan.reports.workbook_trends import write_trends
@@ -239,7 +239,8 @@ def measures_sheet(ws, f: Formats, results: PeriodResults) -> None:
     def row(m: MeasureResult):
         src = m.source
         target = figure_cell(m.target, m.unit, f) if m.target is not None else m.target_text
-        return [m.code, m.name, m.theme, m.outcome, m.service, m.unit.value, target, to_date_cell(m, f),
+        to_date = not_due_mark(m, results) if m.status is Status.NOT_DUE else to_date_cell(m, f)
+        return [m.code, m.name, m.theme, m.outcome, m.service, m.unit.value, target, to_date,
                 m.status.value, m.basis, m.previous_status.value if m.previous_status else "",
                 m.trend_quarter.value if m.trend_quarter else "", m.trend_year.value if m.trend_year else "",
                 figure_cell(m.previous_quarter, m.unit, f),

@@ -164,7 +164,7 @@ def _measure(m: Measure, plan: Plan, period: Period, row, prev, year_ago, years:
     cumulative = m.profile.kind is ProfileKind.CUMULATIVE
     if row is None:  # not collected (yet): what the plan's rule says, with no figure
         rule = m.rule(period, plan.settings.amber_tolerance)
-        a = measure_status(None, rule)
+        a = measure_status(None, rule, due=m.due_in(period))
         return MeasureResult(
             code=m.code, name=m.name, theme=m.theme, outcome=m.outcome, service=m.service, unit=m.unit,
             polarity=rule.polarity.value, target=rule.target, target_text=target_text(rule, m.unit),

@@ -64,6 +64,17 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int) -
         "Ratios: both parts with a slash, e.g. 70/30.",
     ], body)
 
+    measures = ctx.plan.measures_for(ctx.service)
+    if any(not m.frequency.is_quarterly for m in measures):
+        r = _section(ws, r, heading, "Measures not reported every quarter", [
+            "The Due column says how often each measure is reported. A measure that is not due this quarter "
+            "(e.g. Annual: next due Q4) shows its latest figure in To date, locked: there is nothing to fill "
+            "in but an optional comment, and it is not counted as Report later.",
+            *(["A monthly measure has a yellow cell for each month of the quarter: type each month's figure "
+               "there. Its To date is worked out from the months for you."]
+              if any(m.frequency.monthly for m in measures) else []),
+        ], body)
+
     words = ", ".join(NO_DATA_WORDS)
     r = _section(ws, r, heading, "No data yet", [
         "If the figure is not available yet, type TBC or Report later in To date (also accepted: "
@@ -84,6 +95,8 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int) -
                   "sets its own tolerance (an action: some slippage)."),
         ("Red", "Off target: misses by more than that (an action: off track or will miss its due date)."),
         ("Report later", "No figure or update yet for this period."),
+        *([("Not due", "The measure is not reported this quarter (see the Due column).")]
+          if any(not m.frequency.is_quarterly for m in measures) else []),
         ("Contextual", "Reported for information: the measure has no target to judge it by."),
         ("Complete", "Actions only: the action is finished."),
         ("Check figure", "Shown in RAG (calculated) when a figure is outside what the measure allows, "

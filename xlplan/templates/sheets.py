@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from xlplan.contract import layout
+from xlplan.frequency import MONTH_HEADER, Aggregate
 from xlplan.periods import Period
 from xlplan.plan import Action, Measure, Plan
 from xlplan.status import Polarity, Rule
@@ -38,6 +39,9 @@ HEADER_NOTES = {
               "due by the end of the period (e.g. half at Quarter 2).",
     "Annual target": "The target for the whole year, as set in the plan.",
     layout.LAST_QUARTER: "The figure returned for the previous quarter, where there is one.",
+    layout.DUE: "How often the measure is reported. A measure not due this quarter shows its latest figure "
+                "in To date, locked: nothing to fill in until it is next due. A monthly measure takes a "
+                "figure for each month; To date is then worked out from them.",
     layout.TO_DATE: "Type the figure for the period to date here (or TBC / Report later).",
     layout.STATUS: "Choose a status where the cell is yellow (measures with no target). Grey: calculated for you.",
     layout.RAG: "Worked out from your To date figure and the Target as you type. Not editable.",
@@ -78,14 +82,17 @@ def hashed(headers: list[str], values: dict[str, object]) -> list:
 def write_measures(wb, ctx: SheetContext, last_values: dict | None) -> tuple[list[str], list[DataRow]]:
     ws = wb.add_worksheet(layout.MEASURES_SHEET)
     fm = ctx.formats
-    headers = layout.measure_headers(ctx.period)
+    measures = ctx.plan.measures_for(ctx.service)
+    headers = layout.measure_headers(ctx.period, due=any(not m.frequency.is_quarterly for m in measures),
+                                     months=any(m.frequency.monthly for m in measures))
     col = {h: i for i, h in enumerate(headers)}
     _banner(ws, fm, f"{ctx.service}: measures for {ctx.period.label}",
             f"Figures to date for {ctx.period.months_text}" + (f". Return by {ctx.deadline}." if ctx.deadline else "."),
             "Fill in the yellow cells. Type each figure in To date: RAG (calculated) shows the status it gives "
             "against the Target. No figure yet? Type TBC or Report later. See the Instructions sheet.")
-    _headers(ws, fm, headers, MEASURE_WIDTHS, inputs=layout.MEASURE_INPUTS, notes=HEADER_NOTES, years_width=9)
-    measures = ctx.plan.measures_for(ctx.service)
+    months = [h for h in headers if MONTH_HEADER.fullmatch(h)]
+    _headers(ws, fm, headers, MEASURE_WIDTHS, inputs=[*layout.MEASURE_INPUTS, *months], notes=HEADER_NOTES,
+             years_width=9)
     rows: list[DataRow] = []
     r = HEADER_ROW + 1
     for kind, item in _grouped(measures):
@@ -98,7 +105,7 @@ def write_measures(wb, ctx: SheetContext, last_values: dict | None) -> tuple[lis
         ws.write_string(r, col["Measure"], "This service has no measures in the plan.", fm.get(italic=True))
         r += 1
     last = max(r - 1, HEADER_ROW + 1)
-    for word in ("Green", "Amber", "Red", "Report later", "Contextual", CHECK_FIGURE):
+    for word in ("Green", "Amber", "Red", "Report later", "Contextual", "Not due", CHECK_FIGURE):
         for h in (layout.RAG, layout.STATUS):
             ws.conditional_format(HEADER_ROW + 1, col[h], last, col[h],
                                   {"type": "cell", "criteria": "==", "value": f'"{word}"',
@@ -117,8 +124,9 @@ def _measure_row(ws, ctx: SheetContext, r: int, m: Measure, headers: list[str], 
     }
     for h in ("Code", "Measure", "Theme", "Outcome", "Unit", "Polarity"):
         ws.write_string(r, col[h], values[h], fm.text(align="center") if h in ("Unit", "Code") else fm.text())
-    values["Target"] = _write_figure(ws, fm, r, col["Target"], *_period_target(m, rule))
-    annual = m.target.figure if m.target.kind is TargetKind.FIGURE else m.target.describe(unit) or None
+    values["Target"] = _write_figure(ws, fm, r, col["Target"], *_period_target(m, rule, ctx.period))
+    year_target = m.target_for(ctx.period.year)[0]
+    annual = year_target.figure if year_target.kind is TargetKind.FIGURE else year_target.describe(unit) or None
     values["Annual target"] = _write_figure(ws, fm, r, col["Annual target"], annual, unit)
     for year in ctx.period.prior_years(3):
         v = m.history.get(year)
@@ -127,10 +135,28 @@ def _measure_row(ws, ctx: SheetContext, r: int, m: Measure, headers: list[str], 
     figure, text = last_values.get(m.code, (None, None))
     values[layout.LAST_QUARTER] = _write_figure(ws, fm, r, col[layout.LAST_QUARTER],
                                                 figure if figure is not None else (text or None), unit)
+    due = m.due_in(ctx.period)
+    if layout.DUE in col:
+        values[layout.DUE] = _write_figure(ws, fm, r, col[layout.DUE], due_text(m, ctx.period), unit)
+    months = [h for h in headers if MONTH_HEADER.fullmatch(h)]
+    if not due:
+        return _not_due_row(ws, ctx, r, m, headers, col, values, figure, months)
     to_date = _a1(r, col[layout.TO_DATE])
     status = _a1(r, col[layout.STATUS])
-    ws.write_blank(r, col[layout.TO_DATE], None, fm.input(input_format(unit), align="right"))
-    _to_date_validation(ws, ctx, r, col[layout.TO_DATE], unit, to_date)
+    for h in months:
+        if m.frequency.monthly:
+            ref = _a1(r, col[h])
+            ws.write_blank(r, col[h], None, fm.input(input_format(unit), align="right"))
+            _to_date_validation(ws, ctx, r, col[h], unit, ref, month=h)
+        else:
+            ws.write_blank(r, col[h], None, fm.greyed())
+    if m.frequency.monthly:
+        first, last = _a1(r, col[months[0]]), _a1(r, col[months[-1]])
+        ws.write_formula(r, col[layout.TO_DATE], quarter_formula(m.quarter_rule, unit, f"{first}:{last}"),
+                         fm.figure(input_format(unit) or "General"), "")
+    else:
+        ws.write_blank(r, col[layout.TO_DATE], None, fm.input(input_format(unit), align="right"))
+        _to_date_validation(ws, ctx, r, col[layout.TO_DATE], unit, to_date)
     own_status = rule.target is None and m.polarity is not Polarity.MONITOR
     if own_status:
         ws.write_blank(r, col[layout.STATUS], None, fm.input(align="center"))
@@ -153,13 +179,61 @@ def _measure_row(ws, ctx: SheetContext, r: int, m: Measure, headers: list[str], 
     return DataRow(m.code, r + 1, hashed(headers, values))
 
 
-def _period_target(m: Measure, rule: Rule):
+def due_text(m: Measure, period: Period) -> str:
+    """The Due cell: `Quarterly`, `Monthly: a figure for each month`, `Annual: due this quarter`,
+    `Annual: next due Q4` (the words layout.not_due looks for)."""
+    f = m.frequency
+    if f.is_quarterly:
+        return "Quarterly"
+    if f.monthly:
+        return "Monthly: a figure for each month"
+    if f.due_in(period):
+        return f"{f.describe()}: due this quarter"
+    return f"{f.describe()}: {layout.NEXT_DUE} {f.next_due(period)}"
+
+
+def latest_figure(m: Measure, period: Period, last_quarter):
+    """The latest figure a not-due measure has: last quarter's, else last year's outturn."""
+    if last_quarter is not None:
+        return last_quarter
+    v = m.history.get(period.year.previous())
+    return v.figure if v is not None else None
+
+
+def _not_due_row(ws, ctx: SheetContext, r: int, m: Measure, headers: list[str], col: dict[str, int],
+                 values: dict, last_quarter, months: list[str]) -> DataRow:
+    """A measure not due this quarter: its latest figure in To date, locked, and nothing to fill in
+    but a comment. The row digest covers To date as well."""
+    fm = ctx.formats
+    for h in months:
+        ws.write_blank(r, col[h], None, fm.greyed())
+    shown = _write_figure(ws, fm, r, col[layout.TO_DATE], latest_figure(m, ctx.period, last_quarter), m.unit)
+    ws.write_blank(r, col[layout.STATUS], None, fm.greyed())
+    ws.write_string(r, col[layout.RAG], "Not due", fm.rag_cell())
+    ws.write_blank(r, col[layout.COMMENTS], None, fm.input(wrap=True))
+    _comment_validation(ws, r, col[layout.COMMENTS])
+    ws.set_row(r, row_height(m.name, MEASURE_WIDTHS["Measure"]))
+    return DataRow(m.code, r + 1, [*hashed(headers, values), shown])
+
+
+def quarter_formula(aggregate: Aggregate, unit: Unit, months: str) -> str:
+    """To date of a monthly measure, worked out live from its month cells (blank until all three are
+    figures, as collect does): Sum, Average or the last month. Ratios are text: left to collect."""
+    if unit is Unit.RATIO:
+        return '=""'
+    body = {Aggregate.SUM: f"SUM({months})", Aggregate.AVERAGE: f"AVERAGE({months})",
+            Aggregate.LAST: f"INDEX({months},1,3)"}[aggregate]
+    return f'=IF(COUNT({months})<3,"",{body})'
+
+
+def _period_target(m: Measure, rule: Rule, period: Period | None = None):
     """(shown value, unit) for the Target column: the profiled figure, or words when there is none."""
     unit = m.unit
     if rule.target is None:
-        if m.target.kind is TargetKind.NONE:
+        target = m.target_for(period.year)[0] if period is not None else m.target
+        if target.kind is TargetKind.NONE:
             return "No target", unit
-        return m.target.describe(unit), unit
+        return target.describe(unit), unit
     if rule.target_kind is TargetKind.FIGURE:
         return rule.target, unit
     better = rule.polarity is Polarity.HIGHER
@@ -191,7 +265,7 @@ def _write_figure(ws, fm: Formats, r: int, c: int, figure, unit: Unit):
     return value
 
 
-def _to_date_validation(ws, ctx: SheetContext, r: int, c: int, unit: Unit, ref: str) -> None:
+def _to_date_validation(ws, ctx: SheetContext, r: int, c: int, unit: Unit, ref: str, month: str = "") -> None:
     words = " or ".join(NO_DATA_WORDS[:2])
     what = {Unit.PERCENT: ("a percentage", "type it with the % sign, e.g. 85%", "from 0% to 100%, e.g. 85%"),
             Unit.MONEY: ("an amount in pounds", "e.g. 165000 or £165,000", "of 0 or more, e.g. 165000"),
@@ -199,8 +273,8 @@ def _to_date_validation(ws, ctx: SheetContext, r: int, c: int, unit: Unit, ref: 
             Unit.RATIO: ("a ratio", "both parts with a slash, e.g. 70/30", "with a slash, e.g. 70/30")}[unit]
     ws.data_validation(r, c, r, c, {
         "validate": "custom", "value": to_date_rule(unit, ref), "ignore_blank": True,
-        "input_title": f"To date: {what[0]}"[:32],
-        "input_message": (f"The figure for {ctx.period.months_text}: {what[1]}. "
+        "input_title": f"{month or 'To date'}: {what[0]}"[:32],
+        "input_message": (f"The figure for {month or ctx.period.months_text}: {what[1]}. "
                           f"No figure yet? Type {words}.")[:255],
         "error_title": f"Not {what[0]}"[:32], "error_type": "stop",
         "error_message": (f"Type {what[0]} {what[2]}. If there is no figure yet, type {words} "

@@ -23,6 +23,7 @@ RAG_COLOURS = {
     "Red": ("#FFC7CE", "#9C0006"),
     "Report later": ("#E7E6E6", "#3A3838"),
     "Contextual": ("#DDEBF7", "#1F4E78"),
+    "Not due": ("#F2F2F2", "#595959"),
     "Complete": ("#A9D08E", "#274E13"),
     "Check figure": ("#FFFFFF", "#C00000"),
 }
