@@ -357,8 +357,9 @@ class Code(StrEnum):
     RETURN_NOT_A_SPREADSHEET = ("return.not-a-spreadsheet", I, "Not a spreadsheet",
         "{file} is {what}, not a spreadsheet; skipped",
         "")
-    RETURN_TEXT_CLEANED = ("return.text-cleaned", W, "Text shortened or cleaned",
-        "{key}: the text had {removed} hidden control character(s) removed{cut}",
+    RETURN_TEXT_CLEANED = ("return.text-cleaned", W, "Hidden characters removed",
+        "{key}: {removed} hidden character(s) (control characters, zero-width spaces or text-direction "
+        "overrides) were taken out of the comment",
         "Nothing to do unless the text looks wrong in the report.")
 
 

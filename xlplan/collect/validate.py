@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -17,13 +18,14 @@ from xlplan.contract import layout
 from xlplan.errors import (
     ACTION_COMPLETE_BEFORE_START, CELL_FORMULA_IN_TEXT, CELL_FORMULA_NO_VALUE, CELL_FORMULA_USED,
     CELL_NOT_A_NUMBER, CELL_NO_DATA, CELL_OUT_OF_RANGE, CELL_READ_AS, COMMENT_MISSING_FOR_RED,
-    COMMENT_TOO_LONG, COMMENT_UNCHANGED, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET,
+    COMMENT_TOO_LONG, COMMENT_UNCHANGED, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, RETURN_TEXT_CLEANED,
     STATUS_DIFFERS, STATUS_FORMULA_NO_VALUE, STATUS_UNKNOWN_WORD, Issue, issue, suggestion,
 )
 from xlplan.periods import Period
 from xlplan.plan import Action, Measure, Plan
 from xlplan.collect.months import CellChecks, check_by_frequency
 from xlplan.collect.read import ReturnFile, SheetData
+from xlplan.safety.inspection import clean_comment as safe_text
 from xlplan.status import ActionStatus, Status
 from xlplan.values import (Missing, Unit, Value, ValueProblem, check_range, clean_text,
         format_value, parse_value)
@@ -105,19 +107,24 @@ def check_values(rf: ReturnFile, matched: dict[str, dict], plan: Plan, service: 
 
 
 def clean_comment(raw: object) -> str:
-    """A comment as data: Unicode NFC, no zero-width or control characters except line breaks and
-    tabs, line endings normalised, surrounding space trimmed. Never interpreted (a leading '=' stays
-    text)."""
+    """A comment as data: Unicode NFC, line endings normalised, surrounding space trimmed, and what
+    only hides or disguises text taken out (safety's `clean_comment`: control characters but line
+    breaks and tabs, zero-width spaces, bidirectional overrides; emoji keep their joiners). Never
+    interpreted (a leading '=' stays text)."""
+    return cleaned_comment(raw)[0]
+
+
+def cleaned_comment(raw: object) -> tuple[str, int]:
+    """(clean_comment's text, how many hidden characters it took out)."""
     if raw is None or raw == "":
-        return ""
+        return "", 0
     if type(raw) is str and raw.isascii() and raw.isprintable():   # one line of plain text: as below
-        return raw.strip()
+        return raw.strip(), 0
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    text = unicodedata.normalize("NFC", str(raw)).replace("\r\n", "\n").replace("\r", "\n")
-    if not text.replace("\n", "").replace("\t", "").isprintable():  # only then look at each character
-        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
-    return (_TRAILING_SPACE.sub("\n", text) if "\n" in text else text).strip()
+    cleaned = safe_text(unicodedata.normalize("NFC", str(raw)), max_chars=sys.maxsize)
+    text = cleaned.text
+    return (_TRAILING_SPACE.sub("\n", text) if "\n" in text else text).strip(), cleaned.removed
 
 
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
@@ -231,7 +238,9 @@ def _comment(sd: SheetData, row: int, values: list, key: str, file: str, out: li
         kept = clean_comment(raw)
         out.append(issue(CELL_FORMULA_IN_TEXT, file=file, sheet=sd.name, cell=ref, row=row, key=key,
                          formula=shown, kept=kept if len(kept) <= 80 else kept[:79] + "…"))
-    text = clean_comment(raw)
+    text, removed = cleaned_comment(raw)
+    if removed:
+        out.append(issue(RETURN_TEXT_CLEANED, file=file, sheet=sd.name, cell=ref, row=row, key=key, removed=removed))
     if len(text) > layout.COMMENT_MAX_CHARS:
         out.append(issue(COMMENT_TOO_LONG, file=file, sheet=sd.name, cell=ref, row=row, key=key, length=len(text),
                          limit=layout.COMMENT_MAX_CHARS))
