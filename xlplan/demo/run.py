@@ -46,7 +46,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
     from xlplan.reports import write_reports
-    from xlplan.store import load_results
+    from xlplan.store import correction_offers, load_results
     from xlplan.templates.build import last_quarter_values, write_templates
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
@@ -62,8 +62,10 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     for period_id in PERIODS:
         period = Period.parse(period_id)
         base = folder / period.id
-        last = last_quarter_values(load_results(db_url, plan, period.previous())) if period.quarter > 1 else None
-        templates = write_templates(plan, period, base / "templates", plan_path=plan_path, last_values=last)
+        last = last_quarter_values(load_results(db_url, plan, period)) if period.quarter > 1 else None
+        offers = correction_offers(db_url, plan, period) if period.quarter > 1 else None
+        templates = write_templates(plan, period, base / "templates", plan_path=plan_path, last_values=last,
+                                    corrections=offers)
         produced["templates"] += templates
         say(f"{period.id}: wrote {len(templates)} return templates")
         outbox = base / "outbox"
