@@ -55,6 +55,10 @@ def test_a_corrected_q1_figure_is_a_restatement_with_lineage_and_q1_stays_as_rep
         None, "Final Result Not Yet Available", "Report later")
     assert (store.figure_from_json(sw03.figure), sw03.status) == (45.0, "Green")     # Lower is better, target 50
     assert q1_rows(db_url) == before                                                # Q1 as reported, untouched
+    # a Q2 template issued again offers Q1 as reported, not the correction Q2's own returns carried
+    from xlplan.plan import read_plan
+    offers = store.correction_offers(db_url, read_plan(tmp_path / "plan.xlsx"), Q2)
+    assert (offers["SW01"], offers["SW03"]) == ((0.71, "71%"), (None, "Not yet available"))
     # re-running collect over the same returns changes nothing, restatements included
     stored = table_contents(db_url)
     again = collect(tmp_path / "plan.xlsx", Q2, returns, db_url)

@@ -95,7 +95,8 @@ def check_corrections(rf: ReturnFile, plan, service: str, period: Period,
         reported = _reported(cells[-1], m.unit) if trusted else None
         if value is None or value.figure is None or errors:
             if reason and not errors:
-                out.append(issue(CORRECTION_NO_FIGURE, cell=reason_ref, quarter=q, corrected_cell=ref, **where))
+                out.append(issue(CORRECTION_NO_FIGURE, cell=reason_ref, quarter=q,
+                                 corrected_cell=f"{sd.name}!{ref}", **where))
         elif reported is not None and same_figure(reported, value.figure):
             pass                                              # the figure as reported: nothing changed
         elif not reason:
