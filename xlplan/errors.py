@@ -362,6 +362,16 @@ class Code(StrEnum):
         "overrides) were taken out of the comment",
         "Nothing to do unless the text looks wrong in the report.")
 
+    # --- corrections to last quarter's figures (xlplan/collect/corrections.py) ---------------------
+    CORRECTION_NO_REASON = ("correction.no-reason", E, "Correction without a reason",
+        "{key}: the {quarter} figure is corrected from {reported} to {corrected} in {corrected_cell} but "
+        "{sheet}!{cell} gives no reason; the correction is not used",
+        "Ask the manager to say in Reason for correction why the {quarter} figure changed, and collect again.")
+    CORRECTION_NO_FIGURE = ("correction.no-figure", W, "Reason without a corrected figure",
+        "{key}: {sheet}!{cell} gives a reason for correcting {quarter} but there is no corrected figure "
+        "in {corrected_cell}; nothing is corrected",
+        "Ask the manager to type the corrected figure, or to clear the reason if nothing changed.")
+
 
 del E, W, I
 globals().update(Code.__members__)     # CELL_NOT_A_NUMBER etc.: the names call sites import

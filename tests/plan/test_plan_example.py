@@ -79,7 +79,7 @@ def figures(period):
 
 @pytest.mark.parametrize("period", [Q1, Q2])
 def test_figures_cover_every_measure_and_action_of_each_service(example, period):
-    rows = figures(period)
+    rows = [r for r in figures(period) if r["Sheet"] != "Corrections"]   # last quarter's, corrected
     assert list(rows[0]) == ["Service", "Sheet", "Key", "To date", "Status", "Comments/Progress"]
     keys = {(r["Service"], r["Sheet"], r["Key"]) for r in rows}
     assert len(keys) == len(rows)

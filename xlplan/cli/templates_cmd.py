@@ -28,13 +28,14 @@ def templates(plan_path: Path, period, out_dir: Path | None, service: str | None
 
     Each has Instructions, the service's Measures (with this period's targets and a live RAG) and
     Actions; only the yellow cells can be typed in. Last quarter's figures come from the store when
-    it has them.
+    it has them, and are offered for correction on a Corrections sheet.
     """
     plan = read_plan(plan_path)
     out_dir = out_dir or WORKBOOKS / period.id / "templates"
     last = _last_values(db_url, plan, period)
+    offers = _offers(db_url, plan, period) if last is not None else None
     paths = write_templates(plan, period, out_dir, plan_path=plan_path, service=service, last_values=last,
-                            jobs=jobs)
+                            jobs=jobs, corrections=offers)
     out = console()
     for path in paths:
         out.print(f"wrote {path}")
@@ -48,6 +49,12 @@ def _last_values(db_url: str, plan, period):
     if path is not None and not path.exists():
         return None
     return last_quarter_values(store.load_results(db_url, plan, period))
+
+
+def _offers(db_url: str, plan, period):
+    """Last quarter's stored figures, offered for correction (the Corrections sheet)."""
+    from xlplan import store
+    return store.correction_offers(db_url, plan, period)
 
 
 COMMANDS = [templates]

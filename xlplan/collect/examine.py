@@ -19,12 +19,13 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from xlplan.collect.corrections import check_corrections
 from xlplan.collect.examined import Examined
 from xlplan.collect.identify import identify, match_rows, verify_content
 from xlplan.collect.read import ReturnFile, read_return, skip_reason
 from xlplan.collect.reuse import Reuse
 from xlplan.collect.validate import check_values
-from xlplan.contract import layout
+from xlplan.contract import corrections, layout
 from xlplan.errors import RETURN_NOT_A_WORKBOOK, RETURN_WRONG_PERIOD, issue
 from xlplan.periods import Period
 from xlplan.plan import Plan
@@ -133,6 +134,8 @@ def _examine(path: Path, ins: safety.Inspection, received: datetime, plan: Plan,
     ex.issues.extend(found)
     ex.measures, ex.actions, found = check_values(rf, matched, plan, service, period)
     ex.issues.extend(found)
+    ex.corrections, found = check_corrections(rf, plan, service, period, key)   # last quarter's figures
+    ex.issues.extend(found)
     return ex
 
 
@@ -140,8 +143,11 @@ def _template_headers(rf: ReturnFile) -> dict[str, list[str]]:
     """The header rows the template was written with, as the content hash covers them."""
     period = Period.parse(rf.identity["period"])
     sd = rf.sheets.get(layout.MEASURES_SHEET)
-    return {layout.MEASURES_SHEET: layout.measure_headers_like(period, sd.headers if sd else []),
-            layout.ACTIONS_SHEET: layout.action_headers()}
+    headers = {layout.MEASURES_SHEET: layout.measure_headers_like(period, sd.headers if sd else []),
+               layout.ACTIONS_SHEET: layout.action_headers()}
+    if any(r.sheet == corrections.CORRECTIONS_SHEET for r in rf.identity.rows):   # it was written with one
+        headers[corrections.CORRECTIONS_SHEET] = corrections.headers(period)
+    return headers
 
 
 # --- the archive: a copy of every file collected, named by its content hash -----------------------

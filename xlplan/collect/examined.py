@@ -17,6 +17,7 @@ from xlplan.plan import Plan
 from xlplan.status import Status
 from xlplan.store import PeriodResults, ReturnRecord
 from xlplan.collect.validate import ActionEntry, MeasureEntry
+from xlplan.collect.corrections import CorrectionEntry
 
 
 class Outcome(StrEnum):
@@ -55,6 +56,7 @@ class Examined:
     actions: dict[str, ActionEntry] = field(default_factory=dict)
     outcome: Outcome | None = None         # set once every file is examined (assess.supersede)
     superseded_by: str | None = None
+    corrections: dict[str, CorrectionEntry] = field(default_factory=dict)   # last quarter's, corrected
 
     @property
     def filled(self) -> int:

@@ -26,6 +26,7 @@ from typing import Mapping
 import openpyxl
 
 from xlplan.contract import layout
+from xlplan.contract.corrections import CORRECTIONS_SHEET
 from xlplan.errors import XlplanError, suggestion
 
 Entries = Mapping[str, Mapping[str, object]]
@@ -35,14 +36,17 @@ _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")
 
 
 def fill_return(template: str | Path, out: str | Path, measures: Entries | None = None,
-                actions: Entries | None = None, cells: Mapping[tuple[str, str], object] | None = None) -> Path:
-    """Copy `template` to `out` with the given entries typed in; returns `out`.
+                actions: Entries | None = None, cells: Mapping[tuple[str, str], object] | None = None,
+                corrections: Entries | None = None) -> Path:
+    """Copy `template` to `out` with the given entries typed in; returns `out`. `corrections` go on
+    the Corrections sheet (last quarter's figures), by Code: {"CF01": {"Q1 corrected": "73%", …}}.
 
     Raises XlplanError naming an unknown Code/Ref or column (with a did-you-mean).
     """
     wb = openpyxl.load_workbook(template)
     for sheet, key_header, entries in ((layout.MEASURES_SHEET, "Code", measures),
-                                       (layout.ACTIONS_SHEET, "Ref", actions)):
+                                       (layout.ACTIONS_SHEET, "Ref", actions),
+                                       (CORRECTIONS_SHEET, "Code", corrections)):
         if entries:
             _fill_sheet(wb[sheet], sheet, key_header, entries)
     for (sheet, ref), value in (cells or {}).items():

@@ -15,6 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
+from xlplan.contract.corrections import CORRECTIONS_SHEET, REASON, corrected_header
 from xlplan.frequency import quarter_months
 from xlplan.periods import Period
 from xlplan.resources import shipped
@@ -25,13 +26,17 @@ RETURN_NAMES = ("Copy of {name}", "{stem} FINAL.xlsx", "{stem} (2).xlsx")
 
 
 def read_figures(path: Path) -> dict[str, dict[str, dict[str, dict[str, str]]]]:
-    """service → sheet → key → {"To date", "Status", "Comments/Progress"} from a figures CSV."""
+    """service → sheet → key → {"To date", "Status", "Comments/Progress"} from a figures CSV (on the
+    Corrections sheet: the corrected figure and its reason, from To date and Comments/Progress)."""
     out: dict = defaultdict(lambda: defaultdict(dict))
     with path.open(newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             cells = {k: row.get(k, "") for k in ("To date", "Status", "Comments/Progress")}
             if row["Sheet"] == "Actions":
                 cells.pop("To date")
+            elif row["Sheet"] == CORRECTIONS_SHEET:     # last quarter's figure corrected, and why
+                period = Period.parse(path.stem)
+                cells = {corrected_header(period): cells["To date"], REASON: cells["Comments/Progress"]}
             elif ";" in cells["To date"]:      # a monthly measure: a figure for each month of the quarter
                 months = quarter_months(Period.parse(path.stem))
                 cells.update(zip(months, (v.strip() for v in cells.pop("To date").split(";"))))
@@ -46,7 +51,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
     from xlplan.reports import write_reports
-    from xlplan.store import load_results
+    from xlplan.store import correction_offers, load_results
     from xlplan.templates.build import last_quarter_values, write_templates
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
@@ -62,8 +67,10 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     for period_id in PERIODS:
         period = Period.parse(period_id)
         base = folder / period.id
-        last = last_quarter_values(load_results(db_url, plan, period.previous())) if period.quarter > 1 else None
-        templates = write_templates(plan, period, base / "templates", plan_path=plan_path, last_values=last)
+        last = last_quarter_values(load_results(db_url, plan, period)) if period.quarter > 1 else None
+        offers = correction_offers(db_url, plan, period) if period.quarter > 1 else None
+        templates = write_templates(plan, period, base / "templates", plan_path=plan_path, last_values=last,
+                                    corrections=offers)
         produced["templates"] += templates
         say(f"{period.id}: wrote {len(templates)} return templates")
         outbox = base / "outbox"
@@ -82,7 +89,8 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
             pattern = RETURN_NAMES[i % len(RETURN_NAMES)]
             name = pattern.format(name=template.name, stem=template.stem)
             fill_return(template, returns / name, measures=figures[service].get("Measures", {}),
-                        actions=figures[service].get("Actions", {}))
+                        actions=figures[service].get("Actions", {}),
+                        corrections=figures[service].get(CORRECTIONS_SHEET, {}))
         result = collect(plan_path, period, returns, db_url)
         produced["returns"] += sorted(returns.glob("*.xlsx"))
         produced["reports"] += write_reports(result.results, base / "reports")

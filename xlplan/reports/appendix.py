@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from xlplan.store import ActionResult, MeasureResult, PeriodResults
 from xlplan.status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status
 from xlplan.values import Unit, format_value
+from xlplan.reports import restated
 from xlplan.reports.docx_tables import Cell, Column, cm, status_cell
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
     _key(w, results)
     w.page_break()                                   # the summary starts on a fresh page
     measure_summary(w, results)
+    restated.write_table(w, results)                 # earlier quarters' figures corrected this quarter
     order = _plan_outcomes(results)
     by_theme = _group(results.measures)
     years = [y.slash for y in results.period.prior_years(3)]

@@ -17,6 +17,7 @@ from xlplan.store import MeasureResult, PeriodResults
 from xlplan.status import ACTION_STATUS_ORDER, ActionStatus, Status
 from xlplan.values import Ratio, Unit
 from xlplan.heap import collector
+from xlplan.reports import restated
 from xlplan.reports.appendix import measure_statuses, not_due_mark
 from xlplan.reports.docx_tables import FILLS
 from xlplan.reports.narrative import xml_safe
@@ -69,6 +70,7 @@ def _write_summary(results: PeriodResults, path: Path) -> Path:
     exceptions_sheet(wb.add_worksheet("Exceptions", StreamSheet), f, results)
     returns_sheet(wb.add_worksheet("Returns", StreamSheet), f, results)
     data_quality_sheet(wb.add_worksheet("Data quality", StreamSheet), f, results)
+    restated.write_sheet(wb, f, results)        # earlier quarters' figures corrected this quarter
     write_trends(wb, f, results)
     wb.close()
     return path
@@ -227,13 +229,14 @@ def dashboard(ws, wb, f: Formats, results: PeriodResults) -> None:
 
 MEASURE_WIDTHS = {"Code": 9, "Measure": 48, "Theme": 26, "Outcome": 28, "Service": 22, "Unit": 8, "Target": 11,
                   "To date": 11, "Status": 13, "Basis": 11, "Comments/Progress": 70, "Source file": 34,
-                  "Rule": 40}
+                  "Rule": 40, "Last quarter restated": 30}
 
 
 def measures_sheet(ws, f: Formats, results: PeriodResults) -> None:
     years = [y.slash for y in results.period.prior_years(3)]
     headers = ["Code", "Measure", "Theme", "Outcome", "Service", "Unit", "Target", "To date", "Status", "Basis",
-               "Previous status", "Trend (last quarter)", "Trend (last year)", "Last quarter", *years,
+               "Previous status", "Trend (last quarter)", "Trend (last year)", "Last quarter",
+               "Last quarter restated", *years,
                "Comments/Progress", "Source file", "Source sheet", "Source cell", "Rule"]
 
     def row(m: MeasureResult):
@@ -243,7 +246,7 @@ def measures_sheet(ws, f: Formats, results: PeriodResults) -> None:
         return [m.code, m.name, m.theme, m.outcome, m.service, m.unit.value, target, to_date,
                 m.status.value, m.basis, m.previous_status.value if m.previous_status else "",
                 m.trend_quarter.value if m.trend_quarter else "", m.trend_year.value if m.trend_year else "",
-                figure_cell(m.previous_quarter, m.unit, f),
+                figure_cell(m.previous_quarter, m.unit, f), restated.last_quarter_note(m, results),
                 *(figure_cell(m.history.get(y), m.unit, f) for y in years),
                 m.comment, src.file if src else "", src.sheet if src else "", src.cell if src else "", m.rule]
 

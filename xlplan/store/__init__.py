@@ -9,6 +9,9 @@ from xlplan.store.schema import (ROWS, ActionRow, HistoryRow, IssueRow, PlanRow,
                                  history, issues, measure_values, metadata, plans, returns, sqlite_path,
                                  transaction, utc_now)
 from xlplan.store.write import PackedText, bulk_insert, replace_period, write_collect
+from xlplan.store.results import Restatement
+from xlplan.store.restated import correction_offers, reported_for_correction
+from xlplan.store.schema import RestatementRow, restatements
 
 __all__ = [
     "load_results", "plan_stored", "previous_comments", "returns_for", "table_contents",
@@ -17,4 +20,5 @@ __all__ = [
     "action_updates", "archive_dir", "engine", "figure_from_json", "figure_json", "history", "issues",
     "measure_values", "metadata", "plans", "returns", "sqlite_path", "transaction", "utc_now",
     "PackedText", "bulk_insert", "replace_period", "write_collect",
+    "Restatement", "RestatementRow", "correction_offers", "reported_for_correction", "restatements",
 ]

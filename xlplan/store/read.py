@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from collections import namedtuple
+from dataclasses import replace
 from typing import Iterator
 
 from sqlalchemy import exc, select
 
+from xlplan.store import restated
 from xlplan.store import schema as store
 from xlplan.errors import Issue, Severity
 from xlplan.heap import cycles_paused
@@ -50,6 +52,8 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
         stored = _values(conn, period)
         before = _values(conn, period.previous())
         last_year = _values(conn, period.same_quarter_last_year())
+        latest, carried = restated.shown(conn, period, [period.previous(), period.same_quarter_last_year()])
+        before, last_year = _restated(before, latest), _restated(last_year, latest)   # latest versions
         years = [y.slash for y in period.prior_years(3)]
         past = _history(conn, {m.code for m in plan.measures}, set(years))
         acts = {} if conn is None else {r.ref: r for r in _records(
@@ -60,10 +64,36 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
     measures = [_measure(m, plan, period, stored.get(m.code), before.get(m.code), last_year.get(m.code),
                          {y: past.get((m.code, y)) for y in years}, rules) for m in _plan_order(plan)]
     actions = [_action(a, period, acts.get(a.ref)) for a in _plan_order(plan, actions=True)]
+    measures, restatements = _mark_restated(plan, measures, latest, carried)
     return PeriodResults(plan=plan, period=period, measures=measures, actions=actions,
                          returns=returns_for(db_url, period), issues=found_issues,
                          expected_services=[s.name for s in plan.services_with_returns()],
-                         generated_at=store.utc_now())
+                         generated_at=store.utc_now(), restatements=restatements)
+
+
+def _restated(rows: dict, latest: dict) -> dict:
+    """measure_values rows with each restated figure replaced by its latest restatement."""
+    for (_, code), r in latest.items():
+        row = rows.get(code)
+        if row is not None and row.period == r.restated_period:
+            rows[code] = row._replace(figure=r.figure, raw=r.raw, missing=None, status=r.status)
+    return rows
+
+
+def _mark_restated(plan: Plan, measures: list[MeasureResult], latest: dict, carried: list):
+    """Measures whose earlier quarter is shown restated, marked so; the restatements this quarter's
+    returns carried, in plan order."""
+    if not latest and not carried:
+        return measures, []
+    units = {m.code: m.unit for m in plan.measures}
+    by_code: dict[str, dict] = {}
+    for (period_id, code), r in latest.items():
+        if code in units:
+            by_code.setdefault(code, {})[period_id] = restated.as_result(r, units[code])
+    measures = [replace(m, restated=by_code[m.code]) if m.code in by_code else m for m in measures]
+    order = {m.code: i for i, m in enumerate(measures)}
+    found = [restated.as_result(r, units[r.code]) for r in carried if r.code in units]
+    return measures, sorted(found, key=lambda x: (order.get(x.code, len(order)), x.period))
 
 
 def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:

@@ -59,6 +59,9 @@ class MeasureResult:
     # This year's figures so far by quarter ("Q1" → figure) for trend charts; optional: reports
     # fall back to previous_quarter and figure when it is empty.
     quarters: dict[str, Figure | None] = field(default_factory=dict)
+    # Earlier quarters whose figure above (previous_quarter, same_quarter_last_year) is a restated
+    # version: period id → the Restatement (store/restated.py); empty when shown as reported.
+    restated: dict[str, "Restatement"] = field(default_factory=dict)
 
     @property
     def display(self) -> str:
@@ -69,6 +72,37 @@ class MeasureResult:
 
     def history_display(self, year: str) -> str:
         return format_value(self.history.get(year), self.unit)
+
+
+@dataclass(frozen=True)
+class Restatement:
+    """A figure for an earlier quarter changed after it was reported, carried by a later return: a
+    new version beside the reported one, which is kept as it was stored."""
+
+    code: str
+    name: str
+    service: str
+    manager: str                     # the service's manager, as the plan names them
+    unit: Unit
+    period: str                      # the quarter restated, e.g. 2023-24-Q1
+    quarter: str                     # how reports name it beside the carrying quarter: Q1 (Q4 2022/23)
+    reported: Figure | None          # the version it replaces (None: there was no figure)
+    reported_text: str               # as shown: 82%, Not yet available
+    reported_status: Status | None
+    figure: Figure
+    status: Status                   # under the restated quarter's stored rule
+    reason: str
+    carried_in: str                  # the quarter whose return carried the correction
+    collected: datetime
+    source: Source
+
+    @property
+    def display(self) -> str:
+        return format_value(self.figure, self.unit)
+
+    def line(self) -> str:
+        """`Q1 restated: 82% → 85%, reason: …`"""
+        return f"{self.quarter} restated: {self.reported_text} → {self.display}, reason: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -109,6 +143,7 @@ class PeriodResults:
     issues: list[Issue]
     expected_services: list[str]
     generated_at: datetime
+    restatements: list[Restatement] = field(default_factory=list)   # carried by this quarter's returns
 
     @property
     def missing_services(self) -> list[str]:

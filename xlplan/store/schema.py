@@ -132,6 +132,29 @@ history_plan = Table(
     Column("fingerprint", String(64), nullable=False),
 )
 
+restatements = Table(
+    "restatements", metadata,                          # an earlier quarter's figure changed after it was reported
+    Column("period", String(16), primary_key=True),    # the quarter whose return carried the correction
+    Column("restated_period", String(16), primary_key=True),   # the earlier quarter whose figure it restates
+    Column("code", String(100), primary_key=True),
+    Column("service", Text, nullable=False),
+    Column("manager", Text, nullable=False),           # the service's manager, as the plan names them
+    Column("name", Text, nullable=False),
+    Column("reported_figure", Text),                   # JSON, as measure_values.figure: the version it replaces
+    Column("reported_raw", Text, nullable=False),
+    Column("reported_status", String(16)),
+    Column("figure", Text, nullable=False),            # JSON: the new figure
+    Column("raw", Text, nullable=False),               # what was typed, as read
+    Column("status", String(16), nullable=False),      # under the restated quarter's stored rule
+    Column("reason", Text, nullable=False),
+    Column("collected", DateTime, nullable=False),     # when first collected (kept on re-runs)
+    Column("source_file", Text, nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("source_sheet", String(100), nullable=False),
+    Column("source_cell", String(20), nullable=False),
+    Column("plan_fingerprint", String(64), nullable=False),
+)
+
 
 # --- rows, by keyword ------------------------------------------------------------------------------
 # One NamedTuple per table, fields in the table's column order: built by keyword where they are
@@ -231,6 +254,31 @@ class HistoryRow(NamedTuple):
 
 ROWS = {plans: PlanRow, returns: ReturnRow, measure_values: ValueRow, action_updates: ActionRow, issues: IssueRow,
         history: HistoryRow}
+
+
+class RestatementRow(NamedTuple):
+    period: str
+    restated_period: str
+    code: str
+    service: str
+    manager: str
+    name: str
+    reported_figure: str | None
+    reported_raw: str
+    reported_status: str | None
+    figure: str
+    raw: str
+    status: str
+    reason: str
+    collected: datetime
+    source_file: str
+    source_sha256: str
+    source_sheet: str
+    source_cell: str
+    plan_fingerprint: str
+
+
+ROWS[restatements] = RestatementRow
 
 
 def _same_columns() -> None:

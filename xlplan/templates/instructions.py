@@ -6,12 +6,15 @@ colours, and what to type when there is no figure yet.
 
 from __future__ import annotations
 
+from xlplan.contract import corrections as sheet
 from xlplan.contract import layout
 from xlplan.templates.rag import NO_DATA_WORDS
 from xlplan.templates.sheets import SheetContext, row_height
 
 
-def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int) -> None:
+def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int, corrections: bool = False) -> None:
+    """The Instructions sheet; `corrections`: the return has a Corrections sheet (last quarter's
+    figures offered for correction)."""
     ws = wb.add_worksheet(layout.INSTRUCTIONS_SHEET)
     fm = ctx.formats
     s = ctx.plan.settings
@@ -75,6 +78,9 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int) -
               if any(m.frequency.monthly for m in measures) else []),
         ], body)
 
+    if corrections:
+        r = _section(ws, r, heading, "Correcting last quarter's figures", correction_lines(ctx.period), body)
+
     words = ", ".join(NO_DATA_WORDS)
     r = _section(ws, r, heading, "No data yet", [
         "If the figure is not available yet, type TBC or Report later in To date (also accepted: "
@@ -118,6 +124,19 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int) -
     ws.fit_to_pages(1, 1)          # one printed page
     ws.set_margins(left=0.5, right=0.5, top=0.5, bottom=0.5)
     ws.protect(ctx.password, {"format_columns": True, "format_rows": True})
+
+
+def correction_lines(period) -> list[str]:
+    """What the Instructions say about the Corrections sheet."""
+    q = sheet.quarter_name(period)
+    return [
+        f"The Corrections sheet shows the figure you reported for {q}. If it has changed since (a late "
+        f"correction, a system figure finalised, or a result that was not yet available), type the "
+        f"corrected figure in {sheet.corrected_header(period)} (as you would in To date) and say why in "
+        f"{sheet.REASON}: a correction without a reason cannot be used.",
+        f"The {q} figure as reported is kept; the correction is recorded beside it and shown in the next "
+        "committee report as a restated figure. Leave the sheet blank if nothing changed.",
+    ]
 
 
 def _section(ws, r: int, heading, title: str, lines: list[str], body) -> int:
