@@ -24,6 +24,7 @@ COMMAND_MODULES = {
     "collect_cmd": ["collect"],
     "report_cmd": ["report"],
     "demo_cmd": ["demo"],
+    "store_cmd": ["upgrade-store"],
 }
 
 

@@ -12,6 +12,7 @@ from xlplan.store.write import PackedText, bulk_insert, replace_period, write_co
 from xlplan.store.results import Restatement
 from xlplan.store.restated import correction_offers, reported_for_correction
 from xlplan.store.schema import RestatementRow, restatements
+from xlplan.store.upgrade import Upgrade, upgrade_store      # Alembic itself is imported only when run
 
 __all__ = [
     "load_results", "plan_stored", "previous_comments", "returns_for", "table_contents",
@@ -21,4 +22,5 @@ __all__ = [
     "measure_values", "metadata", "plans", "returns", "sqlite_path", "transaction", "utc_now",
     "PackedText", "bulk_insert", "replace_period", "write_collect",
     "Restatement", "RestatementRow", "correction_offers", "reported_for_correction", "restatements",
+    "Upgrade", "upgrade_store",
 ]

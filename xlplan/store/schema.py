@@ -25,10 +25,23 @@ from sqlalchemy.engine import Engine, make_url
 from xlplan.errors import XlplanError
 from xlplan.values import Figure, Ratio
 
+# The store's schema, as Alembic revisions (xlplan/store/migrations/versions/), oldest first. A store
+# records its revision in `alembic_version`; a command that opens a store of an older one is told to
+# run `xlplan upgrade-store` (upgrade.py), which is the only code that imports Alembic.
+SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements")
+SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
+
 BUSY_TIMEOUT = 60.0   # seconds a collect waits for another one writing to the same store
 WRITE_LOCK = 0x786C706C616E     # the PostgreSQL advisory lock key writers take ("xlplan")
 
 metadata = MetaData()
+
+# Alembic's own bookkeeping table, as Alembic makes it; kept out of `metadata` (it is not the
+# council's data). Written here for a new store, so a command never needs to import Alembic.
+alembic_version = Table(
+    "alembic_version", MetaData(),
+    Column("version_num", String(32), primary_key=True),
+)
 
 plans = Table(
     "plans", metadata,
@@ -293,12 +306,13 @@ _same_columns()
 # --- engine ---------------------------------------------------------------------------------------
 
 
-def engine(db_url: str, *, create: bool = True, write: bool = True) -> Engine:
+def engine(db_url: str, *, create: bool = True, write: bool = True, check: bool = True) -> Engine:
     """An engine for `db_url`. Every writing transaction begins by taking the store's write lock,
     waiting up to BUSY_TIMEOUT seconds for another writer (SQLite: BEGIN IMMEDIATE and the
     driver's busy timeout; PostgreSQL: `pg_advisory_xact_lock` under a `lock_timeout`), so a second
     collect waits instead of failing half-way. A SQLite store's folder is made if needed; tables
-    are created on first use."""
+    are created on first use (`create`), and a store of an older schema revision is refused with
+    the command that upgrades it (`check`; only upgrade.py opens one without)."""
     url = make_url(db_url)
     backend = url.get_backend_name()
     kwargs = {}
@@ -320,10 +334,61 @@ def engine(db_url: str, *, create: bool = True, write: bool = True) -> Engine:
         def _lock(conn):
             conn.execute(select(func.set_config("lock_timeout", f"{int(BUSY_TIMEOUT * 1000)}ms", True)))
             conn.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK)))
-    if create:
-        with transaction(eng, db_url) as conn:
-            metadata.create_all(conn)
+    if check:
+        try:
+            _schema_ready(eng, db_url, create=create and write)
+        except BaseException:
+            eng.dispose()
+            raise
     return eng
+
+
+NEW_STORE = "new"     # store_revision of a database with none of the store's tables yet
+BEFORE_ALEMBIC = ""   # ... of a store written before the store had revisions (the baseline's tables)
+
+
+def store_revision(conn) -> str:
+    """The store's schema revision: its alembic_version, BEFORE_ALEMBIC for a store of the
+    baseline's tables without one, or NEW_STORE for a database with none of them (a new SQLite
+    file, or one holding only the mail log)."""
+    # plans first: a new store's tables and its alembic_version are committed together, so once
+    # plans can be seen so can its revision (PostgreSQL's read committed sees a commit between two
+    # statements; the other order would take a store made that moment for an old one)
+    dialect = conn.dialect
+    if not dialect.has_table(conn, plans.name):
+        return NEW_STORE
+    if not dialect.has_table(conn, alembic_version.name):
+        return BEFORE_ALEMBIC
+    found = conn.execute(select(alembic_version.c.version_num)).scalars().all()
+    return found[0] if len(found) == 1 else ",".join(sorted(found))
+
+
+def _schema_ready(eng: Engine, db_url: str, *, create: bool) -> None:
+    """Make sure the store at `db_url` has today's schema: a new store is created at SCHEMA_HEAD
+    (when `create`), a store of another revision is refused with what to do about it."""
+    with transaction(eng, db_url) as conn:
+        found = store_revision(conn)
+        if found == SCHEMA_HEAD:
+            return
+        if found == NEW_STORE:
+            if create:
+                metadata.create_all(conn)
+                alembic_version.create(conn)
+                conn.execute(alembic_version.insert().values(version_num=SCHEMA_HEAD))
+            return
+        raise outdated(db_url, found)
+
+
+def outdated(db_url: str, found: str) -> XlplanError:
+    """The sentence for a store whose schema is not this xlplan's."""
+    shown = found or "from before schema revisions (xlplan before the performance-year features)"
+    if found and found not in SCHEMA_REVISIONS:
+        return XlplanError(f"The store {db_url} has schema revision {shown}, which this xlplan does not know "
+                           f"(its newest is {SCHEMA_HEAD}): it was written by a newer xlplan. Nothing was "
+                           f"changed; use that version, or upgrade xlplan.")
+    return XlplanError(f"The store {db_url} was written by an earlier xlplan (schema {shown}; this xlplan "
+                       f"needs {SCHEMA_HEAD}). Nothing was changed. Run `xlplan upgrade-store --db {db_url}` "
+                       f"once to upgrade it (every stored row is kept), then run this again.")
 
 
 class transaction:
