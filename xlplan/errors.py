@@ -139,6 +139,13 @@ class Code(StrEnum):
     PLAN_BAD_EMAIL = ("plan.bad-email", W, "Email address looks wrong",
         "Email '{value}' for {service} (Services row {row}) does not look like an email address",
         "Correct the address so that `xlplan send` can reach the manager.")
+    PLAN_NO_DEPARTMENT = ("plan.no-department", W, "Service without a department",
+        "Service '{value}' (Services row {row}, cell {cell}) has no Department while other services have one: "
+        "no `xlplan collect --department` collects its return",
+        "Name its department in {cell} (one of: {departments}), or collect it with a collect of the whole plan.")
+    PLAN_DEPARTMENT_SPELLING = ("plan.department-spelling", W, "Department spelt two ways",
+        "Department '{value}' in {cell} (Services row {row}) is taken as '{first}', spelt so in row {first_row}",
+        "Spell each department the same way on every row.")
 
     # --- templates (xlplan/templates/build.py) ----------------------------------------------------
     TEMPLATE_UNKNOWN_SERVICE = ("template.unknown-service", E, "No such service",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from xlplan.collect import rows
-from xlplan.collect.examined import Examined, Outcome
+from xlplan.collect.examined import Examined, Outcome, Scope
 from xlplan.collect.validate import check_assessment, check_comment
 from xlplan.errors import RETURN_DUPLICATE, RETURN_SUPERSEDED, issue
 from xlplan.periods import Period
@@ -21,10 +21,16 @@ from xlplan.status import (ActionStatus, Status, action_overdue, measure_status,
 from xlplan import store
 
 
-def supersede(files: list[Examined]) -> None:
-    """Mark each file accepted, rejected, superseded or skipped; the newest return of a service wins."""
+def supersede(files: list[Examined], scope: Scope = Scope()) -> None:
+    """Mark each file accepted, rejected, superseded or skipped; the newest return of a service wins.
+    A return for a service outside `scope` (another department's) is skipped, saying whose it is."""
     by_service: dict[str, list[Examined]] = {}
     for f in files:
+        if f.service is not None and not f.skipped and not scope.covers(f.service):
+            other = scope.elsewhere.get(f.service, "")
+            f.skipped = (f"the return for {f.service}, which " + (f"the {other} department collects" if other else
+                         "has no department (only a collect of the whole plan takes it)")
+                         + f", not {scope.department}")
         if f.skipped:
             f.outcome = Outcome.SKIPPED
         elif f.service is None:
@@ -44,8 +50,8 @@ def supersede(files: list[Examined]) -> None:
                                       key=service))
 
 
-def assess(files: list[Examined], plan: Plan, period: Period,
-           previous: dict[tuple[str, str], str]) -> tuple[list[store.ValueRow], list[store.ActionRow]]:
+def assess(files: list[Examined], plan: Plan, period: Period, previous: dict[tuple[str, str], str],
+           scope: Scope = Scope()) -> tuple[list[store.ValueRow], list[store.ActionRow]]:
     """Compute every measure's status and every action's update from the accepted returns: rows
     of store.measure_values and store.action_updates (ValueRow and ActionRow, built by keyword;
     NamedTuples are much smaller than dicts, at tens of thousands of rows).
@@ -53,7 +59,8 @@ def assess(files: list[Examined], plan: Plan, period: Period,
     A large plan has many measures sharing a rule, so each Rule, the texts stored with it and the
     annual target's text are worked out once per distinct rule input: the plan's own target,
     profile and tolerance objects (by identity: exact), unit, polarity, and last year's outturn
-    (by repr, and only where the rule uses it)."""
+    (by repr, and only where the rule uses it). Only measures and actions of services in `scope`
+    have rows (a department's collect stores its own services' only)."""
     winners = {f.service.casefold(): f for f in files if f.outcome is Outcome.ACCEPTED}
     returned: dict[str, Examined | None] = {}     # a service as the plan spells it → its return
     tolerance = plan.settings.amber_tolerance
@@ -62,7 +69,10 @@ def assess(files: list[Examined], plan: Plan, period: Period,
     rules: dict[tuple, tuple] = {}                # rule input → (rule, its texts, status with no figure)
     figure_json, no_source = store.figure_json, (None, None, None, None)
     value_rows, action_rows = [], []
+    covered = scope.services
     for m in plan.measures:
+        if covered is not None and m.service not in covered:
+            continue
         f = returned.get(m.service, False)
         if f is False:
             f = returned[m.service] = winners.get(m.service.strip().casefold())
@@ -112,6 +122,8 @@ def assess(files: list[Examined], plan: Plan, period: Period,
             source_cell=cell, plan_fingerprint=fingerprint))
     dues: dict[tuple, tuple] = {}                 # (status, due date) → (due as stored, overdue)
     for a in plan.actions:
+        if covered is not None and a.service not in covered:
+            continue
         f = returned.get(a.service, False)
         if f is False:
             f = returned[a.service] = winners.get(a.service.strip().casefold())

@@ -40,6 +40,7 @@ REQUIRED_COLUMNS = {
     "Actions": ("Ref", "Action", "Measures", "Theme", "Outcome", "Service"),
 }
 OPTIONAL_COLUMNS = {
+    "Services": ("Department",),
     "Measures": ("Tolerance", "Baseline", "Links", "Category", "Frequency", "Aggregate"),
     "Actions": ("Owner", "Start", "Due"),
 }
@@ -115,6 +116,7 @@ class Service:
     manager: str
     email: str
     row: int = 0
+    department: str = ""       # the department whose collect takes its return ("" : none named)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +227,19 @@ class Plan:
                 found[index][key].sort(key=self._order)
         return found
 
+    def departments(self) -> list[str]:
+        """The departments the Services sheet names, in first-appearance order."""
+        return list(dict.fromkeys(s.department for s in self.services if s.department))
+
+    def department(self, name: str) -> str | None:
+        """The department called `name` (case and spaces aside) as the plan spells it, or None."""
+        key = " ".join(name.split()).casefold()
+        return next((d for d in self.departments() if d.casefold() == key), None)
+
+    def services_of(self, department: str) -> list[Service]:
+        """The services of `department` (as the plan spells it), in plan order."""
+        return [s for s in self.services if s.department == department]
+
     def services_with_returns(self) -> list[Service]:
         """Services that have at least one measure or action: those that get a return template."""
         used = {item.service.casefold() for item in [*self.measures, *self.actions]}
@@ -321,7 +336,8 @@ def _canonical(plan: Plan) -> dict:
                 "service": a.service, "owner": a.owner, "start": str(a.start), "due": str(a.due)}
 
     return {"settings": repr(plan.settings), "themes": plan.themes,
-            "services": [[s.name, s.manager, s.email] for s in plan.services],
+            "services": [[s.name, s.manager, s.email, *([s.department] if s.department else [])]
+                         for s in plan.services],
             "measures": [_canonical_measure(m) for m in plan.measures], "actions": [action(a) for a in plan.actions]}
 
 
@@ -414,7 +430,9 @@ def _canonical_json(plan: Plan, batch: int = 2000):
     yield "{"
     yield from items("actions", plan.actions, action)
     yield from items("measures", plan.measures, measure)
-    yield from items("services", plan.services, lambda s: f"[{enc(s.name)}, {enc(s.manager)}, {enc(s.email)}]")
+    yield from items("services", plan.services, lambda s: f"[{enc(s.name)}, {enc(s.manager)}, {enc(s.email)}"
+                     + (f", {enc(s.department)}]" if s.department else "]"))   # a plan without departments
+                                                                               # keeps its fingerprint
     yield f'"settings": {enc(repr(plan.settings))}, "themes": [{", ".join(map(enc, plan.themes))}]}}'
 
 

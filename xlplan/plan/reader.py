@@ -9,7 +9,7 @@ from pathlib import Path
 
 from xlplan.errors import (
     PLAN_AGGREGATE_IGNORED, PLAN_ASSUMED_POLARITY, PLAN_BAD_AGGREGATE, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
-    PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_MISSING_COLUMN, PLAN_MONTHLY_CUMULATIVE, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
+    PLAN_DEPARTMENT_SPELLING, PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_NO_DEPARTMENT, PLAN_MISSING_COLUMN, PLAN_MONTHLY_CUMULATIVE, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
     PLAN_NOT_A_WORKBOOK, PLAN_POLARITY_CONFLICT, PLAN_REQUIRED_VALUE, PLAN_UNKNOWN_ACTION_MEASURE,
     PLAN_UNKNOWN_SERVICE, PLAN_UNKNOWN_SETTING, PLAN_UNKNOWN_THEME, PLAN_UNKNOWN_WORD, Report, Severity, issue,
     suggestion,
@@ -207,6 +207,7 @@ def _themes(s: PlanSheet, report: Report) -> list[str]:
 def _services(s: PlanSheet, report: Report) -> list[Service]:
     out: list[Service] = []
     first: dict[str, int] = {}
+    departments: dict[str, tuple[str, int]] = {}      # casefolded → (as first spelt, its row)
     for row, cells in s.rows:
         name = s.text(cells, "Service")
         if not name:
@@ -225,8 +226,33 @@ def _services(s: PlanSheet, report: Report) -> list[Service]:
         elif not email:
             report.add(issue(PLAN_REQUIRED_VALUE, sheet="Services", row=row, cell=s.ref(row, "Email"),
                              column="Email", severity=Severity.WARNING))
-        out.append(Service(name, s.text(cells, "Manager"), email, row))
+        out.append(Service(name, s.text(cells, "Manager"), email, row, _department(s, row, cells, departments, report)))
+    _check_departments(s, out, report)
     return out
+
+
+def _department(s: PlanSheet, row: int, cells: list, seen: dict[str, tuple[str, int]], report: Report) -> str:
+    """The service's Department (spaces tidied), spelt as its first row spells it."""
+    text = " ".join(s.text(cells, "Department").split())
+    if not text:
+        return ""
+    first = seen.setdefault(text.casefold(), (text, row))
+    if first[0] != text:
+        report.add(issue(PLAN_DEPARTMENT_SPELLING, sheet="Services", row=row, cell=s.ref(row, "Department"),
+                         value=text, first=first[0], first_row=first[1]))
+    return first[0]
+
+
+def _check_departments(s: PlanSheet, services: list[Service], report: Report) -> None:
+    """Once any service names a department, each one should: a service without one is collected
+    only by a collect of the whole plan."""
+    named = list(dict.fromkeys(x.department for x in services if x.department))
+    if not named:
+        return
+    for x in services:
+        if not x.department:
+            report.add(issue(PLAN_NO_DEPARTMENT, sheet="Services", row=x.row, cell=s.ref(x.row, "Department"),
+                             value=x.name, departments=", ".join(named)))
 
 
 _MEASURE_REQUIRED = ("Code", "Measure", "Theme", "Service", "Unit")

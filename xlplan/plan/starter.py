@@ -39,9 +39,9 @@ THEMES = [
 
 SERVICES = [
     {"Service": "Children and Justice", "Manager": "Team Manager (Children and Justice)",
-     "Email": "children.justice@yourcouncil.example"},
+     "Email": "children.justice@yourcouncil.example", "Department": "Children and Families"},
     {"Service": "Adult and Older People", "Manager": "Team Manager (Adult and Older People)",
-     "Email": "adult.services@yourcouncil.example"},
+     "Email": "adult.services@yourcouncil.example", "Department": "Adult Social Care"},
 ]
 
 

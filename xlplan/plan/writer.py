@@ -29,6 +29,9 @@ COLUMN_NOTES = {
     "Service": "The service (team) that makes a return. Each gets its own return template.",
     "Manager": "The team manager who fills in the return.",
     "Email": "Where `xlplan send` emails the template.",
+    "Department": "Optional: the department whose officer collects this service's return, when several "
+                  "departments collect into one store (`xlplan collect --department NAME`). Blank: collected "
+                  "only by a collect of the whole plan.",
     "Code": "A unique code for the measure, e.g. SW01 or SPCC024. Returns are matched by this code.",
     "Measure": "The performance indicator as the committee should read it.",
     "Outcome": "The resource outcome the measure or action serves (groups the report tables).",
@@ -69,7 +72,8 @@ _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _WIDTHS = {"Measure": 60, "Action": 50, "Measures": 30, "Outcome": 36, "Theme": 30, "Value": 50,
            "Setting": 20, "Email": 32, "Manager": 24, "Service": 26, "Contact": 40, "Profile": 20, "Owner": 24,
-           "Frequency": 14, "Aggregate": 11}
+           "Frequency": 14, "Aggregate": 11,
+           "Department": 26}
 
 
 def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequence[str],
@@ -85,7 +89,7 @@ def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequ
            [{"Setting": k, "Value": v} for k, v in settings.items()],
            notes={k: SETTINGS.get(k, "") for k in settings})
     _sheet(wb, "Themes", ["Theme"], [{"Theme": t} for t in themes])
-    _sheet(wb, "Services", list(REQUIRED_COLUMNS["Services"]), services)
+    _sheet(wb, "Services", _columns("Services", services), services)
     years = [y.slash for y in history_years]
     _sheet(wb, "Measures", _columns("Measures", measures, years), measures)
     _sheet(wb, "Actions", _columns("Actions", actions), actions)
@@ -116,7 +120,7 @@ def _row_height(row: Row, columns: list[str]) -> float:
     return 15.0 * min(lines, 12)
 
 
-WHEN_USED = ("Frequency", "Aggregate")   # optional columns written only when some row fills them
+WHEN_USED = ("Frequency", "Aggregate", "Department")   # optional columns written only when some row fills them
 
 
 def _columns(sheet: str, rows: Sequence[Row], years: Sequence[str] = ()) -> list[str]:

@@ -28,7 +28,7 @@ from xlplan.values import Figure, Ratio
 # The store's schema, as Alembic revisions (xlplan/store/migrations/versions/), oldest first. A store
 # records its revision in `alembic_version`; a command that opens a store of an older one is told to
 # run `xlplan upgrade-store` (upgrade.py), which is the only code that imports Alembic.
-SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements")
+SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements", "0004_departments")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 BUSY_TIMEOUT = 60.0   # seconds a collect waits for another one writing to the same store
@@ -69,6 +69,10 @@ returns = Table(
     Column("superseded_by", String(64)),
     Column("plan_fingerprint", String(64)),           # the plan the return's template was made from
     Column("archive", Text),                          # archived copy, relative to the archive folder
+    # which collect recorded it (0004_departments): its department ("" for a whole-plan collect), part
+    # of the key so two departments' folders may hold the same file; the returns folder it was in
+    Column("department", String(100), primary_key=True, server_default=""),
+    Column("folder", Text),
 )
 
 measure_values = Table(
@@ -129,6 +133,10 @@ issues = Table(
     Column("row", Integer),
     Column("key", Text),
     Column("counted", Boolean, nullable=False),       # False for superseded or skipped files
+    # the collect that found it (0004_departments): its department ("" for the whole plan; seq counts
+    # within it) and the service of the file it is about (None for a file not identified)
+    Column("department", String(100), primary_key=True, server_default=""),
+    Column("service", Text),
 )
 
 history = Table(
@@ -199,6 +207,8 @@ class ReturnRow(NamedTuple):
     superseded_by: str | None
     plan_fingerprint: str | None
     archive: str | None
+    department: str = ""
+    folder: str | None = None
 
 
 class ValueRow(NamedTuple):
@@ -256,6 +266,8 @@ class IssueRow(NamedTuple):
     row: int | None
     key: str | None
     counted: bool
+    department: str = ""
+    service: str | None = None
 
 
 class HistoryRow(NamedTuple):

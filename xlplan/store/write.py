@@ -8,9 +8,9 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from operator import itemgetter
-from typing import Callable, Iterable
+from typing import Callable, Collection, Iterable
 
-from sqlalchemy import Table, Text, bindparam, cast, delete, func, insert, select
+from sqlalchemy import Table, Text, and_, bindparam, cast, delete, func, insert, or_, select
 
 from xlplan.store.restated import keep_collected
 from xlplan.store.schema import (action_updates, engine, history, history_plan, issues, measure_values, plans,
@@ -20,7 +20,8 @@ from xlplan.store.schema import (action_updates, engine, history, history_plan, 
 def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
                   return_rows: list[dict], value_rows: list[tuple], action_rows: list[tuple],
                   issue_rows: list[dict], history_rows: Callable[[], list[dict]],
-                  restatement_rows: list | None = None) -> None:
+                  restatement_rows: list | None = None, department: str = "",
+                  services: Collection[str] | None = None) -> None:
     """Replace everything stored for `period` with this collect's rows, in one transaction (rows
     stored as they are already are left alone: see `replace_period`). The value and action row
     lists are emptied once written (they are large; the caller is done with them).
@@ -30,15 +31,21 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
 
     `restatement_rows` (RestatementRows carried by this period's returns) replace the period's
     restatements the same way, an unchanged one keeping when it was first collected; None leaves
-    them alone."""
+    them alone.
+
+    `services` (with the `department` they belong to) limits what the collect owns, when several
+    departments collect the quarter into one store: only rows of those services, and returns and
+    issues this department's collects recorded, are replaced (see `owned`); None owns the whole
+    period, as a collect of the whole plan does."""
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
             for table, rows in ((returns, return_rows), (measure_values, value_rows),
                                 (action_updates, action_rows), (issues, issue_rows)):
-                replace_period(conn, table, period, rows)
+                replace_period(conn, table, period, rows, owned(table, department, services))
             if restatement_rows is not None:
-                replace_period(conn, restatements, period, keep_collected(conn, period, restatement_rows))
+                replace_period(conn, restatements, period, keep_collected(conn, period, restatement_rows),
+                               owned(restatements, department, services))
             value_rows.clear()      # (tens of thousands of rows) freed before the history is built
             action_rows.clear()
             if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
@@ -110,9 +117,23 @@ def _replace_history(conn, rows: list[tuple], plan_fingerprint: str) -> None:
     conn.execute(insert(history_plan), [{"slot": 1, "fingerprint": plan_fingerprint}])
 
 
-def replace_period(conn, table: Table, period: str, rows: list) -> None:
-    """Make `table`'s rows for `period` exactly `rows` (dicts by column name, NamedTuples of
-    schema.ROWS, or tuples with every column in the table's order), in four plain steps:
+def owned(table: Table, department: str, services: Collection[str] | None):
+    """Which of a period's rows of `table` a collect of `department` owns (a SQL condition; None:
+    all of them, for a collect of the whole plan): those of its `services`, and in tables that
+    record the collecting department (returns, issues), those its own collects recorded. A row a
+    whole-plan collect recorded for one of its services is taken over; another department's never."""
+    if services is None:
+        return None
+    of_services = table.c.service.in_(sorted(services))
+    if "department" not in table.c:
+        return of_services
+    return or_(table.c.department == department, and_(table.c.department == "", of_services))
+
+
+def replace_period(conn, table: Table, period: str, rows: list, where=None) -> None:
+    """Make `table`'s rows for `period` (and `where`, when given) exactly `rows` (dicts by column
+    name, NamedTuples of schema.ROWS, or tuples with every column in the table's order), in four
+    plain steps:
 
     1. read the period's stored rows (SQLAlchemy Core, typed values), by key;
     2. diff: a given row stored exactly as given is left alone; any other is fresh;
@@ -128,7 +149,8 @@ def replace_period(conn, table: Table, period: str, rows: list) -> None:
     at = [names.index(c.name) for c in keys]
     key = itemgetter(*at) if len(at) > 1 else (lambda row, i=at[0]: (row[i],))
     stored: dict[tuple, tuple] = {}
-    result = conn.execute(select(table).where(table.c.period == period).execution_options(yield_per=_BATCH))
+    chosen = table.c.period == period if where is None else and_(table.c.period == period, where)
+    result = conn.execute(select(table).where(chosen).execution_options(yield_per=_BATCH))
     try:
         for batch in result.partitions():
             batch = list(map(tuple, batch))          # plain tuples: compared with the given rows in C

@@ -129,7 +129,7 @@ def test_assess_gives_exactly_the_rows_and_issues_of_each_measures_own_rule(tmp_
     real = pipeline.assess
     monkeypatch.setattr(pipeline, "assess", lambda *a: seen.append(copy.deepcopy(a)) or real(*a))
     run(tmp_path)
-    (files, plan, period, _), = seen
+    (files, plan, period, _, _), = seen
     typed_comments = {("measure" if sheet == "m" else "action", code): e.comment
                       for f in files for sheet, entries in (("m", f.measures), ("a", f.actions))
                       for code, e in entries.items()}
