@@ -146,6 +146,13 @@ class Code(StrEnum):
     PLAN_DEPARTMENT_SPELLING = ("plan.department-spelling", W, "Department spelt two ways",
         "Department '{value}' in {cell} (Services row {row}) is taken as '{first}', spelt so in row {first_row}",
         "Spell each department the same way on every row.")
+    PLAN_SOURCE_SPELLING = ("plan.source-spelling", W, "Source spelt two ways",
+        "Source '{value}' for {code} in {cell} (Measures row {row}) is taken as '{first}', spelt so in row {first_row}",
+        "Spell each system the same way on every row: `xlplan import` lists figures by their Source.")
+    PLAN_NOTHING_RETURNED = ("plan.nothing-returned", W, "Return with nothing to fill in",
+        "Every measure of service '{value}' comes from a system (Source) and it has no actions: its return "
+        "has nothing for the manager to fill in",
+        "Clear the Source of the measures the manager reports, or give the service its actions.")
 
     # --- templates (xlplan/templates/build.py) ----------------------------------------------------
     TEMPLATE_UNKNOWN_SERVICE = ("template.unknown-service", E, "No such service",
@@ -262,6 +269,9 @@ class Code(StrEnum):
     COMMENT_TOO_LONG = ("comment.too-long", W, "Comment very long",
         "{key}: the comment is {length:,} characters; reports show the first {limit:,}",
         "Ask the manager for a shorter comment.")
+    RETURN_FIGURE_FROM_SYSTEM = ("return.figure-from-system", W, "Figure for a measure fed by a system",
+        "{key}: '{found}' in {sheet}!{cell} is ignored: {key}'s figures come from {source}",
+        "The officer imports {key} with `xlplan import`; nothing needs typing in the return for it.")
     ACTION_COMPLETE_BEFORE_START = ("action.complete-before-start", W, "Complete before it started",
         "{key} is marked Complete but does not start until {start}",
         "Check the status: an action cannot be complete before it starts.")

@@ -64,7 +64,8 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         reuse = Reuse.for_collect(plan_path, key, plan, period, archive)
         files = examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse)
         supersede(files, scope)
-        value_rows, action_rows = assess(files, plan, period, previous, scope)
+        imported = store.imported_codes(db_url, period.id)      # figures from system extracts: kept
+        value_rows, action_rows = assess(files, plan, period, previous, scope, imported)
         restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected
         counts = status_counts(value_rows)
         records = [rows.record(f) for f in files]

@@ -41,7 +41,7 @@ REQUIRED_COLUMNS = {
 }
 OPTIONAL_COLUMNS = {
     "Services": ("Department",),
-    "Measures": ("Tolerance", "Baseline", "Links", "Category", "Frequency", "Aggregate"),
+    "Measures": ("Tolerance", "Baseline", "Links", "Category", "Frequency", "Aggregate", "Source"),
     "Actions": ("Owner", "Start", "Due"),
 }
 
@@ -139,6 +139,7 @@ class Measure:
     frequency: Frequency = QUARTERLY
     aggregate: Aggregate | None = None            # a monthly measure's own rule; None: by unit
     year_targets: dict[FinancialYear, Target] = field(default_factory=dict)   # "Target 2024/25" columns
+    source: str = ""       # the system its figures come from (`xlplan import`); "": the service's return
 
     def outturn(self, year: FinancialYear) -> Figure | None:
         v = self.history.get(year)
@@ -351,8 +352,8 @@ def _canonical_measure(m: Measure) -> dict:
 
 
 def _yearly(m: Measure) -> dict:
-    """The content of the Frequency, Aggregate and year target columns, only where a measure has
-    any (so a plan without them keeps the fingerprint it had before they existed)."""
+    """The content of the Frequency, Aggregate, year target and Source columns, only where a measure
+    has any (so a plan without them keeps the fingerprint it had before they existed)."""
     out = {}
     if m.aggregate is not None:
         out["aggregate"] = m.aggregate.value
@@ -360,6 +361,8 @@ def _yearly(m: Measure) -> dict:
         out["frequency"] = m.frequency.describe()
     if m.year_targets:
         out["targets"] = {str(y): repr(t) for y, t in sorted(m.year_targets.items())}
+    if m.source:
+        out["source"] = m.source
     return out
 
 
@@ -395,7 +398,7 @@ def _canonical_json(plan: Plan, batch: int = 2000):
     year_of = years.get
 
     def measure(m: Measure) -> str:
-        if m.aggregate is not None or m.year_targets or m.frequency != QUARTERLY:
+        if m.aggregate is not None or m.year_targets or m.frequency != QUARTERLY or m.source:
             return json.dumps(_canonical_measure(m), sort_keys=True, default=str)
         h = m.history
         if h:

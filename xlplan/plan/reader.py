@@ -9,7 +9,8 @@ from pathlib import Path
 
 from xlplan.errors import (
     PLAN_AGGREGATE_IGNORED, PLAN_ASSUMED_POLARITY, PLAN_BAD_AGGREGATE, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
-    PLAN_DEPARTMENT_SPELLING, PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_NO_DEPARTMENT, PLAN_MISSING_COLUMN, PLAN_MONTHLY_CUMULATIVE, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
+    PLAN_DEPARTMENT_SPELLING, PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_NO_DEPARTMENT, PLAN_NOTHING_RETURNED,
+    PLAN_SOURCE_SPELLING, PLAN_MISSING_COLUMN, PLAN_MONTHLY_CUMULATIVE, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
     PLAN_NOT_A_WORKBOOK, PLAN_POLARITY_CONFLICT, PLAN_REQUIRED_VALUE, PLAN_UNKNOWN_ACTION_MEASURE,
     PLAN_UNKNOWN_SERVICE, PLAN_UNKNOWN_SETTING, PLAN_UNKNOWN_THEME, PLAN_UNKNOWN_WORD, Report, Severity, issue,
     suggestion,
@@ -61,6 +62,11 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
     for s in services:
         if s.name.casefold() not in named:
             report.add(issue(PLAN_EMPTY_SERVICE, sheet="Services", row=s.row, value=s.name))
+    if any(m.source for m in measures):
+        for s in plan.services_with_returns():
+            own = plan.measures_for(s.name)
+            if own and all(m.source for m in own) and not plan.actions_for(s.name):
+                report.add(issue(PLAN_NOTHING_RETURNED, sheet="Services", row=s.row, value=s.name))
     return plan, report.with_file(name)
 
 
@@ -291,7 +297,8 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
     service_names, themes = Names(x.name for x in services), Names(themes)
     years = [(FinancialYear.parse(h), h, s.index(h)) for h in s.header if FinancialYear.looks_like(h)]
     target_years = sorted((target_year(h), h) for h in s.header if target_year(h))
-    i_frequency, i_aggregate = s.index("Frequency"), s.index("Aggregate")
+    i_frequency, i_aggregate, i_source = s.index("Frequency"), s.index("Aggregate"), s.index("Source")
+    sources: dict[str, tuple[str, int]] = {}          # casefolded → (as first spelt, its row)
     rows = s.rows
     texts = {c: column_texts(rows, s.index(c), repeats=c not in ("Code", "Measure"))
              for c in ("Code", "Measure", "Theme", "Service", "Unit", "Polarity")}
@@ -371,6 +378,7 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
         if target_years:
             year_targets = _year_targets(s, cells, row, code, unit, target_years, settings, target, report)
             ok = ok and year_targets is not None
+        source = "" if cells[i_source] is None else _source(s, cells, row, code, sources, report)
         if polarity is None:
             continue
         if not ok or target is None or profile is None:
@@ -378,8 +386,25 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
         out.append(Measure(code=code, name=name, theme=theme, outcome=outcome, service=service, unit=unit,
                            polarity=polarity, target=target, profile=profile, tolerance=tolerance or None,
                            baseline=baseline, links=links, category=category, history=history, row=row,
-                           frequency=frequency, aggregate=aggregate or None, year_targets=year_targets))
+                           frequency=frequency, aggregate=aggregate or None, year_targets=year_targets,
+                           source=source))
     return out
+
+
+RETURN_SOURCES = {"return", "returns", "manager", "manager's return", "managers return", "the return"}   # = blank
+
+
+def _source(s: PlanSheet, cells, row: int, code: str, seen: dict[str, tuple[str, int]], report: Report) -> str:
+    """A measure's Source: the system its figures are imported from ('' for the service's return:
+    blank, or a word such as Return), spaces tidied and spelt as its first row spells it."""
+    text = " ".join(s.text(cells, "Source").split())
+    if text.casefold() in RETURN_SOURCES:
+        return ""
+    first = seen.setdefault(text.casefold(), (text, row))
+    if text and first[0] != text:
+        report.add(issue(PLAN_SOURCE_SPELLING, sheet="Measures", row=row, cell=s.ref(row, "Source"), key=code,
+                         code=code or f"row {row}", value=text, first=first[0], first_row=first[1]))
+    return first[0] if text else ""
 
 
 def _aggregate(s: PlanSheet, cells, row: int, code: str, unit: Unit, frequency: Frequency | None,

@@ -59,7 +59,7 @@ def starter_measures(year: FinancialYear) -> list[dict]:
         {"Code": "SW03", "Measure": "Sickness absence: days lost per employee",
          "Theme": THEMES[2], "Outcome": "Promote equality and the well-being of staff",
          "Service": "Adult and Older People", "Unit": "number", "Polarity": "Lower", "Target": "Reduce",
-         "Profile": "Cumulative", "Tolerance": "0.5", y1: "11.2", y2: "12.9", y3: "12.1"},
+         "Profile": "Cumulative", "Tolerance": "0.5", "Source": "iTrent", y1: "11.2", y2: "12.9", y3: "12.1"},
         {"Code": "SW04", "Measure": "% of foster carer reviews that happen on an annual basis",
          "Theme": THEMES[1], "Outcome": "Deliver better health and social care outcomes for all",
          "Service": "Children and Justice", "Unit": "%", "Polarity": "Higher", "Target": "90%",

@@ -51,6 +51,9 @@ COLUMN_NOTES = {
                  "quarter. Not due: the return shows the latest figure, and reports say when it is due.",
     "Aggregate": "Optional, monthly measures: how the three months make the quarter figure: Sum, Average "
                  "or Last. Blank: Sum for number and £, Average for % and ratio.",
+    "Source": "Optional: the system the measure's figures come from (e.g. CareFirst), imported each quarter "
+              "with `xlplan import`. Its return shows the figure as from that system, with nothing to fill in. "
+              "Blank: the manager reports it in the return.",
     "Ref": "A unique reference for the action, e.g. A1. Returns are matched by this reference.",
     "Action": "The improvement action.",
     "Measures": "The steps or measures the action is reported against (codes or text).",
@@ -73,7 +76,7 @@ _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _WIDTHS = {"Measure": 60, "Action": 50, "Measures": 30, "Outcome": 36, "Theme": 30, "Value": 50,
            "Setting": 20, "Email": 32, "Manager": 24, "Service": 26, "Contact": 40, "Profile": 20, "Owner": 24,
            "Frequency": 14, "Aggregate": 11,
-           "Department": 26}
+           "Department": 26, "Source": 14}
 
 
 def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequence[str],
@@ -120,7 +123,7 @@ def _row_height(row: Row, columns: list[str]) -> float:
     return 15.0 * min(lines, 12)
 
 
-WHEN_USED = ("Frequency", "Aggregate", "Department")   # optional columns written only when some row fills them
+WHEN_USED = ("Frequency", "Aggregate", "Department", "Source")   # optional columns written only when some row fills them
 
 
 def _columns(sheet: str, rows: Sequence[Row], years: Sequence[str] = ()) -> list[str]:

@@ -229,7 +229,7 @@ def dashboard(ws, wb, f: Formats, results: PeriodResults) -> None:
 
 MEASURE_WIDTHS = {"Code": 9, "Measure": 48, "Theme": 26, "Outcome": 28, "Service": 22, "Unit": 8, "Target": 11,
                   "To date": 11, "Status": 13, "Basis": 11, "Comments/Progress": 70, "Source file": 34,
-                  "Rule": 40, "Last quarter restated": 30}
+                  "From": 22, "Rule": 40, "Last quarter restated": 30}
 
 
 def measures_sheet(ws, f: Formats, results: PeriodResults) -> None:
@@ -237,7 +237,7 @@ def measures_sheet(ws, f: Formats, results: PeriodResults) -> None:
     headers = ["Code", "Measure", "Theme", "Outcome", "Service", "Unit", "Target", "To date", "Status", "Basis",
                "Previous status", "Trend (last quarter)", "Trend (last year)", "Last quarter",
                "Last quarter restated", *years,
-               "Comments/Progress", "Source file", "Source sheet", "Source cell", "Rule"]
+               "Comments/Progress", "Source file", "Source sheet", "Source cell", "From", "Rule"]
 
     def row(m: MeasureResult):
         src = m.source
@@ -248,10 +248,18 @@ def measures_sheet(ws, f: Formats, results: PeriodResults) -> None:
                 m.trend_quarter.value if m.trend_quarter else "", m.trend_year.value if m.trend_year else "",
                 figure_cell(m.previous_quarter, m.unit, f), restated.last_quarter_note(m, results),
                 *(figure_cell(m.history.get(y), m.unit, f) for y in years),
-                m.comment, src.file if src else "", src.sheet if src else "", src.cell if src else "", m.rule]
+                m.comment, src.file if src else "", src.sheet if src else "", src.cell if src else "",
+                _origin(src), m.rule]
 
     table(ws, f, headers, (row(m) for m in results.measures), MEASURE_WIDTHS,
           status_cols=("Status", "Previous status"))
+
+
+def _origin(src) -> str:
+    """Where a figure came from, as the From column says it: Return, or the system and its row."""
+    if src is None:
+        return ""
+    return f"{src.system} extract, row {src.row}" if src.system else "Return"
 
 
 def actions_sheet(ws, f: Formats, results: PeriodResults) -> None:

@@ -13,6 +13,8 @@ from xlplan.store.results import Restatement
 from xlplan.store.restated import correction_offers, reported_for_correction
 from xlplan.store.schema import RestatementRow, restatements
 from xlplan.store.upgrade import Upgrade, upgrade_store      # Alembic itself is imported only when run
+from xlplan.store.read import imported_codes
+from xlplan.store.write import write_import
 
 __all__ = [
     "load_results", "plan_stored", "previous_comments", "returns_for", "table_contents",
@@ -23,4 +25,5 @@ __all__ = [
     "PackedText", "bulk_insert", "replace_period", "write_collect",
     "Restatement", "RestatementRow", "correction_offers", "reported_for_correction", "restatements",
     "Upgrade", "upgrade_store",
+    "imported_codes", "write_import",
 ]

@@ -108,6 +108,16 @@ def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:
     return found
 
 
+def imported_codes(db_url: str, period: str) -> dict[str, str]:
+    """code → system, for the measures whose figure for `period` was imported from a system extract."""
+    with _reader(db_url) as conn:
+        if conn is None:
+            return {}
+        return {code: system or "a system" for code, system in conn.execute(
+            select(measure_values.c.code, measure_values.c.source_system).where(
+                measure_values.c.period == period, measure_values.c.origin == "import"))}
+
+
 def plan_stored(db_url: str, fingerprint: str) -> bool:
     """Whether the store holds the plan with this fingerprint (its snapshot need not be built)."""
     with _reader(db_url, table="plans") as conn:
@@ -229,7 +239,9 @@ def _fig(row):
 def _source(row) -> Source | None:
     if not row.source_file:
         return None
-    return Source(row.source_file, row.source_sha256 or "", row.source_sheet or "", row.source_cell or "")
+    system = getattr(row, "source_system", None)      # measure_values only
+    return Source(row.source_file, row.source_sha256 or "", row.source_sheet or "", row.source_cell or "",
+                  system or "", getattr(row, "source_row", None) if system else None)
 
 
 def _action(a, period: Period, row) -> ActionResult:

@@ -19,14 +19,19 @@ from xlplan.values import Figure, Missing, Unit, format_value
 
 @dataclass(frozen=True)
 class Source:
-    """Where a figure came from: the returned file, its sha256, sheet and cell."""
+    """Where a figure came from: the returned file, its sha256, sheet and cell; for a figure
+    imported from a system extract (`xlplan import`), also the system and the extract's row."""
 
     file: str
     sha256: str
     sheet: str
     cell: str
+    system: str = ""
+    row: int | None = None
 
     def __str__(self) -> str:
+        if self.system:
+            return f"{self.system} extract {self.file}, row {self.row}"
         return f"{self.file} › {self.sheet}!{self.cell}"
 
 

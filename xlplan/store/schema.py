@@ -99,6 +99,11 @@ measure_values = Table(
     Column("source_sheet", String(100)),
     Column("source_cell", String(20)),
     Column("plan_fingerprint", String(64), nullable=False),
+    # where the figure came from (0004_departments): a return, or a system extract (`xlplan import`:
+    # the system, and the extract's row; source_file/sha256/sheet/cell name the file and Value cell)
+    Column("origin", String(16), nullable=False, server_default="return"),    # return | import
+    Column("source_system", Text),
+    Column("source_row", Integer),
 )
 
 action_updates = Table(
@@ -234,6 +239,9 @@ class ValueRow(NamedTuple):
     source_sheet: str | None
     source_cell: str | None
     plan_fingerprint: str
+    origin: str = "return"
+    source_system: str | None = None
+    source_row: int | None = None
 
 
 class ActionRow(NamedTuple):

@@ -40,6 +40,7 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
+            value_rows[:] = _not_imported(conn, period, value_rows)
             for table, rows in ((returns, return_rows), (measure_values, value_rows),
                                 (action_updates, action_rows), (issues, issue_rows)):
                 replace_period(conn, table, period, rows, owned(table, department, services))
@@ -48,14 +49,45 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
                                owned(restatements, department, services))
             value_rows.clear()      # (tens of thousands of rows) freed before the history is built
             action_rows.clear()
-            if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
-                _replace_history(conn, history_rows(), plan_fingerprint)
-            # last: the snapshot is large (tens of MB for a national plan)
-            if conn.execute(select(plans.c.fingerprint).where(
-                    plans.c.fingerprint == plan_fingerprint)).first() is None:
-                _insert_plan(conn, plan_row())
+            _plan_and_history(conn, plan_fingerprint, plan_row, history_rows)
     finally:
         eng.dispose()
+
+
+def write_import(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
+                 value_rows: list, history_rows: Callable[[], list[dict]]) -> None:
+    """Store a system extract's figures for `period` (ValueRows, origin "import"), in one
+    transaction: each replaces whatever the store held for its measure that quarter (a returned
+    figure only where the import was told to override it), and nothing else is touched: not the
+    returned figures of other measures, nor figures imported from other extracts."""
+    codes = sorted({r[1] for r in value_rows})
+    eng = engine(db_url)
+    try:
+        with transaction(eng, db_url) as conn:
+            for chunk in _chunks(codes, 500):
+                these = set(chunk)
+                replace_period(conn, measure_values, period, [r for r in value_rows if r[1] in these],
+                               measure_values.c.code.in_(chunk))
+            _plan_and_history(conn, plan_fingerprint, plan_row, history_rows)
+    finally:
+        eng.dispose()
+
+
+def _not_imported(conn, period: str, value_rows: list) -> list:
+    """A collect's value rows less those of measures whose figure for `period` was imported from a
+    system: an import is never wiped by a collect of the returns."""
+    imported = set(conn.execute(select(measure_values.c.code).where(
+        measure_values.c.period == period, measure_values.c.origin == "import")).scalars())
+    return [r for r in value_rows if r[1] not in imported] if imported else value_rows
+
+
+def _plan_and_history(conn, plan_fingerprint: str, plan_row: Callable, history_rows: Callable) -> None:
+    """The plan's snapshot and history columns, built and written only if the store lacks them."""
+    if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
+        _replace_history(conn, history_rows(), plan_fingerprint)
+    # last: the snapshot is large (tens of MB for a national plan)
+    if conn.execute(select(plans.c.fingerprint).where(plans.c.fingerprint == plan_fingerprint)).first() is None:
+        _insert_plan(conn, plan_row())
 
 
 class PackedText:
@@ -121,12 +153,14 @@ def owned(table: Table, department: str, services: Collection[str] | None):
     """Which of a period's rows of `table` a collect of `department` owns (a SQL condition; None:
     all of them, for a collect of the whole plan): those of its `services`, and in tables that
     record the collecting department (returns, issues), those its own collects recorded. A row a
-    whole-plan collect recorded for one of its services is taken over; another department's never."""
+    whole-plan collect recorded for one of its services is taken over; another department's never.
+    A figure imported from a system (measure_values.origin "import") is never a collect's."""
+    returned = table.c.origin != "import" if "origin" in table.c else None
     if services is None:
-        return None
+        return returned
     of_services = table.c.service.in_(sorted(services))
     if "department" not in table.c:
-        return of_services
+        return of_services if returned is None else and_(of_services, returned)
     return or_(table.c.department == department, and_(table.c.department == "", of_services))
 
 

@@ -1,8 +1,9 @@
-"""Departments sharing one store: each return and issue records the department whose collect found
-it ("" for a whole-plan collect), as part of the row's key so two departments' collects of one
-quarter never collide; returns record the folder they were collected from, issues the service of
-the file they are about. Every stored row is kept (department "": they came from whole-plan
-collects).
+"""Departments sharing one store, and system extracts: each return and issue records the department
+whose collect found it ("" for a whole-plan collect), as part of the row's key so two departments'
+collects of one quarter never collide; returns record the folder they were collected from, issues
+the service of the file they are about; each stored figure records whether it came from a return
+or a system extract (`xlplan import`), with the system and the extract's row. Every stored row is
+kept (department "": whole-plan collects; origin "return").
 
 Revision ID: 0004_departments
 Revises: 0002_restatements
@@ -18,7 +19,7 @@ down_revision = "0002_restatements"
 branch_labels = None
 depends_on = None
 
-# table → (its new columns, its key afterwards)
+# table → (its new columns, its key afterwards: None for unchanged)
 CHANGES = {
     "returns": ((sa.Column("department", sa.String(100), nullable=False, server_default=""),
                  sa.Column("folder", sa.Text)),
@@ -26,19 +27,23 @@ CHANGES = {
     "issues": ((sa.Column("department", sa.String(100), nullable=False, server_default=""),
                 sa.Column("service", sa.Text)),
                ["period", "seq", "department"]),
+    "measure_values": ((sa.Column("origin", sa.String(16), nullable=False, server_default="return"),
+                        sa.Column("source_system", sa.Text), sa.Column("source_row", sa.Integer)),
+                       None),
 }
 
 
 def upgrade() -> None:
     bind = op.get_bind()
     for table, (columns, key) in CHANGES.items():
-        if bind.dialect.name == "sqlite":
+        if key is not None and bind.dialect.name == "sqlite":
             _rebuild_sqlite(bind, table, columns, key)
             continue
         for column in columns:
             op.add_column(table, column._copy())
-        op.drop_constraint(f"{table}_pkey", table, type_="primary")
-        op.create_primary_key(f"{table}_pkey", table, key)
+        if key is not None:
+            op.drop_constraint(f"{table}_pkey", table, type_="primary")
+            op.create_primary_key(f"{table}_pkey", table, key)
 
 
 def _rebuild_sqlite(bind, table: str, columns, key: list[str], drop: tuple[str, ...] = ()) -> None:
@@ -61,6 +66,11 @@ def _rebuild_sqlite(bind, table: str, columns, key: list[str], drop: tuple[str, 
 def downgrade() -> None:
     bind = op.get_bind()
     for table, (columns, key) in CHANGES.items():
+        if key is None:
+            with op.batch_alter_table(table) as batch:
+                for column in columns:
+                    batch.drop_column(column.name)
+            continue
         old_key = [c for c in key if c != "department"]
         if bind.dialect.name == "sqlite":
             _rebuild_sqlite(bind, table, (), old_key, drop=tuple(c.name for c in columns))
