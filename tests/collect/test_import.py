@@ -219,6 +219,11 @@ def test_imports_and_collects_never_wipe_each_other(tmp_path, db_url):
     by_code = {r[at["Code"]].value: r for r in ws.iter_rows(min_row=head_row[0].row + 1)}
     assert by_code["CF01"][at["From"]].value == "CareFirst extract, row 2"
     assert by_code["SW01"][at["From"]].value == "Return"
+    import docx
+    word = docx.Document(next(p for p in out if p.suffix == ".docx"))
+    cells = [c.text for t in word.tables for r in t.rows for c in r.cells]
+    assert any("CF01 · Children and Justice · from CareFirst" in c for c in cells)
+    assert any("SW01 · Children and Justice" in c and "from" not in c for c in cells)
 
 
 def test_a_return_shows_a_system_measure_as_from_its_source_and_a_typed_figure_is_ignored(tmp_path):
@@ -231,6 +236,8 @@ def test_a_return_shows_a_system_measure_as_from_its_source_and_a_typed_figure_i
     head, cols = header(ws, "Code")
     cell = ws.cell(row_of(ws, "Code", "CF01"), cols[layout.TO_DATE])
     assert cell.value == "from CareFirst" and cell.protection.locked
+    told = " ".join(str(c.value) for row in wb["Instructions"].iter_rows() for c in row if c.value)
+    assert "Figures taken from a system" in told and "straight from CareFirst" in told
     # a manager types over it anyway (an older template, or the sheet unprotected)
     old = make_plan(tmp_path / "old", measures=[{k: v for k, v in m.items() if k != "Source"} for m in MEASURES],
                     actions=ACTIONS)
@@ -299,3 +306,20 @@ def test_a_workbook_of_another_kind_is_refused_with_what_to_do(plan, tmp_path):
     with pytest.raises(XlplanError, match="Export the figures from the system as CSV"):
         import_extract(plan, Q2, write(tmp_path / "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600),
                        f"sqlite:///{tmp_path}/x.db")
+
+
+def test_hostile_extracts_are_refused_or_kept_as_text(plan, tmp_path):
+    db = f"sqlite:///{tmp_path}/x.db"
+    huge = b"Code,Value,Comment\nCF02,4,\"" + b"x" * 200_000 + b"\"\n"          # one field over csv's limit
+    with pytest.raises(XlplanError, match="could not be read as CSV"):
+        import_extract(plan, Q2, write(tmp_path / "huge.csv", huge), db)
+    formula = b'Code,Value,Comment\nCF02,=1+1,ok\nCF03,"\xc2\xa312","=HYPERLINK(""http://x"",""y"")"\n'
+    result = import_extract(plan, Q2, write(tmp_path / "f.csv", formula), db)
+    assert [n.row for n in result.left_out] == [2]                                 # a formula is no figure
+    assert stored(db)["CF03"]["comment"] == '=HYPERLINK("http://x","y")'           # kept as text, never run
+    link = tmp_path / "link.csv"
+    link.symlink_to(tmp_path / "f.csv")
+    with pytest.raises(XlplanError, match="cannot be imported"):
+        import_extract(plan, Q2, link, db)
+    with pytest.raises(XlplanError, match="cannot be imported"):
+        import_extract(plan, Q2, write(tmp_path / "empty.csv", b""), db)

@@ -121,13 +121,20 @@ def _from_csv(name: str, ins: safety.Inspection) -> Extract:
         candidates.insert(0, sniffed)
     except csv.Error:
         pass
-    best = None            # (columns found, -order) → separator, rows, header row
+    best, problem = None, None     # (columns found, -order) → separator, rows, header row
     for order, sep in enumerate(candidates):
-        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+        try:
+            rows = list(csv.reader(io.StringIO(text.replace("\0", "")), delimiter=sep))
+        except csv.Error as e:         # a field longer than the csv module takes, a stray quote…
+            problem = problem or str(e)
+            continue
         at, columns = _header(rows)
-        score = (len(columns), all(c in columns for c in REQUIRED), -order)
+        score = (all(c in columns for c in REQUIRED), len(columns), -order)
         if best is None or score > best[0]:
             best = (score, sep, rows, at)
+    if best is None:
+        raise XlplanError(f"{name} could not be read as CSV ({encoding}): {problem}. Export it from the system "
+                          f"again, as CSV or as an .xlsx workbook.")
     _, sep, rows, at = best
     how = f"{encoding}, separated by {SEPARATORS[sep]}s"
     return _extract(name, ins, "CSV", how, None, rows, at)

@@ -167,7 +167,8 @@ def measure_row(m: MeasureResult, results: PeriodResults, years: list[str] | Non
     if m.status is Status.NOT_DUE:
         shown = not_due_mark(m, results)
     to_date = Cell(shown, note="Figure returned was not valid" if m.in_error else "")
-    name = Cell(m.name, note=f"{m.code} · {m.service}")
+    system = m.source.system if m.source is not None else ""     # a figure imported from a system extract
+    name = Cell(m.name, note=f"{m.code} · {m.service}" + (f" · from {system}" if system else ""))
     status = status_cell(m.status.value, "manager's assessment" if m.basis == "assessed" else "")
     return [name, m.comment, status, m.target_text or "–", to_date,
             *(figure_text(m.history.get(y), m.unit) or "–" for y in years)]

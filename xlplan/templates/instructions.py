@@ -78,6 +78,14 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int, c
               if any(m.frequency.monthly for m in measures) else []),
         ], body)
 
+    systems = list(dict.fromkeys(m.source for m in measures if m.source))
+    if systems:
+        r = _section(ws, r, heading, "Figures taken from a system", [
+            f"Measures whose To date reads 'from {systems[0]}' (or another system) are taken by the performance "
+            f"officer straight from {', '.join(systems)}: there is nothing to type in their row, and anything "
+            "typed there is not used.",
+        ], body)
+
     if corrections:
         r = _section(ws, r, heading, "Correcting last quarter's figures", correction_lines(ctx.period), body)
 
