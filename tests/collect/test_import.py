@@ -323,3 +323,15 @@ def test_hostile_extracts_are_refused_or_kept_as_text(plan, tmp_path):
         import_extract(plan, Q2, link, db)
     with pytest.raises(XlplanError, match="cannot be imported"):
         import_extract(plan, Q2, write(tmp_path / "empty.csv", b""), db)
+
+
+def test_xlplan_check_names_the_cell_of_a_source_spelt_two_ways(tmp_path):
+    from builders import build_plan
+    path = build_plan(tmp_path / "p.xlsx", measures=[measure("CF01", Source="CareFirst"),
+                                                      measure("CF02", Source="Care First "), measure("SW01")],
+                      actions=[action("A1")])
+    out = CliRunner().invoke(main, ["check", str(path)], catch_exceptions=False)
+    assert out.exit_code == 0, out.output                    # a warning, not an error
+    column = openpyxl.load_workbook(path)["Measures"]
+    letter = next(c.column_letter for c in column[1] if c.value == "Source")
+    assert f"{letter}3" in out.output and "taken as 'CareFirst'" in out.output, out.output

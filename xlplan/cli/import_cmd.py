@@ -32,7 +32,7 @@ def import_(plan_path: Path, period, db_url: str, file: Path, override: bool) ->
     its row number and left out. Exits 0 when every row for the quarter was stored, 1 when any was
     left out, 2 for a usage problem (no such file, no Code or Value column).
     """
-    from xlplan.collect.imports import import_extract
+    from xlplan.collect import import_extract
     if not file.exists():
         raise click.UsageError(f"There is no file {file}.")
     result = import_extract(plan_path, period, file, db_url, override=override)

@@ -400,7 +400,7 @@ def _source(s: PlanSheet, cells, row: int, code: str, seen: dict[str, tuple[str,
     text = " ".join(s.text(cells, "Source").split())
     if text.casefold() in RETURN_SOURCES:
         return ""
-    first = seen.setdefault(text.casefold(), (text, row))
+    first = seen.setdefault("".join(text.split()).casefold(), (text, row))     # Care First is CareFirst
     if text and first[0] != text:
         report.add(issue(PLAN_SOURCE_SPELLING, sheet="Measures", row=row, cell=s.ref(row, "Source"), key=code,
                          code=code or f"row {row}", value=text, first=first[0], first_row=first[1]))
