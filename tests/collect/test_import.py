@@ -294,7 +294,7 @@ def test_xlplan_import_lists_bad_rows_and_exits_1(plan, tmp_path, monkeypatch):
     assert "row 7: CF02 is for 2023-24-Q1" in out.output
     good = write(tmp_path / "good.csv", b"Code,Value\nCF02,45\n")
     out = CliRunner().invoke(main, [*args, str(good)], catch_exceptions=False)
-    assert out.exit_code == 0 and "Stored 1 figures" in out.output
+    assert out.exit_code == 0 and "Stored 1 figure for" in out.output
     bad = write(tmp_path / "bad.csv", b"Code,Vaule\nCF02,45\n")
     out = CliRunner().invoke(main, [*args, str(bad)])
     assert out.exit_code == 2 and "no Value (is 'Vaule' it? name the column Value) column" in out.output

@@ -54,7 +54,8 @@ def render(result, out) -> None:
         for code, (row, shown, status) in result.stored.items():
             table.add_row(escape(code), str(row), escape(shown), escape(status))
         out.print(table)
-    out.print(f"[green]Stored {len(result.stored)} figures[/] for {result.period.id} from "
+    n = len(result.stored)
+    out.print(f"[green]Stored {n} figure{'' if n == 1 else 's'}[/] for {result.period.id} from "
               + escape(f"{ex.name} (sha256 {ex.sha256[:12]}…)") + ".")
     for label, notes, style in (("Left out", result.left_out, "bold red"),
                                 ("Other quarters, skipped", result.other_periods, "dim")):
@@ -66,7 +67,8 @@ def render(result, out) -> None:
     for n in read_as:
         out.print("  [dim]" + escape(n.text) + "[/]")
     if result.exit_code:
-        out.print(f"[red]Needs attention[/]: {len(result.left_out)} rows left out; correct them in the extract "
+        bad = len(result.left_out)
+        out.print(f"[red]Needs attention[/]: {bad} row{'' if bad == 1 else 's'} left out; correct them in the extract "
                   f"and import it again (the figures stored stay as they are until then).")
 
 
