@@ -96,7 +96,7 @@ def _write_reports(result: CollectResult, out_dir: Path) -> tuple[list[Path], st
 def render(result: CollectResult, out, report_paths: list[Path] = (), reports_note: str = "") -> None:
     """The per-return table, the problems, the services not returned, the status counts and the
     reports written (`report_paths`, or `reports_note`: why none were)."""
-    if result.signoff is not None:
+    if getattr(result, "signoff", None) is not None:
         render_signed_off(result, out, reports_note)
         return
     if not result.records:
