@@ -21,7 +21,7 @@ from xlplan.periods import Period
 from xlplan.resources import shipped
 
 EXAMPLES = shipped("examples")
-PERIODS = ("2023-24-Q1", "2023-24-Q2")
+PERIODS = ("2023-24-Q1", "2023-24-Q2", "2023-24-Q3", "2023-24-Q4")
 RETURN_NAMES = ("Copy of {name}", "{stem} FINAL.xlsx", "{stem} (2).xlsx")
 
 

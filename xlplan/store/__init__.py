@@ -24,3 +24,7 @@ __all__ = [
     "Restatement", "RestatementRow", "correction_offers", "reported_for_correction", "restatements",
     "Upgrade", "upgrade_store",
 ]
+
+from xlplan.store.year import ActionYear, MeasureYear, YearResults, load_year     # the year end (issue 16)
+
+__all__ += ["ActionYear", "MeasureYear", "YearResults", "load_year"]
