@@ -30,4 +30,11 @@ def write_reports(results: PeriodResults, out_dir: Path, *, templates_dir=None) 
     return [write_word(results, docx_path, templates_dir=templates_dir), write_summary(results, xlsx_path)]
 
 
-__all__ = ["write_reports", "report_paths"]
+def write_annual_reports(results, out_dir: Path, *, templates_dir=None) -> list[Path]:
+    """Write `<year> annual performance report.docx` and `<year> annual summary.xlsx` from a
+    YearResults (xlplan.store.load_year) into `out_dir` (matplotlib is loaded only here)."""
+    from xlplan.reports.annual import write_annual_reports as write
+    return write(results, out_dir, templates_dir=templates_dir)
+
+
+__all__ = ["write_reports", "report_paths", "write_annual_reports"]
