@@ -20,43 +20,13 @@ from xlplan.resources import template_path
 from xlplan.status import ActionStatus, Status
 from xlplan.store import YearResults
 from xlplan.reports import charts
+from xlplan.reports.annual_text import RULES, collected_text
 from xlplan.reports.docx_tables import Cell, Column, cm, status_cell
 from xlplan.reports.docx_writer import Writer
 from xlplan.reports.narrative import xml_safe
 from xlplan.reports.word import _clear_body, _ensure_styles, _landscape, _page_numbers
 
 COUNTED = [Status.GREEN, Status.AMBER, Status.RED, Status.REPORT_LATER, Status.CONTEXTUAL]
-
-RULES = [
-    "A figure in a return is the year to date, so for most measures the outturn is the Q4 figure: for a "
-    "Cumulative measure the year's total, for a percentage, ratio or rate the level at the year end.",
-    "An Annual measure's outturn is its one figure of the year (reported at Q4, or the quarter its Frequency "
-    "names); a Six-monthly measure's is its Q4 report.",
-    "A Monthly measure whose months are summed has the sum of its four quarters as its outturn (each quarter "
-    "the sum of its three months); one whose months are averaged, the mean of its four quarters.",
-    "Each quarter's figure is the latest version: a figure corrected in a later return (marked restated) "
-    "replaces the one first reported. A quarter not collected shows as not collected, never as 0, and leaves "
-    "a measure that needs it without an outturn.",
-    "The outturn's status is worked out with the rule stored with the quarter it comes from (the year's target, "
-    "tolerance and polarity as they were then). Where a measure has no target the manager's own assessment "
-    "is used. The trend compares the outturn with last year's: the arrow is the way the figure moved, the "
-    "word whether that is better.",
-]
-
-
-def annual_paths(year_label: str, out_dir: Path) -> tuple[Path, Path]:
-    out_dir = Path(out_dir)
-    return (out_dir / f"{year_label} annual performance report.docx", out_dir / f"{year_label} annual summary.xlsx")
-
-
-def write_annual_reports(results: YearResults, out_dir: Path, *, templates_dir=None) -> list[Path]:
-    """Write the annual Word report and summary workbook for `results` into `out_dir`."""
-    from xlplan.reports.annual_workbook import write_annual_summary
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    docx_path, xlsx_path = annual_paths(results.year.label, out_dir)
-    return [write_annual_word(results, docx_path, templates_dir=templates_dir),
-            write_annual_summary(results, xlsx_path)]
 
 
 def write_annual_word(results: YearResults, path: Path, *, templates_dir=None) -> Path:
@@ -94,23 +64,6 @@ def write_annual_word(results: YearResults, path: Path, *, templates_dir=None) -
     props.created = props.modified = results.generated_at
     doc.save(str(path))
     return path
-
-
-def collected_text(results: YearResults) -> str:
-    """`Figures were collected for Q1, Q2, Q3 and Q4.` or which quarters were not."""
-    got = [f"Q{q}" for q in results.collected]
-    missing = [f"Q{q}" for q in (1, 2, 3, 4) if q not in results.collected]
-    if not got:
-        return f"No quarter of {results.year.slash} has been collected yet: every figure shows as not collected."
-    said = f"Figures were collected for {_and(got)}."
-    if missing:
-        said += f" {_and(missing)} {'was' if len(missing) == 1 else 'were'} not collected: " \
-                "those figures show as not collected, and an outturn that needs them is not given."
-    return said
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _summary(w: Writer, results: YearResults) -> None:

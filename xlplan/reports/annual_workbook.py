@@ -14,7 +14,7 @@ from pathlib import Path
 from xlplan.xlsx_book import TextWorkbook
 
 from xlplan.store import YearResults
-from xlplan.reports.annual import RULES, collected_text
+from xlplan.reports.annual_text import RULES, collected_text
 from xlplan.reports.workbook import Formats, figure_cell, put, table
 
 
