@@ -29,8 +29,7 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
     complete by the year end move to a Closed actions sheet; open ones are carried with their
     latest status and progress. The plan you give and the store are not changed.
     """
-    from xlplan.plan import read_plan
-    from xlplan.plan.rollover import ActionUpdate, roll_over
+    from xlplan.plan import read_plan, roll_over
     from xlplan.store import load_year
     plan = read_plan(plan_path)
     if plan.year is None:
@@ -44,7 +43,7 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
     if out.exists() and not force:
         raise UsageProblem(f"{out} exists already; give --force to replace it, or another --out.")
     year = load_year(db_url, plan, plan.year)
-    updates = {a.ref: ActionUpdate(a.status.value if a.as_at else "", a.progress, a.as_at) for a in year.actions}
+    updates = {a.ref: a for a in year.actions}     # each action's latest update of the year
     done = roll_over(plan_path, plan, to_year, year.outturns(), updates, out)
     con = console()
     con.print(f"Wrote {out}: the plan for {to_year.label}.")

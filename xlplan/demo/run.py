@@ -106,7 +106,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
 
 def _year_end(plan, plan_path: Path, db_url: str, folder: Path, produced: dict, say) -> None:
     """After Q4: the annual report for the year, and next year's plan (`xlplan rollover`)."""
-    from xlplan.plan.rollover import ActionUpdate, roll_over
+    from xlplan.plan import roll_over
     from xlplan.periods import FinancialYear
     from xlplan.reports import write_annual_reports
     from xlplan.store import load_year
@@ -116,7 +116,7 @@ def _year_end(plan, plan_path: Path, db_url: str, folder: Path, produced: dict, 
     say(f"{plan.year.label}: annual report, {len(year.measures)} outturns; "
         + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n))
     to = FinancialYear(plan.year.start + 1)
-    updates = {a.ref: ActionUpdate(a.status.value if a.as_at else "", a.progress, a.as_at) for a in year.actions}
+    updates = {a.ref: a for a in year.actions}     # each action's latest update of the year
     done = roll_over(plan_path, plan, to, year.outturns(), updates, folder / f"plan {to.label}.xlsx")
     produced["next year's plan"].append(done.path)
     say(f"{to.label}: wrote next year's plan; {len(done.targets_set)} targets from Target {to.slash}, "

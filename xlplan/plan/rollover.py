@@ -39,9 +39,18 @@ NUMBER_FORMATS = {Unit.PERCENT: "0.0%", Unit.MONEY: "£#,##0", Unit.NUMBER: "#,#
 
 @dataclass(frozen=True)
 class ActionUpdate:
-    status: str          # the status word of the latest update (Complete, Green…), "" when none
+    """An action's latest update of the year (the store's ActionYear has the same fields)."""
+
+    status: object       # the status of the latest update (Complete, Green…: a word or an ActionStatus)
     progress: str
     as_at: str           # the period of that update, e.g. 2023-24-Q4; "" when none
+
+
+def _word(u) -> str:
+    """The status word of an update, "" when there was none in the year."""
+    if u is None or not u.as_at:
+        return ""
+    return str(getattr(u.status, "value", u.status) or "")
 
 
 @dataclass
@@ -60,7 +69,7 @@ class Rollover:
 
 
 def roll_over(source: Path, plan: Plan, to_year: FinancialYear, outturns: dict[str, Figure | None],
-              actions: dict[str, ActionUpdate], out: Path) -> Rollover:
+              actions: dict[str, "ActionUpdate"], out: Path) -> Rollover:
     """Write next year's plan (`to_year`) to `out` from the plan workbook `source` (read as `plan`)."""
     from_year = to_year.previous()
     wb = openpyxl.load_workbook(source)
@@ -243,12 +252,13 @@ def _actions(wb, ws, from_year: FinancialYear, updates: dict[str, ActionUpdate],
         if not ref:
             continue
         u = updates.get(ref)
-        if u is not None and u.status.casefold() in ("complete", "completed"):
+        word = _word(u)
+        if word.casefold() in ("complete", "completed"):
             closed_rows.append((r, u))
             done.closed.append(ref)
             continue
-        ws.cell(r, status_col).value = u.status if u and u.status else None
-        ws.cell(r, progress_col).value = (u.progress or None) if u and u.status else \
+        ws.cell(r, status_col).value = word or None
+        ws.cell(r, progress_col).value = (u.progress or None) if word else \
             f"No update was returned in {from_year.slash}."
         if ws.cell(r, progress_col).data_type == "f":
             ws.cell(r, progress_col).data_type = "s"
