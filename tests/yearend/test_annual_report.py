@@ -53,9 +53,9 @@ def test_each_measure_has_its_quarters_outturn_target_status_and_trend(reported)
                       "Trend on 2022/23"]
     assert rows["Q01"][1:] == ["71%", "73%", "74%", "76%", "76%\nQ4 level", "75%", "Green", "72%", "↑ Improving"]
     assert rows["M01"][2] == "330\nrestated" and rows["M01"][5] == "1,320\nsum of Q1–Q4"
-    assert rows["A01"][1:4] == ["not due"] * 3 and rows["A01"][6:8] == ["92%", "Amber"]
-    assert rows["Q02"][1:8] == ["£24,000", "£49,000", "£76,000", "£101,500", "£101,500\nQ4 to date", "£100,000",
-                                "Green"]
+    assert rows["A01"][1:4] == ["not due"] * 3 and rows["A01"][6:8] == ["92%\n2024/25: 95%", "Amber"]
+    assert rows["Q02"][1:8] == ["£24,000", "£49,000", "£76,000", "£101,500", "£101,500\nQ4 to date",
+                                "£100,000\n2024/25: £120,000", "Green"]         # next year's target beside
     text = "\n".join(p.text for p in d.paragraphs)
     assert "Figures were collected for Q1, Q2, Q3 and Q4." in text
     assert "2023/24: annual performance report" in text
@@ -102,6 +102,7 @@ def test_summary_workbook_holds_the_outturns_as_figures_and_words(reported):
     rows = {r[2]: dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows["Q02"]["Outturn 2023/24"] == 101500 and rows["Q02"]["Status"] == "Green"
     assert rows["A01"]["Q1"] == "not due" and rows["A01"]["Target"] == "92%"
+    assert rows["A01"]["Target 2024/25"] == "95%" and rows["Q01"]["Target 2024/25"] == "not set in the plan"
     assert "restated: Q2" in rows["M01"]["How the outturn is worked out"]
     assert rows["Q01"]["2022/23"] == pytest.approx(0.72)
     assert [a[1] for a in wb["Actions"].iter_rows(min_row=2, values_only=True)] == ["A1", "A2", "A3", "A4"]

@@ -224,8 +224,7 @@ def _copy(source, target) -> None:
 
 
 def _history(cell, figure: Figure | None, unit: Unit, code: str, done: Rollover) -> None:
-    if figure is None:
-        cell.value = None
+    if figure is None:              # left as it is: blank, or what the officer typed there already
         done.no_outturn.append(code)
         return
     if isinstance(figure, Ratio):

@@ -50,8 +50,9 @@ def write_annual_word(results: YearResults, path: Path, *, templates_dir=None) -
     _landscape(doc.add_section(WD_SECTION.NEW_PAGE))
     w.measure_width()
     w.heading("3. Measures by theme", 1)
-    for n, theme in enumerate(results.plan.themes, 1):
-        _theme(w, results, theme, n)
+    figures = 0
+    for theme in results.plan.themes:
+        figures += _theme(w, results, theme, figures + 1)
     _actions(w, results)
     w.flush()
     _page_numbers(doc)
@@ -88,17 +89,19 @@ def _summary(w: Writer, results: YearResults) -> None:
     w.table(themes, trows)
     done = [a for a in results.actions if a.complete]
     w.paragraph(f"{len(done)} of the {len(results.actions)} actions were complete by the year end; "
-                f"{len(results.actions) - len(done)} are carried into {year.start + 1}/{(year.start + 2) % 100:02d} "
+                f"{len(results.actions) - len(done)} are carried into {results.next_year.slash} "
                 "with their status.")
 
 
-def _theme(w: Writer, results: YearResults, theme: str, n: int) -> None:
+def _theme(w: Writer, results: YearResults, theme: str, n: int) -> int:
+    """The theme's table and chart (numbered `n`); returns the number of charts drawn (0 or 1)."""
     w.heading(theme, 2)
     measures = [m for m in results.measures if m.theme == theme]
     if not measures:
         w.paragraph("No measures under this theme this year.")
-        return
+        return 0
     last = results.year.previous().slash
+    nxt = results.next_year.slash
     columns = [Column("Measure", cm(5.5)), *(Column(f"Q{q}", cm(1.95), "center") for q in (1, 2, 3, 4)),
                Column(f"Outturn {results.year.slash}", cm(2.3), "center"), Column("Target", cm(2.0), "center"),
                Column("Status", cm(1.8), "center"), Column(last, cm(2.0), "center"),
@@ -110,18 +113,21 @@ def _theme(w: Writer, results: YearResults, theme: str, n: int) -> None:
         note = "assessed" if m.basis == "assessed" else ""
         trend = m.trend_text.split(" on ")[0] if m.trend is not None or m.trend_text[:1] in "↑↓→" else \
             ("no figure to compare" if m.trend_text else "")
-        rows.append([f"{m.code} {m.name}", *quarters, outturn, m.target_text or "none",
+        target = Cell(m.target_text or "none", note=f"{nxt}: {m.next_target_text}") if m.next_target_text \
+            else (m.target_text or "none")
+        rows.append([f"{m.code} {m.name}", *quarters, outturn, target,
                      status_cell(m.status.value, note), _fmt(m, last), trend])
     w.table(columns, rows)
     png = charts.theme_chart(measures, results.year.slash, width_cm=min(24.0, w.width / 567))
     if png is None:
-        return
+        return 0
     w.flush()
     para = w.doc.add_paragraph()
     shape = para.add_run().add_picture(io.BytesIO(png), width=Cm(min(24.0, w.width / 567)))
     shape._inline.docPr.set("descr", xml_safe(charts.describe(measures, results.year.slash), keep_newlines=False)[:2000])
     w.paragraph(f"Figure {n}: {theme} — outturn by year; the large dot is {results.year.slash}, coloured by its "
                 "status; the dashed line is the year's target.", "Table Text")
+    return 1
 
 
 def _fmt(m, year: str) -> str:
@@ -135,7 +141,7 @@ def _actions(w: Writer, results: YearResults) -> None:
     if not results.actions:
         w.paragraph("The plan has no improvement actions.")
         return
-    nxt = f"{results.year.start + 1}/{(results.year.start + 2) % 100:02d}"
+    nxt = results.next_year.slash
     columns = [Column("Ref", cm(1.8)), Column("Action", cm(6.5)), Column("Service", cm(3.2)),
                Column("Due", cm(2.2), "center"), Column("Year-end status", cm(2.4), "center"),
                Column("Progress (latest update)", cm(6.6)), Column(nxt, cm(2.0), "center")]

@@ -35,9 +35,10 @@ def write_annual_summary(results: YearResults, path: Path) -> Path:
 
 def _outturns(ws, f: Formats, results: YearResults) -> None:
     year = results.year.slash
+    nxt = results.next_year.slash
     headers = ["Theme", "Outcome", "Code", "Measure", "Service", "Unit", "Frequency", "Q1", "Q2", "Q3", "Q4",
                f"Outturn {year}", "How the outturn is worked out", "Target", "Status", "Why", "Rule",
-               *results.history_years, "Trend on last year"]
+               *results.history_years, "Trend on last year", f"Target {nxt}"]
 
     def row(m):
         quarters = [(figure_cell(q.figure, m.unit, f) if q.figure is not None else q.text)
@@ -47,7 +48,8 @@ def _outturns(ws, f: Formats, results: YearResults) -> None:
         outturn = figure_cell(m.outturn.figure, m.unit, f) if m.outturn.figure is not None else m.outturn.missing
         history = [figure_cell(v, m.unit, f) if v is not None else "" for v in m.history.values()]
         return [m.theme, m.outcome, m.code, m.name, m.service, m.unit.value, m.frequency, *quarters, outturn, how,
-                m.target_text, m.status.value, m.reason, m.rule, *history, m.trend_text]
+                m.target_text, m.status.value, m.reason, m.rule, *history, m.trend_text,
+                m.next_target_text or "not set in the plan"]
 
     table(ws, f, headers, (row(m) for m in results.measures),
           {"Theme": 28, "Outcome": 28, "Measure": 50, "Service": 22, "How the outturn is worked out": 36,

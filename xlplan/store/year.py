@@ -48,6 +48,7 @@ class MeasureYear:
     history: dict[str, Figure | None] = field(default_factory=dict)   # "2022/23" → outturn, oldest first
     trend: Trend | None = None
     trend_text: str = ""
+    next_target_text: str = ""       # next year's target where the plan has one (Target 2024/25), else ""
 
     @property
     def outturn_text(self) -> str:
@@ -83,6 +84,10 @@ class YearResults:
     collected: list[int]             # quarters the store holds any figure for
     history_years: list[str]         # "2020/21"… shown beside the outturn, oldest first
     generated_at: datetime
+
+    @property
+    def next_year(self) -> FinancialYear:
+        return FinancialYear(self.year.start + 1)
 
     def outturns(self) -> dict[str, Figure | None]:
         return {m.code: m.outturn.figure for m in self.measures}
@@ -150,7 +155,12 @@ def _measure(m: Measure, plan: Plan, year: FinancialYear, versions: dict, years:
                        polarity=rule.polarity.value, frequency=m.frequency.describe(), quarters=quarters,
                        outturn=outturn, target=rule.target, target_text=target_text(rule, m.unit),
                        status=a.status, basis=a.basis, reason=a.reason, rule=rule.describe(), history=history,
-                       trend=t, trend_text=words)
+                       trend=t, trend_text=words, next_target_text=_next_target(m, year))
+
+
+def _next_target(m: Measure, year: FinancialYear) -> str:
+    t = m.year_targets.get(FinancialYear(year.start + 1))
+    return t.describe(m.unit) if t is not None else ""
 
 
 def _action(a, year: FinancialYear, updates: dict) -> ActionYear:
