@@ -96,3 +96,28 @@ def test_an_empty_store_gives_a_year_not_collected(tmp_path):
     y = load_year(f"sqlite:///{tmp_path}/none.db", plan, YEAR)
     assert y.collected == [] and all(m.outturn.figure is None for m in y.measures)
     assert {q.text for m in y.measures for q in m.quarters.values()} <= {NOT_COLLECTED, NOT_DUE}
+
+
+def test_the_same_year_on_sqlite_and_postgresql(tmp_path, db_url):
+    plan_path = run_year(tmp_path, db_url)
+    y = load_year(db_url, read_plan(plan_path), YEAR)
+    m = by_code(y)
+    assert y.collected == [1, 2, 3, 4]
+    assert (m["M01"].outturn.figure, m["Q02"].outturn.figure, m["A01"].status) == (1320, 101500, Status.AMBER)
+    assert m["M01"].quarters[2].restated
+
+
+def test_ratio_measures_average_by_share(tmp_path):
+    from xlplan.frequency import Frequency, Aggregate
+    from xlplan.store.outturn import QuarterFigure, outturn_of
+    from xlplan.values import Ratio
+    from builders import measure
+    plan = read_plan(make_year_plan(tmp_path, measures=[measure("R01", Unit="ratio", Target="70/30",
+                                                                Frequency="Monthly")], actions=[]))
+    m = plan.measures[0]
+    assert m.frequency == Frequency.parse("Monthly") and m.quarter_rule is Aggregate.AVERAGE
+    quarters = {q: QuarterFigure(q, True, Ratio(60 + q, 40 - q), f"{60 + q}/{40 - q}", Status.GREEN, True)
+                for q in (1, 2, 3, 4)}
+    out = outturn_of(m, quarters)
+    assert isinstance(out.figure, Ratio) and out.figure.share == pytest.approx(0.625)
+

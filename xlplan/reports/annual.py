@@ -102,10 +102,10 @@ def _theme(w: Writer, results: YearResults, theme: str, n: int) -> int:
         return 0
     last = results.year.previous().slash
     nxt = results.next_year.slash
-    columns = [Column("Measure", cm(5.5)), *(Column(f"Q{q}", cm(1.95), "center") for q in (1, 2, 3, 4)),
-               Column(f"Outturn {results.year.slash}", cm(2.3), "center"), Column("Target", cm(2.0), "center"),
-               Column("Status", cm(1.8), "center"), Column(last, cm(2.0), "center"),
-               Column(f"Trend on {last}", cm(2.6))]
+    columns = [Column("Measure", cm(4.8)), *(Column(f"Q{q}", cm(2.15), "center") for q in (1, 2, 3, 4)),
+               Column(f"Outturn {results.year.slash}", cm(2.3), "center"), Column("Target", cm(2.1), "center"),
+               Column("Status", cm(2.2), "center"), Column(last, cm(2.15), "center"),
+               Column(f"Trend on {last}", cm(2.3))]
     rows = []
     for m in measures:
         quarters = [Cell(q.text, note="restated") if q.restated else q.text for q in m.quarters.values()]
