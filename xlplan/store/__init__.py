@@ -27,3 +27,7 @@ __all__ = [
     "SignOff", "SignOffEvent", "signoff_history", "keep_late_returns", "locked", "reopen", "sign_off",
     "Upgrade", "upgrade_store",
 ]
+
+from xlplan.store.year import ActionYear, MeasureYear, YearResults, load_year     # the year end (issue 16)
+
+__all__ += ["ActionYear", "MeasureYear", "YearResults", "load_year"]
