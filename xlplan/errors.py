@@ -153,6 +153,9 @@ class Code(StrEnum):
         "Every measure of service '{value}' comes from a system (Source) and it has no actions: its return "
         "has nothing for the manager to fill in",
         "Clear the Source of the measures the manager reports, or give the service its actions.")
+    PLAN_BAD_CARRIED_STATUS = ("plan.bad-carried-status", W, "Carried status not understood",
+        "Carried status '{value}' for action {ref} ({sheet} row {row}) is not one of: {allowed}",
+        "Correct {cell}, or clear it (it only records where the action stood at the end of last year).")
 
     # --- templates (xlplan/templates/build.py) ----------------------------------------------------
     TEMPLATE_UNKNOWN_SERVICE = ("template.unknown-service", E, "No such service",

@@ -26,6 +26,8 @@ COMMAND_MODULES = {
     "demo_cmd": ["demo"],
     "store_cmd": ["upgrade-store"],
     "import_cmd": ["import"],
+    "signoff_cmd": ["signoff", "reopen"],
+    "rollover_cmd": ["rollover"],
 }
 
 
@@ -91,6 +93,8 @@ def main() -> None:
       xlplan import             store figures from a system extract (CSV or xlsx)
       xlplan report             the Word committee report and summary workbook
       xlplan status / chase     who has returned; remind those who have not
+      xlplan report --year      the annual performance report, after Q4
+      xlplan rollover           next year's plan, with this year's outturns
       xlplan demo               the whole loop on the example plan in a scratch folder
     """
 

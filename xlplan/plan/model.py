@@ -42,7 +42,7 @@ REQUIRED_COLUMNS = {
 OPTIONAL_COLUMNS = {
     "Services": ("Department",),
     "Measures": ("Tolerance", "Baseline", "Links", "Category", "Frequency", "Aggregate", "Source"),
-    "Actions": ("Owner", "Start", "Due"),
+    "Actions": ("Owner", "Start", "Due", "Carried status", "Carried progress"),
 }
 
 # Settings rows: name → what it means (also the header note in `xlplan init`'s starter plan).

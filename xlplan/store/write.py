@@ -13,6 +13,7 @@ from typing import Callable, Collection, Iterable
 from sqlalchemy import Table, Text, and_, bindparam, cast, delete, func, insert, or_, select
 
 from xlplan.store.restated import keep_collected
+from xlplan.store.signoff import refuse_if_locked
 from xlplan.store.schema import (action_updates, engine, history, history_plan, issues, measure_values, plans,
                                  restatements, returns, transaction)
 
@@ -31,7 +32,7 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
 
     `restatement_rows` (RestatementRows carried by this period's returns) replace the period's
     restatements the same way, an unchanged one keeping when it was first collected; None leaves
-    them alone.
+    them alone. A signed-off period is refused (XlplanError) and nothing is written.
 
     `services` (with the `department` they belong to) limits what the collect owns, when several
     departments collect the quarter into one store: only rows of those services, and returns and
@@ -40,6 +41,7 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
+            refuse_if_locked(conn, period)      # a quarter signed off meanwhile is never overwritten
             value_rows[:] = _not_imported(conn, period, value_rows)
             for table, rows in ((returns, return_rows), (measure_values, value_rows),
                                 (action_updates, action_rows), (issues, issue_rows)):
@@ -59,11 +61,13 @@ def write_import(db_url: str, *, period: str, plan_fingerprint: str, plan_row: C
     """Store a system extract's figures for `period` (ValueRows, origin "import"), in one
     transaction: each replaces whatever the store held for its measure that quarter (a returned
     figure only where the import was told to override it), and nothing else is touched: not the
-    returned figures of other measures, nor figures imported from other extracts."""
+    returned figures of other measures, nor figures imported from other extracts. A signed-off
+    period is refused (XlplanError) and nothing is written."""
     codes = sorted({r[1] for r in value_rows})
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
+            refuse_if_locked(conn, period)
             for chunk in _chunks(codes, 500):
                 these = set(chunk)
                 replace_period(conn, measure_values, period, [r for r in value_rows if r[1] in these],
