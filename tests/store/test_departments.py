@@ -310,3 +310,40 @@ def test_an_upgraded_store_holds_its_rows_as_whole_plan_collects(tmp_path, db_ur
         assert contents[table] and {r[cols.index("department")] for r in contents[table]} == {""}
     cols = list(store.returns.columns.keys())
     assert {r[cols.index("folder")] for r in contents["returns"]} == {None}
+
+
+def test_a_quarter_signed_off_before_the_upgrade_still_matches_and_stays_locked(quarter, db_url, tmp_path):
+    """0004_departments adds columns to fingerprinted tables: a quarter's rows as an upgrade leaves
+    them (the new columns at their defaults) fingerprint as the same rows did before it, so its
+    sign-off still matches; a department's collect or an import of a locked quarter changes nothing."""
+    import hashlib
+    import json
+    from sqlalchemy import select, update
+    from xlplan.collect import import_extract
+    from xlplan.store import signoff
+    run(quarter, db_url, None, "all")
+    eng = store.engine(db_url)
+    with store.transaction(eng, db_url) as conn:            # what an upgrade leaves in a quarter stored before it
+        conn.execute(update(store.returns).values(folder=None))
+        conn.execute(update(store.issues).values(service=None))
+        fingerprint = signoff.quarter_fingerprint(conn, Q2.id)
+        digest = hashlib.sha256()                            # the fingerprint as 0003_signoff computed it
+        for table in signoff._FINGERPRINTED:
+            added = set(signoff._ADDED.get(table.name, {}))
+            old = [c for c in table.columns if c.name not in added]
+            keys = [c for c in table.primary_key.columns if c.name not in added]
+            digest.update(f"\x00{table.name}\x00".encode())
+            for row in conn.execute(select(*old).where(table.c.period == Q2.id).order_by(*keys)):
+                digest.update(json.dumps([signoff._plain(v) for v in row], ensure_ascii=False).encode() + b"\n")
+    eng.dispose()
+    assert fingerprint == digest.hexdigest()
+    signed = store.sign_off(db_url, Q2.id, "Director")
+    assert store.locked(db_url, Q2.id).matches and signed is not None
+    before = store.table_contents(db_url)
+    cf = run(quarter, db_url, CF, "cf")
+    assert cf.signoff is not None
+    extract = tmp_path / "e.csv"
+    extract.write_bytes(b"Code,Value\nSW01,50%\n")
+    with pytest.raises(XlplanError, match="signed off"):
+        import_extract(quarter / "plan.xlsx", Q2, extract, db_url, override=True)
+    assert store.table_contents(db_url)["measure_values"] == before["measure_values"]
