@@ -119,6 +119,9 @@ def test_utf16_tabs_cp1252_pounds_and_pipes_are_read(plan, tmp_path):
     assert rows["CF02"]["figure"] is None and rows["CF02"]["status"] == "Report later"   # n/a is no figure, never 0
     assert rows["CF03"]["source_file"] == "b.csv"                            # an import replaces only what it carries
     assert decode(b"caf\xe9 \x81")[1] == "Latin-1"                           # not even Windows-1252: Latin-1
+    bare = "Code,Value\r\nCF02,43\r\n".encode("utf-16-le")                   # UTF-16 saved without its BOM
+    result = import_extract(plan, Q2, write(tmp_path / "d.csv", bare), db)
+    assert result.extract.how == "UTF-16 (no BOM), separated by commas" and list(result.stored) == ["CF02"]
 
 
 def test_periods_as_extracts_write_them():

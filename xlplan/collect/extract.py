@@ -90,7 +90,21 @@ def read_extract(path: Path) -> Extract:
 
 
 def _utf16(data: bytes) -> bool:
-    return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(data) is not None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when text of mostly ASCII letters was saved as UTF-16 without a BOM
+    (every other byte NUL), else None."""
+    head = data[:400]
+    if len(head) < 4:
+        return None
+    odd, even = head[1::2], head[0::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -99,6 +113,9 @@ def decode(data: bytes) -> tuple[str, str]:
         return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace"), "UTF-16"
+    bare = _utf16_without_bom(data)
+    if bare is not None:
+        return data.decode(bare, errors="replace"), "UTF-16 (no BOM)"
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
