@@ -12,6 +12,9 @@ from xlplan.store.write import PackedText, bulk_insert, replace_period, write_co
 from xlplan.store.results import Restatement
 from xlplan.store.restated import correction_offers, reported_for_correction
 from xlplan.store.schema import RestatementRow, restatements
+from xlplan.store.read import risks_before
+from xlplan.store.results import RiskResult
+from xlplan.store.schema import RiskRow, risk_updates
 from xlplan.store.upgrade import Upgrade, upgrade_store      # Alembic itself is imported only when run
 
 __all__ = [
@@ -22,5 +25,6 @@ __all__ = [
     "measure_values", "metadata", "plans", "returns", "sqlite_path", "transaction", "utc_now",
     "PackedText", "bulk_insert", "replace_period", "write_collect",
     "Restatement", "RestatementRow", "correction_offers", "reported_for_correction", "restatements",
+    "risks_before", "RiskResult", "RiskRow", "risk_updates",
     "Upgrade", "upgrade_store",
 ]
