@@ -232,6 +232,18 @@ class RiskRules:
             (f"{b.low}-{b.high}" if b.low != b.high else f"{b.low}") + f" {b.word}" for b in self.bands)
 
     @classmethod
+    def from_text(cls, text: str) -> "RiskRules | None":
+        """The rules `describe` wrote (as stored with an assessment), or None if it is not that."""
+        import re
+        parts = [p.strip() for p in (text or "").split(";")]
+        scale = re.fullmatch(r"(\d+)-(\d+)", parts[0]) if parts else None
+        bands = [re.fullmatch(r"(\d+)(?:-(\d+))? (Green|Amber|Red)", p) for p in parts[1:]]
+        if scale is None or not bands or None in bands:
+            return None
+        return cls(int(scale.group(1)), int(scale.group(2)),
+                   tuple(RiskBand(int(m.group(1)), int(m.group(2) or m.group(1)), m.group(3)) for m in bands))
+
+    @classmethod
     def default_for(cls, low: int, high: int) -> "RiskRules":
         """The bands used when a plan sets a scale but no bands: the default 1-5 bands' shares of
         the top score (up to 4/25 Green, up to 12/25 Amber, the rest Red), each starting at a score

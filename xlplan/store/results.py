@@ -147,7 +147,8 @@ class RiskResult:
     def movement_text(self) -> str:
         """`↑ up from 6`, `↓ down from 9`, `→ unchanged at 6`; `not assessed`; `new` with nothing before."""
         if self.score is None:
-            return "not assessed" if self.status != "in error" else "not assessed (error in return)"
+            last = f" (last {self.previous_score}, {self.previous_when})" if self.previous_score is not None else ""
+            return ("not assessed" if self.status != "in error" else "not assessed: error in the return") + last
         if self.previous_score is None:
             return "new"
         since = f" ({self.previous_when})" if self.previous_when else ""
