@@ -17,7 +17,7 @@ from xlplan.collect.identify import row_code
 from xlplan.collect.read import ReturnFile
 from xlplan.collect.validate import _comment, _formula
 from xlplan.contract import risks as sheet
-from xlplan.contract.identity import row_digest
+from xlplan.contract.identity import canonical, row_digest
 from xlplan.errors import (CELL_FORMULA_NO_VALUE, CELL_FORMULA_USED, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET,
                            RETURN_ROW_DELETED, RETURN_ROW_EDITED, RETURN_ROW_INSERTED, RISK_BAD_RATING,
                            RISK_NOT_ASSESSED, Issue, issue, suggestion)
@@ -93,7 +93,7 @@ def check_risks(rf: ReturnFile, plan: Plan, service: str, key: bytes) -> tuple[d
                 continue
             value = whole_number(raw)
             if value is None or not rules.low <= value <= rules.high:
-                found.append(issue(RISK_BAD_RATING, cell=ref, column=column, found=str(raw).strip()[:40],
+                found.append(issue(RISK_BAD_RATING, cell=ref, column=column, found=canonical(raw)[:40],
                                    low=rules.low, high=rules.high, **where))
                 bad, value = True, None
             ratings[column] = value
