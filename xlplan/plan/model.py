@@ -316,8 +316,14 @@ class Plan:
 
     def risks_for(self, service: str) -> list[Risk]:
         """The service's risks in the register's row order."""
-        wanted = service.strip().casefold()
-        return [r for r in self.risks if r.service.casefold() == wanted]
+        return list(self._risks_by_service.get(service.strip().casefold(), ()))
+
+    @cached_property
+    def _risks_by_service(self) -> dict[str, list[Risk]]:
+        found: dict[str, list[Risk]] = {}
+        for r in self.risks:
+            found.setdefault(r.service.casefold(), []).append(r)
+        return found
 
     @cached_property
     def _by_service(self) -> tuple[dict[str, list[Measure]], dict[str, list[Action]]]:
