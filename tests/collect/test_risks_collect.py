@@ -139,10 +139,12 @@ def test_an_edited_locked_cell_is_named(tmp_path):
     returns(paths, folder, {"R1": {"Likelihood": 2, "Impact": 2}})
     wb = openpyxl.load_workbook(folder / "cj.xlsx")
     wb["Risks"][cell_of(paths[CJ], "R2", "Previous likelihood")] = 1
+    wb["Risks"][cell_of(paths[CJ], "R1", "Risk")] = "A milder risk"
     wb.save(folder / "cj.xlsx")
     result = collect(tmp_path / "plan.xlsx", Q1, folder, db)
-    assert [(i.code, i.row, i.key) for i in result.issues if i.code.startswith("return.row")] == [
-        ("return.row-edited", 6, "R2")]
+    assert [(i.code, i.cell, i.row, i.key) for i in result.issues if i.code.startswith("return.")] == [
+        ("return.locked-edited", cell_of(paths[CJ], "R1", "Risk"), 5, "R1"), ("return.row-edited", None, 6, "R2")]
+    assert "now 'A milder risk'" in result.issues[0].message
     assert risk_rows(db, Q1)["R1"]["score"] == 4          # the other rows still count
 
 

@@ -19,7 +19,8 @@ from xlplan.collect.validate import _comment, _formula
 from xlplan.contract import risks as sheet
 from xlplan.contract.identity import canonical, row_digest
 from xlplan.errors import (CELL_FORMULA_NO_VALUE, CELL_FORMULA_USED, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET,
-                           RETURN_ROW_DELETED, RETURN_ROW_EDITED, RETURN_ROW_INSERTED, RISK_BAD_RATING,
+                           RETURN_LOCKED_EDITED, RETURN_ROW_DELETED, RETURN_ROW_EDITED, RETURN_ROW_INSERTED,
+                           RETURN_ROW_MOVED, RISK_BAD_RATING,
                            RISK_NOT_ASSESSED, Issue, issue, suggestion)
 from xlplan.plan import Plan
 from xlplan.plan.risks import whole_number
@@ -70,8 +71,10 @@ def check_risks(rf: ReturnFile, plan: Plan, service: str, key: bytes) -> tuple[d
             found.append(issue(RETURN_ROW_INSERTED, file=file, sheet=sd.name, row=row, key=code[:40]))
             continue
         cells = [values[i] if i is not None and i < len(values) else None for i in hashed]
+        if entry.row != row:
+            found.append(issue(RETURN_ROW_MOVED, file=file, sheet=sd.name, row=row, key=code, was=entry.row))
         if row_digest(key, sd.name, code, cells) != entry.digest:
-            found.append(issue(RETURN_ROW_EDITED, file=file, sheet=sd.name, row=row, key=code))
+            found.extend(_edited(sd, row, values, risks[code], file))
         where = dict(file=file, sheet=sd.name, key=code, row=row)
         ratings: dict[str, int | None] = {}
         blank: list[str] = []
@@ -112,3 +115,20 @@ def check_risks(rf: ReturnFile, plan: Plan, service: str, key: bytes) -> tuple[d
             found.append(issue(RETURN_ROW_DELETED, file=file, sheet=sd.name, key=code, name=risk.name[:80],
                                what="assessment"))
     return got, found
+
+
+def _edited(sd, row: int, values: list, risk, file: str) -> list[Issue]:
+    """The locked cells of a risk's row whose digest failed, named by column where the plan shows
+    what changed (the register always comes from the plan); the row, when none can be named (the
+    previous assessment, which the store holds)."""
+    plan_says = {"Risk": risk.name, "Description": risk.description, "Owner": risk.owner,
+                 "Target score": "" if risk.target is None else str(risk.target)}
+    found = []
+    for column, want in plan_says.items():
+        got = canonical(sd.value(values, column))
+        if got.casefold() != canonical(want).casefold():
+            found.append(issue(RETURN_LOCKED_EDITED, file=file, sheet=sd.name, cell=sd.ref(row, column), key=risk.code,
+                               row=row, what=f"The {column.lower()} of {risk.code}",
+                               found=f"now '{got[:60]}'" if got else "now blank", column=column.lower(),
+                               expected=f"'{canonical(want)[:60]}'"))
+    return found or [issue(RETURN_ROW_EDITED, file=file, sheet=sd.name, row=row, key=risk.code)]
