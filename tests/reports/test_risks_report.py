@@ -118,6 +118,9 @@ def test_the_summary_workbook_has_the_register_and_a_heat_map_grid(two_quarters)
     assert [(r["Code"], r["Score"], r["Band"], r["Movement"]) for r in rows] == [
         ("R1", 9, "Amber", "↑ up from 6 (Q1)"), ("R2", 9, "Amber", "→ unchanged at 9 (Q1)"),
         ("R3", None, None, "not assessed (last 16, Q1)")]
+    quality = [r for r in wb["Data quality"].iter_rows(min_row=2, values_only=True)]
+    assert [(r[1], r[3], r[6]) for r in quality if str(r[1]).startswith("risk.")] == [
+        ("risk.not-assessed", "Risks", "R3")]                                   # listed with its sheet and risk
     grid = wb["Risk heat map"]
     # likelihood 5 on row 4 down to 1 on row 8; impact 1 in column C to 5 in column G
     values = {(6 - (r - 3), c - 2): grid.cell(r, c).value for r in range(4, 9) for c in range(3, 8)}
