@@ -63,7 +63,7 @@ def heat_map_png(risks, rules: RiskRules, title: str = "") -> bytes:
         draw.text((x + 44, height - 45), text, fill=TEXT, font=font, anchor="lm")
         x += 44 + int(draw.textlength(text, font=font)) + 40
     out = io.BytesIO()
-    img.save(out, "PNG", optimize=True)
+    img.save(out, "PNG")
     return out.getvalue()
 
 
