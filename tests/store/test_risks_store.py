@@ -33,7 +33,7 @@ def test_the_alembic_revision_creates_the_schemas_risk_updates_table(db_url):
     spec = importlib.util.spec_from_file_location("rev_0005", REVISION)
     revision = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(revision)
-    assert (revision.revision, revision.down_revision) == ("0005_risks", "0002_restatements")
+    assert (revision.revision, revision.down_revision) == ("0005_risks", "0003_signoff")
     eng = create_engine(db_url)
     try:
         with eng.begin() as conn:

@@ -3,8 +3,8 @@
 Two quarters are run so that the report can say what moved: for each of 2023-24 Q1 and Q2 the demo
 writes the templates, drafts the emails to managers, fills each return with the figures in
 `examples/figures/<period>.csv` (and each risk's assessment in `examples/figures/risks/<period>.csv`)
-as a manager would (saving it under the kind of name returns come
-back with), collects, and writes the reports. It ends by listing what it produced.
+as a manager would (saving it under the kind of name returns come back with), collects, and writes
+the reports; Q1 is then signed off (locked). It ends by listing what it produced.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from xlplan.resources import shipped
 
 EXAMPLES = shipped("examples")
 PERIODS = ("2023-24-Q1", "2023-24-Q2")
+SIGNED_OFF = {"2023-24-Q1": "Head of Children's Services"}   # quarters the demo signs off, and by whom
 RETURN_NAMES = ("Copy of {name}", "{stem} FINAL.xlsx", "{stem} (2).xlsx")
 
 
@@ -64,7 +65,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
     from xlplan.reports import write_reports
-    from xlplan.store import correction_offers, load_results, risks_before
+    from xlplan.store import correction_offers, load_results, risks_before, sign_off
     from xlplan.templates.build import last_quarter_values, write_templates
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
@@ -115,6 +116,10 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         say(f"{period.id}: collected {len(result.records)} returns; "
             + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
             + (f"; not returned: {', '.join(result.missing_services)}" if result.missing_services else ""))
+        if period.id in SIGNED_OFF:       # approved at committee: its figures are locked from here on
+            done = sign_off(db_url, period.id, SIGNED_OFF[period.id])
+            write_reports(load_results(db_url, plan, period), base / "reports")    # now saying so
+            say(f"{period.id}: {done.line()}; a later collect for it changes nothing until `xlplan reopen`")
     produced["store"].append(folder / "xlplan.db")
     return dict(produced)
 

@@ -2,7 +2,7 @@
 its score, band, the rule that banded it, and where it was typed).
 
 Revision ID: 0005_risks
-Revises: 0002_restatements
+Revises: 0003_signoff
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_risks"
-down_revision = "0002_restatements"
+down_revision = "0003_signoff"
 branch_labels = None
 depends_on = None
 
