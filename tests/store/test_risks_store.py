@@ -66,3 +66,25 @@ def test_two_quarters_of_assessments_are_stored_and_read_back(tmp_path, db_url):
         ("R2", 16, "Red", "↑ up from 9 (the plan)"), ("R3", 16, "Red", "→ unchanged at 16 (Q1)"),
         ("R1", 3, "Green", "↓ down from 6 (Q1)")]
     assert load_results(db_url, read_plan(plan_path), Q1).risks[0].previous_when == "the plan"
+
+
+def test_a_signed_off_quarter_locks_its_risk_assessments(tmp_path):
+    from sqlalchemy import delete
+    from xlplan.store.signoff import quarter_fingerprint
+    db = f"sqlite:///{tmp_path}/xlplan.db"
+    plan_path = risk_plan(tmp_path)
+    q1 = templates(plan_path, Q1, db)
+    folder = returns(q1, tmp_path / "q1", {"R1": {"Likelihood": 2, "Impact": 3, "Commentary": "Ok"}})
+    collect(plan_path, Q1, folder, db)
+    eng = store.engine(db)
+    with eng.connect() as conn:
+        with_risks = quarter_fingerprint(conn, Q1.id)
+    store.sign_off(db, Q1.id, "Head of Service")
+    returns(q1, tmp_path / "late", {"R1": {"Likelihood": 5, "Impact": 5, "Commentary": "Much worse"}})
+    collect(plan_path, Q1, tmp_path / "late", db)                     # after sign-off: changes nothing
+    assert {r.code: r.score for r in load_results(db, read_plan(plan_path), Q1).risks}["R1"] == 6
+    with eng.begin() as conn:
+        assert quarter_fingerprint(conn, Q1.id) == with_risks
+        conn.execute(delete(store.risk_updates))
+        assert quarter_fingerprint(conn, Q1.id) != with_risks           # the assessments are part of it
+    eng.dispose()
