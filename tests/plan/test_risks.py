@@ -123,3 +123,12 @@ def test_cached_plan_keeps_its_register(tmp_path, monkeypatch):
     assert again.fingerprint == first.fingerprint
     import pickle
     assert pickle.loads(pickle.dumps(first)).risks == first.risks
+
+
+def test_the_fast_canonical_text_matches_the_plain_one_with_a_register(tmp_path):
+    import json
+    from xlplan.plan.model import _canonical, _canonical_json
+    plan, _ = load_plan(build_plan(tmp_path / "p.xlsx", risks=[risk("R1"), risk("R2", Owner="")],
+                                   settings={"Risk scale": "1-4"}))
+    assert "".join(_canonical_json(plan)) == json.dumps(_canonical(plan), sort_keys=True, default=str)
+    assert '"risk_rules": "1-4; 1-2 Green; 3-6 Amber; 8-16 Red"' in plan.canonical_json()
