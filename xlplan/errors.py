@@ -139,6 +139,9 @@ class Code(StrEnum):
     PLAN_BAD_EMAIL = ("plan.bad-email", W, "Email address looks wrong",
         "Email '{value}' for {service} (Services row {row}) does not look like an email address",
         "Correct the address so that `xlplan send` can reach the manager.")
+    PLAN_BAD_CARRIED_STATUS = ("plan.bad-carried-status", W, "Carried status not understood",
+        "Carried status '{value}' for action {ref} ({sheet} row {row}) is not one of: {allowed}",
+        "Correct {cell}, or clear it (it only records where the action stood at the end of last year).")
 
     # the risk register (xlplan/plan/risks.py)
     PLAN_BAD_RISK_SCORE = ("plan.bad-risk-score", E, "Risk score not understood",

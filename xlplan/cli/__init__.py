@@ -26,6 +26,7 @@ COMMAND_MODULES = {
     "demo_cmd": ["demo"],
     "store_cmd": ["upgrade-store"],
     "signoff_cmd": ["signoff", "reopen"],
+    "rollover_cmd": ["rollover"],
 }
 
 
@@ -90,6 +91,8 @@ def main() -> None:
       xlplan collect            read the returns, validate, store, compute RAG
       xlplan report             the Word committee report and summary workbook
       xlplan status / chase     who has returned; remind those who have not
+      xlplan report --year      the annual performance report, after Q4
+      xlplan rollover           next year's plan, with this year's outturns
       xlplan demo               the whole loop on the example plan in a scratch folder
     """
 

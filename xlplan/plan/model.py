@@ -44,7 +44,7 @@ REQUIRED_COLUMNS = {
 }
 OPTIONAL_COLUMNS = {
     "Measures": ("Tolerance", "Baseline", "Links", "Category", "Frequency", "Aggregate"),
-    "Actions": ("Owner", "Start", "Due"),
+    "Actions": ("Owner", "Start", "Due", "Carried status", "Carried progress"),
     "Risks": ("Description", "Owner", "Target score", "Controls"),
 }
 RISKS_SHEET = "Risks"        # optional: the risk register (plan/risks.py reads it)

@@ -54,6 +54,10 @@ COLUMN_NOTES = {
     "Owner": "Optional: who owns the action.",
     "Start": "Optional: the start date.",
     "Due": "Optional: the due date; an action past it and not Complete is flagged.",
+    "Carried status": "Optional: where an action carried from last year's plan stood at that year's end (Green, "
+                      "Amber, Red, Report later); `xlplan rollover` writes it.",
+    "Carried progress": "Optional: the carried action's last progress update of last year; `xlplan rollover` "
+                        "writes it.",
     "Risk": "The risk's title as the committee should read it, e.g. Insufficient supply to meet demand for care "
             "at home.",
     "Description": "Optional: what could happen, why, and what it would affect.",
@@ -135,7 +139,7 @@ def _row_height(row: Row, columns: list[str]) -> float:
     return 15.0 * min(lines, 12)
 
 
-WHEN_USED = ("Frequency", "Aggregate")   # optional columns written only when some row fills them
+WHEN_USED = ("Frequency", "Aggregate", "Carried status", "Carried progress")   # optional columns written only when some row fills them
 
 
 # Sheets whose columns are written in an order of their own (the register reads left to right).

@@ -31,3 +31,7 @@ __all__ = [
     "risks_before", "RiskResult", "RiskRow", "risk_updates",
     "Upgrade", "upgrade_store",
 ]
+
+from xlplan.store.year import ActionYear, MeasureYear, YearResults, load_year     # the year end (issue 16)
+
+__all__ += ["ActionYear", "MeasureYear", "YearResults", "load_year"]
