@@ -6,7 +6,7 @@ or a system extract (`xlplan import`), with the system and the extract's row. Ev
 kept (department "": whole-plan collects; origin "return").
 
 Revision ID: 0004_departments
-Revises: 0003_signoff
+Revises: 0005_risks
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_departments"
-down_revision = "0003_signoff"
+down_revision = "0005_risks"
 branch_labels = None
 depends_on = None
 
