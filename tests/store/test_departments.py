@@ -347,3 +347,23 @@ def test_a_quarter_signed_off_before_the_upgrade_still_matches_and_stays_locked(
     with pytest.raises(XlplanError, match="signed off"):
         import_extract(quarter / "plan.xlsx", Q2, extract, db_url, override=True)
     assert store.table_contents(db_url)["measure_values"] == before["measure_values"]
+
+
+def test_each_department_assesses_only_its_own_risks(tmp_path, db_url):
+    """The risk register too: a department's collect stores its own services' risk assessments and
+    leaves the other department's as they are."""
+    from risk_cases import RISKS, returns as risk_returns, templates as risk_templates
+    root = tmp_path / "r"
+    services = [{**s, "Department": DEPARTMENTS[s["Service"]]} for s in SERVICES]
+    plan = make_plan(root, services=services, risks=RISKS)
+    sent = risk_templates(plan, Q2)
+    folder = risk_returns(sent, root / "returns", {"R1": {"Likelihood": 4, "Impact": 4, "Commentary": "Worse"}},
+                          {"R3": {"Likelihood": 2, "Impact": 2, "Commentary": "Better"}})
+    collect(plan, Q2, folder, db_url, department=ASC, jobs=1)
+    cols = columns = list(store.metadata.tables["risk_updates"].columns.keys())
+    risks = {r[1]: r for r in store.table_contents(db_url)["risk_updates"]}
+    assert set(risks) == {"R3"} and risks["R3"][cols.index("score")] == 4
+    collect(plan, Q2, folder, db_url, department=CF, jobs=1)
+    after = {r[1]: r for r in store.table_contents(db_url)["risk_updates"]}
+    assert set(after) == {"R1", "R2", "R3"} and after["R3"] == risks["R3"]
+    assert after["R1"][columns.index("score")] == 16
