@@ -220,3 +220,34 @@ def test_a_column_inserted_before_a_dropdown_moves_the_dropdown(tmp_path):
     assert s.col("Unit") == unit + 1 and ws.cell(1, 1).value == "New"
     dv = next(d for d in ws.data_validations.dataValidation if d.formula1 == '"%,£,number,ratio"')
     assert {r.min_col for r in dv.sqref.ranges} == {unit + 1}
+
+
+def test_a_plan_with_title_rows_and_no_store_rolls_over_and_says_so(tmp_path):
+    from year_cases import make_year_plan
+    plan_path = make_year_plan(tmp_path)
+    wb = openpyxl.load_workbook(plan_path)
+    for name in ("Measures", "Actions"):
+        wb[name].insert_rows(1)
+        wb[name]["A1"] = f"Anytown Council — {name} 2023-24"
+    wb.save(plan_path)
+    result = roll(tmp_path, f"sqlite:///{tmp_path}/empty.db")
+    assert result.exit_code == 0, result.output
+    assert "Nothing has been collected for 2023-24" in result.output
+    plan, report = load_plan(tmp_path / "plan 2024-25.xlsx")
+    assert report.valid and plan.year == NEXT and len(plan.actions) == 4
+    assert all(m.outturn(YEAR) is None for m in plan.measures)
+    ws = openpyxl.load_workbook(tmp_path / "plan 2024-25.xlsx")["Measures"]
+    assert ws["A1"].value == "Anytown Council — Measures 2023-24" and "2023/24" in [c.value for c in ws[2]]
+    q02 = {m.code: m for m in plan.measures}["Q02"]
+    assert q02.target.figure == 120000                                   # targets roll over all the same
+
+
+def test_rollover_before_q4_is_collected_says_what_is_missing(tmp_path):
+    db = f"sqlite:///{tmp_path}/xlplan.db"
+    run_year(tmp_path, db, quarters=(1, 2, 3))
+    result = roll(tmp_path, db)
+    assert result.exit_code == 0 and "2023-24 Q4 has not been collected" in result.output
+    plan, _ = load_plan(tmp_path / "plan 2024-25.xlsx")
+    # nothing is taken from Q3 in place of Q4: the year's level or total is not known yet
+    assert all(m.outturn(YEAR) is None for m in plan.measures if m.code != "M01")
+    assert {m.code: m for m in plan.measures}["M01"].outturn(YEAR) is None

@@ -46,6 +46,12 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
     updates = {a.ref: a for a in year.actions}     # each action's latest update of the year
     done = roll_over(plan_path, plan, to_year, year.outturns(), updates, out)
     con = console()
+    if not year.collected:
+        con.print(f"[yellow]Nothing has been collected for {plan.year.label} in this store[/] ({db_url}): "
+                  f"no outturns to write. Check --db.")
+    elif 4 not in year.collected:
+        con.print(f"[yellow]{plan.year.label} Q4 has not been collected[/]: outturns that need it are left blank; "
+                  f"run `xlplan collect --period {plan.year.label}-Q4` and roll over again with --force.")
     con.print(f"Wrote {out}: the plan for {to_year.label}.")
     con.print(f"  {len(done.outturns)} outturns written to the {plan.year.slash} history column"
               + (f"; none for {', '.join(done.no_outturn)} (no outturn: see `xlplan report --year "
