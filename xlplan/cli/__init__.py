@@ -25,6 +25,7 @@ COMMAND_MODULES = {
     "report_cmd": ["report"],
     "demo_cmd": ["demo"],
     "store_cmd": ["upgrade-store"],
+    "signoff_cmd": ["signoff", "reopen"],
     "rollover_cmd": ["rollover"],
 }
 

@@ -3,7 +3,7 @@
 The four quarters of 2023-24 are run, then the year end: for each quarter the demo
 writes the templates, drafts the emails to managers, fills each return with the figures in
 `examples/figures/<period>.csv` as a manager would (saving it under the kind of name returns come
-back with), collects, and writes the reports; after Q4 it writes the annual performance report and next year's
+back with), collects, and writes the reports; Q1 is signed off (locked) once reported; after Q4 it writes the annual performance report and next year's
 plan (`xlplan rollover`). It ends by listing what it produced.
 """
 
@@ -22,6 +22,7 @@ from xlplan.periods import Period
 from xlplan.resources import shipped
 
 EXAMPLES = shipped("examples")
+SIGNED_OFF = {"2023-24-Q1": "Head of Children's Services"}   # quarters the demo signs off, and by whom
 PERIODS = ("2023-24-Q1", "2023-24-Q2", "2023-24-Q3", "2023-24-Q4")
 RETURN_NAMES = ("Copy of {name}", "{stem} FINAL.xlsx", "{stem} (2).xlsx")
 
@@ -52,7 +53,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
     from xlplan.reports import write_reports
-    from xlplan.store import correction_offers, load_results
+    from xlplan.store import correction_offers, load_results, sign_off
     from xlplan.templates.build import last_quarter_values, write_templates
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
@@ -99,6 +100,10 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         say(f"{period.id}: collected {len(result.records)} returns; "
             + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
             + (f"; not returned: {', '.join(result.missing_services)}" if result.missing_services else ""))
+        if period.id in SIGNED_OFF:       # approved at committee: its figures are locked from here on
+            done = sign_off(db_url, period.id, SIGNED_OFF[period.id])
+            write_reports(load_results(db_url, plan, period), base / "reports")    # now saying so
+            say(f"{period.id}: {done.line()}; a later collect for it changes nothing until `xlplan reopen`")
     produced["store"].append(folder / "xlplan.db")
     _year_end(plan, plan_path, db_url, folder, produced, say)
     return dict(produced)

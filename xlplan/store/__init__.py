@@ -12,6 +12,8 @@ from xlplan.store.write import PackedText, bulk_insert, replace_period, write_co
 from xlplan.store.results import Restatement
 from xlplan.store.restated import correction_offers, reported_for_correction
 from xlplan.store.schema import RestatementRow, restatements
+from xlplan.store.results import SignOff, SignOffEvent
+from xlplan.store.signoff import history as signoff_history, keep_late_returns, locked, reopen, sign_off
 from xlplan.store.upgrade import Upgrade, upgrade_store      # Alembic itself is imported only when run
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "measure_values", "metadata", "plans", "returns", "sqlite_path", "transaction", "utc_now",
     "PackedText", "bulk_insert", "replace_period", "write_collect",
     "Restatement", "RestatementRow", "correction_offers", "reported_for_correction", "restatements",
+    "SignOff", "SignOffEvent", "signoff_history", "keep_late_returns", "locked", "reopen", "sign_off",
     "Upgrade", "upgrade_store",
 ]
 

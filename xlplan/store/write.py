@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 from sqlalchemy import Table, Text, bindparam, cast, delete, func, insert, select
 
 from xlplan.store.restated import keep_collected
+from xlplan.store.signoff import refuse_if_locked
 from xlplan.store.schema import (action_updates, engine, history, history_plan, issues, measure_values, plans,
                                  restatements, returns, transaction)
 
@@ -30,10 +31,11 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
 
     `restatement_rows` (RestatementRows carried by this period's returns) replace the period's
     restatements the same way, an unchanged one keeping when it was first collected; None leaves
-    them alone."""
+    them alone. A signed-off period is refused (XlplanError) and nothing is written."""
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
+            refuse_if_locked(conn, period)      # a quarter signed off meanwhile is never overwritten
             for table, rows in ((returns, return_rows), (measure_values, value_rows),
                                 (action_updates, action_rows), (issues, issue_rows)):
                 replace_period(conn, table, period, rows)
