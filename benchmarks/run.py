@@ -74,7 +74,7 @@ def command_help(name: str) -> str | None:
     return r.stdout if r.returncode == 0 else None
 
 
-def _fill_one(job: tuple[Path, Path, dict, dict]) -> tuple[int, int]:
+def _fill_one(job: tuple[Path, Path, dict, dict, dict | None]) -> tuple[int, int]:
     return fill_fast.fill(*job)
 
 
@@ -97,7 +97,8 @@ def corrected(answers: dict, round_: int = 1) -> dict:
         return out
 
     return {"measures": {k: amend(v) for k, v in answers["measures"].items()},
-            "actions": {k: amend(v) for k, v in answers["actions"].items()}}
+            "actions": {k: amend(v) for k, v in answers["actions"].items()},
+            "risks": {k: {**v, "Commentary": prefix + v["Commentary"]} for k, v in answers.get("risks", {}).items()}}
 
 
 def _returned_name(i: int, template_name: str) -> str:
@@ -340,7 +341,8 @@ class Bench:
             if not (tdir / name).exists():
                 raise SystemExit(f"no template {name} in {tdir} for service {svc['Service']}")
             answers = data.answers[svc["Service"]]
-            jobs.append((tdir / name, rdir / _returned_name(i, name), answers["measures"], answers["actions"]))
+            jobs.append((tdir / name, rdir / _returned_name(i, name), answers["measures"], answers["actions"],
+                         answers.get("risks")))
         with Pool(os.cpu_count()) as pool:
             counts = pool.map(_fill_one, jobs, chunksize=max(1, len(jobs) // (4 * (os.cpu_count() or 1))))
         expected = (synth.MEASURES_PER_SERVICE, synth.ACTIONS_PER_SERVICE)

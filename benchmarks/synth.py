@@ -1,6 +1,6 @@
 """A synthetic plan and the managers' answers for the benchmark (deterministic: same S, same data).
 
-S services × 50 measures + 30 actions. The measures cycle through every unit (%, £, number, ratio),
+S services × 50 measures + 30 actions + 3 risks (the risk register). The measures cycle through every unit (%, £, number, ratio),
 every profile (Level, Cumulative, four quarterly targets), every polarity and every kind of target
 (a figure, Increase/Reduce/Maintain, TBC, none), with three years of history where some outturns
 are still "Final Result Not Yet Available", as in the council seeds. Answers are what a team
@@ -16,6 +16,7 @@ from pathlib import Path
 
 MEASURES_PER_SERVICE = 50
 ACTIONS_PER_SERVICE = 30
+RISKS_PER_SERVICE = 3
 PERIOD = "2023-24-Q2"
 YEARS = ("2020-21", "2021-22", "2022-23")
 
@@ -67,7 +68,8 @@ class Synthetic:
     services: list[dict]
     measures: list[dict]
     actions: list[dict]
-    answers: dict[str, dict] = field(default_factory=dict)   # service → {"measures": {...}, "actions": {...}}
+    answers: dict[str, dict] = field(default_factory=dict)   # service → {"measures": {...}, "actions": {...},
+    risks: list[dict] = field(default_factory=list)           #            "risks": {...}}
 
 
 def _comment(rng: random.Random) -> str:
@@ -127,7 +129,7 @@ def _history(rng: random.Random, unit: str):
 
 def build(services: int, seed: int = 2024) -> Synthetic:
     rng = random.Random(seed)
-    svc_rows, measures, actions = [], [], []
+    svc_rows, measures, actions, risks = [], [], [], []
     answers: dict[str, dict] = {}
     for s in range(services):
         name = f"{SERVICE_NAMES[s % len(SERVICE_NAMES)]} {s + 1:04d}"
@@ -164,8 +166,17 @@ def build(services: int, seed: int = 2024) -> Synthetic:
                             "Owner": f"Service Manager {k % 5 + 1}", "Due": f"{(k % 28) + 1:02d}/03/2024"})
             a_answers[ref] = {"Status": rng.choice(["Complete", "Green", "Green", "Amber", "Red", "Report later"]),
                               "Comments/Progress": _comment(rng)}
-        answers[name] = {"measures": m_answers, "actions": a_answers}
-    return Synthetic(svc_rows, measures, actions, answers)
+        r_answers = {}
+        for k in range(RISKS_PER_SERVICE):
+            code = f"S{s + 1:04d}R{k + 1}"
+            risks.append({"Code": code, "Risk": f"Insufficient capacity to meet demand ({code})",
+                          "Description": "Demand rises faster than staffing and the market can supply.",
+                          "Service": name, "Owner": f"Service Manager {k + 1}", "Likelihood": rng.randint(1, 5),
+                          "Impact": rng.randint(1, 5), "Target score": 4, "Controls": "Weekly review of unmet need."})
+            r_answers[code] = {"Likelihood": rng.randint(1, 5), "Impact": rng.randint(1, 5),
+                               "Commentary": _comment(rng)}
+        answers[name] = {"measures": m_answers, "actions": a_answers, "risks": r_answers}
+    return Synthetic(svc_rows, measures, actions, answers, risks)
 
 
 def write(data: Synthetic, path: Path) -> Path:
@@ -174,4 +185,5 @@ def write(data: Synthetic, path: Path) -> Path:
     from xlplan.plan import write_plan
     # history columns are written under their header (e.g. 2020/21); write_plan adds them as extra columns
     return write_plan(path, settings=SETTINGS, themes=THEMES, services=data.services, measures=data.measures,
-                      actions=data.actions, history_years=[FinancialYear.parse(y) for y in YEARS])
+                      actions=data.actions, history_years=[FinancialYear.parse(y) for y in YEARS],
+                      risks=data.risks or None)

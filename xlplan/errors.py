@@ -143,6 +143,17 @@ class Code(StrEnum):
         "Carried status '{value}' for action {ref} ({sheet} row {row}) is not one of: {allowed}",
         "Correct {cell}, or clear it (it only records where the action stood at the end of last year).")
 
+    # the risk register (xlplan/plan/risks.py)
+    PLAN_BAD_RISK_SCORE = ("plan.bad-risk-score", E, "Risk score not understood",
+        "{column} '{value}' for {code} ({sheet} row {row}) is not a whole number from {low} to {high}",
+        "Score it on the plan's Risk scale ({scale}), or change the Risk scale setting.")
+    PLAN_BAD_RISK_BANDS = ("plan.bad-risk-bands", E, "Risk bands do not fit the scale",
+        "Setting '{setting}' ('{value}') {reason}",
+        "Give every score the scale can give one band of Green, Amber or Red, e.g. {example}.")
+    PLAN_UNKNOWN_SHEET = ("plan.unknown-sheet", W, "Sheet not recognised",
+        "The plan has a sheet named '{value}' that xlplan does not read{suggestion}; it is kept and ignored",
+        "Rename it if you meant one of xlplan's sheets.")
+
     # --- templates (xlplan/templates/build.py) ----------------------------------------------------
     TEMPLATE_UNKNOWN_SERVICE = ("template.unknown-service", E, "No such service",
         "There is no return for service '{value}': {reason}{suggestion}",
@@ -375,6 +386,22 @@ class Code(StrEnum):
         "in {corrected_cell}; nothing is corrected",
         "Ask the manager to type the corrected figure, or to clear the reason if nothing changed.")
 
+
+    # --- the risk register in a return (xlplan/collect/risks.py) ----------------------------------
+    RISK_BAD_RATING = ("risk.bad-rating", E, "Risk rating not understood",
+        "{key}: {column} '{found}' in {sheet}!{cell} is not a whole number from {low} to {high}; the risk is "
+        "not assessed this quarter",
+        "Ask the risk owner to score {column} from {low} to {high} (the cell has a dropdown), and collect again.")
+    RISK_NOT_ASSESSED = ("risk.not-assessed", W, "Risk not assessed",
+        "{key}: no current {missing} in {sheet}!{cell}; the risk is reported as not assessed this quarter",
+        "Ask the risk owner for the current likelihood and impact.")
+    RISK_COMMENT_UNCHANGED = ("risk.comment-unchanged", W, "Risk went up, commentary not updated",
+        "{key}: the risk score went up from {before} to {after} but the commentary in {sheet}!{cell} is unchanged "
+        "from last quarter",
+        "Ask the risk owner what changed and what is being done about it.")
+    RISK_NO_COMMENT = ("risk.no-comment", W, "Risk went up without commentary",
+        "{key}: the risk score went up from {before} to {after} with no commentary in {sheet}!{cell}",
+        "Ask the risk owner what changed and what is being done about it.")
 
 del E, W, I
 globals().update(Code.__members__)     # CELL_NOT_A_NUMBER etc.: the names call sites import

@@ -24,6 +24,7 @@ from xlplan.collect.assess import assess, status_counts, supersede
 from xlplan.collect.engine import Progress, examine_all
 from xlplan.collect.examined import CollectResult
 from xlplan.collect.restated import restatement_rows
+from xlplan.collect.risk_rows import risk_rows
 from xlplan.collect.reuse import Reuse
 from xlplan.contract.identity import load_key
 from xlplan.errors import XlplanError
@@ -61,6 +62,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         supersede(files)
         value_rows, action_rows = assess(files, plan, period, previous)
         restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected
+        risks = risk_rows(files, plan, period, store.risks_before(db_url, period) if plan.risks else {})
         counts = status_counts(value_rows)
         records = [rows.record(f) for f in files]
         issue_rows, counted = rows.issue_rows(files, period)
@@ -68,7 +70,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
             db_url, period=period.id, plan_fingerprint=plan.fingerprint,
             plan_row=lambda: rows.plan_row(plan, snapshot), return_rows=[rows.return_row(f, period) for f in files],
             value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
-            history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements)
+            history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements, risk_rows=risks)
     del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
     if reuse is not None:
         reuse.prune()

@@ -27,6 +27,7 @@ import openpyxl
 
 from xlplan.contract import layout
 from xlplan.contract.corrections import CORRECTIONS_SHEET
+from xlplan.contract.risks import RISKS_SHEET
 from xlplan.errors import XlplanError, suggestion
 
 Entries = Mapping[str, Mapping[str, object]]
@@ -37,16 +38,18 @@ _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")
 
 def fill_return(template: str | Path, out: str | Path, measures: Entries | None = None,
                 actions: Entries | None = None, cells: Mapping[tuple[str, str], object] | None = None,
-                corrections: Entries | None = None) -> Path:
+                corrections: Entries | None = None, risks: Entries | None = None) -> Path:
     """Copy `template` to `out` with the given entries typed in; returns `out`. `corrections` go on
-    the Corrections sheet (last quarter's figures), by Code: {"CF01": {"Q1 corrected": "73%", …}}.
+    the Corrections sheet (last quarter's figures), by Code: {"CF01": {"Q1 corrected": "73%", …}};
+    `risks` on the Risks sheet, by Code: {"SP011": {"Likelihood": "3", "Impact": "4", "Commentary": …}}.
 
     Raises XlplanError naming an unknown Code/Ref or column (with a did-you-mean).
     """
     wb = openpyxl.load_workbook(template)
     for sheet, key_header, entries in ((layout.MEASURES_SHEET, "Code", measures),
                                        (layout.ACTIONS_SHEET, "Ref", actions),
-                                       (CORRECTIONS_SHEET, "Code", corrections)):
+                                       (CORRECTIONS_SHEET, "Code", corrections),
+                                       (RISKS_SHEET, "Code", risks)):
         if entries:
             _fill_sheet(wb[sheet], sheet, key_header, entries)
     for (sheet, ref), value in (cells or {}).items():

@@ -18,6 +18,7 @@ from xlplan.frequency import AGGREGATE_WORDS, FREQUENCY_WORDS, QUARTERLY, Aggreg
 from xlplan.heap import cycles_paused
 from xlplan.periods import FinancialYear
 from xlplan.plan.model import REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service, Settings
+from xlplan.plan.risks import find_risks_sheet, read_risks, risk_rules
 from xlplan.plan.sheet import Names, PlanSheet, as_date, column_texts, lookup, read_word, target_year
 from xlplan.status import DEFAULT_TOLERANCE, ActionStatus, Polarity, Profile, ProfileKind, Tolerance
 from xlplan.values import (Target, TargetKind, Unit, Value, ValueProblem, check_range, clean_text,
@@ -52,11 +53,14 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
         services = _services(sheets["Services"], report)
         measures = _measures(sheets["Measures"], report, themes, services, settings)
         actions = _actions(sheets["Actions"], report, themes, services, measures)
+        rules = risk_rules(sheets["Settings"], report)             # the risk register: optional
+        sheets["Risks"] = find_risks_sheet(wb, report)
+        risks = read_risks(sheets["Risks"], report, services, rules)
     finally:
         wb.close()
-    plan = Plan(settings, themes, services, measures, actions, source=str(path))
-    # a service named on any Measures/Actions row has something to report, even if that row has errors
-    named = {t.casefold() for n in ("Measures", "Actions")
+    plan = Plan(settings, themes, services, measures, actions, source=str(path), risks=risks, risk_rules=rules)
+    # a service named on any Measures/Actions/Risks row has something to report, even if that row has errors
+    named = {t.casefold() for n in ("Measures", "Actions", "Risks") if sheets[n] is not None
              for t in set(column_texts(sheets[n].rows, sheets[n].index("Service")))}
     for s in services:
         if s.name.casefold() not in named:

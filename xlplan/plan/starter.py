@@ -28,6 +28,8 @@ def starter_settings(year: FinancialYear) -> dict[str, str]:
         "Return deadline": "21 days",
         "Template password": "",
         "Email from": "",
+        "Risk scale": "1-5",
+        "Risk bands": "1-4 Green; 5-12 Amber; 15-25 Red",
     }
 
 
@@ -89,8 +91,25 @@ def starter_actions(year: FinancialYear) -> list[dict]:
     ]
 
 
-def write_starter(folder: str | Path, *, year: FinancialYear | None = None, force: bool = False) -> Path:
-    """Write the starter plan as FOLDER/plan.xlsx; refuse to replace an existing plan unless `force`."""
+def starter_risks() -> list[dict]:
+    """The optional Risks sheet's example rows (modelled on a social policy management plan's register)."""
+    return [
+        {"Code": "SW-R01", "Risk": "Insufficient supply of care at home to meet service demands",
+         "Description": "Market pressure in older people's services leaves people waiting for care at home and "
+                        "adds to delayed discharge from hospital.",
+         "Service": "Adult and Older People", "Owner": "Service Manager (Older People)", "Likelihood": 3,
+         "Impact": 3, "Target score": 6, "Controls": "Weekly review of unmet need; recruitment campaign with "
+                                                     "providers; step-down beds."},
+        {"Code": "SW-R02", "Risk": "Injury to a staff member or service user arising from professional error",
+         "Service": "Children and Justice", "Owner": "Service Manager (Justice)", "Likelihood": 2, "Impact": 3,
+         "Target score": 4, "Controls": "Supervision policy; case file audits; lone working procedures."},
+    ]
+
+
+def write_starter(folder: str | Path, *, year: FinancialYear | None = None, force: bool = False,
+                  risks: bool = False) -> Path:
+    """Write the starter plan as FOLDER/plan.xlsx; refuse to replace an existing plan unless `force`.
+    With `risks`, it has a Risks sheet (the optional risk register) with example rows too."""
     path = Path(folder) / PLAN_NAME
     if path.exists() and not force:
         raise XlplanError(f"{path} already exists; edit it, or run `xlplan init --force` to replace it "
@@ -101,7 +120,7 @@ def write_starter(folder: str | Path, *, year: FinancialYear | None = None, forc
     try:
         return write_plan(path, settings=starter_settings(year), themes=THEMES, services=SERVICES,
                           measures=starter_measures(year), actions=starter_actions(year),
-                          history_years=year.prior_years(3))
+                          history_years=year.prior_years(3), risks=starter_risks() if risks else None)
     except PermissionError:
         raise XlplanError(f"Could not write {path}: it is open in Excel or the folder is read-only. "
                           "Close it and try again.") from None

@@ -58,6 +58,21 @@ COLUMN_NOTES = {
                       "Amber, Red, Report later); `xlplan rollover` writes it.",
     "Carried progress": "Optional: the carried action's last progress update of last year; `xlplan rollover` "
                         "writes it.",
+    "Risk": "The risk's title as the committee should read it, e.g. Insufficient supply to meet demand for care "
+            "at home.",
+    "Description": "Optional: what could happen, why, and what it would affect.",
+    "Likelihood": "How likely the risk is now, as a whole number on the Risk scale (1-5 unless Settings says "
+                  "otherwise: 1 rare, 5 almost certain). Each quarter's return asks the owner for the current one.",
+    "Impact": "How bad it would be, as a whole number on the Risk scale (1 insignificant, 5 severe). The score "
+              "is Likelihood x Impact, coloured by the Risk bands setting.",
+    "Target score": "Optional: the score the controls aim to bring the risk down to (Likelihood x Impact).",
+    "Controls": "Optional: the controls and mitigations in place or planned.",
+}
+# Notes of a column whose meaning differs on one sheet (Code, Service and Owner on Risks).
+SHEET_COLUMN_NOTES = {
+    ("Risks", "Code"): "A unique code for the risk, e.g. CCOP001 or SP011. Returns are matched by this code.",
+    ("Risks", "Service"): "The service whose return asks for the risk's current likelihood and impact.",
+    ("Risks", "Owner"): "Optional: who owns the risk (shown in the report).",
 }
 
 DROPDOWNS = {
@@ -73,15 +88,17 @@ _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _WIDTHS = {"Measure": 60, "Action": 50, "Measures": 30, "Outcome": 36, "Theme": 30, "Value": 50,
            "Setting": 20, "Email": 32, "Manager": 24, "Service": 26, "Contact": 40, "Profile": 20, "Owner": 24,
-           "Frequency": 14, "Aggregate": 11}
+           "Frequency": 14, "Aggregate": 11, "Risk": 44, "Description": 60, "Controls": 50, "Likelihood": 11,
+           "Impact": 9, "Target score": 11}
 
 
 def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequence[str],
                services: Sequence[Row], measures: Sequence[Row], actions: Sequence[Row],
-               history_years: Sequence[FinancialYear] = (), extra_sheets: Mapping[str, Sequence[Row]] = {}
-               ) -> Path:
+               history_years: Sequence[FinancialYear] = (), extra_sheets: Mapping[str, Sequence[Row]] = {},
+               risks: Sequence[Row] | None = None) -> Path:
     """Write a plan workbook at `path` from tables; returns the path. Values are written as given
-    (strings stay strings, numbers stay numbers) so tests can feed messy input exactly."""
+    (strings stay strings, numbers stay numbers) so tests can feed messy input exactly. `risks`:
+    the rows of a Risks sheet (the risk register), written after Actions; None writes none."""
     path = Path(path)
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -93,6 +110,8 @@ def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequ
     years = [y.slash for y in history_years]
     _sheet(wb, "Measures", _columns("Measures", measures, years), measures)
     _sheet(wb, "Actions", _columns("Actions", actions), actions)
+    if risks is not None:
+        _sheet(wb, "Risks", _columns("Risks", risks), risks)
     for name, rows in extra_sheets.items():
         _sheet(wb, name, _columns(name, rows), rows)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,10 +142,16 @@ def _row_height(row: Row, columns: list[str]) -> float:
 WHEN_USED = ("Frequency", "Aggregate", "Carried status", "Carried progress")   # optional columns written only when some row fills them
 
 
+# Sheets whose columns are written in an order of their own (the register reads left to right).
+COLUMN_ORDER = {"Risks": ("Code", "Risk", "Description", "Service", "Owner", "Likelihood", "Impact", "Target score",
+                          "Controls")}
+
+
 def _columns(sheet: str, rows: Sequence[Row], years: Sequence[str] = ()) -> list[str]:
     used = {k for r in rows for k in r}
-    cols = list(REQUIRED_COLUMNS.get(sheet, ())) + [c for c in OPTIONAL_COLUMNS.get(sheet, ())
-                                                    if c not in WHEN_USED or c in used] + list(years)
+    cols = list(COLUMN_ORDER.get(sheet, ())) or (
+        list(REQUIRED_COLUMNS.get(sheet, ())) + [c for c in OPTIONAL_COLUMNS.get(sheet, ())
+                                                 if c not in WHEN_USED or c in used] + list(years))
     for r in rows:
         for k in r:
             if k not in cols:
@@ -140,7 +165,7 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
         cell = ws.cell(row=1, column=c, value=header)
         cell.fill, cell.font = _HEADER_FILL, _HEADER_FONT
         cell.alignment = Alignment(vertical="center", wrap_text=True)
-        note = COLUMN_NOTES.get(header) or (f"The outturn for financial year {header}." if
+        note = SHEET_COLUMN_NOTES.get((name, header)) or COLUMN_NOTES.get(header) or (f"The outturn for financial year {header}." if
                                             FinancialYear.looks_like(header) else "") or _target_note(header)
         if note:
             cell.comment = Comment(note, "xlplan", width=300, height=110)
@@ -174,7 +199,7 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
             dv.prompt, dv.promptTitle, dv.showInputMessage = COLUMN_NOTES.get(header, ""), header, True
             dv.add(f"{col}2:{col}1000")
             ws.add_data_validation(dv)
-    if name in ("Measures", "Actions"):
+    if name in ("Measures", "Actions", "Risks"):
         # Service and Theme pick from the Services and Themes sheets (written before these)
         for header, source in (("Service", "Services!$A$2:$A$500"), ("Theme", "Themes!$A$2:$A$500")):
             if header in columns:

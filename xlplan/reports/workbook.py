@@ -1,5 +1,5 @@
 """The summary workbook (xlsxwriter): Dashboard, Measures, Actions, Exceptions, Returns, Data quality
-and Trends, for the officer who wants to sort, filter and chart the quarter.
+and Trends (and Risks and Risk heat map for a plan with a risk register), for the officer who wants to sort, filter and chart the quarter.
 
 Every text from a return is written with `write_string` (and the workbook has strings_to_formulas
 off), so `=`, `+`, `-` and `@` at the start of a comment are kept as text, never a formula. Figures
@@ -22,6 +22,7 @@ from xlplan.reports.appendix import measure_statuses, not_due_mark
 from xlplan.reports.docx_tables import FILLS
 from xlplan.reports.narrative import xml_safe
 from xlplan.reports.workbook_trends import write_trends
+from xlplan.reports.workbook_risks import write_risk_sheets
 from xlplan.reports.xlsx_sheets import FastSheet, StreamSheet
 
 MAX_CELL = 32_767   # Excel's limit on the characters in a cell
@@ -72,6 +73,7 @@ def _write_summary(results: PeriodResults, path: Path) -> Path:
     data_quality_sheet(wb.add_worksheet("Data quality", StreamSheet), f, results)
     restated.write_sheet(wb, f, results)        # earlier quarters' figures corrected this quarter
     write_trends(wb, f, results)
+    write_risk_sheets(wb, f, results, table)    # the risk register and its heat map (a plan with one)
     wb.close()
     return path
 

@@ -14,6 +14,9 @@ from xlplan.store.restated import correction_offers, reported_for_correction
 from xlplan.store.schema import RestatementRow, restatements
 from xlplan.store.results import SignOff, SignOffEvent
 from xlplan.store.signoff import history as signoff_history, keep_late_returns, locked, reopen, sign_off
+from xlplan.store.read import risks_before
+from xlplan.store.results import RiskResult
+from xlplan.store.schema import RiskRow, risk_updates
 from xlplan.store.upgrade import Upgrade, upgrade_store      # Alembic itself is imported only when run
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "PackedText", "bulk_insert", "replace_period", "write_collect",
     "Restatement", "RestatementRow", "correction_offers", "reported_for_correction", "restatements",
     "SignOff", "SignOffEvent", "signoff_history", "keep_late_returns", "locked", "reopen", "sign_off",
+    "risks_before", "RiskResult", "RiskRow", "risk_updates",
     "Upgrade", "upgrade_store",
 ]
 

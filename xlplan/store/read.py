@@ -16,6 +16,7 @@ from typing import Iterator
 from sqlalchemy import exc, select
 
 from xlplan.store import restated, signoff
+from xlplan.store import risks as risk_register
 from xlplan.store import schema as store
 from xlplan.errors import Issue, Severity
 from xlplan.heap import cycles_paused
@@ -60,6 +61,7 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
             conn, action_updates, action_updates.c.period == period.id)}
         found_issues = [] if conn is None else [_issue(r) for r in conn.execute(
             select(issues).where(issues.c.period == period.id, issues.c.counted.is_(True)).order_by(issues.c.seq))]
+        register = risk_register.load_risks(conn, plan, period)     # [] for a plan without risks
         signed = signoff.state(conn, period.id)
     rules: dict[str, tuple] = {}   # stored rule JSON → (polarity, target): many measures share one
     measures = [_measure(m, plan, period, stored.get(m.code), before.get(m.code), last_year.get(m.code),
@@ -70,7 +72,8 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
                          returns=returns_for(db_url, period), issues=found_issues,
                          expected_services=[s.name for s in plan.services_with_returns()],
                          generated_at=signed.at if signed is not None else store.utc_now(),
-                         restatements=restatements, signoff=signed)
+                         restatements=restatements, signoff=signed,
+                         risks=register)
 
 
 def _restated(rows: dict, latest: dict) -> dict:
@@ -108,6 +111,13 @@ def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:
             rows = conn.execute(select(table.c[key], table.c.comment).where(table.c.period == period))
             found.update({(kind, code): comment for code, comment in rows})
     return found
+
+
+def risks_before(db_url: str, period: Period) -> dict:
+    """Code → the latest stored assessment of each risk before `period` (likelihood, impact, score,
+    commentary, period): the previous assessment a template shows and collect compares with."""
+    with _reader(db_url) as conn:
+        return risk_register.assessments_before(conn, period)
 
 
 def plan_stored(db_url: str, fingerprint: str) -> bool:

@@ -28,7 +28,7 @@ from xlplan.values import Figure, Ratio
 # The store's schema, as Alembic revisions (xlplan/store/migrations/versions/), oldest first. A store
 # records its revision in `alembic_version`; a command that opens a store of an older one is told to
 # run `xlplan upgrade-store` (upgrade.py), which is the only code that imports Alembic.
-SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements", "0003_signoff")
+SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements", "0003_signoff", "0005_risks")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 BUSY_TIMEOUT = 60.0   # seconds a collect waits for another one writing to the same store
@@ -165,6 +165,27 @@ restatements = Table(
     Column("source_sha256", String(64), nullable=False),
     Column("source_sheet", String(100), nullable=False),
     Column("source_cell", String(20), nullable=False),
+    Column("plan_fingerprint", String(64), nullable=False),
+)
+
+risk_updates = Table(
+    "risk_updates", metadata,                          # each risk's assessment in a quarter's return
+    Column("period", String(16), primary_key=True),
+    Column("code", String(100), primary_key=True),
+    Column("service", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("likelihood", Integer),                     # None: not assessed this quarter (or in error)
+    Column("impact", Integer),
+    Column("score", Integer),                          # likelihood x impact
+    Column("band", String(16)),                        # Green | Amber | Red under `rule`
+    Column("target_score", Integer),
+    Column("commentary", Text, nullable=False),
+    Column("status", String(16), nullable=False),      # assessed | not assessed | in error
+    Column("rule", Text, nullable=False),              # the scale and bands: "1-5; 1-4 Green; 5-12 Amber; 15-25 Red"
+    Column("source_file", Text),
+    Column("source_sha256", String(64)),
+    Column("source_sheet", String(100)),
+    Column("source_cell", String(20)),                 # the Likelihood cell
     Column("plan_fingerprint", String(64), nullable=False),
 )
 
@@ -317,6 +338,29 @@ class RestatementRow(NamedTuple):
 
 
 ROWS[restatements] = RestatementRow
+
+
+class RiskRow(NamedTuple):
+    period: str
+    code: str
+    service: str
+    name: str
+    likelihood: int | None
+    impact: int | None
+    score: int | None
+    band: str | None
+    target_score: int | None
+    commentary: str
+    status: str
+    rule: str
+    source_file: str | None
+    source_sha256: str | None
+    source_sheet: str | None
+    source_cell: str | None
+    plan_fingerprint: str
+
+
+ROWS[risk_updates] = RiskRow
 
 
 def _same_columns() -> None:

@@ -26,16 +26,22 @@ from xlplan.errors import XlplanError
 from xlplan.store import schema as store
 from xlplan.store.results import SignOff, SignOffEvent
 from xlplan.store.schema import (action_updates, after_signoff, issues, measure_values, restatements, returns,
-                                 signoffs, transaction)
+                                 risk_updates, signoffs, transaction)
 
 SIGNED_OFF, REOPENED = "signed off", "reopened"
 _FINGERPRINTED = (returns, measure_values, action_updates, issues, restatements)
+# Tables hashed only where the quarter has rows in them, so a quarter without (a plan with no risk
+# register) keeps the fingerprint it had before they existed.
+_WHEN_STORED = (risk_updates,)
 
 
 def quarter_fingerprint(conn, period: str) -> str:
     """sha256 of everything stored for `period` by its collect, in key order."""
     digest = hashlib.sha256()
-    for table in _FINGERPRINTED:
+    for table in (*_FINGERPRINTED, *_WHEN_STORED):
+        if table in _WHEN_STORED and conn.execute(
+                select(table.c.period).where(table.c.period == period).limit(1)).first() is None:
+            continue
         digest.update(f"\x00{table.name}\x00".encode())
         keys = list(table.primary_key.columns)
         for row in conn.execute(select(table).where(table.c.period == period).order_by(*keys)):

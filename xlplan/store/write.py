@@ -15,13 +15,13 @@ from sqlalchemy import Table, Text, bindparam, cast, delete, func, insert, selec
 from xlplan.store.restated import keep_collected
 from xlplan.store.signoff import refuse_if_locked
 from xlplan.store.schema import (action_updates, engine, history, history_plan, issues, measure_values, plans,
-                                 restatements, returns, transaction)
+                                 restatements, returns, risk_updates, transaction)
 
 
 def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
                   return_rows: list[dict], value_rows: list[tuple], action_rows: list[tuple],
                   issue_rows: list[dict], history_rows: Callable[[], list[dict]],
-                  restatement_rows: list | None = None) -> None:
+                  restatement_rows: list | None = None, risk_rows: list | None = None) -> None:
     """Replace everything stored for `period` with this collect's rows, in one transaction (rows
     stored as they are already are left alone: see `replace_period`). The value and action row
     lists are emptied once written (they are large; the caller is done with them).
@@ -31,7 +31,8 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
 
     `restatement_rows` (RestatementRows carried by this period's returns) replace the period's
     restatements the same way, an unchanged one keeping when it was first collected; None leaves
-    them alone. A signed-off period is refused (XlplanError) and nothing is written."""
+    them alone. `risk_rows` (RiskRows: each risk's assessment) replace the period's the same way;
+    None leaves them alone. A signed-off period is refused (XlplanError) and nothing is written."""
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
@@ -41,6 +42,8 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
                 replace_period(conn, table, period, rows)
             if restatement_rows is not None:
                 replace_period(conn, restatements, period, keep_collected(conn, period, restatement_rows))
+            if risk_rows is not None:
+                replace_period(conn, risk_updates, period, risk_rows)
             value_rows.clear()      # (tens of thousands of rows) freed before the history is built
             action_rows.clear()
             if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
