@@ -84,7 +84,10 @@ def starter_actions(year: FinancialYear) -> list[dict]:
          "Measures": "Consult on the review of day care services for older people; report in quarters 2 and 4",
          "Theme": THEMES[1], "Outcome": "Deliver better health and social care outcomes for all",
          "Service": "Adult and Older People", "Owner": "Service Manager (Older People)",
-         "Start": date(year.start, 4, 1), "Due": year.last_day},
+         "Start": date(year.start, 4, 1), "Due": year.last_day,
+         # carried from last year's plan (`xlplan rollover` fills these two in)
+         "Carried status": "Amber",
+         "Carried progress": "The consultation was delayed by staff absence; carried into this year."},
     ]
 
 
