@@ -339,3 +339,14 @@ def test_xlplan_check_names_the_cell_of_a_source_spelt_two_ways(tmp_path):
     column = openpyxl.load_workbook(path)["Measures"]
     letter = next(c.column_letter for c in column[1] if c.value == "Source")
     assert f"{letter}3" in out.output and "taken as 'CareFirst'" in out.output, out.output
+
+
+def test_collect_says_which_measures_come_from_systems(tmp_path, monkeypatch):
+    root = tmp_path / "q"
+    plan = make_plan(root, measures=MEASURES, actions=ACTIONS)
+    templates = make_templates(plan)
+    fill(templates[CJ], root / "returns" / "cj.xlsx", {"SW01": {"To date": 0.8}})
+    out = CliRunner().invoke(main, ["collect", "--plan", str(plan), "--period", Q2.id, "--returns", str(root / "returns"),
+                                    "--db", f"sqlite:///{tmp_path}/x.db", "--no-report", "--jobs", "1"],
+                             catch_exceptions=False)
+    assert "Not in the returns: 3 measures from CareFirst (`xlplan import --period 2023-24-Q2 FILE`" in out.output

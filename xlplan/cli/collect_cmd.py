@@ -145,6 +145,11 @@ def render(result: CollectResult, out, report_paths: list[Path] = (), reports_no
     counts = result.status_counts
     parts = [f"[{_STATUS_STYLE[s]}]{s.value}[/] {n}" for s, n in counts.items() if n]
     out.print(f"Measures: {sum(counts.values())} — " + ", ".join(parts))
+    systems = [m for m in getattr(result.plan, "measures", ()) if m.source and _covers(result, m.service)]
+    if systems:
+        names = ", ".join(dict.fromkeys(m.source for m in systems))
+        out.print(f"Not in the returns: {len(systems)} measure{'' if len(systems) == 1 else 's'} from "
+                  + escape(names) + f" (`xlplan import --period {result.period.id} FILE` stores their figures).")
     for path in report_paths:
         out.print(f"Wrote {escape(str(path))}")
     if reports_note:
@@ -155,6 +160,11 @@ def render(result: CollectResult, out, report_paths: list[Path] = (), reports_no
     else:
         n_rejected = len(rejected)
         out.print(f"[red]Needs attention[/]: {n_rejected} rejected, {len(missing)} not returned, {errors} errors.")
+
+
+def _covers(result: CollectResult, service: str) -> bool:
+    scope = getattr(result, "scope", None)
+    return scope is None or scope.covers(service)
 
 
 def _of(result: CollectResult) -> str:
