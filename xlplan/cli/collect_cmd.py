@@ -145,7 +145,8 @@ def render(result: CollectResult, out, report_paths: list[Path] = (), reports_no
     counts = result.status_counts
     parts = [f"[{_STATUS_STYLE[s]}]{s.value}[/] {n}" for s, n in counts.items() if n]
     out.print(f"Measures: {sum(counts.values())} — " + ", ".join(parts))
-    systems = [m for m in getattr(getattr(result, "plan", None), "measures", ()) if m.source and _covers(result, m.service)]
+    plan = getattr(result, "plan", None)
+    systems = [m for m in getattr(plan, "measures", ()) if m.source and _covers(result, m.service)]
     if systems:
         names = ", ".join(dict.fromkeys(m.source for m in systems))
         out.print(f"Not in the returns: {len(systems)} measure{'' if len(systems) == 1 else 's'} from "

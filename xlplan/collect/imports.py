@@ -105,7 +105,8 @@ def _value_rows(ex: Extract, plan: Plan, period: Period, override: bool, result:
         m = by_code.get(code_text.casefold())
         if m is None:
             near = did_you_mean(code_text, codes)
-            note(r.row, f"Code '{code_text[:40]}' is not a measure in the plan" + (f" (did you mean {near}?)" if near else ""))
+            note(r.row, f"Code '{code_text[:40]}' is not a measure in the plan"
+                 + (f" (did you mean {near}?)" if near else ""))
             continue
         if "Period" in r.cells:
             raw_period = r.cells["Period"]
