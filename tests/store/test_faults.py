@@ -163,7 +163,7 @@ def _on_postgresql(server, half: Path, root: Path) -> str:
     collect run in `root` keeps it (workbooks/archive): the state a collect is killed in."""
     from sqlalchemy import delete as sql_delete
     url = server.database()
-    contents = store.table_contents(db_url(half))
+    contents = store.table_contents(db_url(half), bookkeeping=True)
     eng = store.engine(url)
     with store.transaction(eng, url) as conn:
         for table in store.metadata.sorted_tables:

@@ -82,6 +82,7 @@ def test_a_second_collect_waits_then_fails_clearly_while_the_store_is_busy(quart
     run(quarter, db=db_url)
     before = store.table_contents(db_url)
     monkeypatch.setattr(schema, "BUSY_TIMEOUT", 0.5)
+    monkeypatch.setenv("XLPLAN_NO_CACHE", "1")     # a collect that writes (not a memo re-run, which only reads)
     with write_lock(db_url):                  # another collect in the middle of writing
         with pytest.raises(XlplanError, match="busy: another xlplan collect is writing"):
             run(quarter, db=db_url)
@@ -92,6 +93,7 @@ def test_a_second_collect_waits_then_fails_clearly_while_the_store_is_busy(quart
 def test_a_second_collect_waits_for_the_first(quarter, db_url, monkeypatch):
     run(quarter, db=db_url)
     monkeypatch.setattr(schema, "BUSY_TIMEOUT", 30)
+    monkeypatch.setenv("XLPLAN_NO_CACHE", "1")     # a collect that writes (not a memo re-run, which only reads)
     other = write_lock(db_url).__enter__()
     released = threading.Event()
 

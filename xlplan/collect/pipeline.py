@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from xlplan.collect import rows
+from xlplan.collect import memo, rows
 from xlplan.collect.assess import assess, status_counts, supersede
 from xlplan.collect.engine import Progress, examine_all
 from xlplan.collect.examined import CollectResult, Scope
@@ -31,6 +31,7 @@ from xlplan.errors import XlplanError
 from xlplan.heap import collector
 from xlplan.periods import Period
 from xlplan.plan import Plan, read_plan
+from xlplan.status import Status
 from xlplan import store
 
 
@@ -61,33 +62,49 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     # of objects again and again. Frozen, the plan's objects are not touched by the collectors of
     # forked workers either (which would copy the whole plan into each).
     with collector(running=False, freeze=True) as collecting:
-        previous = store.previous_comments(db_url, period.previous().id)
         snapshot = _prepare(plan, db_url)
         paths = find_files(returns_dir)
         reuse = Reuse.for_collect(plan_path, key, plan, period, archive)
         files = examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse)
         supersede(files, scope)
-        imported = store.imported_codes(db_url, period.id)      # figures from system extracts: kept
-        value_rows, action_rows = assess(files, plan, period, previous, scope, imported)
-        restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected
-        risks = risk_rows(files, plan, period, store.risks_before(db_url, period) if plan.risks else {})
-        risks = [r for r in risks if scope.covers(r.service)]          # a department's own services' risks
-        counts = status_counts(value_rows)
-        records = [rows.record(f) for f in files]
-        issue_rows, counted = rows.issue_rows(files, period, scope)
         folder = _folder_name(returns_dir, plan_path)
-        store.write_collect(
-            db_url, period=period.id, plan_fingerprint=plan.fingerprint,
-            plan_row=lambda: rows.plan_row(plan, snapshot),
-            return_rows=[rows.return_row(f, period, scope, folder) for f in files],
-            value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
-            history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements, risk_rows=risks,
-            department=scope.department, services=scope.services)
-    del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
+        inputs = memo.inputs_digest(plan, period, scope, key, folder, files)
+        remembered = store.recall(db_url, period.id, scope.department, inputs) if inputs else None
+        if remembered is not None:      # a re-run over the inputs of the last collect: stored as it is
+            counts = memo.restore(remembered, files)
+        else:
+            counts = _assess_and_store(plan, period, scope, files, db_url, snapshot, folder, inputs)
+        del snapshot
+        records = [rows.record(f) for f in files]
+        _, counted = rows.issue_rows(files, period, scope)
     if reuse is not None:
         reuse.prune()
     return CollectResult(plan, period, files, records, counted, counts, db_url,
                          reused=reuse.served if reuse is not None else [], scope=scope)
+
+
+def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_url: str, snapshot, folder: str,
+                      inputs: str | None) -> dict[Status, int]:
+    """Work out every figure's status and the rows of the quarter from the examined files, and store
+    them in one transaction (with the memo of `inputs`); gives the measures by status."""
+    before = [len(f.issues) for f in files]
+    previous = store.previous_comments(db_url, period.previous().id)
+    imported = store.imported_codes(db_url, period.id)      # figures from system extracts: kept
+    value_rows, action_rows = assess(files, plan, period, previous, scope, imported)
+    restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected
+    risks = risk_rows(files, plan, period, store.risks_before(db_url, period) if plan.risks else {})
+    risks = [r for r in risks if scope.covers(r.service)]          # a department's own services' risks
+    counts = status_counts(value_rows)
+    issue_rows, _ = rows.issue_rows(files, period, scope)
+    store.write_collect(
+        db_url, period=period.id, plan_fingerprint=plan.fingerprint,
+        plan_row=lambda: rows.plan_row(plan, snapshot),
+        return_rows=[rows.return_row(f, period, scope, folder) for f in files],
+        value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
+        history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements, risk_rows=risks,
+        department=scope.department, services=scope.services,
+        memo=(inputs, memo.summary(counts, files, before)) if inputs else None)
+    return counts
 
 
 def _folder_name(returns_dir: Path, plan_path: Path) -> str:

@@ -137,13 +137,17 @@ def plan_stored(db_url: str, fingerprint: str) -> bool:
             select(plans.c.fingerprint).where(plans.c.fingerprint == fingerprint)).first() is not None
 
 
-def table_contents(db_url: str) -> dict[str, list[tuple]]:
-    """Every row of every table, ordered by primary key (for checks that a re-run changed nothing)."""
+BOOKKEEPING = ("store_generation", "collect_memo")    # how the store tracks its writes, not what it holds
+
+
+def table_contents(db_url: str, bookkeeping: bool = False) -> dict[str, list[tuple]]:
+    """Every row of every table, ordered by primary key (for checks that a re-run changed nothing);
+    the re-run memo's BOOKKEEPING tables only with `bookkeeping`."""
     eng = store.engine(db_url, create=False, write=False)
     try:
         with eng.connect() as conn:
             return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
-                    for t in metadata.sorted_tables}
+                    for t in metadata.sorted_tables if bookkeeping or t.name not in BOOKKEEPING}
     finally:
         eng.dispose()
 

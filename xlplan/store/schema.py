@@ -28,7 +28,7 @@ from xlplan.values import Figure, Ratio
 # The store's schema, as Alembic revisions (xlplan/store/migrations/versions/), oldest first. A store
 # records its revision in `alembic_version`; a command that opens a store of an older one is told to
 # run `xlplan upgrade-store` (upgrade.py), which is the only code that imports Alembic.
-SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements", "0003_signoff", "0005_risks", "0004_departments")
+SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements", "0003_signoff", "0005_risks", "0004_departments", "0007_memo")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 BUSY_TIMEOUT = 60.0   # seconds a collect waits for another one writing to the same store
@@ -225,6 +225,22 @@ after_signoff = Table(
     Column("archive", Text),                           # archived copy, relative to the archive folder
     Column("seen", DateTime, nullable=False),          # when a collect first found it
     Column("signoff_seq", Integer, nullable=False),    # the sign-off it arrived after
+)
+
+
+store_generation = Table(
+    "store_generation", metadata,                      # bumped by every write of collected figures
+    Column("slot", Integer, primary_key=True),         # always 1: one row
+    Column("generation", Integer, nullable=False),
+)
+
+collect_memo = Table(
+    "collect_memo", metadata,                          # what the last collect of a quarter was made from
+    Column("period", String(16), primary_key=True),
+    Column("department", String(200), primary_key=True),   # "" for a collect of the whole plan
+    Column("inputs", String(64), nullable=False),      # sha256 of the collect's inputs (collect/memo.py)
+    Column("generation", Integer, nullable=False),     # store_generation just after it wrote
+    Column("summary", Text, nullable=False),           # JSON: measures by status, and the issues assess added
 )
 
 

@@ -13,6 +13,7 @@ from typing import Callable, Collection, Iterable
 from sqlalchemy import Table, Text, and_, bindparam, cast, delete, func, insert, or_, select
 
 from xlplan.store.restated import keep_collected
+from xlplan.store.memo import bump, remember
 from xlplan.store.signoff import refuse_if_locked
 from xlplan.store.schema import (action_updates, engine, history, history_plan, issues, measure_values, plans,
                                  restatements, returns, risk_updates, transaction)
@@ -22,7 +23,7 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
                   return_rows: list[dict], value_rows: list[tuple], action_rows: list[tuple],
                   issue_rows: list[dict], history_rows: Callable[[], list[dict]],
                   restatement_rows: list | None = None, risk_rows: list | None = None, department: str = "",
-                  services: Collection[str] | None = None) -> None:
+                  services: Collection[str] | None = None, memo: tuple[str, dict] | None = None) -> None:
     """Replace everything stored for `period` with this collect's rows, in one transaction (rows
     stored as they are already are left alone: see `replace_period`). The value and action row
     lists are emptied once written (they are large; the caller is done with them).
@@ -38,7 +39,10 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
     `services` (with the `department` they belong to) limits what the collect owns, when several
     departments collect the quarter into one store: only rows of those services, and returns and
     issues this department's collects recorded, are replaced (see `owned`); None owns the whole
-    period, as a collect of the whole plan does."""
+    period, as a collect of the whole plan does.
+
+    `memo` (the sha256 of the collect's inputs, and its counts by status) is recorded with the
+    write (store/memo.py); every write also bumps the store's generation, voiding older memos."""
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
@@ -55,6 +59,10 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
             value_rows.clear()      # (tens of thousands of rows) freed before the history is built
             action_rows.clear()
             _plan_and_history(conn, plan_fingerprint, plan_row, history_rows)
+            if memo is not None:
+                remember(conn, period, department, *memo)
+            else:
+                bump(conn)
     finally:
         eng.dispose()
 
@@ -76,6 +84,7 @@ def write_import(db_url: str, *, period: str, plan_fingerprint: str, plan_row: C
                 replace_period(conn, measure_values, period, [r for r in value_rows if r[1] in these],
                                measure_values.c.code.in_(chunk))
             _plan_and_history(conn, plan_fingerprint, plan_row, history_rows)
+            bump(conn)          # every collect memo is void: the figures it stored may have changed
     finally:
         eng.dispose()
 
