@@ -40,7 +40,7 @@ def action(ref: str, **over) -> dict:
 
 
 def build_plan(path: Path, measures=None, actions=None, settings=None, themes=None, services=None,
-               years=("2020-21", "2021-22", "2022-23")) -> Path:
+               years=("2020-21", "2021-22", "2022-23"), budget=None) -> Path:
     return write_plan(
         path,
         settings={**SETTINGS, **(settings or {})},
@@ -49,4 +49,13 @@ def build_plan(path: Path, measures=None, actions=None, settings=None, themes=No
         measures=measures if measures is not None else [measure("SW01"), measure("SW02", Service="Adult and Older People")],
         actions=actions if actions is not None else [action("A1"), action("A2", Service="Adult and Older People")],
         history_years=[FinancialYear.parse(y) for y in years],
+        extra_sheets={"Budget": budget} if budget is not None else {},
     )
+
+
+def budget_line(service: str, line: str, **over) -> dict:
+    """A Budget sheet row (plan/budget.py), figures as the seeds' activity budget tables give them."""
+    row = {"Service": service, "Line": line, "FTE": 10.5, "Expenditure": "£1,000,000", "Income": "-200,000",
+           "Net": "800,000"}
+    row.update(over)
+    return row

@@ -139,6 +139,17 @@ class Code(StrEnum):
     PLAN_BAD_EMAIL = ("plan.bad-email", W, "Email address looks wrong",
         "Email '{value}' for {service} (Services row {row}) does not look like an email address",
         "Correct the address so that `xlplan send` can reach the manager.")
+    PLAN_BUDGET_BAD_FIGURE = ("plan.budget-bad-figure", E, "Budget figure not understood",
+        "{column} '{value}' for budget line {line} ({sheet} row {row}) is not understood: {reason}",
+        "Type an amount such as 2,362,957, £165k or £1.44 million (FTE: a number such as 58.2).")
+    PLAN_BUDGET_NET_MISMATCH = ("plan.budget-net-mismatch", E, "Net budget does not add up",
+        "Net {value} for budget line {line} ({sheet} row {row}) is not Expenditure − Income: "
+        "{expenditure} − {income} = {expected}",
+        "Correct the Net in {cell}, or the Expenditure or Income beside it (or leave Net blank: it is worked out).")
+    PLAN_BUDGET_BAD_PROFILE = ("plan.budget-bad-profile", E, "Budget profile not understood",
+        "Profile '{value}' for budget line {line} ({sheet} row {row}) is not understood: {reason}",
+        "Type Even, or four quarter shares or amounts separated by ; that add up to the year, "
+        "e.g. 20%; 25%; 25%; 30%.")
 
     # --- templates (xlplan/templates/build.py) ----------------------------------------------------
     TEMPLATE_UNKNOWN_SERVICE = ("template.unknown-service", E, "No such service",

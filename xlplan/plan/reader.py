@@ -52,16 +52,29 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
         services = _services(sheets["Services"], report)
         measures = _measures(sheets["Measures"], report, themes, services, settings)
         actions = _actions(sheets["Actions"], report, themes, services, measures)
+        budget = _budget(wb, report, services, settings)      # the optional Budget sheet
     finally:
         wb.close()
-    plan = Plan(settings, themes, services, measures, actions, source=str(path))
+    plan = Plan(settings, themes, services, measures, actions, source=str(path), budget=budget)
     # a service named on any Measures/Actions row has something to report, even if that row has errors
     named = {t.casefold() for n in ("Measures", "Actions")
              for t in set(column_texts(sheets[n].rows, sheets[n].index("Service")))}
+    named |= budget.services() if budget is not None else set()
     for s in services:
         if s.name.casefold() not in named:
             report.add(issue(PLAN_EMPTY_SERVICE, sheet="Services", row=s.row, value=s.name))
     return plan, report.with_file(name)
+
+
+def _budget(wb, report: Report, services: list[Service], settings: Settings):
+    """The Budget sheet's budget (plan/budget_sheet.py), or None when the plan has no such sheet."""
+    from xlplan.plan.budget import BUDGET_SHEET, BUDGET_TOLERANCE
+    ws = next((w for w in wb.worksheets if w.title.strip().casefold() == BUDGET_SHEET.casefold()), None)
+    if ws is None:
+        return None
+    from xlplan.plan.budget_sheet import budget_tolerance, read_budget
+    tolerance = budget_tolerance(settings.extra.get(BUDGET_TOLERANCE), 0, settings.amber_tolerance, Report())
+    return read_budget(ws, report, services, tolerance)
 
 
 class _NotAFile(OSError):
@@ -126,6 +139,11 @@ def _settings(s: PlanSheet, report: Report) -> Settings:
             extra[key] = s.text(cells, "Value")
             continue
         values[canonical] = (s.value(cells, "Value"), row)
+        if canonical == "Budget tolerance" and s.text(cells, "Value"):    # kept only when set (plan/budget.py)
+            from xlplan.plan.budget_sheet import budget_tolerance
+            budget_tolerance(s.value(cells, "Value"), row, DEFAULT_TOLERANCE, report)
+            raw = s.value(cells, "Value")
+            extra[canonical] = raw if isinstance(raw, (int, float)) and not isinstance(raw, bool) else s.text(cells, "Value")
 
     def text(k: str) -> str:
         v = values.get(k, (None, 0))[0]

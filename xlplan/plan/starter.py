@@ -28,6 +28,7 @@ def starter_settings(year: FinancialYear) -> dict[str, str]:
         "Return deadline": "21 days",
         "Template password": "",
         "Email from": "",
+        "Budget tolerance": "",
     }
 
 

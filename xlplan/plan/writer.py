@@ -54,6 +54,19 @@ COLUMN_NOTES = {
     "Owner": "Optional: who owns the action.",
     "Start": "Optional: the start date.",
     "Due": "Optional: the due date; an action past it and not Complete is flagged.",
+    # the optional Budget sheet (plan/budget.py): notes by (sheet, header) where a header means something else
+    ("Budget", "Service"): "The service whose return asks for this line's spend to date and forecast outturn.",
+    ("Budget", "Line"): "The activity or budget line, e.g. Older People care home provision. Unique within its "
+                        "service; the return is matched by it.",
+    ("Budget", "FTE"): "Optional: the staff resource in full-time equivalents, e.g. 58.2.",
+    ("Budget", "Expenditure"): "The revenue expenditure budget for the year, e.g. 2,362,957 or £2.36 million.",
+    ("Budget", "Income"): "Optional: the revenue income budget for the year (46,000, -46,000 or (46,000) all mean "
+                          "£46,000 of income).",
+    ("Budget", "Net"): "Optional: the net revenue budget, Expenditure − Income; checked when filled in.",
+    ("Budget", "Profile"): "Optional: how the budget falls across the year: Even (blank), or four quarter shares or "
+                           "amounts separated by ; that add up to the year, e.g. 20%; 25%; 25%; 30%.",
+    ("Budget", "Type"): "Optional: Income for a line whose budget is income to recover (falling short is worse); "
+                        "blank for a service line (spending over is worse).",
 }
 
 DROPDOWNS = {
@@ -62,6 +75,8 @@ DROPDOWNS = {
     ("Measures", "Profile"): ["Level", "Cumulative"],
     ("Measures", "Frequency"): ["Quarterly", "Monthly", "Six-monthly", "Annual", "Annual (Q2)"],
     ("Measures", "Aggregate"): ["Sum", "Average", "Last"],
+    ("Budget", "Profile"): ["Even"],
+    ("Budget", "Type"): ["Service", "Income"],
 }
 SUGGESTED_ONLY = ("Profile", "Frequency")   # a dropdown that only suggests: other words are typed
 
@@ -136,7 +151,7 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
         cell = ws.cell(row=1, column=c, value=header)
         cell.fill, cell.font = _HEADER_FILL, _HEADER_FONT
         cell.alignment = Alignment(vertical="center", wrap_text=True)
-        note = COLUMN_NOTES.get(header) or (f"The outturn for financial year {header}." if
+        note = COLUMN_NOTES.get((name, header)) or COLUMN_NOTES.get(header) or (f"The outturn for financial year {header}." if
                                             FinancialYear.looks_like(header) else "") or _target_note(header)
         if note:
             cell.comment = Comment(note, "xlplan", width=300, height=110)
@@ -167,10 +182,11 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
                 dv.showErrorMessage = False
             else:
                 dv.error, dv.errorTitle, dv.showErrorMessage = f"Choose one of: {', '.join(words)}", header, True
-            dv.prompt, dv.promptTitle, dv.showInputMessage = COLUMN_NOTES.get(header, ""), header, True
+            dv.prompt = COLUMN_NOTES.get((name, header)) or COLUMN_NOTES.get(header, "")
+            dv.promptTitle, dv.showInputMessage = header, True
             dv.add(f"{col}2:{col}1000")
             ws.add_data_validation(dv)
-    if name in ("Measures", "Actions"):
+    if name in ("Measures", "Actions", "Budget"):
         # Service and Theme pick from the Services and Themes sheets (written before these)
         for header, source in (("Service", "Services!$A$2:$A$500"), ("Theme", "Themes!$A$2:$A$500")):
             if header in columns:
