@@ -269,6 +269,16 @@ class Code(StrEnum):
     ACTION_COMPLETE_BEFORE_START = ("action.complete-before-start", W, "Complete before it started",
         "{key} is marked Complete but does not start until {start}",
         "Check the status: an action cannot be complete before it starts.")
+    BUDGET_NOT_A_FIGURE = ("budget.not-a-figure", E, "Budget figure not understood",
+        "{key}: {column} '{found}' is not an amount of money",
+        "Type the amount alone, e.g. 1250000 or £1.25 million (leave it blank if not known yet); "
+        "put any explanation in Comments.")
+    BUDGET_NEGATIVE = ("budget.negative", E, "Budget figure below zero",
+        "{key}: {column} is {found}; spend and income are typed as amounts of 0 or more",
+        "Type the amount without a minus sign or brackets; explain a refund in Comments.")
+    BUDGET_NO_COMMENT = ("budget.no-comment", W, "No comment on a budget variance",
+        "{key} is {status} ({variance}) but has no comment",
+        "Ask the manager to say in Comments why, and what is being done.")
 
     # --- reports (xlplan/reports/) ----------------------------------------------------------------
     REPORT_TEMPLATE_MISSING = ("report.template-missing", E, "Report template not found",
@@ -277,6 +287,21 @@ class Code(StrEnum):
     REPORT_TEMPLATE_ERROR = ("report.template-error", E, "Report template has a mistake",
         "The report template {file} (line {row}) could not be used: {reason}",
         "Correct the template, or delete your copy to use xlplan's default, and run `xlplan report` again.")
+
+    # --- benchmarks (xlplan/benchmarks/) -----------------------------------------------------------
+    BENCHMARK_UNREADABLE = ("benchmark.unreadable", E, "Benchmark file not readable",
+        "{file} could not be read as a CSV or xlsx file: {reason}",
+        "Save the download as CSV (comma separated) or as an .xlsx workbook and import it again.")
+    BENCHMARK_MISSING_COLUMN = ("benchmark.missing-column", E, "Benchmark column missing",
+        "{file} has no column for {column}{suggestion}; its headers are: {headers}",
+        "Name the column as the LGBF download does (Code, Scottish average, Family group average, "
+        "Best in class, Rank), in any case, then import again.")
+    BENCHMARK_UNMATCHED = ("benchmark.unmatched", W, "Benchmark row matches no measure",
+        "{file} row {row}: '{value}' matches no measure of the plan{suggestion}; the row is not imported",
+        "Put the LGBF code in the plan's Measures sheet (Code or Links), or ignore rows for other services.")
+    BENCHMARK_BAD_FIGURE = ("benchmark.bad-figure", E, "Benchmark figure not understood",
+        "{file} row {row}: {column} '{value}' for {key} is not understood: {reason}",
+        "Correct the figure in the file (a figure in the measure's unit, or blank), then import again.")
 
     # --- mail (xlplan/mail/send.py) ---------------------------------------------------------------
     MAIL_NO_TEMPLATE = ("mail.no-template", E, "Template not found",

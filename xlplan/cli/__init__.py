@@ -25,6 +25,7 @@ COMMAND_MODULES = {
     "report_cmd": ["report"],
     "demo_cmd": ["demo"],
     "store_cmd": ["upgrade-store"],
+    "benchmarks_cmd": ["benchmarks"],
 }
 
 
@@ -89,6 +90,7 @@ def main() -> None:
       xlplan collect            read the returns, validate, store, compute RAG
       xlplan report             the Word committee report and summary workbook
       xlplan status / chase     who has returned; remind those who have not
+      xlplan benchmarks import  comparator figures (LGBF) for the plan's measures
       xlplan demo               the whole loop on the example plan in a scratch folder
     """
 

@@ -19,13 +19,14 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from xlplan.collect.budget import check_budget
 from xlplan.collect.corrections import check_corrections
 from xlplan.collect.examined import Examined
 from xlplan.collect.identify import identify, match_rows, verify_content
 from xlplan.collect.read import ReturnFile, read_return, skip_reason
 from xlplan.collect.reuse import Reuse
 from xlplan.collect.validate import check_values
-from xlplan.contract import corrections, layout
+from xlplan.contract import budget, corrections, layout
 from xlplan.errors import RETURN_NOT_A_WORKBOOK, RETURN_WRONG_PERIOD, issue
 from xlplan.periods import Period
 from xlplan.plan import Plan
@@ -136,6 +137,8 @@ def _examine(path: Path, ins: safety.Inspection, received: datetime, plan: Plan,
     ex.issues.extend(found)
     ex.corrections, found = check_corrections(rf, plan, service, period, key)   # last quarter's figures
     ex.issues.extend(found)
+    ex.budget, found = check_budget(rf, plan, service, period, key)             # spend against the budget
+    ex.issues.extend(found)
     return ex
 
 
@@ -147,6 +150,8 @@ def _template_headers(rf: ReturnFile) -> dict[str, list[str]]:
                layout.ACTIONS_SHEET: layout.action_headers()}
     if any(r.sheet == corrections.CORRECTIONS_SHEET for r in rf.identity.rows):   # it was written with one
         headers[corrections.CORRECTIONS_SHEET] = corrections.headers(period)
+    if any(r.sheet == budget.BUDGET_SHEET for r in rf.identity.rows):             # and a Budget sheet
+        headers[budget.BUDGET_SHEET] = budget.headers()
     return headers
 
 

@@ -18,6 +18,7 @@ from xlplan.status import Status
 from xlplan.store import PeriodResults, ReturnRecord
 from xlplan.collect.validate import ActionEntry, MeasureEntry
 from xlplan.collect.corrections import CorrectionEntry
+from xlplan.collect.budget import BudgetEntry
 
 
 class Outcome(StrEnum):
@@ -57,6 +58,7 @@ class Examined:
     outcome: Outcome | None = None         # set once every file is examined (assess.supersede)
     superseded_by: str | None = None
     corrections: dict[str, CorrectionEntry] = field(default_factory=dict)   # last quarter's, corrected
+    budget: dict[str, BudgetEntry] = field(default_factory=dict)            # spend by budget line
 
     @property
     def filled(self) -> int:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from xlplan.collect import rows
 from xlplan.collect.assess import assess, status_counts, supersede
+from xlplan.collect.budget_rows import budget_rows
 from xlplan.collect.engine import Progress, examine_all
 from xlplan.collect.examined import CollectResult
 from xlplan.collect.restated import restatement_rows
@@ -60,13 +61,15 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         value_rows, action_rows = assess(files, plan, period, previous)
         restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected
         counts = status_counts(value_rows)
+        budgeted = budget_rows(files, plan, period)      # None: the plan has no Budget sheet
         records = [rows.record(f) for f in files]
         issue_rows, counted = rows.issue_rows(files, period)
         store.write_collect(
             db_url, period=period.id, plan_fingerprint=plan.fingerprint,
             plan_row=lambda: rows.plan_row(plan, snapshot), return_rows=[rows.return_row(f, period) for f in files],
             value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
-            history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements)
+            history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements,
+            budget_rows=budgeted)
     del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
     if reuse is not None:
         reuse.prune()

@@ -91,6 +91,10 @@ class BudgetLine:
     def profiled(self, quarter: int) -> float:
         return round(self.budget * self.share_to(quarter), 2)
 
+    def signed(self, amount: float | None) -> float | None:
+        """`amount` as it counts towards a net total: an Income line's amounts are income (below zero)."""
+        return None if amount is None else (-amount if self.income_line else amount)
+
     def profile_text(self) -> str:
         if self.profile is None:
             return "Even"

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from sqlalchemy import exc, select
 
-from xlplan.store import restated
+from xlplan.store import resources, restated
 from xlplan.store import schema as store
 from xlplan.errors import Issue, Severity
 from xlplan.heap import cycles_paused
@@ -60,6 +60,8 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
             conn, action_updates, action_updates.c.period == period.id)}
         found_issues = [] if conn is None else [_issue(r) for r in conn.execute(
             select(issues).where(issues.c.period == period.id, issues.c.counted.is_(True)).order_by(issues.c.seq))]
+        budget = resources.budget_results(conn, plan, period)        # the activity budget, if the plan has one
+        benches = resources.benchmark_results(conn, plan, period)    # comparators imported for its measures
     rules: dict[str, tuple] = {}   # stored rule JSON → (polarity, target): many measures share one
     measures = [_measure(m, plan, period, stored.get(m.code), before.get(m.code), last_year.get(m.code),
                          {y: past.get((m.code, y)) for y in years}, rules) for m in _plan_order(plan)]
@@ -68,7 +70,8 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
     return PeriodResults(plan=plan, period=period, measures=measures, actions=actions,
                          returns=returns_for(db_url, period), issues=found_issues,
                          expected_services=[s.name for s in plan.services_with_returns()],
-                         generated_at=store.utc_now(), restatements=restatements)
+                         generated_at=store.utc_now(), restatements=restatements, budget=budget,
+                         benchmarks=benches)
 
 
 def _restated(rows: dict, latest: dict) -> dict:

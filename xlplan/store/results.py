@@ -106,6 +106,60 @@ class Restatement:
 
 
 @dataclass(frozen=True)
+class BudgetResult:
+    """One budget line of the quarter as reports show it: the plan's budget, the spend returned and
+    the status stored with the rule it was judged by (store/resources.py)."""
+
+    service: str
+    line: str
+    kind: str                        # Service | Income
+    fte: float | None
+    expenditure: float
+    income: float
+    net: float
+    budget: float                    # what spend is judged against: net, or the income to recover
+    profile: str
+    profiled: float                  # the budget profiled to the quarter's end
+    spend: float | None              # spend (an Income line: income received) to date
+    forecast: float | None
+    variance: float | None           # spend − profiled
+    forecast_variance: float | None  # forecast − budget
+    status: Status
+    reason: str
+    comment: str = ""
+    in_error: bool = False
+    source: Source | None = None
+
+    @property
+    def income_line(self) -> bool:
+        return self.kind == "Income"
+
+    def signed(self, amount: float | None) -> float | None:
+        """`amount` as it counts towards the service's net total (income lines below zero)."""
+        return None if amount is None else (-amount if self.income_line else amount)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Comparator figures for a measure in one year, as imported from the LGBF (or similar) download."""
+
+    code: str
+    year: str                        # "2022/23"
+    unit: Unit
+    council: Figure | None           # the council's own figure in the file (None: not given)
+    scotland: Figure | None          # Scottish average
+    family: Figure | None            # family-group average
+    best: Figure | None              # best in class
+    rank: int | None
+    rank_of: int | None
+    file: str
+    row: int
+
+    def shown(self, figure: Figure | None) -> str:
+        return format_value(figure, self.unit) if figure is not None else "–"
+
+
+@dataclass(frozen=True)
 class ActionResult:
     ref: str
     name: str
@@ -144,6 +198,8 @@ class PeriodResults:
     expected_services: list[str]
     generated_at: datetime
     restatements: list[Restatement] = field(default_factory=list)   # carried by this quarter's returns
+    budget: list[BudgetResult] = field(default_factory=list)        # the activity budget (plan order)
+    benchmarks: dict[str, Benchmark] = field(default_factory=dict)  # code → latest comparators
 
     @property
     def missing_services(self) -> list[str]:

@@ -13,14 +13,14 @@ from typing import Callable, Iterable
 from sqlalchemy import Table, Text, bindparam, cast, delete, func, insert, select
 
 from xlplan.store.restated import keep_collected
-from xlplan.store.schema import (action_updates, engine, history, history_plan, issues, measure_values, plans,
+from xlplan.store.schema import (action_updates, budget_lines, engine, history, history_plan, issues, measure_values, plans,
                                  restatements, returns, transaction)
 
 
 def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
                   return_rows: list[dict], value_rows: list[tuple], action_rows: list[tuple],
                   issue_rows: list[dict], history_rows: Callable[[], list[dict]],
-                  restatement_rows: list | None = None) -> None:
+                  restatement_rows: list | None = None, budget_rows: list | None = None) -> None:
     """Replace everything stored for `period` with this collect's rows, in one transaction (rows
     stored as they are already are left alone: see `replace_period`). The value and action row
     lists are emptied once written (they are large; the caller is done with them).
@@ -30,7 +30,8 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
 
     `restatement_rows` (RestatementRows carried by this period's returns) replace the period's
     restatements the same way, an unchanged one keeping when it was first collected; None leaves
-    them alone."""
+    them alone. `budget_rows` (BudgetRows: spend against the plan's activity budget) replace the
+    period's budget lines; None (a plan without a Budget sheet) leaves them alone."""
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
@@ -39,6 +40,8 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
                 replace_period(conn, table, period, rows)
             if restatement_rows is not None:
                 replace_period(conn, restatements, period, keep_collected(conn, period, restatement_rows))
+            if budget_rows is not None:
+                replace_period(conn, budget_lines, period, budget_rows)
             value_rows.clear()      # (tens of thousands of rows) freed before the history is built
             action_rows.clear()
             if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:

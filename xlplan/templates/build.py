@@ -33,6 +33,8 @@ from xlplan.periods import Period
 from xlplan.plan import Plan
 from xlplan.contract.corrections import CORRECTIONS_SHEET
 from xlplan.templates.corrections import write_corrections
+from xlplan.contract.budget import BUDGET_SHEET
+from xlplan.templates.budget import write_budget
 from xlplan.templates.instructions import write_instructions
 from xlplan.templates.sheets import (DataRow, SheetContext, deadline_text, write_actions,
         write_measures)
@@ -171,6 +173,9 @@ def template_bytes(plan: Plan, period: Period, service: str, *, key: bytes,
     m_headers, m_rows = write_measures(wb, ctx, last_values)
     a_headers, a_rows = write_actions(wb, ctx)
     sheets = {layout.MEASURES_SHEET: (m_headers, m_rows), layout.ACTIONS_SHEET: (a_headers, a_rows)}
+    budgeted = write_budget(wb, ctx)                         # None: no budget lines for the service
+    if budgeted is not None:
+        sheets[BUDGET_SHEET] = budgeted
     corrected = write_corrections(wb, ctx, corrections)      # None: nothing stored to correct
     if corrected is not None:
         sheets[CORRECTIONS_SHEET] = corrected
