@@ -287,6 +287,9 @@ class Code(StrEnum):
     REPORT_TEMPLATE_ERROR = ("report.template-error", E, "Report template has a mistake",
         "The report template {file} (line {row}) could not be used: {reason}",
         "Correct the template, or delete your copy to use xlplan's default, and run `xlplan report` again.")
+    REPORT_TOTALS_MISMATCH = ("report.totals-mismatch", E, "Table totals do not add up",
+        "The resources table for {key} does not add up: its {column} total is {total} but its lines sum to {sum}",
+        "This is a fault in xlplan, not in the returns: report it; the report was not written.")
 
     # --- benchmarks (xlplan/benchmarks/) -----------------------------------------------------------
     BENCHMARK_UNREADABLE = ("benchmark.unreadable", E, "Benchmark file not readable",

@@ -2,8 +2,10 @@
 
 Two quarters are run so that the report can say what moved: for each of 2023-24 Q1 and Q2 the demo
 writes the templates, drafts the emails to managers, fills each return with the figures in
-`examples/figures/<period>.csv` as a manager would (saving it under the kind of name returns come
-back with), collects, and writes the reports. It ends by listing what it produced.
+`examples/figures/<period>.csv` (and the spend against the activity budget from
+`examples/figures/<period>-budget.csv`) as a manager would (saving it under the kind of name returns
+come back with), collects, and writes the reports. Before the first quarter it imports the example's
+benchmark download (`examples/benchmarks-2022-23.csv`). It ends by listing what it produced.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from xlplan.resources import shipped
 
 EXAMPLES = shipped("examples")
 PERIODS = ("2023-24-Q1", "2023-24-Q2")
+BENCHMARKS = "benchmarks-2022-23.csv"
 RETURN_NAMES = ("Copy of {name}", "{stem} FINAL.xlsx", "{stem} (2).xlsx")
 
 
@@ -41,6 +44,19 @@ def read_figures(path: Path) -> dict[str, dict[str, dict[str, dict[str, str]]]]:
                 months = quarter_months(Period.parse(path.stem))
                 cells.update(zip(months, (v.strip() for v in cells.pop("To date").split(";"))))
             out[row["Service"]][row["Sheet"]][row["Key"]] = {k: v for k, v in cells.items() if v != ""}
+    return out
+
+
+def read_budget_figures(path: Path) -> dict[str, dict[str, dict[str, str]]]:
+    """service → budget line → {"Spend to date", "Forecast outturn", "Comments"} from a budget figures
+    CSV (examples/figures/<period>-budget.csv); {} when there is none."""
+    out: dict = defaultdict(dict)
+    if not path.exists():
+        return out
+    with path.open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out[row["Service"]][row["Line"]] = {k: row[k] for k in ("Spend to date", "Forecast outturn", "Comments")
+                                                if row.get(k)}
     return out
 
 
@@ -64,6 +80,10 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         f"{len(plan.measures)} measures, {len(plan.actions)} actions)")
     produced: dict[str, list[Path]] = defaultdict(list)
     produced["plan"].append(plan_path)
+    from xlplan.benchmarks import import_benchmarks
+    imported = import_benchmarks(EXAMPLES / BENCHMARKS, plan, "2022-23", db_url)   # the LGBF download
+    say(f"Benchmarks: {len(imported.stored)} measures' comparators imported from {BENCHMARKS}; "
+        f"{len(imported.unmatched)} rows match no measure (rows {', '.join(str(r) for r, _ in imported.unmatched)})")
     for period_id in PERIODS:
         period = Period.parse(period_id)
         base = folder / period.id
@@ -80,6 +100,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         produced["email drafts"] += drafts
         say(f"{period.id}: drafted {len(drafts)} emails to managers in {outbox}")
         figures = read_figures(EXAMPLES / "figures" / f"{period.id}.csv")
+        spend = read_budget_figures(EXAMPLES / "figures" / f"{period.id}-budget.csv")
         returns = base / "returns"
         returns.mkdir(parents=True, exist_ok=True)
         for i, template in enumerate(templates):
@@ -90,7 +111,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
             name = pattern.format(name=template.name, stem=template.stem)
             fill_return(template, returns / name, measures=figures[service].get("Measures", {}),
                         actions=figures[service].get("Actions", {}),
-                        corrections=figures[service].get(CORRECTIONS_SHEET, {}))
+                        corrections=figures[service].get(CORRECTIONS_SHEET, {}), budget=spend.get(service, {}))
         result = collect(plan_path, period, returns, db_url)
         produced["returns"] += sorted(returns.glob("*.xlsx"))
         produced["reports"] += write_reports(result.results, base / "reports")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from xlplan.store import ActionResult, MeasureResult, PeriodResults
 from xlplan.status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status
 from xlplan.values import Unit, format_value
-from xlplan.reports import restated
+from xlplan.reports import benchmarks, resources, restated
 from xlplan.reports.docx_tables import Cell, Column, cm, status_cell
 
 if TYPE_CHECKING:
@@ -65,6 +65,8 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
         for outcome, items in _in_plan_order(order.get(theme, {}), actions[theme]):
             w.heading(outcome, 3)
             w.table(ACTION_COLUMNS, (action_row(a) for a in items))
+    benchmarks.write_section(w, results)             # how we compare (measures with comparators)
+    resources.write_section(w, results)              # the activity budget per service
 
 
 def _key(w: "Writer", results: PeriodResults) -> None:

@@ -94,6 +94,15 @@ class Writer:
             self._emit("".join(parts))
         self.paragraph("", "Table Text")   # a gap after the table, so tables never merge
 
+    def picture(self, png: bytes, width: int) -> None:
+        """A PNG image `width` dxa wide (its height to scale), in a paragraph of its own."""
+        from lxml import etree
+        from docx.shared import Emu
+        inline = self.doc.part.new_pic_inline(io.BytesIO(png), Emu(width * 635), None)
+        drawing = etree.tostring(inline, encoding="unicode")
+        self._emit(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:drawing>{drawing}'
+                   '</w:drawing></w:r></w:p>')
+
     def _emit(self, xml: str) -> None:
         if self.deferred is not None:
             self.deferred.write(xml)

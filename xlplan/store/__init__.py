@@ -13,6 +13,7 @@ from xlplan.store.results import Restatement
 from xlplan.store.restated import correction_offers, reported_for_correction
 from xlplan.store.schema import RestatementRow, restatements
 from xlplan.store.schema import BenchmarkRow, BudgetRow, benchmarks, budget_lines
+from xlplan.store.results import Benchmark, BudgetResult
 from xlplan.store.upgrade import Upgrade, upgrade_store      # Alembic itself is imported only when run
 
 __all__ = [
@@ -23,6 +24,6 @@ __all__ = [
     "measure_values", "metadata", "plans", "returns", "sqlite_path", "transaction", "utc_now",
     "PackedText", "bulk_insert", "replace_period", "write_collect",
     "Restatement", "RestatementRow", "correction_offers", "reported_for_correction", "restatements",
-    "BenchmarkRow", "BudgetRow", "benchmarks", "budget_lines",
+    "BenchmarkRow", "BudgetRow", "benchmarks", "budget_lines", "Benchmark", "BudgetResult",
     "Upgrade", "upgrade_store",
 ]

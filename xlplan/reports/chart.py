@@ -1,0 +1,37 @@
+"""Charts drawn for the Word report as PNG images (matplotlib, imported only here, only when a
+report has something to chart: no other command pays for loading it)."""
+
+from __future__ import annotations
+
+import io
+
+
+def gap_chart(bars: list[tuple[str, float, bool | None]]) -> bytes:
+    """A horizontal bar chart of each measure's gap to the family-group average as a share of it:
+    `bars` are (label, relative gap, better or None), drawn green (better), red (worse) or grey."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    labels = [label for label, _, _ in bars][::-1]
+    values = [gap * 100 for _, gap, _ in bars][::-1]
+    colours = [{True: "#5B9B3A", False: "#C0392B", None: "#8C8C8C"}[better] for _, _, better in bars][::-1]
+    fig = Figure(figsize=(9.5, 0.45 * len(bars) + 1.2), dpi=150)
+    ax = fig.add_subplot()
+    ax.barh(range(len(values)), values, color=colours, height=0.6)
+    ax.set_yticks(range(len(values)), labels, fontsize=8)
+    ax.axvline(0, color="#404040", linewidth=0.8)
+    ax.set_xlabel("Gap to the family-group average (% of that average)", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    for i, v in enumerate(values):
+        ax.annotate(f"{v:+.0f}%", (v, i), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
+                    ha="left" if v >= 0 else "right", va="center", fontsize=7)
+    lo, hi = min(values + [0]), max(values + [0])
+    pad = (hi - lo) * 0.15 or 5
+    ax.set_xlim(lo - pad, hi + pad)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png", metadata={"Software": None})
+    return out.getvalue()
