@@ -18,6 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from xlplan.contract import layout
+from xlplan.contract.budget import BUDGET_SHEET
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -144,8 +145,10 @@ def _fill_sheet(xml: bytes, key_header: str, answers: dict[str, dict], sst: Shar
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), filled
 
 
-def fill(template: Path, out: Path, measures: dict[str, dict], actions: dict[str, dict]) -> tuple[int, int]:
-    """Write `out`: `template` with the answers typed in. Returns (measure rows, action rows) filled."""
+def fill(template: Path, out: Path, measures: dict[str, dict], actions: dict[str, dict],
+         budget: dict[str, dict] | None = None) -> tuple[int, int]:
+    """Write `out`: `template` with the answers typed in (`budget`: on its Budget sheet, by Line).
+    Returns (measure rows, action rows) filled."""
     with zipfile.ZipFile(template) as z:
         infos = z.infolist()
         parts = {i.filename: z.read(i.filename) for i in infos}
@@ -159,6 +162,9 @@ def fill(template: Path, out: Path, measures: dict[str, dict], actions: dict[str
         path = sheets[sheet][0]
         parts[path], n = _fill_sheet(parts[path], key_header, answers, sst, sheet)
         counts.append(n)
+    if budget and BUDGET_SHEET in sheets:
+        path = sheets[BUDGET_SHEET][0]
+        parts[path], _ = _fill_sheet(parts[path], "Line", budget, sst, BUDGET_SHEET)
     parts["xl/sharedStrings.xml"] = sst.to_xml()
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
