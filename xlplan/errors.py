@@ -146,6 +146,9 @@ class Code(StrEnum):
         "Net {value} for budget line {line} ({sheet} row {row}) is not Expenditure − Income: "
         "{expenditure} − {income} = {expected}",
         "Correct the Net in {cell}, or the Expenditure or Income beside it (or leave Net blank: it is worked out).")
+    PLAN_BUDGET_SHEET_NAME = ("plan.budget-sheet-name", W, "Budget sheet misnamed",
+        "Sheet '{value}' looks like the optional Budget sheet, but only a sheet named 'Budget' is read",
+        "Rename the sheet to Budget if it holds the activity budget; otherwise ignore this.")
     PLAN_BUDGET_BAD_PROFILE = ("plan.budget-bad-profile", E, "Budget profile not understood",
         "Profile '{value}' for budget line {line} ({sheet} row {row}) is not understood: {reason}",
         "Type Even, or four quarter shares or amounts separated by ; that add up to the year, "

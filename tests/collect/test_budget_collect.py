@@ -139,3 +139,14 @@ def test_a_plan_without_a_budget_sheet_has_no_budget_sheet_or_rows(tmp_path):
     fill(t[CJ], tmp_path / "returns" / "cj.xlsx", GOOD_CJ)
     run(tmp_path)
     assert table_contents(f"sqlite:///{tmp_path}/xlplan.db")["budget_lines"] == []
+
+
+def test_budget_lines_on_every_backend_and_a_rerun_changes_nothing(tmp_path, db_url):
+    budget_quarter(tmp_path, {"Youth Justice": {sheet.SPEND: "252000", sheet.FORECAST: "500000"}})
+    run(tmp_path, db=db_url)
+    first = table_contents(db_url)
+    rows = {r[2]: r for r in first["budget_lines"]}
+    assert set(rows) == {"Youth Justice", "Community Payback", "Charges"}
+    assert rows["Youth Justice"][11:16] == (252_000, 500_000, 4_826.5, 5_653, "Amber")
+    run(tmp_path, db=db_url)
+    assert table_contents(db_url) == first

@@ -147,3 +147,13 @@ def test_spend_is_judged_against_the_profiled_budget_and_the_year():
     assert judge(income, 2, 90_000, None, tol).status is Status.GREEN          # more income is better
     assert judge(income, 2, 81_000, None, tol).status is Status.AMBER          # short by £1,500 (< 2%: £1,650)
     assert judge(income, 2, 70_000, None, tol).status is Status.RED
+
+
+def test_a_misnamed_budget_sheet_is_pointed_out(tmp_path):
+    path = build_plan(tmp_path / "plan.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("Budjet").append(["Service", "Line", "Expenditure"])
+    wb.save(path)
+    plan, report = load_plan(path)
+    assert report.codes() == [("plan.budget-sheet-name", "Budjet")] and plan.budget is None
+    assert report.valid

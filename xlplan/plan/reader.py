@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from xlplan.errors import (
-    PLAN_AGGREGATE_IGNORED, PLAN_ASSUMED_POLARITY, PLAN_BAD_AGGREGATE, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
+    PLAN_AGGREGATE_IGNORED, PLAN_ASSUMED_POLARITY, PLAN_BUDGET_SHEET_NAME, PLAN_BAD_AGGREGATE, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
     PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_MISSING_COLUMN, PLAN_MONTHLY_CUMULATIVE, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
     PLAN_NOT_A_WORKBOOK, PLAN_POLARITY_CONFLICT, PLAN_REQUIRED_VALUE, PLAN_UNKNOWN_ACTION_MEASURE,
     PLAN_UNKNOWN_SERVICE, PLAN_UNKNOWN_SETTING, PLAN_UNKNOWN_THEME, PLAN_UNKNOWN_WORD, Report, Severity, issue,
@@ -71,6 +71,10 @@ def _budget(wb, report: Report, services: list[Service], settings: Settings):
     from xlplan.plan.budget import BUDGET_SHEET, BUDGET_TOLERANCE
     ws = next((w for w in wb.worksheets if w.title.strip().casefold() == BUDGET_SHEET.casefold()), None)
     if ws is None:
+        from xlplan.plan.budget_sheet import near_budget_sheet
+        near = near_budget_sheet([w.title for w in wb.worksheets if w.title not in SHEETS])
+        if near:
+            report.add(issue(PLAN_BUDGET_SHEET_NAME, sheet=near, value=near))
         return None
     from xlplan.plan.budget_sheet import budget_tolerance, read_budget
     tolerance = budget_tolerance(settings.extra.get(BUDGET_TOLERANCE), 0, settings.amber_tolerance, Report())
