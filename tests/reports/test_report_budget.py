@@ -89,6 +89,9 @@ def test_word_report_has_the_resources_and_comparator_tables_and_the_chart(quart
     assert sw01[1:] == ["2022/23", "71%", "74%", "70%", "90%", "12 of 32", "1.0 points better"]
     sw03 = next(r for r in cells if r[0].startswith("Measure SW03"))
     assert sw03[-1] == "10 better"                     # Lower is better: 40 against 50
+    rows = [r for t in doc.tables if t.rows[0].cells[0].text == "Performance Indicators" for r in t.rows]
+    beside = next(r.cells[0].text for r in rows if r.cells[0].text.startswith("Measure SW01"))
+    assert beside.endswith("2022/23: family group 70%, Scotland 74%, best 90%, rank 12 of 32; 1.0 points better")
     resources = [t for t in doc.tables if t.rows[0].cells[0].text == "Line"]
     assert len(resources) == 2
     assert [c.text for c in resources[0].rows[-1].cells][:3] == ["Total", "31.9", "£1,056,587"]

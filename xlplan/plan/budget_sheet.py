@@ -173,5 +173,5 @@ def _number(raw) -> float | None:
 def near_budget_sheet(titles: list[str]) -> str | None:
     """A sheet title that looks like a misspelt `Budget` (the sheet is optional: only a near miss is said)."""
     others = [t for t in titles if t.strip().casefold() != BUDGET_SHEET.casefold()]
-    plural = next((t for t in others if t.strip().casefold() in ("budgets", "activity budget", "resources")), None)
+    plural = next((t for t in others if t.strip().casefold() in ("budgets", "activity budget", "activity budgets")), None)
     return plural or did_you_mean(BUDGET_SHEET, others, 1)

@@ -169,7 +169,7 @@ def measure_row(m: MeasureResult, results: PeriodResults, years: list[str] | Non
     if m.status is Status.NOT_DUE:
         shown = not_due_mark(m, results)
     to_date = Cell(shown, note="Figure returned was not valid" if m.in_error else "")
-    name = Cell(m.name, note=f"{m.code} · {m.service}")
+    name = Cell(m.name, note=f"{m.code} · {m.service}" + (benchmarks.beside(m, results) if results.benchmarks else ""))
     status = status_cell(m.status.value, "manager's assessment" if m.basis == "assessed" else "")
     return [name, m.comment, status, m.target_text or "–", to_date,
             *(figure_text(m.history.get(y), m.unit) or "–" for y in years)]

@@ -47,18 +47,36 @@ def comparisons(results: PeriodResults) -> list[Comparison]:
     found = []
     for m in results.measures:
         b = results.benchmarks.get(m.code)
-        if b is None:
-            continue
-        ours = b.council if b.council is not None else m.history.get(b.year)
-        if isinstance(ours, Ratio) or isinstance(b.family, Ratio):
-            found.append(Comparison(m, b, None, None, None))
-            continue
-        gap = None if ours is None or b.family is None else float(ours) - float(b.family)
-        better = None
-        if gap is not None and abs(gap) > 1e-9 and m.polarity in ("Higher", "Lower"):
-            better = (gap > 0) == (m.polarity == "Higher")
-        found.append(Comparison(m, b, ours, gap, better))
+        if b is not None:
+            found.extend(comparisons_of(m, b))
     return found
+
+
+def comparisons_of(m: MeasureResult, b: Benchmark) -> list[Comparison]:
+    """The one comparison of measure `m` with its benchmark `b`."""
+    ours = b.council if b.council is not None else m.history.get(b.year)
+    if isinstance(ours, Ratio) or isinstance(b.family, Ratio):
+        return [Comparison(m, b, None, None, None)]
+    gap = None if ours is None or b.family is None else float(ours) - float(b.family)
+    better = None
+    if gap is not None and abs(gap) > 1e-9 and m.polarity in ("Higher", "Lower"):
+        better = (gap > 0) == (m.polarity == "Higher")
+    return [Comparison(m, b, ours, gap, better)]
+
+
+def beside(m: MeasureResult, results: PeriodResults) -> str:
+    """The comparators a measure's row shows under its name: ` · 2022/23: family group 70%, Scotland
+    74%, best 90%, rank 12 of 32; 1.0 points better` ('' when it has none)."""
+    b = results.benchmarks.get(m.code)
+    if b is None:
+        return ""
+    c = next(iter(comparisons_of(m, b)))
+    parts = [f"{label} {b.shown(x)}" for label, x in (("family group", b.family), ("Scotland", b.scotland),
+                                                         ("best", b.best)) if x is not None]
+    if b.rank is not None:
+        parts.append(f"rank {_rank(b)}")
+    gap = gap_text(c)
+    return f" · {b.year}: {', '.join(parts)}" + (f"; {gap}" if gap != "–" else "")
 
 
 def gap_text(c: Comparison) -> str:
