@@ -119,6 +119,11 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         say(f"{period.id}: collected {len(result.records)} returns; "
             + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
             + (f"; not returned: {', '.join(result.missing_services)}" if result.missing_services else ""))
+        lines = result.results.budget
+        if lines:
+            said = [(sum(1 for b in lines if b.status.value == word), word)
+                    for word in ("Green", "Amber", "Red", "Report later")]
+            say(f"{period.id}: budget: {len(lines)} lines, " + ", ".join(f"{n} {w}" for n, w in said if n))
     produced["store"].append(folder / "xlplan.db")
     return dict(produced)
 
