@@ -118,3 +118,11 @@ def test_a_report_without_budget_or_benchmarks_has_neither(quarter, tmp_path):
     headings = [p.text for p in doc.paragraphs]
     assert "Resources" not in headings and "How we compare" not in headings
     assert not {"Budget", "Benchmarks"} & set(openpyxl.load_workbook(xlsx).sheetnames)
+
+
+def test_the_cover_report_says_how_the_budget_stands(quarter_with_budget):
+    from xlplan.reports.resources import cover_lines
+    summary, reds = cover_lines(run(quarter_with_budget).results)
+    assert summary == ("Of 4 budget lines, 2 Green, 1 Red, 1 Report later. Net spend to September 2023 on the lines "
+                       "returned is £550,000 against £528,294 profiled: £21,706 over. The tables are in Appendix 1.")
+    assert reds == ["Community Payback (Children and Justice): £28,880 over to date, forecast £37,760 over for the year."]

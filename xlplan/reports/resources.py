@@ -119,6 +119,41 @@ def check_totals(service: str, rows: list[list]) -> None:
             raise XlplanError(f"{got.message}. {got.hint}")
 
 
+def cover_lines(results: PeriodResults) -> tuple[str, list[str]]:
+    """The cover report's words on resources: a summary sentence (how the lines stand, net spend
+    against the profiled budget) and one line per line over budget (Red); ('', []) with no budget."""
+    if not results.budget:
+        return "", []
+    counts = {s: sum(1 for b in results.budget if b.status is s) for s in Status}
+    summary = f"Of {len(results.budget)} budget lines, " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    returned = [b for b in results.budget if b.spend is not None]
+    if returned:
+        spend = sum(round(b.signed(b.spend)) for b in returned)
+        profiled = sum(round(b.signed(b.profiled)) for b in returned)
+        diff = spend - profiled
+        summary += (f". Net spend to {results.period.end:%B %Y} on the lines returned is {pounds(spend)} against "
+                    f"{pounds(profiled)} profiled: " + ("on budget" if not diff else
+                                                       f"{pounds(abs(diff))} {'over' if diff > 0 else 'under'}"))
+    reds = [f"{b.line} ({b.service}): {variance_text(round(b.variance), b.income_line)} to date"
+            + (f", forecast {variance_text(round(b.forecast_variance), b.income_line)} for the year"
+               if b.forecast_variance is not None else "") + "."
+            for b in results.budget if b.status is Status.RED and b.variance is not None]
+    return summary + ". The tables are in Appendix 1.", reds
+
+
+def write_cover(w: "Writer", results: PeriodResults) -> None:
+    """The cover report's "Resources" paragraphs (in its terms), when the plan has a budget."""
+    summary, reds = cover_lines(results)
+    if not summary:
+        return
+    from xlplan.reports.narrative import Block
+    w.runs(Block("p", [(TITLE, True)]))
+    w.paragraph(summary)
+    numbered = bool(w.doc.styles["List Bullet"].element.xpath(".//w:numPr"))
+    for line in reds:
+        w.runs(Block("bullet", [(line if numbered else "• " + line, False)]), "List Bullet")
+
+
 def write_section(w: "Writer", results: PeriodResults) -> None:
     """The appendix's Resources part: a table per service (nothing when the plan has no budget)."""
     if not results.budget:

@@ -20,7 +20,7 @@ from docx.shared import Pt
 from xlplan.resources import template_path
 from xlplan.store import PeriodResults
 from xlplan.heap import collector
-from xlplan.reports import appendix, restated
+from xlplan.reports import appendix, resources, restated
 from xlplan.reports.docx_tables import W_NS, Column, cm, status_cell
 from xlplan.reports.docx_tables import text as esc
 from xlplan.reports.docx_writer import Writer
@@ -92,6 +92,7 @@ def _cover(w: Writer, results: PeriodResults, ctx: dict, env, title: str) -> Non
         _blocks(w, blocks, results)
         if name == "terms":
             restated.write_cover(w, results)       # figures of an earlier quarter corrected since
+            resources.write_cover(w, results)      # spend against the activity budget, if the plan has one
     for block in render_section("closing", ctx, env):
         w.runs(block)
 
