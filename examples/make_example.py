@@ -100,7 +100,8 @@ def measure(code, name, theme, outcome, service, unit, polarity, target, profile
 MEASURES = [
     # --- Children and Families --------------------------------------------------------------------
     measure("CF01", "Children seen by a supervising officer within 15 days", CHILDREN, PROTECT_CHILDREN, CF,
-            "%", "Higher", "75%", history=("78%", "71%", "74%"), baseline="75%", category="PUBLIC"),
+            "%", "Higher", "75%", history=("78%", "71%", "74%"), baseline="75%", category="PUBLIC",
+            target_2024_25="77%"),
     measure("CF02", "Reports submitted to the Children's Reporter within agreed timescales", CHILDREN,
             PROTECT_CHILDREN, CF, "%", "Higher", "75%", history=("76%", "Not yet available", "77.5%"),
             baseline="75%", links="C6.6"),
@@ -132,7 +133,8 @@ MEASURES = [
             "Order", SAFE, REINTEGRATE, JS, "%", "Higher", "75%", history=("61%", "Final Result Not Yet Available",
                                                                         "72%")),
     measure("JS05", "Unpaid work hours completed for the community", SAFE, REINTEGRATE, JS, "number", "Higher",
-            "48,000", profile="Cumulative", history=("41,250", "44,120", "46,980"), category="HIGH LEVEL"),
+            "48,000", profile="Cumulative", history=("41,250", "44,120", "46,980"), category="HIGH LEVEL",
+            target_2024_25="50,000"),
     measure("JS06", "People diverted from prosecution who engage with a support service", SAFE, REINTEGRATE, JS,
             "number", "Higher", "", history=("", "88", "104")),
     measure("JS07", "Drug and alcohol clients starting treatment or a psychological intervention within three "
@@ -166,7 +168,8 @@ MEASURES = [
             SAFE, SUSTAINABLE, PS, "£", "Higher", "£200,000", profile="Cumulative",
             history=("£165k", "£171,500", "£182k"), baseline="£165k", links="C6.1"),
     measure("PS02", "New clients supported by the Money Matters Advice Service", ECONOMY, POVERTY, PS, "number",
-            "Higher", "2,500", profile="Cumulative", history=("2,310", "2,480", "2,612"), baseline="2,500"),
+            "Higher", "2,500", profile="Cumulative", history=("2,310", "2,480", "2,612"), baseline="2,500",
+            target_2024_25="2,800"),
     measure("PS03", "Income generated for Money Matters clients (benefit awards, backdated benefits)", ECONOMY,
             POVERTY, PS, "£", "Higher", "£1.44 million", profile="Cumulative",
             history=("£1.21 million", "£1.38m", "£1,402,650")),

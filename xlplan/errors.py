@@ -139,6 +139,9 @@ class Code(StrEnum):
     PLAN_BAD_EMAIL = ("plan.bad-email", W, "Email address looks wrong",
         "Email '{value}' for {service} (Services row {row}) does not look like an email address",
         "Correct the address so that `xlplan send` can reach the manager.")
+    PLAN_BAD_CARRIED_STATUS = ("plan.bad-carried-status", W, "Carried status not understood",
+        "Carried status '{value}' for action {ref} ({sheet} row {row}) is not one of: {allowed}",
+        "Correct {cell}, or clear it (it only records where the action stood at the end of last year).")
     PLAN_BUDGET_BAD_FIGURE = ("plan.budget-bad-figure", E, "Budget figure not understood",
         "{column} '{value}' for budget line {line} ({sheet} row {row}) is not understood: {reason}",
         "Type an amount such as 2,362,957, £165k or £1.44 million (FTE: a number such as 58.2).")

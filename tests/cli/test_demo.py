@@ -15,6 +15,12 @@ def test_demo_produces_every_stage(tmp_path):
     assert "2023-24-Q2 performance report.docx" in names and "2023-24-Q2 summary.xlsx" in names
     # one template and one draft per service with a return, per quarter
     assert len(produced["templates"]) == len(produced["email drafts"])
+    # the year end: the annual report after Q4, and next year's plan that check reads
+    from xlplan.plan import load_plan
+    assert {p.name for p in produced["annual report"]} == {"2023-24 annual performance report.docx",
+                                                            "2023-24 annual summary.xlsx"}
+    plan, report = load_plan(produced["next year's plan"][0])
+    assert plan is not None and report.valid and plan.year.label == "2024-25"
 
 
 def test_demo_cli_ends_with_the_paths(tmp_path):

@@ -150,3 +150,20 @@ def test_budget_lines_on_every_backend_and_a_rerun_changes_nothing(tmp_path, db_
     assert rows["Youth Justice"][11:16] == (252_000, 500_000, 4_826.5, 5_653, "Amber")
     run(tmp_path, db=db_url)
     assert table_contents(db_url) == first
+
+
+def test_a_signed_off_quarter_covers_its_budget_lines(tmp_path):
+    from xlplan.store import sign_off
+    from xlplan.store.schema import budget_lines, engine
+    from xlplan.store.signoff import quarter_fingerprint
+    budget_quarter(tmp_path, {"Youth Justice": {sheet.SPEND: "252000"}})
+    db = f"sqlite:///{tmp_path}/xlplan.db"
+    run(tmp_path)
+    sign_off(db, Q2.id, "Head of Service")
+    eng = engine(db)
+    with eng.begin() as conn:
+        before = quarter_fingerprint(conn, Q2.id)
+        conn.execute(budget_lines.update().where(budget_lines.c.line == "Youth Justice").values(spend=1.0))
+        assert quarter_fingerprint(conn, Q2.id) != before
+        conn.rollback()
+    eng.dispose()

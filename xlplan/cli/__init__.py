@@ -25,6 +25,8 @@ COMMAND_MODULES = {
     "report_cmd": ["report"],
     "demo_cmd": ["demo"],
     "store_cmd": ["upgrade-store"],
+    "signoff_cmd": ["signoff", "reopen"],
+    "rollover_cmd": ["rollover"],
     "benchmarks_cmd": ["benchmarks"],
 }
 
@@ -90,6 +92,8 @@ def main() -> None:
       xlplan collect            read the returns, validate, store, compute RAG
       xlplan report             the Word committee report and summary workbook
       xlplan status / chase     who has returned; remind those who have not
+      xlplan report --year      the annual performance report, after Q4
+      xlplan rollover           next year's plan, with this year's outturns
       xlplan benchmarks import  comparator figures (LGBF) for the plan's measures
       xlplan demo               the whole loop on the example plan in a scratch folder
     """

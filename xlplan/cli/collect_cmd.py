@@ -77,6 +77,9 @@ def collect_and_report(plan_path: Path, period, returns_dir: Path, out_dir: Path
     result = run_collect(plan_path, period, returns_dir, db_url, jobs=jobs, progress=progress)
     if not report:
         return result, [], ""
+    if result.signoff is not None:      # its reports are those of what was approved: left as they are
+        return result, [], (f"{period.id} is signed off, so its reports are left as they are "
+                            f"(`xlplan report --period {period.id}` rebuilds them from the store, unchanged)")
     return (result, *_write_reports(result, Path(out_dir)))
 
 
@@ -93,6 +96,9 @@ def _write_reports(result: CollectResult, out_dir: Path) -> tuple[list[Path], st
 def render(result: CollectResult, out, report_paths: list[Path] = (), reports_note: str = "") -> None:
     """The per-return table, the problems, the services not returned, the status counts and the
     reports written (`report_paths`, or `reports_note`: why none were)."""
+    if getattr(result, "signoff", None) is not None:
+        render_signed_off(result, out, reports_note)
+        return
     if not result.records:
         out.print(f"No files in the returns folder for {result.period.id}.")
     else:
@@ -140,6 +146,47 @@ def render(result: CollectResult, out, report_paths: list[Path] = (), reports_no
     else:
         n_rejected = len(rejected)
         out.print(f"[red]Needs attention[/]: {n_rejected} rejected, {len(missing)} not returned, {errors} errors.")
+
+
+def render_signed_off(result: CollectResult, out, reports_note: str = "") -> None:
+    """A collect of a signed-off quarter: what is locked, and the returns that arrived after sign-off."""
+    signed, period = result.signoff, result.period.id
+    out.print(f"[bold]{escape(period)} is signed off[/]: {escape(signed.line())}. Its figures are locked; "
+              f"this collect changed nothing in the store.")
+    if result.after_signoff:
+        table = Table(title=f"Arrived after sign-off ({len(result.after_signoff)}), archived, not used")
+        for column in ("Service", "File", "Received", "First seen", "If collected"):
+            table.add_column(column, overflow="fold")
+        examined = {(f.sha256, f.name): f for f in result.files}
+        for r in result.after_signoff:
+            table.add_row(escape(r["service"] or "not identified"), escape(r["file"]),
+                          f"{r['received']:%d/%m/%Y %H:%M}", f"{r['seen']:%d/%m/%Y %H:%M}",
+                          escape(_would_be(examined.get((r["sha256"], r["file"])))))
+        out.print(table)
+        out.print(f"To use them: `xlplan reopen --period {escape(period)} --reason \"…\"`, collect again, and "
+                  f"sign off again. Or carry a correction in next quarter's return (a restatement).")
+    else:
+        out.print("No return arrived after sign-off.")
+    if reports_note:
+        out.print(f"No reports written: {escape(reports_note)}.")
+    if result.ok:
+        out.print("[green]OK[/]: nothing new for a signed-off quarter.")
+    else:
+        out.print(f"[red]Needs attention[/]: {len(result.after_signoff)} returns arrived after sign-off.")
+
+
+def _would_be(f) -> str:
+    """What a late file would become if the quarter were reopened (as this collect examined it)."""
+    if f is None:
+        return "no longer in the returns folder"
+    errors = [i for i in f.issues if i.is_error]
+    if f.outcome is Outcome.REJECTED:
+        return f"rejected: {errors[0].message}" if errors else "rejected"
+    if f.outcome is Outcome.SUPERSEDED:
+        return "superseded by a newer return"
+    if f.outcome is Outcome.SKIPPED:
+        return f"skipped ({f.skipped})"
+    return f"accepted, {len(errors)} errors" if errors else "accepted"
 
 
 def _listed(records: list) -> list:

@@ -15,7 +15,7 @@ from xlplan.errors import Issue
 from xlplan.periods import Period
 from xlplan.plan import Plan
 from xlplan.status import Status
-from xlplan.store import PeriodResults, ReturnRecord
+from xlplan.store import PeriodResults, ReturnRecord, SignOff
 from xlplan.collect.validate import ActionEntry, MeasureEntry
 from xlplan.collect.corrections import CorrectionEntry
 from xlplan.collect.budget import BudgetEntry
@@ -80,6 +80,10 @@ class CollectResult:
     status_counts: dict[Status, int]       # measures by status, as stored
     db_url: str = ""
     reused: list[str] = field(default_factory=list, repr=False, compare=False)   # files served from the cache
+    # When the quarter is signed off: the sign-off in force (nothing was stored), and every return
+    # that arrived after it (dicts: file, service, sha256, received, archive, seen), archived only.
+    signoff: SignOff | None = None
+    after_signoff: list[dict] = field(default_factory=list)
     _results: PeriodResults | None = field(default=None, repr=False)
 
     @property
@@ -99,7 +103,10 @@ class CollectResult:
 
     @property
     def ok(self) -> bool:
-        """Every expected return accepted, nothing rejected, no errors."""
+        """Every expected return accepted, nothing rejected, no errors; for a signed-off quarter,
+        no return arrived after sign-off."""
+        if self.signoff is not None:
+            return not self.after_signoff
         return (not self.missing_services and not any(r.outcome is Outcome.REJECTED for r in self.records)
                 and not any(i.is_error for i in self.issues))
 

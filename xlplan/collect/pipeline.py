@@ -47,6 +47,8 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     key = _signing_key(plan_path)
     archive = store.archive_dir(db_url)
     archive.mkdir(parents=True, exist_ok=True)
+    if store.locked(db_url, period.id) is not None:
+        return _after_signoff(plan, plan_path, period, returns_dir, db_url, key, archive, jobs, progress)
     # From here on this process makes no reference cycles worth collecting (files, rows: plain
     # data), so the cyclic collector is paused: it would rescan the plan's and the returns' millions
     # of objects again and again. Frozen, the plan's objects are not touched by the collectors of
@@ -75,6 +77,27 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         reuse.prune()
     return CollectResult(plan, period, files, records, counted, counts, db_url,
                          reused=reuse.served if reuse is not None else [])
+
+
+def _after_signoff(plan: Plan, plan_path: Path, period: Period, returns_dir: Path, db_url: str, key: bytes,
+                   archive: Path, jobs: int | None, progress: Progress | None) -> CollectResult:
+    """A collect of a signed-off quarter: every file is examined (so it is archived and its service
+    known) and those not part of what was approved are recorded as arrived after sign-off; no
+    figure, status or record of the quarter is changed."""
+    paths = find_files(returns_dir)
+    reuse = Reuse.for_collect(plan_path, key, plan, period, archive)
+    files = examine_all(paths, plan, period, key, archive, jobs, progress, True, reuse)
+    supersede(files)
+    seen = [{"sha256": f.sha256, "file": f.name, "received": f.received, "service": f.service or f.claimed_service,
+             "archive": f.archive} for f in files if f.sha256]
+    signed, late = store.keep_late_returns(db_url, period.id, seen)
+    if signed is None:          # reopened while the files were read: collect as usual
+        return collect(plan_path, period, returns_dir, db_url, jobs=jobs, progress=progress)
+    stored = store.load_results(db_url, plan, period)
+    counts = {s: n for s, n in stored.measure_counts().items()}
+    return CollectResult(plan, period, files, stored.returns, [], counts, db_url,
+                         reused=reuse.served if reuse is not None else [], signoff=signed, after_signoff=late,
+                         _results=stored)
 
 
 def find_files(returns_dir: Path) -> list[Path]:

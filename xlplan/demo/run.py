@@ -1,11 +1,13 @@
 """`xlplan demo`: the whole quarterly loop on the example plan, in a scratch folder.
 
-Two quarters are run so that the report can say what moved: for each of 2023-24 Q1 and Q2 the demo
+The four quarters of 2023-24 are run, then the year end: for each quarter the demo
 writes the templates, drafts the emails to managers, fills each return with the figures in
 `examples/figures/<period>.csv` (and the spend against the activity budget from
 `examples/figures/<period>-budget.csv`) as a manager would (saving it under the kind of name returns
-come back with), collects, and writes the reports. Before the first quarter it imports the example's
-benchmark download (`examples/benchmarks-2022-23.csv`). It ends by listing what it produced.
+come back with), collects, and writes the reports; Q1 is signed off (locked) once reported; after Q4
+it writes the annual performance report and next year's plan (`xlplan rollover`). Before the first
+quarter it imports the example's benchmark download (`examples/benchmarks-2022-23.csv`). It ends by
+listing what it produced.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from xlplan.periods import Period
 from xlplan.resources import shipped
 
 EXAMPLES = shipped("examples")
-PERIODS = ("2023-24-Q1", "2023-24-Q2")
+SIGNED_OFF = {"2023-24-Q1": "Head of Children's Services"}   # quarters the demo signs off, and by whom
+PERIODS = ("2023-24-Q1", "2023-24-Q2", "2023-24-Q3", "2023-24-Q4")
 BENCHMARKS = "benchmarks-2022-23.csv"
 RETURN_NAMES = ("Copy of {name}", "{stem} FINAL.xlsx", "{stem} (2).xlsx")
 
@@ -67,7 +70,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
     from xlplan.reports import write_reports
-    from xlplan.store import correction_offers, load_results
+    from xlplan.store import correction_offers, load_results, sign_off
     from xlplan.templates.build import last_quarter_values, write_templates
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
@@ -124,8 +127,33 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
             said = [(sum(1 for b in lines if b.status.value == word), word)
                     for word in ("Green", "Amber", "Red", "Report later")]
             say(f"{period.id}: budget: {len(lines)} lines, " + ", ".join(f"{n} {w}" for n, w in said if n))
+        if period.id in SIGNED_OFF:       # approved at committee: its figures are locked from here on
+            done = sign_off(db_url, period.id, SIGNED_OFF[period.id])
+            write_reports(load_results(db_url, plan, period), base / "reports")    # now saying so
+            say(f"{period.id}: {done.line()}; a later collect for it changes nothing until `xlplan reopen`")
     produced["store"].append(folder / "xlplan.db")
+    _year_end(plan, plan_path, db_url, folder, produced, say)
     return dict(produced)
+
+
+def _year_end(plan, plan_path: Path, db_url: str, folder: Path, produced: dict, say) -> None:
+    """After Q4: the annual report for the year, and next year's plan (`xlplan rollover`)."""
+    from xlplan.plan import roll_over
+    from xlplan.periods import FinancialYear
+    from xlplan.reports import write_annual_reports
+    from xlplan.store import load_year
+    year = load_year(db_url, plan, plan.year)
+    produced["annual report"] += write_annual_reports(year, folder / plan.year.label / "reports")
+    counts = year.status_counts()
+    say(f"{plan.year.label}: annual report, {len(year.measures)} outturns; "
+        + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n))
+    to = FinancialYear(plan.year.start + 1)
+    updates = {a.ref: a for a in year.actions}     # each action's latest update of the year
+    done = roll_over(plan_path, plan, to, year.outturns(), updates, folder / f"plan {to.label}.xlsx")
+    produced["next year's plan"].append(done.path)
+    say(f"{to.label}: wrote next year's plan; {len(done.targets_set)} targets from Target {to.slash}, "
+        f"{len(done.targets_needed)} left for the officer to set (xlplan check names them); "
+        f"{len(done.closed)} actions closed, {len(done.carried)} carried")
 
 
 def _service_of(template: Path, plan, period: Period) -> str:

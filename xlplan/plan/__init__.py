@@ -26,6 +26,12 @@ def write_starter(*args, **kwargs):
     return write(*args, **kwargs)
 
 
-__all__ = ["load_plan", "read_plan", "write_plan", "write_starter", "cached_snapshot", "keep_snapshot",
+def roll_over(*args, **kwargs):
+    """Write next year's plan from this year's (xlplan.plan.rollover.roll_over; openpyxl is loaded only then)."""
+    from xlplan.plan.rollover import roll_over as write
+    return write(*args, **kwargs)
+
+
+__all__ = ["load_plan", "read_plan", "write_plan", "write_starter", "roll_over", "cached_snapshot", "keep_snapshot",
            "Plan", "Settings", "Service", "Measure", "Action", "SETTINGS", "SHEETS", "REQUIRED_COLUMNS",
            "OPTIONAL_COLUMNS"]

@@ -42,7 +42,7 @@ REQUIRED_COLUMNS = {
 }
 OPTIONAL_COLUMNS = {
     "Measures": ("Tolerance", "Baseline", "Links", "Category", "Frequency", "Aggregate"),
-    "Actions": ("Owner", "Start", "Due"),
+    "Actions": ("Owner", "Start", "Due", "Carried status", "Carried progress"),
 }
 
 # Settings rows: name → what it means (also the header note in `xlplan init`'s starter plan).

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from xlplan.errors import (
-    PLAN_AGGREGATE_IGNORED, PLAN_ASSUMED_POLARITY, PLAN_BUDGET_SHEET_NAME, PLAN_BAD_AGGREGATE, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
+    PLAN_AGGREGATE_IGNORED, PLAN_ASSUMED_POLARITY, PLAN_BUDGET_SHEET_NAME, PLAN_BAD_AGGREGATE, PLAN_BAD_CARRIED_STATUS, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
     PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_MISSING_COLUMN, PLAN_MONTHLY_CUMULATIVE, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
     PLAN_NOT_A_WORKBOOK, PLAN_POLARITY_CONFLICT, PLAN_REQUIRED_VALUE, PLAN_UNKNOWN_ACTION_MEASURE,
     PLAN_UNKNOWN_SERVICE, PLAN_UNKNOWN_SETTING, PLAN_UNKNOWN_THEME, PLAN_UNKNOWN_WORD, Report, Severity, issue,
@@ -19,7 +19,7 @@ from xlplan.heap import cycles_paused
 from xlplan.periods import FinancialYear
 from xlplan.plan.model import REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service, Settings
 from xlplan.plan.sheet import Names, PlanSheet, as_date, column_texts, lookup, read_word, target_year
-from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, ProfileKind, Tolerance
+from xlplan.status import DEFAULT_TOLERANCE, ActionStatus, Polarity, Profile, ProfileKind, Tolerance
 from xlplan.values import (Target, TargetKind, Unit, Value, ValueProblem, check_range, clean_text,
         parse_target, parse_value)
 
@@ -568,6 +568,7 @@ def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Ser
     texts = {c: column_texts(rows, s.index(c), repeats=c not in ("Ref", "Action", "Measures"))
              for c in ("Ref", "Action", "Theme", "Service", "Measures", "Outcome", "Owner")}
     i_start, i_due = s.index("Start"), s.index("Due")
+    i_carried = s.index("Carried status") if s.has("Carried status") else None
     memo = _Memo(report)
     found = memo.found
     for (row, cells), ref, name, theme_text, service_text, measures_text, outcome, owner in zip(
@@ -589,11 +590,26 @@ def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Ser
                 continue
             d = found.get((column, raw.__class__, raw))     # a zero is never there (see `_key`)
             dates[column] = d if d is not None else memo(_key(column, raw), lambda: _date(s, row, column, raw, report))
+        if i_carried is not None and cells[i_carried] is not None:
+            _carried_status(s, cells, row, ref, report)
         if not ok:
             continue
         out.append(Action(ref=ref, name=name, measures=measures_text, theme=theme, outcome=outcome, service=service,
                           owner=owner, start=dates["Start"], due=dates["Due"], row=row))
     return out
+
+
+def _carried_status(s: PlanSheet, cells, row: int, ref: str, report: Report) -> None:
+    """`Carried status` (written by `xlplan rollover`) must be an action status word, or blank."""
+    text = s.text(cells, "Carried status")
+    if not text:
+        return
+    try:
+        ActionStatus.parse(text)
+    except ValueError:
+        report.add(issue(PLAN_BAD_CARRIED_STATUS, sheet="Actions", row=row, cell=s.ref(row, "Carried status"),
+                         key=ref, ref=ref or f"row {row}", value=text,
+                         allowed="Green, Amber, Red, Report later (or Complete)"))
 
 
 _CODE_TOKEN = re.compile(r"\b[A-Z]{2,}[A-Z0-9_]*\d+[A-Za-z0-9_.]*\b")

@@ -54,6 +54,10 @@ COLUMN_NOTES = {
     "Owner": "Optional: who owns the action.",
     "Start": "Optional: the start date.",
     "Due": "Optional: the due date; an action past it and not Complete is flagged.",
+    "Carried status": "Optional: where an action carried from last year's plan stood at that year's end (Green, "
+                      "Amber, Red, Report later); `xlplan rollover` writes it.",
+    "Carried progress": "Optional: the carried action's last progress update of last year; `xlplan rollover` "
+                        "writes it.",
     # the optional Budget sheet (plan/budget.py): notes by (sheet, header) where a header means something else
     ("Budget", "Service"): "The service whose return asks for this line's spend to date and forecast outturn.",
     ("Budget", "Line"): "The activity or budget line, e.g. Older People care home provision. Unique within its "
@@ -131,7 +135,7 @@ def _row_height(row: Row, columns: list[str]) -> float:
     return 15.0 * min(lines, 12)
 
 
-WHEN_USED = ("Frequency", "Aggregate")   # optional columns written only when some row fills them
+WHEN_USED = ("Frequency", "Aggregate", "Carried status", "Carried progress")   # optional columns written only when some row fills them
 
 
 def _columns(sheet: str, rows: Sequence[Row], years: Sequence[str] = ()) -> list[str]:

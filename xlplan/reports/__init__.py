@@ -30,4 +30,17 @@ def write_reports(results: PeriodResults, out_dir: Path, *, templates_dir=None) 
     return [write_word(results, docx_path, templates_dir=templates_dir), write_summary(results, xlsx_path)]
 
 
-__all__ = ["write_reports", "report_paths"]
+def write_annual_reports(results, out_dir: Path, *, templates_dir=None) -> list[Path]:
+    """Write `<year> annual performance report.docx` and `<year> annual summary.xlsx` from a
+    YearResults (xlplan.store.load_year) into `out_dir` (matplotlib is loaded only here)."""
+    from xlplan.reports.annual import write_annual_word
+    from xlplan.reports.annual_text import annual_paths
+    from xlplan.reports.annual_workbook import write_annual_summary
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    docx_path, xlsx_path = annual_paths(results.year.label, out_dir)
+    return [write_annual_word(results, docx_path, templates_dir=templates_dir),
+            write_annual_summary(results, xlsx_path)]
+
+
+__all__ = ["write_reports", "report_paths", "write_annual_reports"]

@@ -20,7 +20,7 @@ from docx.shared import Pt
 from xlplan.resources import template_path
 from xlplan.store import PeriodResults
 from xlplan.heap import collector
-from xlplan.reports import appendix, resources, restated
+from xlplan.reports import appendix, resources, restated, signoff
 from xlplan.reports.docx_tables import W_NS, Column, cm, status_cell
 from xlplan.reports.docx_tables import text as esc
 from xlplan.reports.docx_writer import Writer
@@ -80,6 +80,7 @@ def _cover(w: Writer, results: PeriodResults, ctx: dict, env, title: str) -> Non
     w.paragraph(title, "Title")
     for block in render_section("report_by", ctx, env):
         w.runs(block, "Cover Report By")
+    signoff.write_cover(w, results)            # who approved the quarter's figures, when it was signed off
     for letter, heading, name in SECTIONS:
         w.heading(f"{letter}. {heading}", 1)
         blocks = render_section(name, ctx, env, rows=name == "implications")

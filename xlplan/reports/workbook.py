@@ -166,7 +166,8 @@ def dashboard(ws, wb, f: Formats, results: PeriodResults) -> None:
     s, period = results.plan.settings, results.period
     ws.write_string(0, 0, f"{s.plan} – {period.label}", f.title)
     ws.write_string(1, 0, f"{s.organisation}. Figures cumulative to date: {period.months_text}. "
-                          f"Generated {results.generated_at:%d/%m/%Y %H:%M}.", f.plain)
+                          + (f"{results.signoff.line()}; figures locked." if results.signoff is not None
+                             else f"Generated {results.generated_at:%d/%m/%Y %H:%M}."), f.plain)
     statuses = measure_statuses(results)
     headers = ["Theme", *(st.value for st in statuses), "Total"]
     rows = []

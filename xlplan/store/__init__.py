@@ -14,6 +14,8 @@ from xlplan.store.restated import correction_offers, reported_for_correction
 from xlplan.store.schema import RestatementRow, restatements
 from xlplan.store.schema import BenchmarkRow, BudgetRow, benchmarks, budget_lines
 from xlplan.store.results import Benchmark, BudgetResult
+from xlplan.store.results import SignOff, SignOffEvent
+from xlplan.store.signoff import history as signoff_history, keep_late_returns, locked, reopen, sign_off
 from xlplan.store.upgrade import Upgrade, upgrade_store      # Alembic itself is imported only when run
 
 __all__ = [
@@ -25,5 +27,10 @@ __all__ = [
     "PackedText", "bulk_insert", "replace_period", "write_collect",
     "Restatement", "RestatementRow", "correction_offers", "reported_for_correction", "restatements",
     "BenchmarkRow", "BudgetRow", "benchmarks", "budget_lines", "Benchmark", "BudgetResult",
+    "SignOff", "SignOffEvent", "signoff_history", "keep_late_returns", "locked", "reopen", "sign_off",
     "Upgrade", "upgrade_store",
 ]
+
+from xlplan.store.year import ActionYear, MeasureYear, YearResults, load_year     # the year end (issue 16)
+
+__all__ += ["ActionYear", "MeasureYear", "YearResults", "load_year"]

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from sqlalchemy import exc, select
 
-from xlplan.store import resources, restated
+from xlplan.store import resources, restated, signoff
 from xlplan.store import schema as store
 from xlplan.errors import Issue, Severity
 from xlplan.heap import cycles_paused
@@ -62,6 +62,7 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
             select(issues).where(issues.c.period == period.id, issues.c.counted.is_(True)).order_by(issues.c.seq))]
         budget = resources.budget_results(conn, plan, period)        # the activity budget, if the plan has one
         benches = resources.benchmark_results(conn, plan, period)    # comparators imported for its measures
+        signed = signoff.state(conn, period.id)
     rules: dict[str, tuple] = {}   # stored rule JSON → (polarity, target): many measures share one
     measures = [_measure(m, plan, period, stored.get(m.code), before.get(m.code), last_year.get(m.code),
                          {y: past.get((m.code, y)) for y in years}, rules) for m in _plan_order(plan)]
@@ -70,8 +71,8 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
     return PeriodResults(plan=plan, period=period, measures=measures, actions=actions,
                          returns=returns_for(db_url, period), issues=found_issues,
                          expected_services=[s.name for s in plan.services_with_returns()],
-                         generated_at=store.utc_now(), restatements=restatements, budget=budget,
-                         benchmarks=benches)
+                         generated_at=signed.at if signed is not None else store.utc_now(),
+                         restatements=restatements, signoff=signed, budget=budget, benchmarks=benches)
 
 
 def _restated(rows: dict, latest: dict) -> dict:

@@ -187,6 +187,40 @@ class ReturnRecord:
     superseded_by: str | None = None  # sha256 of the return that replaced it
 
 
+@dataclass(frozen=True)
+class SignOffEvent:
+    """One entry of a quarter's sign-off record: signed off, or reopened (with why)."""
+
+    event: str                       # "signed off" | "reopened"
+    by: str
+    at: datetime
+    fingerprint: str                 # sha256 of the quarter's stored figures at that moment
+    reason: str = ""
+
+    def line(self) -> str:
+        """`Signed off by A. Officer on 14/07/2023 10:02` or `Reopened by … : reason`."""
+        said = f"{self.event.capitalize()} by {self.by} on {self.at:%d/%m/%Y %H:%M}"
+        return f"{said}: {self.reason}" if self.reason else said
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """A quarter whose figures were approved and are locked: the sign-off in force, and whether
+    the store still holds exactly what was approved."""
+
+    period: str
+    by: str
+    at: datetime
+    fingerprint: str
+    plan_fingerprint: str            # the plan the quarter was collected with
+    matches: bool                    # the stored figures still give `fingerprint`
+    history: tuple[SignOffEvent, ...] = ()   # every sign-off and reopening of the quarter, oldest first
+    late: tuple[str, ...] = ()       # files that arrived after sign-off (not used)
+
+    def line(self) -> str:
+        return f"Signed off by {self.by} on {self.at:%d/%m/%Y %H:%M} (fingerprint {self.fingerprint[:12]})"
+
+
 @dataclass
 class PeriodResults:
     plan: Plan
@@ -200,6 +234,7 @@ class PeriodResults:
     restatements: list[Restatement] = field(default_factory=list)   # carried by this quarter's returns
     budget: list[BudgetResult] = field(default_factory=list)        # the activity budget (plan order)
     benchmarks: dict[str, Benchmark] = field(default_factory=dict)  # code → latest comparators
+    signoff: SignOff | None = None   # set when the quarter is signed off (generated_at is then its time)
 
     @property
     def missing_services(self) -> list[str]:

@@ -28,7 +28,7 @@ from xlplan.values import Figure, Ratio
 # The store's schema, as Alembic revisions (xlplan/store/migrations/versions/), oldest first. A store
 # records its revision in `alembic_version`; a command that opens a store of an older one is told to
 # run `xlplan upgrade-store` (upgrade.py), which is the only code that imports Alembic.
-SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements", "0006_budget")
+SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements", "0003_signoff", "0006_budget")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 BUSY_TIMEOUT = 60.0   # seconds a collect waits for another one writing to the same store
@@ -213,6 +213,31 @@ benchmarks = Table(
     Column("sha256", String(64), nullable=False),
     Column("row", Integer, nullable=False),
     Column("imported", DateTime, nullable=False),
+)
+
+
+signoffs = Table(
+    "signoffs", metadata,                              # a quarter approved (signed off), or reopened
+    Column("period", String(16), primary_key=True),
+    Column("seq", Integer, primary_key=True),          # 1, 2, … in the order they happened
+    Column("event", String(16), nullable=False),       # "signed off" | "reopened"
+    Column("by", Text, nullable=False),                # who approved or reopened it
+    Column("at", DateTime, nullable=False),
+    Column("fingerprint", String(64), nullable=False),  # sha256 of the quarter's stored figures then
+    Column("plan_fingerprint", String(64), nullable=False),   # the plan the quarter was collected with
+    Column("reason", Text, nullable=False),            # why it was reopened ("" on a sign-off)
+)
+
+after_signoff = Table(
+    "after_signoff", metadata,                         # returns that arrived while the quarter was locked
+    Column("period", String(16), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("file", String(500), primary_key=True),
+    Column("received", DateTime, nullable=False),     # file modification time in the returns folder
+    Column("service", Text),                           # None when it could not be identified
+    Column("archive", Text),                           # archived copy, relative to the archive folder
+    Column("seen", DateTime, nullable=False),          # when a collect first found it
+    Column("signoff_seq", Integer, nullable=False),    # the sign-off it arrived after
 )
 
 

@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 from sqlalchemy import Table, Text, bindparam, cast, delete, func, insert, select
 
 from xlplan.store.restated import keep_collected
+from xlplan.store.signoff import refuse_if_locked
 from xlplan.store.schema import (action_updates, budget_lines, engine, history, history_plan, issues, measure_values, plans,
                                  restatements, returns, transaction)
 
@@ -31,10 +32,12 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
     `restatement_rows` (RestatementRows carried by this period's returns) replace the period's
     restatements the same way, an unchanged one keeping when it was first collected; None leaves
     them alone. `budget_rows` (BudgetRows: spend against the plan's activity budget) replace the
-    period's budget lines; None (a plan without a Budget sheet) leaves them alone."""
+    period's budget lines; None (a plan without a Budget sheet) leaves them alone. A signed-off period
+    is refused (XlplanError) and nothing is written."""
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
+            refuse_if_locked(conn, period)      # a quarter signed off meanwhile is never overwritten
             for table, rows in ((returns, return_rows), (measure_values, value_rows),
                                 (action_updates, action_rows), (issues, issue_rows)):
                 replace_period(conn, table, period, rows)

@@ -2,7 +2,7 @@
 quarter) and the benchmarks table (comparator figures per measure and year, as imported).
 
 Revision ID: 0006_budget
-Revises: 0002_restatements
+Revises: 0003_signoff
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_budget"
-down_revision = "0002_restatements"
+down_revision = "0003_signoff"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,72 @@
+"""`xlplan rollover`: next year's plan workbook from this year's plan and the year's outturns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from xlplan.cli.common import UsageProblem, db_option, friendly_errors, plan_option
+from xlplan.cli.plan_cmds import YearType
+from xlplan.cli.render import console
+
+
+@click.command()
+@click.option("--to", "to_year", type=YearType(), required=True, help="The new plan's financial year, e.g. 2024-25.")
+@plan_option
+@db_option
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the new plan (default: 'plan <year>.xlsx' beside the plan).")
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
+@friendly_errors
+def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force: bool) -> None:
+    """Write next year's plan workbook (--to 2024-25) from the plan and its year's outturns.
+
+    Each measure's outturn (from the store: `xlplan report --year` shows how each is worked out)
+    becomes a history column headed by the old year; the old year's target is kept in its own
+    Target column; Target becomes the new year's from the plan's Target 2024/25 column, and is left
+    blank for you to set where the plan has none (`xlplan check` names each such cell). Actions
+    complete by the year end move to a Closed actions sheet; open ones are carried with their
+    latest status and progress. The plan you give and the store are not changed.
+    """
+    from xlplan.plan import read_plan, roll_over
+    from xlplan.store import load_year
+    plan = read_plan(plan_path)
+    if plan.year is None:
+        raise UsageProblem(f"{plan_path} has no Year setting, so the year to roll over from is not known.")
+    if to_year != FinancialYearNext(plan.year):
+        raise UsageProblem(f"{plan_path} is the plan for {plan.year.label}: it rolls over to "
+                           f"{FinancialYearNext(plan.year).label}, not {to_year.label}.")
+    out = out_path or plan_path.with_name(f"plan {to_year.label}.xlsx")
+    if out.resolve() == plan_path.resolve():
+        raise UsageProblem(f"--out is the plan itself ({plan_path}); the old year's plan is kept: give another file.")
+    if out.exists() and not force:
+        raise UsageProblem(f"{out} exists already; give --force to replace it, or another --out.")
+    year = load_year(db_url, plan, plan.year)
+    updates = {a.ref: a for a in year.actions}     # each action's latest update of the year
+    done = roll_over(plan_path, plan, to_year, year.outturns(), updates, out)
+    con = console()
+    con.print(f"Wrote {out}: the plan for {to_year.label}.")
+    con.print(f"  {len(done.outturns)} outturns written to the {plan.year.slash} history column"
+              + (f"; none for {', '.join(done.no_outturn)} (no outturn: see `xlplan report --year "
+                 f"{plan.year.label}`)" if done.no_outturn else ""))
+    con.print(f"  targets: {len(done.targets_set)} from Target {to_year.slash}, {len(done.targets_kept)} "
+              f"directions kept (Increase/Reduce/Maintain), {len(done.targets_needed)} left blank for you to set")
+    for code, was, now in done.profiles_reset:
+        con.print(f"  {code}: the quarterly targets {was} were for {plan.year.slash}; its Profile is now {now}")
+    con.print(f"  actions: {len(done.closed)} complete and closed (sheet Closed actions), {len(done.carried)} carried")
+    if done.targets_needed:
+        cells = ", ".join(f"{code} ({cell})" for code, cell in done.targets_needed[:12])
+        more = f" and {len(done.targets_needed) - 12} more" if len(done.targets_needed) > 12 else ""
+        con.print(f"[yellow]Set the {to_year.slash} targets[/] for {cells}{more} on the Measures sheet, then run "
+                  f"`xlplan check \"{out}\"`.")
+    else:
+        con.print(f"Next: `xlplan check \"{out}\"`.")
+
+
+def FinancialYearNext(year):
+    from xlplan.periods import FinancialYear
+    return FinancialYear(year.start + 1)
+
+
+COMMANDS = [rollover]
