@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from xlplan.status import Status, Tolerance
 from xlplan.values import Unit, ValueProblem, clean_text, format_value, parse_value
@@ -113,11 +114,21 @@ class Budget:
     tolerance: Tolerance
 
     def for_service(self, service: str) -> list[BudgetLine]:
-        key = service.strip().casefold()
-        return [b for b in self.lines if b.service.casefold() == key]
+        """The service's lines in plan order (looked up by name: a national plan has thousands)."""
+        return list(self._by_service.get(service.strip().casefold(), ()))
 
     def services(self) -> set[str]:
-        return {b.service.casefold() for b in self.lines}
+        return set(self._by_service)
+
+    @cached_property
+    def _by_service(self) -> dict[str, list[BudgetLine]]:
+        found: dict[str, list[BudgetLine]] = {}
+        for b in self.lines:
+            found.setdefault(b.service.casefold(), []).append(b)
+        return found
+
+    def __getstate__(self) -> dict:
+        return {"lines": self.lines, "tolerance": self.tolerance}     # not the lookup, rebuilt when used
 
     def canonical(self) -> dict:
         """The content the plan's fingerprint covers (rows left out)."""

@@ -33,8 +33,16 @@ SUMMED = {"FTE": 1, "Budget": 2, "Profiled to date": 3, "Spend to date": 4, "For
 
 def services(results: PeriodResults) -> list[str]:
     """Services with budget lines, in the plan's Services order."""
-    have = {b.service for b in results.budget}
+    have = by_service(results)
     return [s.name for s in results.plan.services if s.name in have]
+
+
+def by_service(results: PeriodResults) -> dict[str, list[BudgetResult]]:
+    """Each service's budget lines, in plan order (grouped once: a national report has thousands)."""
+    found: dict[str, list[BudgetResult]] = {}
+    for b in results.budget:
+        found.setdefault(b.service, []).append(b)
+    return found
 
 
 def pounds(x: float | None, blank: str = "–") -> str:
@@ -49,9 +57,10 @@ def _fte(x: float | None) -> str:
     return "–" if x is None else f"{x:,.1f}"
 
 
-def table_rows(results: PeriodResults, service: str) -> list[list]:
-    """The rows of a service's resources table, its Total row last."""
-    lines = [b for b in results.budget if b.service == service]
+def table_rows(results: PeriodResults, service: str, lines: list[BudgetResult] | None = None) -> list[list]:
+    """The rows of a service's resources table (`lines`: its budget lines, if already grouped), its
+    Total row last."""
+    lines = lines if lines is not None else by_service(results).get(service, [])
     rows = [_row(b) for b in lines]
     rows.append(_total(lines))
     return rows
@@ -168,13 +177,13 @@ def write_section(w: "Writer", results: PeriodResults) -> None:
                 f"budget by up to {tolerance} is Amber, by more Red; for an income line, falling short is. "
                 "Income is shown in brackets and taken off the net totals.")
     columns = [Column(h, cm(width), align) for h, width, align in COLUMNS]
+    grouped = by_service(results)
     for service in services(results):
-        rows = table_rows(results, service)
+        rows = table_rows(results, service, grouped[service])
         check_totals(service, rows)
         w.heading(service, 3)
         w.table(columns, rows, total_row=True)
-        notes = [b for b in results.budget if b.service == service and b.comment
-                 and b.status in (Status.RED, Status.AMBER)]
+        notes = [b for b in grouped[service] if b.comment and b.status in (Status.RED, Status.AMBER)]
         for b in notes:
             w.paragraph(f"{b.line}: {xml_safe(b.comment)}", "Table Text")
 
