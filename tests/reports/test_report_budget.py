@@ -126,3 +126,12 @@ def test_the_cover_report_says_how_the_budget_stands(quarter_with_budget):
     assert summary == ("Of 4 budget lines, 2 Green, 1 Red, 1 Report later. Net spend to September 2023 on the lines "
                        "returned is £550,000 against £528,294 profiled: £21,706 over. The tables are in Appendix 1.")
     assert reds == ["Community Payback (Children and Justice): £28,880 over to date, forecast £37,760 over for the year."]
+
+
+def test_the_chart_shows_the_measures_furthest_from_the_family_group(quarter_with_budget):
+    from xlplan.reports.benchmarks import chart_data, comparisons
+    found = comparisons(run(quarter_with_budget).results)
+    bars = chart_data(found)
+    # SW03 40 against 50 (Lower is better): 20% below, better; SW01 71% against 70.0%: 1.4% above, better
+    assert [(label.split()[0], round(gap, 3), better) for label, gap, better in bars] == [
+        ("SW03", -0.2, True), ("SW01", 0.014, True)]

@@ -136,8 +136,7 @@ def chart_data(found: list[Comparison]) -> list[tuple[str, float, bool | None]]:
     """(label, relative gap, better) of the measures furthest from the family-group average."""
     ranked = sorted((c for c in found if c.relative is not None and abs(c.relative) > 1e-9),
                     key=lambda c: -abs(c.relative))[:CHART_MEASURES]
-    return [(f"{c.measure.code} {c.measure.name[:48]}{'…' if len(c.measure.name) > 48 else ''}",
-             c.relative, c.better) for c in ranked]
+    return [(f"{c.measure.code} {c.measure.name}", c.relative, c.better) for c in ranked]
 
 
 # --- the summary workbook --------------------------------------------------------------------------

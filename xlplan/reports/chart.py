@@ -1,22 +1,26 @@
-"""Charts drawn for the Word report as PNG images (matplotlib, imported only here, only when a
-report has something to chart: no other command pays for loading it)."""
+"""The quarterly report's benchmark chart, as a PNG (matplotlib, imported only here and only when a
+report has comparators to chart; drawn as the annual report's charts are, charts.py: a Figure on
+the Agg canvas, no pyplot, the same colours)."""
 
 from __future__ import annotations
 
 import io
+import textwrap
 
 
 def gap_chart(bars: list[tuple[str, float, bool | None]]) -> bytes:
     """A horizontal bar chart of each measure's gap to the family-group average as a share of it:
     `bars` are (label, relative gap, better or None), drawn green (better), red (worse) or grey."""
-    import matplotlib
-    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    labels = [label for label, _, _ in bars][::-1]
+    from xlplan.reports.charts import POINT
+
+    labels = [textwrap.fill(label, 46, max_lines=2, placeholder="…") for label, _, _ in bars][::-1]
     values = [gap * 100 for _, gap, _ in bars][::-1]
-    colours = [{True: "#5B9B3A", False: "#C0392B", None: "#8C8C8C"}[better] for _, _, better in bars][::-1]
-    fig = Figure(figsize=(9.5, 0.45 * len(bars) + 1.2), dpi=150)
+    colours = [{True: POINT["Green"], False: POINT["Red"], None: "#8C8C8C"}[better] for _, _, better in bars][::-1]
+    fig = Figure(figsize=(9.5, 0.55 * len(bars) + 1.2), dpi=150)
+    FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.barh(range(len(values)), values, color=colours, height=0.6)
     ax.set_yticks(range(len(values)), labels, fontsize=8)
