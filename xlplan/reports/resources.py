@@ -167,6 +167,7 @@ def write_section(w: "Writer", results: PeriodResults) -> None:
     """The appendix's Resources part: a table per service (nothing when the plan has no budget)."""
     if not results.budget:
         return
+    w.page_break()                                   # the resources tables start on a fresh page
     w.heading(TITLE, 2)
     counts = {s: sum(1 for b in results.budget if b.status is s) for s in Status}
     from xlplan.values import Unit
