@@ -96,3 +96,16 @@ def test_cli_lists_unmatched_rows_and_a_reimport_changes_nothing(tmp_path, plan,
     assert len(before) == 2
     bad_year = CliRunner().invoke(main, [*args[:3], "--year", "soon", *args[5:]])
     assert bad_year.exit_code == 2 and "--year soon" in bad_year.output
+
+
+def test_a_hostile_workbook_is_refused_before_it_is_opened(tmp_path, plan):
+    from hostile import zip_bomb
+    good = tmp_path / "good.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Code", "Family group average"])
+    wb.active.append(["SW01", 0.7])
+    wb.save(good)
+    bomb = zip_bomb(tmp_path, good, megabytes=300)
+    result = import_benchmarks(bomb, plan, "2022-23", f"sqlite:///{tmp_path}/x.db")
+    assert [i.code for i in result.report] == ["benchmark.unreadable"] and result.stored == []
+    assert "expand" in result.report.issues[0].message

@@ -3,7 +3,8 @@
 CSV: the encoding is UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252 (what
 Excel saves as "CSV" on a UK PC); the separator (comma, semicolon, tab or bar) is sniffed. xlsx:
 values by python-calamine, with the percent-formatted cells known (as for the plan), so 85.2% typed
-as 0.852 in a percent cell reads as 85.2%. The header row is the first of the top rows that names
+as 0.852 in a percent cell reads as 85.2%, once the file has passed the checks a return passes
+before any spreadsheet library opens it (xlplan/safety: zip bombs, XML entities and the like). The header row is the first of the top rows that names
 the most known columns, so a title or notes above it are allowed.
 """
 
@@ -47,6 +48,7 @@ def read_table(path: Path, wanted) -> Table:
     if not data.strip():
         raise Unreadable("the file is empty")
     if data[:4] == b"PK\x03\x04":
+        _inspected(path)
         (rows, percent), encoding, separator = _xlsx(path, data), "", ""
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise Unreadable("it is an old-style .xls workbook; save it as .xlsx or CSV")
@@ -65,6 +67,15 @@ def read_table(path: Path, wanted) -> Table:
     body = [(n, values) for n, values in enumerate(rows[best + 1:], best + 2)
             if any(v not in (None, "") and (not isinstance(v, str) or v.strip()) for v in values)]
     return Table(headers, best + 1, body, percent, encoding, separator)
+
+
+def _inspected(path: Path) -> None:
+    """A workbook is judged as a return is before any spreadsheet library opens it (zip bombs, XML
+    entities, encrypted or absurd sheets: xlplan/safety); raises Unreadable saying why it was refused."""
+    from xlplan.safety.inspection import inspect
+    ins = inspect(path)
+    if ins.rejected:
+        raise Unreadable(ins.reason.removeprefix(f"{path.name} ") or "it cannot be read safely")
 
 
 def _decode(data: bytes) -> tuple[str, str]:
