@@ -167,3 +167,19 @@ def test_a_signed_off_quarter_covers_its_budget_lines(tmp_path):
         assert quarter_fingerprint(conn, Q2.id) != before
         conn.rollback()
     eng.dispose()
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_figures_typed_in_libreoffice_formulas_and_words_included(tmp_path):
+    from lo import lo_type
+    t = make_templates(make_plan(tmp_path, budget=BUDGET))
+    lo_type(t[CJ], tmp_path / "returns" / "cj.xlsx", {
+        ("Budget", "H5"): "=250000+2000", ("Budget", "I5"): "£0.5 million",
+        ("Budget", "H6"): "TBC", ("Budget", "J6"): "=see the attached note"})
+    result = run(tmp_path)
+    rows = stored(tmp_path)
+    assert (rows["Youth Justice"]["spend"], rows["Youth Justice"]["forecast"]) == (252_000, 500_000)
+    assert rows["Community Payback"]["spend"] is None and rows["Community Payback"]["status"] == "Report later"
+    found = [(i.code, i.cell) for i in result.issues if i.sheet == "Budget"]
+    assert ("cell.formula-used", "H5") in found and ("cell.formula-in-text", "J6") in found
+    assert not [i for i in result.issues if i.is_error]
