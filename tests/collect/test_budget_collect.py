@@ -183,3 +183,54 @@ def test_figures_typed_in_libreoffice_formulas_and_words_included(tmp_path):
     found = [(i.code, i.cell) for i in result.issues if i.sheet == "Budget"]
     assert ("cell.formula-used", "H5") in found and ("cell.formula-in-text", "J6") in found
     assert not [i for i in result.issues if i.is_error]
+
+
+def test_last_quarters_spend_is_offered_and_a_correction_is_stored_as_a_restatement(tmp_path):
+    from quarter import make_plan as plan_in
+    from xlplan.periods import Period
+    from xlplan.plan import read_plan
+    from xlplan.reports import write_reports
+    from xlplan.store import budget_offers, load_results
+    from xlplan.templates.build import write_templates
+    q1 = Period.parse("2023-24-Q1")
+    db = f"sqlite:///{tmp_path}/xlplan.db"
+    plan_path = plan_in(tmp_path, budget=BUDGET, settings={"Budget tolerance": "2%"})
+    plan = read_plan(plan_path)
+    t1 = {p.name.split(" return")[0].split(" ", 1)[1]: p
+          for p in write_templates(plan, q1, tmp_path / "t1", plan_path=plan_path)}
+    fill_return(t1[CJ], tmp_path / "r1" / "cj.xlsx", measures=GOOD_CJ,
+                budget={"Youth Justice": {sheet.SPEND: "126,000"}, "Community Payback": {sheet.SPEND: "130,000"}})
+    from xlplan.collect import collect
+    collect(plan_path, q1, tmp_path / "r1", db)
+    offers = budget_offers(db, plan, Q2)
+    assert offers == {(CJ, "Youth Justice"): 126_000, (CJ, "Community Payback"): 130_000}
+    t2 = {p.name.split(" return")[0].split(" ", 1)[1]: p
+          for p in write_templates(plan, Q2, tmp_path / "t2", plan_path=plan_path, budget_offers=offers)}
+    ws = openpyxl.load_workbook(t2[CJ])[sheet.BUDGET_SHEET]
+    head = [c.value for c in ws[4]]
+    assert head[-3:] == ["Q1 spend as reported", "Q1 spend corrected", "Reason for correction"]
+    assert sheet.BUDGET_SHEET in openpyxl.load_workbook(t2[AOP]).sheetnames
+    assert "Q1 spend as reported" not in [c.value for c in openpyxl.load_workbook(t2[AOP])[sheet.BUDGET_SHEET][4]]
+    fill_return(t2[CJ], tmp_path / "returns" / "cj.xlsx", measures=GOOD_CJ, budget={
+        "Youth Justice": {sheet.SPEND: "250,000", "Q1 spend corrected": "124,500",
+                          "Reason for correction": "A journal for agency staff moved to Q2"},
+        "Community Payback": {sheet.SPEND: "331,000", "Q1 spend corrected": "135,000"}})      # no reason
+    result = run(tmp_path, Q2, db)
+    errors = [(i.code, i.sheet, i.cell) for i in result.issues if i.is_error]
+    assert errors == [("correction.no-reason", "Budget", "M6")]            # the reason cell
+    rows = table_contents(db)["budget_restatements"]
+    assert [(r[0], r[1], r[3], r[5], r[6], r[7], r[13]) for r in rows] == [
+        ("2023-24-Q2", "2023-24-Q1", "Youth Justice", 126_000, 124_500, "Amber", "L5")]   # £913 over Q1's £123,587
+    results = load_results(db, plan, Q2)
+    assert [r.line_text() for r in results.budget_restatements] == [
+        "Q1 spend restated: £126,000 → £124,500, reason: A journal for agency staff moved to Q2"]
+    assert load_results(db, plan, q1).budget_restatements == []          # Q1's own report is unchanged
+    again = table_contents(db)
+    run(tmp_path, Q2, db)
+    assert table_contents(db) == again
+    docx, xlsx = write_reports(results, tmp_path / "out")
+    restated = list(openpyxl.load_workbook(xlsx)["Budget restated"].iter_rows(values_only=True))
+    assert restated[1][:7] == (CJ, "Youth Justice", "Alex Manager", "Q1", 126_000, 124_500, "Amber")
+    from docx import Document
+    text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
+    assert "Youth Justice (Children and Justice): Q1 spend restated: £126,000 → £124,500" in text

@@ -34,8 +34,9 @@ def templates(plan_path: Path, period, out_dir: Path | None, service: str | None
     out_dir = out_dir or WORKBOOKS / period.id / "templates"
     last = _last_values(db_url, plan, period)
     offers = _offers(db_url, plan, period) if last is not None else None
+    spend = _budget_offers(db_url, plan, period) if last is not None else None
     paths = write_templates(plan, period, out_dir, plan_path=plan_path, service=service, last_values=last,
-                            jobs=jobs, corrections=offers)
+                            jobs=jobs, corrections=offers, budget_offers=spend)
     out = console()
     for path in paths:
         out.print(f"wrote {path}")
@@ -55,6 +56,12 @@ def _offers(db_url: str, plan, period):
     """Last quarter's stored figures, offered for correction (the Corrections sheet)."""
     from xlplan import store
     return store.correction_offers(db_url, plan, period)
+
+
+def _budget_offers(db_url: str, plan, period):
+    """Last quarter's stored spend by budget line, offered for correction (the Budget sheet)."""
+    from xlplan import store
+    return store.budget_offers(db_url, plan, period)
 
 
 COMMANDS = [templates]

@@ -19,7 +19,7 @@ from xlplan.collect.validate import _comment, _formula
 from xlplan.contract import budget as sheet
 from xlplan.contract.identity import row_digest
 from xlplan.errors import (BUDGET_NEGATIVE, BUDGET_NOT_A_FIGURE, BUDGET_NO_COMMENT, CELL_FORMULA_NO_VALUE,
-                           CELL_FORMULA_USED, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, RETURN_ROW_DELETED,
+                           CELL_FORMULA_USED, CORRECTION_NO_FIGURE, CORRECTION_NO_REASON, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, RETURN_ROW_DELETED,
                            RETURN_ROW_EDITED, RETURN_ROW_INSERTED, Issue, issue, suggestion)
 from xlplan.periods import Period
 from xlplan.plan.budget import judge, variance_text
@@ -41,6 +41,18 @@ class BudgetEntry:
     row: int
     in_error: bool = False
     issues: list[Issue] = field(default_factory=list)
+    correction: "SpendCorrection | None" = None      # last quarter's spend corrected (Q2 on)
+
+
+@dataclass
+class SpendCorrection:
+    """Last quarter's spend on a line, corrected in this return, with its reason and where."""
+
+    spend: float
+    reported: float | None           # as the return showed it reported (None: none, or not trusted)
+    reason: str
+    cell: str
+    reason_cell: str | None
 
 
 def check_budget(rf: ReturnFile, plan, service: str, period: Period,
@@ -58,13 +70,14 @@ def check_budget(rf: ReturnFile, plan, service: str, period: Period,
         return {}, [issue(RETURN_MISSING_SHEET, file=file, sheet=sheet.BUDGET_SHEET,
                           suggestion=suggestion(sheet.BUDGET_SHEET, others))]
     found: list[Issue] = []
-    lost = [h for h in sheet.headers() if sd.col(h) is None]
+    restating = period.quarter > 1 and sheet.reported_header(period) in sd.headers
+    lost = [h for h in sheet.headers(period, restating) if sd.col(h) is None]
     for h in lost:
         found.append(issue(RETURN_MISSING_COLUMN, file=file, sheet=sd.name, column=h,
                            suggestion=suggestion(h, [x for x in sd.headers if x])))
     if lost:
         return {}, found
-    hashed = [sd.col(h) for h in sheet.hashed_columns()]
+    hashed = [sd.col(h) for h in sheet.hashed_columns(period, restating)]
     got: dict[str, BudgetEntry] = {}
     tolerance = plan.budget.tolerance
     for row, values in sd.rows:
@@ -74,9 +87,12 @@ def check_budget(rf: ReturnFile, plan, service: str, period: Period,
             found.append(issue(RETURN_ROW_INSERTED, file=file, sheet=sd.name, row=row, key=name[:40]))
             continue
         cells = [values[i] if i < len(values) else None for i in hashed]
-        if row_digest(key, sd.name, name, cells) != entry.digest:
+        trusted = row_digest(key, sd.name, name, cells) == entry.digest
+        if not trusted:
             found.append(issue(RETURN_ROW_EDITED, file=file, sheet=sd.name, row=row, key=name))
         got[name] = e = _entry(sd, row, values, name, file)
+        if restating:
+            e.correction = _correction(sd, row, values, name, file, period, cells[-1] if trusted else None, e)
         line = lines[name]
         verdict = judge(line, period.quarter, e.spend, e.forecast, tolerance)
         if verdict.status in (Status.RED, Status.AMBER) and not e.comment:
@@ -111,6 +127,41 @@ def _entry(sd, row: int, values: list, name: str, file: str) -> BudgetEntry:
     e.comment = _comment(sd, row, values, f"Budget: {name}", file, e.issues, sd.ref(row, sheet.COMMENTS),
                          sd.col(sheet.COMMENTS))
     return e
+
+
+def _correction(sd, row: int, values: list, name: str, file: str, period: Period, reported,
+                e: BudgetEntry) -> SpendCorrection | None:
+    """Last quarter's spend corrected on this row: None when nothing is corrected (blank, a no-data
+    word, the figure as reported) or the correction cannot be used (said in `e.issues`)."""
+    header, q = sheet.corrected_header(period), sheet.quarter_name(period)
+    ref, reason_ref = sd.ref(row, header), sd.ref(row, sheet.REASON)
+    where = dict(file=file, sheet=sd.name, key=f"Budget: {name}", row=row)
+    before = len(e.issues)
+    raw = sd.value(values, header)
+    if ref in sd.formulas:
+        shown, usable = _formula(sd, ref, raw)
+        if not usable:
+            e.issues.append(issue(CELL_FORMULA_NO_VALUE, cell=ref, formula=shown, **where))
+            return None
+    in_error = e.in_error
+    spend = _amount(raw, header, ref, where, e)
+    bad = any(i.is_error for i in e.issues[before:])
+    e.in_error = in_error                       # a bad correction leaves this quarter's spend usable
+    reason = _comment(sd, row, values, f"Budget: {name}", file, e.issues, reason_ref, sd.col(sheet.REASON))
+    was = reported if isinstance(reported, (int, float)) and not isinstance(reported, bool) else None
+    if spend is None or bad:
+        if reason and not bad:
+            e.issues.append(issue(CORRECTION_NO_FIGURE, cell=reason_ref, quarter=f"{q} spend",
+                                  corrected_cell=f"{sd.name}!{ref}", **where))
+        return None
+    if was is not None and abs(spend - float(was)) < 0.005:
+        return None                              # the spend as reported: nothing changed
+    if not reason:
+        e.issues.append(issue(CORRECTION_NO_REASON, cell=reason_ref, quarter=f"{q} spend", corrected_cell=f"{sd.name}!{ref}",
+                              reported=format_value(was, Unit.MONEY) if was is not None else "no figure",
+                              corrected=format_value(spend, Unit.MONEY), **where))
+        return None
+    return SpendCorrection(spend, float(was) if was is not None else None, reason, ref, reason_ref)
 
 
 def _amount(raw, header: str, ref: str, where: dict, e: BudgetEntry) -> float | None:

@@ -13,7 +13,7 @@ import json
 from xlplan import store
 from xlplan.collect.examined import Outcome
 from xlplan.periods import Period
-from xlplan.plan.budget import judge
+from xlplan.plan.budget import judge, status_under
 
 
 def budget_rows(files: list, plan, period: Period) -> list[store.BudgetRow] | None:
@@ -39,4 +39,34 @@ def budget_rows(files: list, plan, period: Period) -> list[store.BudgetRow] | No
             source_file=f.name if e is not None else None, source_sha256=f.sha256 if e is not None else None,
             source_sheet=e.sheet if e is not None else None, source_cell=e.spend_cell if e is not None else None,
             forecast_cell=e.forecast_cell if e is not None else None, plan_fingerprint=plan.fingerprint))
+    return rows
+
+
+def budget_restatement_rows(files: list, plan, period: Period, db_url: str,
+                            collected=None) -> list[store.BudgetRestatementRow] | None:
+    """The corrections of last quarter's spend that this collect's accepted returns carry, as rows
+    (each compared with the latest version the store holds: one equal to it changes nothing), judged
+    under the rule stored for last quarter; None for a plan without a Budget sheet."""
+    if plan.budget is None:
+        return None
+    carrying = [(f, e) for f in files if f.outcome is Outcome.ACCEPTED and f.service
+                for e in f.budget.values() if e.correction is not None]
+    if not carrying:
+        return []
+    reported = store.reported_spend_at(db_url, period)
+    managers = {s.name: s.manager for s in plan.services}
+    now = collected or store.utc_now()
+    earlier = period.previous()
+    rows = []
+    for f, e in carrying:
+        c = e.correction
+        spend, rule, _ = reported.get((f.service, e.line), (None, "", None))
+        if spend is not None and abs(spend - c.spend) < 0.005:
+            continue
+        status = status_under(json.loads(rule), c.spend).value if rule else "Report later"
+        rows.append(store.BudgetRestatementRow(
+            period=period.id, restated_period=earlier.id, service=f.service, line=e.line,
+            manager=managers.get(f.service, ""), reported=spend, spend=c.spend, status=status, reason=c.reason,
+            collected=now, source_file=f.name, source_sha256=f.sha256, source_sheet=e.sheet, source_cell=c.cell,
+            plan_fingerprint=plan.fingerprint))
     return rows

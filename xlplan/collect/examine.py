@@ -151,7 +151,8 @@ def _template_headers(rf: ReturnFile) -> dict[str, list[str]]:
     if any(r.sheet == corrections.CORRECTIONS_SHEET for r in rf.identity.rows):   # it was written with one
         headers[corrections.CORRECTIONS_SHEET] = corrections.headers(period)
     if any(r.sheet == budget.BUDGET_SHEET for r in rf.identity.rows):             # and a Budget sheet
-        headers[budget.BUDGET_SHEET] = budget.headers()
+        sd = rf.sheets.get(budget.BUDGET_SHEET)
+        headers[budget.BUDGET_SHEET] = budget.headers_like(period, sd.headers if sd else [])
     return headers
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from xlplan.collect import rows
 from xlplan.collect.assess import assess, status_counts, supersede
-from xlplan.collect.budget_rows import budget_rows
+from xlplan.collect.budget_rows import budget_restatement_rows, budget_rows
 from xlplan.collect.engine import Progress, examine_all
 from xlplan.collect.examined import CollectResult
 from xlplan.collect.restated import restatement_rows
@@ -64,6 +64,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected
         counts = status_counts(value_rows)
         budgeted = budget_rows(files, plan, period)      # None: the plan has no Budget sheet
+        budget_restated = budget_restatement_rows(files, plan, period, db_url)   # last quarter's spend corrected
         records = [rows.record(f) for f in files]
         issue_rows, counted = rows.issue_rows(files, period)
         store.write_collect(
@@ -71,7 +72,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
             plan_row=lambda: rows.plan_row(plan, snapshot), return_rows=[rows.return_row(f, period) for f in files],
             value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
             history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements,
-            budget_rows=budgeted)
+            budget_rows=budgeted, budget_restatement_rows=budget_restated)
     del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
     if reuse is not None:
         reuse.prune()

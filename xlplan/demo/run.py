@@ -51,15 +51,15 @@ def read_figures(path: Path) -> dict[str, dict[str, dict[str, dict[str, str]]]]:
 
 
 def read_budget_figures(path: Path) -> dict[str, dict[str, dict[str, str]]]:
-    """service → budget line → {"Spend to date", "Forecast outturn", "Comments"} from a budget figures
-    CSV (examples/figures/<period>-budget.csv); {} when there is none."""
+    """service → budget line → {"Spend to date", "Forecast outturn", "Comments", and last quarter's
+    spend corrected with its reason where given} from a budget figures CSV
+    (examples/figures/<period>-budget.csv); {} when there is none."""
     out: dict = defaultdict(dict)
     if not path.exists():
         return out
     with path.open(newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            out[row["Service"]][row["Line"]] = {k: row[k] for k in ("Spend to date", "Forecast outturn", "Comments")
-                                                if row.get(k)}
+            out[row["Service"]][row["Line"]] = {k: v for k, v in row.items() if k not in ("Service", "Line") and v}
     return out
 
 
@@ -70,7 +70,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
     from xlplan.reports import write_reports
-    from xlplan.store import correction_offers, load_results, sign_off
+    from xlplan.store import budget_offers, correction_offers, load_results, sign_off
     from xlplan.templates.build import last_quarter_values, write_templates
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
@@ -92,8 +92,9 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         base = folder / period.id
         last = last_quarter_values(load_results(db_url, plan, period)) if period.quarter > 1 else None
         offers = correction_offers(db_url, plan, period) if period.quarter > 1 else None
+        spent = budget_offers(db_url, plan, period) if period.quarter > 1 else None
         templates = write_templates(plan, period, base / "templates", plan_path=plan_path, last_values=last,
-                                    corrections=offers)
+                                    corrections=offers, budget_offers=spent)
         produced["templates"] += templates
         say(f"{period.id}: wrote {len(templates)} return templates")
         outbox = base / "outbox"

@@ -255,6 +255,13 @@ def judge(line: BudgetLine, quarter: int, spend: float | None, forecast: float |
                      reason + f" (tolerance {tolerance.describe(Unit.MONEY)})", rule)
 
 
+def status_under(rule: dict, spend: float) -> Status:
+    """The status of a spend to date under a stored rule (`Judgement.rule`): a quarter's spend
+    corrected later is judged as that quarter was (its profiled budget and tolerance)."""
+    tolerance = Tolerance(rule["tolerance"], rule["tolerance_absolute"])
+    return _judge_one(spend, rule["profiled"], rule["income_line"], tolerance)
+
+
 def variance_text(variance: float | None, income_line: bool) -> str:
     """`£12,000 over`, `£3,500 under`, `on budget`; for income, `£2,000 under-recovered`."""
     if variance is None:

@@ -159,7 +159,7 @@ def write_cover(w: "Writer", results: PeriodResults) -> None:
     w.runs(Block("p", [(TITLE, True)]))
     w.paragraph(summary)
     numbered = bool(w.doc.styles["List Bullet"].element.xpath(".//w:numPr"))
-    for line in reds:
+    for line in reds + [f"{r.line} ({r.service}): {r.line_text()}." for r in results.budget_restatements]:
         w.runs(Block("bullet", [(line if numbered else "• " + line, False)]), "List Bullet")
 
 
@@ -187,6 +187,9 @@ def write_section(w: "Writer", results: PeriodResults) -> None:
         notes = [b for b in grouped[service] if b.comment and b.status in (Status.RED, Status.AMBER)]
         for b in notes:
             w.paragraph(f"{b.line}: {xml_safe(b.comment)}", "Table Text")
+        for r in (r for r in results.budget_restatements if r.service == service):
+            w.paragraph(f"{r.line}: {xml_safe(r.line_text())} ({r.status.value} under {r.quarter}'s budget; "
+                        f"from {r.source}).", "Table Text")
 
 
 # --- the summary workbook --------------------------------------------------------------------------
@@ -194,7 +197,9 @@ def write_section(w: "Writer", results: PeriodResults) -> None:
 HEADERS = ["Service", "Line", "Type", "FTE", "Expenditure", "Income", "Net budget", "Profile", "Profiled to date",
            "Spend to date", "Variance", "Forecast outturn", "Forecast variance", "Status", "Reason", "Comments",
            "Source file", "Source sheet", "Source cell"]
-WIDTHS = {"Service": 24, "Line": 40, "Type": 9, "FTE": 8, "Profile": 18, "Reason": 60, "Comments": 50,
+RESTATED_HEADERS = ["Service", "Line", "Manager", "Quarter restated", "Spend as reported", "Spend restated", "Status",
+                    "Reason", "Collected", "Source file", "Source sheet", "Source cell", "sha256"]
+WIDTHS = {"Service": 24, "Line": 40, "Reason": 60, "Type": 9, "FTE": 8, "Profile": 18, "Comments": 50,
           "Source file": 34}
 
 
@@ -213,3 +218,8 @@ def write_sheet(wb, f, results: PeriodResults, table) -> None:
              b.status.value, b.reason, b.comment, b.source.file if b.source else "",
              b.source.sheet if b.source else "", b.source.cell if b.source else ""] for b in results.budget]
     table(wb.add_worksheet("Budget"), f, HEADERS, rows, WIDTHS)
+    if results.budget_restatements:
+        restated = [[r.service, r.line, r.manager, r.quarter, cell(r.reported), cell(r.spend), r.status.value,
+                     r.reason, r.collected, r.source.file, r.source.sheet, r.source.cell, r.source.sha256]
+                    for r in results.budget_restatements]
+        table(wb.add_worksheet("Budget restated"), f, RESTATED_HEADERS, restated, WIDTHS)

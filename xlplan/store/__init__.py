@@ -13,7 +13,9 @@ from xlplan.store.results import Restatement
 from xlplan.store.restated import correction_offers, reported_for_correction
 from xlplan.store.schema import RestatementRow, restatements
 from xlplan.store.schema import BenchmarkRow, BudgetRow, benchmarks, budget_lines
-from xlplan.store.results import Benchmark, BudgetResult
+from xlplan.store.results import Benchmark, BudgetRestatement, BudgetResult
+from xlplan.store.resources import budget_offers, reported_spend, reported_spend_at
+from xlplan.store.schema import BudgetRestatementRow, budget_restatements
 from xlplan.store.results import SignOff, SignOffEvent
 from xlplan.store.signoff import history as signoff_history, keep_late_returns, locked, reopen, sign_off
 from xlplan.store.upgrade import Upgrade, upgrade_store      # Alembic itself is imported only when run
@@ -27,6 +29,7 @@ __all__ = [
     "PackedText", "bulk_insert", "replace_period", "write_collect",
     "Restatement", "RestatementRow", "correction_offers", "reported_for_correction", "restatements",
     "BenchmarkRow", "BudgetRow", "benchmarks", "budget_lines", "Benchmark", "BudgetResult",
+    "BudgetRestatement", "BudgetRestatementRow", "budget_offers", "budget_restatements", "reported_spend", "reported_spend_at",
     "SignOff", "SignOffEvent", "signoff_history", "keep_late_returns", "locked", "reopen", "sign_off",
     "Upgrade", "upgrade_store",
 ]

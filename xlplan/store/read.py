@@ -62,6 +62,7 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
             select(issues).where(issues.c.period == period.id, issues.c.counted.is_(True)).order_by(issues.c.seq))]
         budget = resources.budget_results(conn, plan, period)        # the activity budget, if the plan has one
         benches = resources.benchmark_results(conn, plan, period)    # comparators imported for its measures
+        budget_restated = resources.budget_restatement_results(conn, plan, period)
         signed = signoff.state(conn, period.id)
     rules: dict[str, tuple] = {}   # stored rule JSON → (polarity, target): many measures share one
     measures = [_measure(m, plan, period, stored.get(m.code), before.get(m.code), last_year.get(m.code),
@@ -72,7 +73,8 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
                          returns=returns_for(db_url, period), issues=found_issues,
                          expected_services=[s.name for s in plan.services_with_returns()],
                          generated_at=signed.at if signed is not None else store.utc_now(),
-                         restatements=restatements, signoff=signed, budget=budget, benchmarks=benches)
+                         restatements=restatements, signoff=signed, budget=budget, benchmarks=benches,
+                         budget_restatements=budget_restated)
 
 
 def _restated(rows: dict, latest: dict) -> dict:

@@ -18,8 +18,8 @@ from xlplan.plan import Plan
 from xlplan.plan.budget import judge
 from xlplan.status import Status
 from xlplan.store import schema as store
-from xlplan.store.results import Benchmark, BudgetResult, Source
-from xlplan.store.schema import benchmarks, budget_lines
+from xlplan.store.results import Benchmark, BudgetRestatement, BudgetResult, Source
+from xlplan.store.schema import benchmarks, budget_lines, budget_restatements
 from xlplan.values import Unit
 
 
@@ -72,3 +72,63 @@ def benchmark_results(conn, plan: Plan, period: Period) -> dict[str, Benchmark]:
                             fig(r.council), fig(r.scotland), fig(r.family), fig(r.best), r.rank, r.rank_of, r.file,
                             r.row)
             for code, (_, r) in latest.items()}
+
+
+# --- last quarter's spend corrected --------------------------------------------------------------
+
+
+def _reading(db_url: str):
+    from xlplan.store.restated import _reading as reading
+    return reading(db_url)
+
+
+def reported_spend(conn, period: Period) -> dict[tuple[str, str], tuple[float | None, str, float | None]]:
+    """(service, line) → (latest spend, stored rule JSON, the spend as first reported) of the quarter
+    before `period`: as its collect stored it, overlaid by corrections carried before `period`."""
+    before = period.previous()
+    found = {}
+    if conn is None or not conn.dialect.has_table(conn, budget_lines.name):
+        return found
+    for r in conn.execute(select(budget_lines).where(budget_lines.c.period == before.id)):
+        r = store.BudgetRow(*r)
+        found[(r.service, r.line)] = (r.spend, r.rule, r.spend)
+    if conn.dialect.has_table(conn, budget_restatements.name):
+        rows = conn.execute(select(budget_restatements).where(
+            (budget_restatements.c.restated_period == before.id) & (budget_restatements.c.period < period.id))
+            .order_by(budget_restatements.c.period, budget_restatements.c.collected))
+        for r in rows:
+            r = store.BudgetRestatementRow(*r)
+            was = found.get((r.service, r.line))
+            found[(r.service, r.line)] = (r.spend, was[1] if was else "", was[2] if was else None)
+    return found
+
+
+def reported_spend_at(db_url: str, period: Period) -> dict[tuple[str, str], tuple[float | None, str, float | None]]:
+    """`reported_spend` from the store at `db_url` ({} when there is none yet)."""
+    with _reading(db_url) as conn:
+        return reported_spend(conn, period)
+
+
+def budget_offers(db_url: str, plan: Plan, period: Period) -> dict[tuple[str, str], float]:
+    """(service, line) → last quarter's spend as the store holds it (latest version), for a return
+    template's Budget sheet to offer for correction; {} for Q1 or when nothing was stored."""
+    if plan.budget is None or period.quarter == 1:
+        return {}
+    with _reading(db_url) as conn:
+        spend = reported_spend(conn, period)
+    lines = {(b.service, b.line) for b in plan.budget.lines}
+    return {k: v[0] for k, v in spend.items() if k in lines and v[0] is not None}
+
+
+def budget_restatement_results(conn, plan: Plan, period: Period) -> list[BudgetRestatement]:
+    """The corrections of last quarter's spend this quarter's returns carried, in plan order."""
+    if plan.budget is None or conn is None or not conn.dialect.has_table(conn, budget_restatements.name):
+        return []
+    order = {(b.service, b.line): i for i, b in enumerate(plan.budget.lines)}
+    rows = [store.BudgetRestatementRow(*r) for r in conn.execute(
+        select(budget_restatements).where(budget_restatements.c.period == period.id))]
+    rows.sort(key=lambda r: order.get((r.service, r.line), len(order)))
+    return [BudgetRestatement(r.service, r.line, r.manager, r.restated_period,
+                              f"Q{Period.parse(r.restated_period).quarter}", r.reported, r.spend, Status(r.status),
+                              r.reason, r.collected, Source(r.source_file, r.source_sha256, r.source_sheet,
+                                                            r.source_cell)) for r in rows]

@@ -140,6 +140,29 @@ class BudgetResult:
 
 
 @dataclass(frozen=True)
+class BudgetRestatement:
+    """Last quarter's spend on a budget line corrected in this quarter's return: a new version beside
+    the spend reported, which is kept as it was stored."""
+
+    service: str
+    line: str
+    manager: str
+    period: str                      # the quarter restated, e.g. 2023-24-Q1
+    quarter: str                     # Q1
+    reported: float | None           # the spend it replaces
+    spend: float
+    status: Status                   # under the restated quarter's stored rule
+    reason: str
+    collected: datetime
+    source: Source
+
+    def line_text(self) -> str:
+        """`Q1 spend restated: £1,850,000 → £1,842,500, reason: …`"""
+        was = format_value(self.reported, Unit.MONEY) if self.reported is not None else "none reported"
+        return f"{self.quarter} spend restated: {was} → {format_value(self.spend, Unit.MONEY)}, reason: {self.reason}"
+
+
+@dataclass(frozen=True)
 class Benchmark:
     """Comparator figures for a measure in one year, as imported from the LGBF (or similar) download."""
 
@@ -234,6 +257,7 @@ class PeriodResults:
     restatements: list[Restatement] = field(default_factory=list)   # carried by this quarter's returns
     budget: list[BudgetResult] = field(default_factory=list)        # the activity budget (plan order)
     benchmarks: dict[str, Benchmark] = field(default_factory=dict)  # code → latest comparators
+    budget_restatements: list[BudgetRestatement] = field(default_factory=list)   # last quarter's spend corrected
     signoff: SignOff | None = None   # set when the quarter is signed off (generated_at is then its time)
 
     @property

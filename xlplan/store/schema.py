@@ -198,6 +198,25 @@ budget_lines = Table(
     Column("plan_fingerprint", String(64), nullable=False),
 )
 
+budget_restatements = Table(
+    "budget_restatements", metadata,                   # last quarter's spend corrected in a later return
+    Column("period", String(16), primary_key=True),    # the quarter whose return carried the correction
+    Column("restated_period", String(16), primary_key=True),
+    Column("service", String(200), primary_key=True),
+    Column("line", String(300), primary_key=True),
+    Column("manager", Text, nullable=False),
+    Column("reported", Float),                         # the spend it replaces (None: none was reported)
+    Column("spend", Float, nullable=False),            # the corrected spend to date
+    Column("status", String(16), nullable=False),      # under the restated quarter's stored rule
+    Column("reason", Text, nullable=False),
+    Column("collected", DateTime, nullable=False),     # when first collected (kept on re-runs)
+    Column("source_file", Text, nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("source_sheet", String(100), nullable=False),
+    Column("source_cell", String(20), nullable=False),
+    Column("plan_fingerprint", String(64), nullable=False),
+)
+
 benchmarks = Table(
     "benchmarks", metadata,                            # comparator figures per measure and year (xlplan/benchmarks)
     Column("code", String(100), primary_key=True),
@@ -411,7 +430,26 @@ class BenchmarkRow(NamedTuple):
     imported: datetime
 
 
+class BudgetRestatementRow(NamedTuple):
+    period: str
+    restated_period: str
+    service: str
+    line: str
+    manager: str
+    reported: float | None
+    spend: float
+    status: str
+    reason: str
+    collected: datetime
+    source_file: str
+    source_sha256: str
+    source_sheet: str
+    source_cell: str
+    plan_fingerprint: str
+
+
 ROWS[budget_lines] = BudgetRow
+ROWS[budget_restatements] = BudgetRestatementRow
 ROWS[benchmarks] = BenchmarkRow
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import func, insert, select
 from xlplan.errors import XlplanError
 from xlplan.store import schema as store
 from xlplan.store.results import SignOff, SignOffEvent
-from xlplan.store.schema import (action_updates, after_signoff, budget_lines, issues, measure_values, restatements, returns,
+from xlplan.store.schema import (action_updates, after_signoff, budget_lines, budget_restatements, issues, measure_values, restatements, returns,
                                  signoffs, transaction)
 
 SIGNED_OFF, REOPENED = "signed off", "reopened"
@@ -43,13 +43,14 @@ def quarter_fingerprint(conn, period: str) -> str:
             digest.update(b"\n")
     # the activity budget's lines (plan/budget.py), only where the quarter has any: a quarter of a plan
     # without a Budget sheet keeps the fingerprint it had before budgets existed
-    rows = conn.execute(select(budget_lines).where(budget_lines.c.period == period).order_by(
-        *budget_lines.primary_key.columns)).all() if conn.dialect.has_table(conn, budget_lines.name) else []
-    if rows:
-        digest.update(f"\x00{budget_lines.name}\x00".encode())
-        for row in rows:
-            digest.update(json.dumps([_plain(v) for v in row], ensure_ascii=False).encode())
-            digest.update(b"\n")
+    for table in (budget_lines, budget_restatements):
+        rows = conn.execute(select(table).where(table.c.period == period).order_by(
+            *table.primary_key.columns)).all() if conn.dialect.has_table(conn, table.name) else []
+        if rows:
+            digest.update(f"\x00{table.name}\x00".encode())
+            for row in rows:
+                digest.update(json.dumps([_plain(v) for v in row], ensure_ascii=False).encode())
+                digest.update(b"\n")
     return digest.hexdigest()
 
 

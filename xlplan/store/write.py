@@ -14,14 +14,15 @@ from sqlalchemy import Table, Text, bindparam, cast, delete, func, insert, selec
 
 from xlplan.store.restated import keep_collected
 from xlplan.store.signoff import refuse_if_locked
-from xlplan.store.schema import (action_updates, budget_lines, engine, history, history_plan, issues, measure_values, plans,
+from xlplan.store.schema import (action_updates, budget_lines, budget_restatements, engine, history, history_plan, issues, measure_values, plans,
                                  restatements, returns, transaction)
 
 
 def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
                   return_rows: list[dict], value_rows: list[tuple], action_rows: list[tuple],
                   issue_rows: list[dict], history_rows: Callable[[], list[dict]],
-                  restatement_rows: list | None = None, budget_rows: list | None = None) -> None:
+                  restatement_rows: list | None = None, budget_rows: list | None = None,
+                  budget_restatement_rows: list | None = None) -> None:
     """Replace everything stored for `period` with this collect's rows, in one transaction (rows
     stored as they are already are left alone: see `replace_period`). The value and action row
     lists are emptied once written (they are large; the caller is done with them).
@@ -45,6 +46,9 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
                 replace_period(conn, restatements, period, keep_collected(conn, period, restatement_rows))
             if budget_rows is not None:
                 replace_period(conn, budget_lines, period, budget_rows)
+            if budget_restatement_rows is not None:
+                replace_period(conn, budget_restatements, period,
+                               keep_collected(conn, period, budget_restatement_rows, budget_restatements))
             value_rows.clear()      # (tens of thousands of rows) freed before the history is built
             action_rows.clear()
             if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:

@@ -37,16 +37,23 @@ def notes(ctx: SheetContext) -> dict[str, str]:
     }
 
 
-def write_budget(wb, ctx: SheetContext) -> tuple[list[str], list[DataRow]] | None:
+Offers = dict[tuple[str, str], float]    # (service, line) → last quarter's spend as the store holds it
+
+
+def write_budget(wb, ctx: SheetContext, offers: Offers | None = None) -> tuple[list[str], list[DataRow]] | None:
     """Write the Budget sheet for the service's budget lines; (headers, rows) for the identity sheet,
-    or None when it has none (no sheet is written)."""
+    or None when it has none (no sheet is written). `offers`: last quarter's stored spend, offered
+    for correction in three more columns (only when the store holds some for the service)."""
     budget = ctx.plan.budget
     lines = budget.for_service(ctx.service) if budget is not None else []
     if not lines:
         return None
+    offered = {b.line: offers[(b.service, b.line)] for b in lines if (b.service, b.line) in (offers or {})} \
+        if ctx.period.quarter > 1 else {}
+    restating = bool(offered)
     ws = wb.add_worksheet(sheet.BUDGET_SHEET)
     fm = ctx.formats
-    headers = sheet.headers()
+    headers = sheet.headers(ctx.period, restating)
     col = {h: i for i, h in enumerate(headers)}
     tolerance = budget.tolerance.describe(Unit.MONEY)
     _banner(ws, fm, f"{ctx.service}: budget for {ctx.period.label}",
@@ -54,18 +61,25 @@ def write_budget(wb, ctx: SheetContext) -> tuple[list[str], list[DataRow]] | Non
             + (f". Return by {ctx.deadline}." if ctx.deadline else "."),
             f"Type Spend to date and Forecast outturn for each line (in pounds). Over the profiled budget by up to "
             f"{tolerance} is Amber, by more Red; for an Income line, falling short is.")
-    _headers(ws, fm, headers, WIDTHS, inputs=sheet.INPUTS, notes=notes(ctx))
+    q = sheet.quarter_name(ctx.period)
+    _headers(ws, fm, headers, {**WIDTHS, sheet.REASON: 40}, inputs=sheet.inputs(ctx.period, restating),
+             notes={**notes(ctx), **({sheet.reported_header(ctx.period): f"The spend to date you reported for {q}, "
+                                      "as the store holds it.",
+                                      sheet.corrected_header(ctx.period): f"Only if the {q} spend has changed since "
+                                      "(e.g. a late invoice or journal): the corrected figure, in pounds.",
+                                      sheet.REASON: "Why the figure changed. Needed for every correction."}
+                                     if restating else {})})
     money = fm.figure(MONEY)
     rows: list[DataRow] = []
     r = HEADER_ROW + 1
-    hashed = sheet.hashed_columns()
+    hashed = sheet.hashed_columns(ctx.period, restating)
     for line in lines:
         values: dict[str, object] = {sheet.KEY: line.line, "Type": line.kind, "FTE": line.fte,
                                      "Expenditure": line.expenditure, "Income": line.income,
                                      "Net budget": line.net, sheet.PROFILED: line.profiled(ctx.period.quarter)}
         ws.write_string(r, col[sheet.KEY], line.line, fm.text())
         ws.write_string(r, col["Type"], line.kind, fm.text(align="center"))
-        for h in hashed[2:]:
+        for h in sheet.LOCKED[2:]:
             if values[h] is None:
                 ws.write_blank(r, col[h], None, fm.text())
             else:
@@ -75,6 +89,8 @@ def write_budget(wb, ctx: SheetContext) -> tuple[list[str], list[DataRow]] | Non
             _money_validation(ws, r, col[h], h, line.income_line)
         ws.write_blank(r, col[sheet.COMMENTS], None, fm.input(wrap=True))
         _comment_validation(ws, r, col[sheet.COMMENTS])
+        if restating:
+            values[hashed[-1]] = _restating_cells(ws, fm, r, col, ctx, offered.get(line.line), line.income_line)
         ws.set_row(r, row_height(line.line, WIDTHS[sheet.KEY]))
         rows.append(DataRow(line.line, r + 1, [values.get(h) for h in hashed]))
         r += 1
@@ -89,6 +105,22 @@ def write_budget(wb, ctx: SheetContext) -> tuple[list[str], list[DataRow]] | Non
     ws.print_area(0, 0, r, len(headers) - 1)
     ws.protect(ctx.password, PROTECT_OPTIONS)
     return headers, rows
+
+
+def _restating_cells(ws, fm, r: int, col: dict[str, int], ctx: SheetContext, reported, income: bool):
+    """Last quarter's spend as reported (locked; blank when none was stored), and the yellow corrected
+    figure and reason; the value written to the reported cell (for the row digest)."""
+    c = col[sheet.reported_header(ctx.period)]
+    if reported is None:
+        ws.write_blank(r, c, None, fm.text())
+    else:
+        ws.write_number(r, c, reported, fm.figure(MONEY))
+    corrected = col[sheet.corrected_header(ctx.period)]
+    ws.write_blank(r, corrected, None, fm.input(INPUT_MONEY, align="right"))
+    _money_validation(ws, r, corrected, sheet.corrected_header(ctx.period), income)
+    ws.write_blank(r, col[sheet.REASON], None, fm.input(wrap=True))
+    _comment_validation(ws, r, col[sheet.REASON])
+    return reported
 
 
 def _total_row(ws, ctx: SheetContext, r: int, col: dict[str, int], n: int) -> None:
@@ -123,7 +155,8 @@ def _money_validation(ws, r: int, c: int, header: str, income: bool) -> None:
         "input_title": header[:32],
         "input_message": (f"The {what} in pounds, e.g. 1250000 or 1,250,000. Leave blank if not known yet."
                           if header == sheet.SPEND else
-                          f"The {what} you expect for the whole year, in pounds.")[:255],
+                          f"The {what} you expect for the whole year, in pounds." if header == sheet.FORECAST else
+                          "The corrected figure in pounds; leave blank if it has not changed.")[:255],
         "error_title": "Not an amount"[:32], "error_type": "stop",
         "error_message": "Type an amount in pounds of 0 or more, e.g. 1250000. Explain in Comments."[:255]})
 

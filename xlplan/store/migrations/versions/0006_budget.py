@@ -1,5 +1,5 @@
 """Resources and benchmarks: the budget_lines table (spend against the plan's activity budget, per
-quarter) and the benchmarks table (comparator figures per measure and year, as imported).
+quarter), budget_restatements (last quarter's spend corrected in a later return) and the benchmarks table (comparator figures per measure and year, as imported).
 
 Revision ID: 0006_budget
 Revises: 0003_signoff
@@ -48,6 +48,25 @@ def upgrade() -> None:
             sa.Column("forecast_cell", sa.String(20)),
             sa.Column("plan_fingerprint", sa.String(64), nullable=False),
         )
+    if not tables.has_table("budget_restatements"):
+        op.create_table(
+            "budget_restatements",
+            sa.Column("period", sa.String(16), primary_key=True),
+            sa.Column("restated_period", sa.String(16), primary_key=True),
+            sa.Column("service", sa.String(200), primary_key=True),
+            sa.Column("line", sa.String(300), primary_key=True),
+            sa.Column("manager", sa.Text, nullable=False),
+            sa.Column("reported", sa.Float),
+            sa.Column("spend", sa.Float, nullable=False),
+            sa.Column("status", sa.String(16), nullable=False),
+            sa.Column("reason", sa.Text, nullable=False),
+            sa.Column("collected", sa.DateTime, nullable=False),
+            sa.Column("source_file", sa.Text, nullable=False),
+            sa.Column("source_sha256", sa.String(64), nullable=False),
+            sa.Column("source_sheet", sa.String(100), nullable=False),
+            sa.Column("source_cell", sa.String(20), nullable=False),
+            sa.Column("plan_fingerprint", sa.String(64), nullable=False),
+        )
     if not tables.has_table("benchmarks"):
         op.create_table(
             "benchmarks",
@@ -69,4 +88,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("benchmarks")
+    op.drop_table("budget_restatements")
     op.drop_table("budget_lines")
