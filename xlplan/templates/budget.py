@@ -62,7 +62,9 @@ def write_budget(wb, ctx: SheetContext, offers: Offers | None = None) -> tuple[l
             f"Type Spend to date and Forecast outturn for each line (in pounds). Over the profiled budget by up to "
             f"{tolerance} is Amber, by more Red; for an Income line, falling short is.")
     q = sheet.quarter_name(ctx.period)
-    _headers(ws, fm, headers, {**WIDTHS, sheet.REASON: 40}, inputs=sheet.inputs(ctx.period, restating),
+    widths = {**WIDTHS, sheet.COMMENTS: 40, sheet.REASON: 36, sheet.reported_header(ctx.period): 13,
+              sheet.corrected_header(ctx.period): 13} if restating else WIDTHS
+    _headers(ws, fm, headers, widths, inputs=sheet.inputs(ctx.period, restating),
              notes={**notes(ctx), **({sheet.reported_header(ctx.period): f"The spend to date you reported for {q}, "
                                       "as the store holds it.",
                                       sheet.corrected_header(ctx.period): f"Only if the {q} spend has changed since "
