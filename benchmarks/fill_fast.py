@@ -19,6 +19,7 @@ from lxml import etree
 
 from xlplan.contract import layout
 from xlplan.contract.budget import BUDGET_SHEET
+from xlplan.contract.risks import RISKS_SHEET
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -146,9 +147,9 @@ def _fill_sheet(xml: bytes, key_header: str, answers: dict[str, dict], sst: Shar
 
 
 def fill(template: Path, out: Path, measures: dict[str, dict], actions: dict[str, dict],
-         budget: dict[str, dict] | None = None) -> tuple[int, int]:
-    """Write `out`: `template` with the answers typed in (`budget`: on its Budget sheet, by Line).
-    Returns (measure rows, action rows) filled."""
+         risks: dict[str, dict] | None = None, budget: dict[str, dict] | None = None) -> tuple[int, int]:
+    """Write `out`: `template` with the answers typed in (`risks` on its Risks sheet, where it has
+    one; `budget` on its Budget sheet, by Line). Returns (measure rows, action rows) filled."""
     with zipfile.ZipFile(template) as z:
         infos = z.infolist()
         parts = {i.filename: z.read(i.filename) for i in infos}
@@ -162,6 +163,9 @@ def fill(template: Path, out: Path, measures: dict[str, dict], actions: dict[str
         path = sheets[sheet][0]
         parts[path], n = _fill_sheet(parts[path], key_header, answers, sst, sheet)
         counts.append(n)
+    if risks and RISKS_SHEET in sheets:
+        path = sheets[RISKS_SHEET][0]
+        parts[path], _ = _fill_sheet(parts[path], "Code", risks, sst, RISKS_SHEET)
     if budget and BUDGET_SHEET in sheets:
         path = sheets[BUDGET_SHEET][0]
         parts[path], _ = _fill_sheet(parts[path], "Line", budget, sst, BUDGET_SHEET)

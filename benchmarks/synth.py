@@ -1,7 +1,7 @@
 """A synthetic plan and the managers' answers for the benchmark (deterministic: same S, same data).
 
-S services × 50 measures + 30 actions + 5 budget lines (an activity budget, as a management plan's;
-one line of each service an Income line, one profiled by quarter). The measures cycle through every unit (%, £, number, ratio),
+S services × 50 measures + 30 actions + 3 risks (the risk register) + 5 budget lines (an activity
+budget, as a management plan's; one line of each service an Income line, one profiled by quarter). The measures cycle through every unit (%, £, number, ratio),
 every profile (Level, Cumulative, four quarterly targets), every polarity and every kind of target
 (a figure, Increase/Reduce/Maintain, TBC, none), with three years of history where some outturns
 are still "Final Result Not Yet Available", as in the council seeds. Answers are what a team
@@ -17,6 +17,7 @@ from pathlib import Path
 
 MEASURES_PER_SERVICE = 50
 ACTIONS_PER_SERVICE = 30
+RISKS_PER_SERVICE = 3
 BUDGET_LINES_PER_SERVICE = 5       # the plan's Budget sheet: an activity budget per service
 PERIOD = "2023-24-Q2"
 YEARS = ("2020-21", "2021-22", "2022-23")
@@ -69,7 +70,8 @@ class Synthetic:
     services: list[dict]
     measures: list[dict]
     actions: list[dict]
-    answers: dict[str, dict] = field(default_factory=dict)   # service → {"measures": …, "actions": …, "budget": …}
+    answers: dict[str, dict] = field(default_factory=dict)   # service → {"measures": …, "actions": …,
+    risks: list[dict] = field(default_factory=list)           #            "risks": …, "budget": …}
     budget: list[dict] = field(default_factory=list)          # the Budget sheet's rows
 
 
@@ -154,7 +156,7 @@ def _budget(rng: random.Random, name: str) -> tuple[list[dict], dict]:
 
 def build(services: int, seed: int = 2024) -> Synthetic:
     rng = random.Random(seed)
-    svc_rows, measures, actions, budget = [], [], [], []
+    svc_rows, measures, actions, risks, budget = [], [], [], [], []
     answers: dict[str, dict] = {}
     for s in range(services):
         name = f"{SERVICE_NAMES[s % len(SERVICE_NAMES)]} {s + 1:04d}"
@@ -191,10 +193,19 @@ def build(services: int, seed: int = 2024) -> Synthetic:
                             "Owner": f"Service Manager {k % 5 + 1}", "Due": f"{(k % 28) + 1:02d}/03/2024"})
             a_answers[ref] = {"Status": rng.choice(["Complete", "Green", "Green", "Amber", "Red", "Report later"]),
                               "Comments/Progress": _comment(rng)}
+        r_answers = {}
+        for k in range(RISKS_PER_SERVICE):
+            code = f"S{s + 1:04d}R{k + 1}"
+            risks.append({"Code": code, "Risk": f"Insufficient capacity to meet demand ({code})",
+                          "Description": "Demand rises faster than staffing and the market can supply.",
+                          "Service": name, "Owner": f"Service Manager {k + 1}", "Likelihood": rng.randint(1, 5),
+                          "Impact": rng.randint(1, 5), "Target score": 4, "Controls": "Weekly review of unmet need."})
+            r_answers[code] = {"Likelihood": rng.randint(1, 5), "Impact": rng.randint(1, 5),
+                               "Commentary": _comment(rng)}
         lines, b_answers = _budget(rng, name)
         budget += lines
-        answers[name] = {"measures": m_answers, "actions": a_answers, "budget": b_answers}
-    return Synthetic(svc_rows, measures, actions, answers, budget)
+        answers[name] = {"measures": m_answers, "actions": a_answers, "risks": r_answers, "budget": b_answers}
+    return Synthetic(svc_rows, measures, actions, answers, risks, budget)
 
 
 def write(data: Synthetic, path: Path) -> Path:
@@ -204,4 +215,4 @@ def write(data: Synthetic, path: Path) -> Path:
     # history columns are written under their header (e.g. 2020/21); write_plan adds them as extra columns
     return write_plan(path, settings=SETTINGS, themes=THEMES, services=data.services, measures=data.measures,
                       actions=data.actions, history_years=[FinancialYear.parse(y) for y in YEARS],
-                      extra_sheets={"Budget": data.budget} if data.budget else {})
+                      risks=data.risks or None, extra_sheets={"Budget": data.budget} if data.budget else {})

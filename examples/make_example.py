@@ -42,6 +42,8 @@ SETTINGS = {
     "Template password": "",
     "Email from": "Glenburn Performance Team <performance@glenburn.example>",
     "Budget tolerance": "2%",
+    "Risk scale": "1-5",
+    "Risk bands": "1-4 Green; 5-12 Amber; 15-25 Red",
 }
 
 # Connect-style council priorities, in the order reports list them. Housing has no social work
@@ -252,6 +254,47 @@ ACTIONS = [
            "Performance and Support Manager", APRIL, MARCH),
 ]
 
+# The risk register, modelled on a social policy management plan's service risks (codes, titles and
+# scores of 6 and 9 as there): each service's return asks the owner for the current likelihood and
+# impact every quarter. Scored 1-5 (Settings: Risk scale), coloured by the Risk bands setting.
+def risk(code, name, description, service, owner, likelihood, impact, target, controls):
+    return {"Code": code, "Risk": name, "Description": description, "Service": service, "Owner": owner,
+            "Likelihood": likelihood, "Impact": impact, "Target score": target, "Controls": controls}
+
+
+RISKS = [
+    risk("CCOP001", "Insufficient availability of beds to meet service demands - care homes",
+         "Insufficient supply to meet service demands arising from economic imbalance in the local market, "
+         "highest in older people's services. Related to pressures around delayed discharge.", AOP,
+         "Head of Adult and Older People", 2, 3, 4,
+         "Weekly bed availability review; commissioning plan with independent providers; step-down beds."),
+    risk("CCOP002", "Insufficient supply to meet service demands - care at home",
+         "Insufficient supply of care at home arising from economic imbalance in the local market and "
+         "recruitment difficulties among providers; adds to delayed discharge.", AOP,
+         "Head of Adult and Older People", 3, 3, 6,
+         "Unmet need reviewed weekly by the management team; provider recruitment campaign; reablement."),
+    risk("SP011", "Injury to or death of a staff member or service user arising from professional error",
+         "Social work provides care, protection and support to people who may be vulnerable; an error in "
+         "practice could cause harm.", CF, "Head of Children and Families", 3, 3, 6,
+         "Supervision policy; case file audits; child protection procedures; lone working procedures."),
+    risk("SP014", "Children's Hearings reports not submitted within timescales",
+         "Reports late to the Children's Reporter delay decisions for children.", CF,
+         "Service Manager (Children and Families)", 2, 2, 2,
+         "Weekly tracking of reports due; cover arrangements for absence."),
+    risk("JS003", "Failure to manage high risk offenders in the community",
+         "A high risk offender under supervision causes serious harm.", JS,
+         "Head of Justice and Substance Misuse", 2, 5, 5,
+         "MAPPA arrangements; risk assessment and management plans reviewed to timescale; case audits."),
+    risk("SP020", "Loss of the social work case management system",
+         "A cyber attack or system failure leaves staff without case records.", PS,
+         "Performance and Support Manager", 3, 4, 8,
+         "Business continuity plan; offline read-only copy; IT security patching and staff training."),
+    risk("SP021", "Inability to recruit and retain qualified social workers",
+         "Vacancies and turnover in qualified social workers reduce capacity across services.", PS,
+         "Performance and Support Manager", 4, 4, 9,
+         "Workforce plan; grow-your-own trainee scheme; market supplement under review."),
+]
+
 
 def budget(service, line, fte, expenditure, income="0", net="", profile="", kind=""):
     return {"Service": service, "Line": line, "FTE": fte, "Expenditure": expenditure, "Income": income, "Net": net,
@@ -301,7 +344,7 @@ def make_reproducible(path: Path) -> None:
 
 def main(out: Path = HERE / "plan.xlsx") -> Path:
     write_plan(out, settings=SETTINGS, themes=THEMES, services=SERVICES, measures=MEASURES, actions=ACTIONS,
-               history_years=HISTORY, extra_sheets={"Budget": BUDGET})
+               history_years=HISTORY, risks=RISKS, extra_sheets={"Budget": BUDGET})
     make_reproducible(out)
     return out
 

@@ -39,8 +39,15 @@ def action(ref: str, **over) -> dict:
     return row
 
 
+def risk(code: str, **over) -> dict:
+    row = {"Code": code, "Risk": f"Risk {code}", "Description": "What could happen", "Service": "Children and Justice",
+           "Owner": "Alex Manager", "Likelihood": 3, "Impact": 2, "Target score": 4, "Controls": "Weekly review"}
+    row.update(over)
+    return row
+
+
 def build_plan(path: Path, measures=None, actions=None, settings=None, themes=None, services=None,
-               years=("2020-21", "2021-22", "2022-23"), budget=None) -> Path:
+               years=("2020-21", "2021-22", "2022-23"), risks=None, budget=None) -> Path:
     return write_plan(
         path,
         settings={**SETTINGS, **(settings or {})},
@@ -49,6 +56,7 @@ def build_plan(path: Path, measures=None, actions=None, settings=None, themes=No
         measures=measures if measures is not None else [measure("SW01"), measure("SW02", Service="Adult and Older People")],
         actions=actions if actions is not None else [action("A1"), action("A2", Service="Adult and Older People")],
         history_years=[FinancialYear.parse(y) for y in years],
+        risks=risks,
         extra_sheets={"Budget": budget} if budget is not None else {},
     )
 

@@ -139,6 +139,20 @@ class Code(StrEnum):
     PLAN_BAD_EMAIL = ("plan.bad-email", W, "Email address looks wrong",
         "Email '{value}' for {service} (Services row {row}) does not look like an email address",
         "Correct the address so that `xlplan send` can reach the manager.")
+    PLAN_NO_DEPARTMENT = ("plan.no-department", W, "Service without a department",
+        "Service '{value}' (Services row {row}, cell {cell}) has no Department while other services have one: "
+        "no `xlplan collect --department` collects its return",
+        "Name its department in {cell} (one of: {departments}), or collect it with a collect of the whole plan.")
+    PLAN_DEPARTMENT_SPELLING = ("plan.department-spelling", W, "Department spelt two ways",
+        "Department '{value}' in {cell} (Services row {row}) is taken as '{first}', spelt so in row {first_row}",
+        "Spell each department the same way on every row.")
+    PLAN_SOURCE_SPELLING = ("plan.source-spelling", W, "Source spelt two ways",
+        "Source '{value}' for {code} in {cell} (Measures row {row}) is taken as '{first}', spelt so in row {first_row}",
+        "Spell each system the same way on every row: `xlplan import` lists figures by their Source.")
+    PLAN_NOTHING_RETURNED = ("plan.nothing-returned", W, "Return with nothing to fill in",
+        "Every measure of service '{value}' comes from a system (Source) and it has no actions: its return "
+        "has nothing for the manager to fill in",
+        "Clear the Source of the measures the manager reports, or give the service its actions.")
     PLAN_BAD_CARRIED_STATUS = ("plan.bad-carried-status", W, "Carried status not understood",
         "Carried status '{value}' for action {ref} ({sheet} row {row}) is not one of: {allowed}",
         "Correct {cell}, or clear it (it only records where the action stood at the end of last year).")
@@ -156,6 +170,17 @@ class Code(StrEnum):
         "Profile '{value}' for budget line {line} ({sheet} row {row}) is not understood: {reason}",
         "Type Even, or four quarter shares or amounts separated by ; that add up to the year, "
         "e.g. 20%; 25%; 25%; 30%.")
+
+    # the risk register (xlplan/plan/risks.py)
+    PLAN_BAD_RISK_SCORE = ("plan.bad-risk-score", E, "Risk score not understood",
+        "{column} '{value}' for {code} ({sheet} row {row}) is not a whole number from {low} to {high}",
+        "Score it on the plan's Risk scale ({scale}), or change the Risk scale setting.")
+    PLAN_BAD_RISK_BANDS = ("plan.bad-risk-bands", E, "Risk bands do not fit the scale",
+        "Setting '{setting}' ('{value}') {reason}",
+        "Give every score the scale can give one band of Green, Amber or Red, e.g. {example}.")
+    PLAN_UNKNOWN_SHEET = ("plan.unknown-sheet", W, "Sheet not recognised",
+        "The plan has a sheet named '{value}' that xlplan does not read{suggestion}; it is kept and ignored",
+        "Rename it if you meant one of xlplan's sheets.")
 
     # --- templates (xlplan/templates/build.py) ----------------------------------------------------
     TEMPLATE_UNKNOWN_SERVICE = ("template.unknown-service", E, "No such service",
@@ -272,6 +297,9 @@ class Code(StrEnum):
     COMMENT_TOO_LONG = ("comment.too-long", W, "Comment very long",
         "{key}: the comment is {length:,} characters; reports show the first {limit:,}",
         "Ask the manager for a shorter comment.")
+    RETURN_FIGURE_FROM_SYSTEM = ("return.figure-from-system", W, "Figure for a measure fed by a system",
+        "{key}: '{found}' in {sheet}!{cell} is ignored: {key}'s figures come from {source}",
+        "The officer imports {key} with `xlplan import`; nothing needs typing in the return for it.")
     ACTION_COMPLETE_BEFORE_START = ("action.complete-before-start", W, "Complete before it started",
         "{key} is marked Complete but does not start until {start}",
         "Check the status: an action cannot be complete before it starts.")
@@ -417,6 +445,22 @@ class Code(StrEnum):
         "in {corrected_cell}; nothing is corrected",
         "Ask the manager to type the corrected figure, or to clear the reason if nothing changed.")
 
+
+    # --- the risk register in a return (xlplan/collect/risks.py) ----------------------------------
+    RISK_BAD_RATING = ("risk.bad-rating", E, "Risk rating not understood",
+        "{key}: {column} '{found}' in {sheet}!{cell} is not a whole number from {low} to {high}; the risk is "
+        "not assessed this quarter",
+        "Ask the risk owner to score {column} from {low} to {high} (the cell has a dropdown), and collect again.")
+    RISK_NOT_ASSESSED = ("risk.not-assessed", W, "Risk not assessed",
+        "{key}: no current {missing} in {sheet}!{cell}; the risk is reported as not assessed this quarter",
+        "Ask the risk owner for the current likelihood and impact.")
+    RISK_COMMENT_UNCHANGED = ("risk.comment-unchanged", W, "Risk went up, commentary not updated",
+        "{key}: the risk score went up from {before} to {after} but the commentary in {sheet}!{cell} is unchanged "
+        "from last quarter",
+        "Ask the risk owner what changed and what is being done about it.")
+    RISK_NO_COMMENT = ("risk.no-comment", W, "Risk went up without commentary",
+        "{key}: the risk score went up from {before} to {after} with no commentary in {sheet}!{cell}",
+        "Ask the risk owner what changed and what is being done about it.")
 
 del E, W, I
 globals().update(Code.__members__)     # CELL_NOT_A_NUMBER etc.: the names call sites import

@@ -168,3 +168,20 @@ def test_the_quarterly_report_does_not_load_matplotlib(reported):
             "print('MPL', 'matplotlib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "RC 0" in done.stdout and "MPL False" in done.stdout, done.stdout + done.stderr
+
+
+def test_the_report_says_which_quarters_were_signed_off(tmp_path):
+    from xlplan.store import sign_off
+    db = f"sqlite:///{tmp_path}/xlplan.db"
+    plan_path = run_year(tmp_path, db)
+    for q in (1, 2, 3):
+        sign_off(db, f"2023-24-Q{q}", by="Morag Lindsay")
+    result = CliRunner().invoke(main, ["report", "--year", "2023-24", "--plan", str(plan_path), "--db", db,
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "out" / "2023-24 annual performance report.docx"))
+                     .paragraphs)
+    assert "Sign-off: Q1 was signed off by Morag Lindsay on " in text
+    assert "Q4 has not been signed off, so its figures may still change." in text
+    about = [c.value for c in openpyxl.load_workbook(tmp_path / "out" / "2023-24 annual summary.xlsx")["About"]["A"]]
+    assert any(v and v.startswith("Sign-off: Q1") for v in about)

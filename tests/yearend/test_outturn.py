@@ -121,3 +121,19 @@ def test_ratio_measures_average_by_share(tmp_path):
     out = outturn_of(m, quarters)
     assert isinstance(out.figure, Ratio) and out.figure.share == pytest.approx(0.625)
 
+
+
+@pytest.mark.parametrize("frequency, aggregate, expected, short", [
+    ("Annual (Q2)", "", 2, "annual, Q2"),            # an annual figure reported at Q2: Q2's
+    ("Six-monthly", "", 4, "Q4 level"),
+    ("Monthly", "Last", 4, "Q4, last month"),
+    ("", "", 4, "Q4 level"),
+])
+def test_the_quarter_an_outturn_comes_from(tmp_path, frequency, aggregate, expected, short):
+    from builders import measure
+    from xlplan.store.outturn import QuarterFigure, outturn_of
+    row = measure("X01", Frequency=frequency, Aggregate=aggregate)
+    plan = read_plan(make_year_plan(tmp_path, measures=[{k: v for k, v in row.items() if v}], actions=[]))
+    quarters = {q: QuarterFigure(q, True, q / 10, f"{q * 10}%", Status.GREEN, True) for q in (1, 2, 3, 4)}
+    out = outturn_of(plan.measures[0], quarters)
+    assert out.figure == expected / 10 and out.quarter == expected and out.short == short

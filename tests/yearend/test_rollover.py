@@ -6,6 +6,7 @@ from __future__ import annotations
 import docx
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from click.testing import CliRunner
 
 from year_cases import AOP, CJ, NEXT, YEAR, run_quarter, run_year
@@ -179,3 +180,74 @@ def test_rollover_of_a_libreoffice_saved_plan(tmp_path):
     again = lo.resave(tmp_path / "next.xlsx", tmp_path / "lo2")       # and the new plan survives LibreOffice
     plan2, report2 = load_plan(again)
     assert report2.valid and [m.outturn(YEAR) for m in plan2.measures] == [m.outturn(YEAR) for m in plan.measures]
+
+
+def test_the_new_plan_keeps_its_dropdowns_on_their_columns(rolled):
+    _, _, new, _ = rolled
+    ws = openpyxl.load_workbook(new)["Measures"]
+    letter = {c.value: c.column_letter for c in ws[1]}
+    seen = set()
+    for dv in ws.data_validations.dataValidation:
+        cols = {get_column_letter(c) for r in dv.sqref.ranges for c in range(r.min_col, r.max_col + 1)}
+        if dv.formula1 == '"%,£,number,ratio"':
+            assert cols == {letter["Unit"]}
+            seen.add("Unit")
+        if dv.formula1 == '"Higher,Lower,Monitor"':
+            assert cols == {letter["Polarity"]}
+            seen.add("Polarity")
+        if dv.formula1 == '"Quarterly,Monthly,Six-monthly,Annual,Annual (Q2)"':
+            assert cols == {letter["Frequency"]}
+            seen.add("Frequency")
+    assert seen == {"Unit", "Polarity", "Frequency"}
+    assert list(letter).index("2023/24") == list(letter).index("2022/23") + 1     # beside the other years
+    assert ws[f"{letter['2023/24']}1"].comment is not None
+
+
+def test_the_starter_plan_explains_the_carried_columns(tmp_path):
+    from xlplan.plan import write_starter
+    ws = openpyxl.load_workbook(write_starter(tmp_path))["Actions"]
+    notes = {c.value: c.comment.text for c in ws[1] if c.comment}
+    assert "xlplan rollover" in notes["Carried status"] and "xlplan rollover" in notes["Carried progress"]
+
+
+def test_a_column_inserted_before_a_dropdown_moves_the_dropdown(tmp_path):
+    from year_cases import make_year_plan
+    from xlplan.plan.rollover import _Sheet
+    ws = openpyxl.load_workbook(make_year_plan(tmp_path))["Measures"]
+    s = _Sheet(ws, ("Code", "Unit"))
+    unit = s.col("Unit")
+    s.insert(1, "New")
+    assert s.col("Unit") == unit + 1 and ws.cell(1, 1).value == "New"
+    dv = next(d for d in ws.data_validations.dataValidation if d.formula1 == '"%,£,number,ratio"')
+    assert {r.min_col for r in dv.sqref.ranges} == {unit + 1}
+
+
+def test_a_plan_with_title_rows_and_no_store_rolls_over_and_says_so(tmp_path):
+    from year_cases import make_year_plan
+    plan_path = make_year_plan(tmp_path)
+    wb = openpyxl.load_workbook(plan_path)
+    for name in ("Measures", "Actions"):
+        wb[name].insert_rows(1)
+        wb[name]["A1"] = f"Anytown Council — {name} 2023-24"
+    wb.save(plan_path)
+    result = roll(tmp_path, f"sqlite:///{tmp_path}/empty.db")
+    assert result.exit_code == 0, result.output
+    assert "Nothing has been collected for 2023-24" in result.output
+    plan, report = load_plan(tmp_path / "plan 2024-25.xlsx")
+    assert report.valid and plan.year == NEXT and len(plan.actions) == 4
+    assert all(m.outturn(YEAR) is None for m in plan.measures)
+    ws = openpyxl.load_workbook(tmp_path / "plan 2024-25.xlsx")["Measures"]
+    assert ws["A1"].value == "Anytown Council — Measures 2023-24" and "2023/24" in [c.value for c in ws[2]]
+    q02 = {m.code: m for m in plan.measures}["Q02"]
+    assert q02.target.figure == 120000                                   # targets roll over all the same
+
+
+def test_rollover_before_q4_is_collected_says_what_is_missing(tmp_path):
+    db = f"sqlite:///{tmp_path}/xlplan.db"
+    run_year(tmp_path, db, quarters=(1, 2, 3))
+    result = roll(tmp_path, db)
+    assert result.exit_code == 0 and "2023-24 Q4 has not been collected" in result.output
+    plan, _ = load_plan(tmp_path / "plan 2024-25.xlsx")
+    # nothing is taken from Q3 in place of Q4: the year's level or total is not known yet
+    assert all(m.outturn(YEAR) is None for m in plan.measures if m.code != "M01")
+    assert {m.code: m for m in plan.measures}["M01"].outturn(YEAR) is None

@@ -25,6 +25,7 @@ COMMAND_MODULES = {
     "report_cmd": ["report"],
     "demo_cmd": ["demo"],
     "store_cmd": ["upgrade-store"],
+    "import_cmd": ["import"],
     "signoff_cmd": ["signoff", "reopen"],
     "rollover_cmd": ["rollover"],
     "benchmarks_cmd": ["benchmarks"],
@@ -90,6 +91,7 @@ def main() -> None:
       xlplan templates          one return workbook per service
       xlplan send               email each template to its manager
       xlplan collect            read the returns, validate, store, compute RAG
+      xlplan import             store figures from a system extract (CSV or xlsx)
       xlplan report             the Word committee report and summary workbook
       xlplan status / chase     who has returned; remind those who have not
       xlplan report --year      the annual performance report, after Q4

@@ -34,14 +34,19 @@ _STATUS_STYLE = {Status.GREEN: "green", Status.AMBER: "dark_orange", Status.RED:
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Processes to read returns with [default: all cores; used from 50 files].")
 @click.option("--no-report", "no_report", is_flag=True, help="Store the quarter but write no reports.")
+@click.option("--department", default=None, envvar="XLPLAN_DEPARTMENT",
+              help="Collect only this department's services (the Department column of the plan's Services "
+                   "sheet): other departments' stored figures are left as they are; or set XLPLAN_DEPARTMENT.")
 @friendly_errors
 def collect(plan_path: Path, period, returns_dir: Path | None, out_dir: Path | None, db_url: str,
-            jobs: int | None, no_report: bool) -> None:
+            jobs: int | None, no_report: bool, department: str | None) -> None:
     """Read the returns for a quarter, check every value, store them and work out each status.
 
     Each workbook is identified by its hidden identity sheet (not its file name). Exits 0 when
     every service's return was accepted without errors, 1 when anything was rejected, missing or
-    in error (the store and reports are still written), 2 for a usage problem.
+    in error (the store and reports are still written), 2 for a usage problem. With --department,
+    only that department's services count (a return for another's is skipped), and the reports
+    show the whole quarter as the store holds it, every department's figures.
     """
     returns_dir = returns_dir or WORKBOOKS / period.id / "returns"
     out_dir = out_dir or WORKBOOKS / period.id / "reports"
@@ -49,7 +54,8 @@ def collect(plan_path: Path, period, returns_dir: Path | None, out_dir: Path | N
     err = console(stderr=True)
     with (_progress_bar(err) if err.is_terminal else nullcontext()) as progress:
         result, written, note = collect_and_report(plan_path, period, returns_dir, out_dir, db_url, jobs=jobs,
-                                                   report=not no_report, progress=progress)
+                                                   report=not no_report, progress=progress,
+                                                   department=department)
     render(result, out, written, note)
     raise SystemExit(result.exit_code)
 
@@ -71,10 +77,13 @@ def _progress_bar(err) -> Iterator[Callable[[int, int, str], None]]:
 
 def collect_and_report(plan_path: Path, period, returns_dir: Path, out_dir: Path, db_url: str, *,
                        jobs: int | None = None, report: bool = True,
-                       progress: Callable[[int, int, str], None] | None = None) -> tuple[CollectResult, list[Path], str]:
-    """Collect the quarter, then (unless `report` is False) write its reports into `out_dir` from
-    what the store now holds: (the collect's result, the reports written, why none were if so)."""
-    result = run_collect(plan_path, period, returns_dir, db_url, jobs=jobs, progress=progress)
+                       progress: Callable[[int, int, str], None] | None = None,
+                       department: str | None = None) -> tuple[CollectResult, list[Path], str]:
+    """Collect the quarter (for `department` only, if given), then (unless `report` is False)
+    write its reports into `out_dir` from what the store now holds: (the collect's result, the
+    reports written, why none were if so)."""
+    result = run_collect(plan_path, period, returns_dir, db_url, jobs=jobs, progress=progress,
+                         department=department)
     if not report:
         return result, [], ""
     if result.signoff is not None:      # its reports are those of what was approved: left as they are
@@ -100,10 +109,10 @@ def render(result: CollectResult, out, report_paths: list[Path] = (), reports_no
         render_signed_off(result, out, reports_note)
         return
     if not result.records:
-        out.print(f"No files in the returns folder for {result.period.id}.")
+        out.print(f"No files in the returns folder for {result.period.id}{escape(_of(result))}.")
     else:
         listed = _listed(result.records)
-        table = Table(title=f"Returns for {result.period.id}")
+        table = Table(title=f"Returns for {result.period.id}" + escape(_of(result)))
         for column in ("Service", "File", "Outcome", "Errors", "Warnings"):
             table.add_column(column, overflow="fold")
         for r in listed:
@@ -129,13 +138,19 @@ def render(result: CollectResult, out, report_paths: list[Path] = (), reports_no
         out.print(issues_table(shown, title="Problems to follow up"))
     missing = result.missing_services
     if missing:
-        out.print(f"[bold red]Not returned[/] ({len(missing)}): " + escape(", ".join(missing)))
+        out.print(f"[bold red]Not returned[/]{escape(_of(result))} ({len(missing)}): " + escape(", ".join(missing)))
     if result.reused:
         out.print(f"Unchanged since the last collect: {len(result.reused)} of {len(result.records)} files "
                   f"(what was found in them reused; delete .xlplan-cache beside the plan to check them afresh).")
     counts = result.status_counts
     parts = [f"[{_STATUS_STYLE[s]}]{s.value}[/] {n}" for s, n in counts.items() if n]
     out.print(f"Measures: {sum(counts.values())} — " + ", ".join(parts))
+    plan = getattr(result, "plan", None)
+    systems = [m for m in getattr(plan, "measures", ()) if m.source and _covers(result, m.service)]
+    if systems:
+        names = ", ".join(dict.fromkeys(m.source for m in systems))
+        out.print(f"Not in the returns: {len(systems)} measure{'' if len(systems) == 1 else 's'} from "
+                  + escape(names) + f" (`xlplan import --period {result.period.id} FILE` stores their figures).")
     for path in report_paths:
         out.print(f"Wrote {escape(str(path))}")
     if reports_note:
@@ -146,6 +161,17 @@ def render(result: CollectResult, out, report_paths: list[Path] = (), reports_no
     else:
         n_rejected = len(rejected)
         out.print(f"[red]Needs attention[/]: {n_rejected} rejected, {len(missing)} not returned, {errors} errors.")
+
+
+def _covers(result: CollectResult, service: str) -> bool:
+    scope = getattr(result, "scope", None)
+    return scope is None or scope.covers(service)
+
+
+def _of(result: CollectResult) -> str:
+    """' (department Housing)' for a department's collect, else ''."""
+    scope = getattr(result, "scope", None)
+    return f" ({scope})" if scope is not None and scope.department else ""
 
 
 def render_signed_off(result: CollectResult, out, reports_note: str = "") -> None:

@@ -33,6 +33,7 @@ def check(plan_path: Path, as_json: bool) -> None:
     if plan is not None and report.valid:
         out.print(f"[green]OK[/]: {plan_path} — {len(plan.themes)} themes, {len(plan.services)} services, "
                   f"{len(plan.measures)} measures, {len(plan.actions)} actions"
+                  + (f", {len(plan.risks)} risks" if plan.risks else "")
                   + (f", {_count(plan.budget.lines, 'budget line')}" if plan.budget is not None else "")
                   + (f", {_count(report.warnings, 'warning')}" if report.warnings else ""))
     else:
@@ -59,15 +60,16 @@ class YearType(click.ParamType):
 @click.option("--year", type=YearType(), default=None,
               help="The plan's financial year, e.g. 2024-25 (default: the current one).")
 @click.option("--force", is_flag=True, help="Replace an existing plan.xlsx in FOLDER.")
+@click.option("--risks", is_flag=True, help="Add a Risks sheet (the optional risk register) with example rows.")
 @friendly_errors
-def init(folder: Path, year: FinancialYear | None, force: bool) -> None:
+def init(folder: Path, year: FinancialYear | None, force: bool, risks: bool) -> None:
     """Write a starter plan workbook, FOLDER/plan.xlsx (default workbooks/plan.xlsx).
 
     Every sheet and setting is there, each column has a note saying what it holds, columns that take
     fixed words have dropdowns, and a few example rows show how to fill it in. Replace them with
     your own, then run `xlplan check`.
     """
-    path = write_starter(folder, year=year, force=force)
+    path = write_starter(folder, year=year, force=force, risks=risks)
     click.echo(f"Wrote {path}: a starter plan with example rows on each sheet.")
     click.echo(f"Next: open it in Excel, replace the example rows with your plan, then run "
                f"`xlplan check {path}`.")

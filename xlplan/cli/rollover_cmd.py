@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from xlplan.periods import FinancialYear
 from xlplan.cli.common import UsageProblem, db_option, friendly_errors, plan_option
 from xlplan.cli.plan_cmds import YearType
 from xlplan.cli.render import console
@@ -34,9 +35,9 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
     plan = read_plan(plan_path)
     if plan.year is None:
         raise UsageProblem(f"{plan_path} has no Year setting, so the year to roll over from is not known.")
-    if to_year != FinancialYearNext(plan.year):
+    if to_year != _following(plan.year):
         raise UsageProblem(f"{plan_path} is the plan for {plan.year.label}: it rolls over to "
-                           f"{FinancialYearNext(plan.year).label}, not {to_year.label}.")
+                           f"{_following(plan.year).label}, not {to_year.label}.")
     out = out_path or plan_path.with_name(f"plan {to_year.label}.xlsx")
     if out.resolve() == plan_path.resolve():
         raise UsageProblem(f"--out is the plan itself ({plan_path}); the old year's plan is kept: give another file.")
@@ -46,6 +47,12 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
     updates = {a.ref: a for a in year.actions}     # each action's latest update of the year
     done = roll_over(plan_path, plan, to_year, year.outturns(), updates, out)
     con = console()
+    if not year.collected:
+        con.print(f"[yellow]Nothing has been collected for {plan.year.label} in this store[/] ({db_url}): "
+                  f"no outturns to write. Check --db.")
+    elif 4 not in year.collected:
+        con.print(f"[yellow]{plan.year.label} Q4 has not been collected[/]: outturns that need it are left blank; "
+                  f"run `xlplan collect --period {plan.year.label}-Q4` and roll over again with --force.")
     con.print(f"Wrote {out}: the plan for {to_year.label}.")
     con.print(f"  {len(done.outturns)} outturns written to the {plan.year.slash} history column"
               + (f"; none for {', '.join(done.no_outturn)} (no outturn: see `xlplan report --year "
@@ -64,8 +71,7 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
         con.print(f"Next: `xlplan check \"{out}\"`.")
 
 
-def FinancialYearNext(year):
-    from xlplan.periods import FinancialYear
+def _following(year: FinancialYear) -> FinancialYear:
     return FinancialYear(year.start + 1)
 
 

@@ -6,9 +6,11 @@ and compute each measure's status.
 `collect(plan_path, period, returns_dir, db_url)` gives a CollectResult: each file's examination
 and ReturnRecord (its Outcome), the issues that count and the measures by status. The reports are
 the next stage's (xlplan.reports.write_reports(result.results, out_dir)).
+`import_extract(plan_path, period, file, db_url)` stores a system extract's figures (ImportResult).
 """
 
 from xlplan.collect.examined import CollectResult, Outcome
 from xlplan.collect.pipeline import collect
+from xlplan.collect.imports import ImportResult, import_extract
 
-__all__ = ["collect", "CollectResult", "Outcome"]
+__all__ = ["collect", "CollectResult", "Outcome", "import_extract", "ImportResult"]

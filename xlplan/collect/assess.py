@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from xlplan.collect import rows
-from xlplan.collect.examined import Examined, Outcome
+from xlplan.collect.examined import Examined, Outcome, Scope
 from xlplan.collect.validate import check_assessment, check_comment
-from xlplan.errors import RETURN_DUPLICATE, RETURN_SUPERSEDED, issue
+from xlplan.errors import RETURN_DUPLICATE, RETURN_FIGURE_FROM_SYSTEM, RETURN_SUPERSEDED, issue
 from xlplan.periods import Period
 from xlplan.plan import Plan
 from xlplan.status import (ActionStatus, Status, action_overdue, measure_status, target_text,
@@ -21,10 +21,16 @@ from xlplan.status import (ActionStatus, Status, action_overdue, measure_status,
 from xlplan import store
 
 
-def supersede(files: list[Examined]) -> None:
-    """Mark each file accepted, rejected, superseded or skipped; the newest return of a service wins."""
+def supersede(files: list[Examined], scope: Scope = Scope()) -> None:
+    """Mark each file accepted, rejected, superseded or skipped; the newest return of a service wins.
+    A return for a service outside `scope` (another department's) is skipped, saying whose it is."""
     by_service: dict[str, list[Examined]] = {}
     for f in files:
+        if f.service is not None and not f.skipped and not scope.covers(f.service):
+            other = scope.elsewhere.get(f.service, "")
+            f.skipped = (f"the return for {f.service}, which " + (f"the {other} department collects" if other else
+                         "has no department (only a collect of the whole plan takes it)")
+                         + f", not {scope.department}")
         if f.skipped:
             f.outcome = Outcome.SKIPPED
         elif f.service is None:
@@ -44,8 +50,9 @@ def supersede(files: list[Examined]) -> None:
                                       key=service))
 
 
-def assess(files: list[Examined], plan: Plan, period: Period,
-           previous: dict[tuple[str, str], str]) -> tuple[list[store.ValueRow], list[store.ActionRow]]:
+def assess(files: list[Examined], plan: Plan, period: Period, previous: dict[tuple[str, str], str],
+           scope: Scope = Scope(), imported: dict[str, str] | None = None
+           ) -> tuple[list[store.ValueRow], list[store.ActionRow]]:
     """Compute every measure's status and every action's update from the accepted returns: rows
     of store.measure_values and store.action_updates (ValueRow and ActionRow, built by keyword;
     NamedTuples are much smaller than dicts, at tens of thousands of rows).
@@ -53,7 +60,11 @@ def assess(files: list[Examined], plan: Plan, period: Period,
     A large plan has many measures sharing a rule, so each Rule, the texts stored with it and the
     annual target's text are worked out once per distinct rule input: the plan's own target,
     profile and tolerance objects (by identity: exact), unit, polarity, and last year's outturn
-    (by repr, and only where the rule uses it)."""
+    (by repr, and only where the rule uses it). Only measures and actions of services in `scope`
+    have rows (a department's collect stores its own services' only). A measure whose figures come
+    from a system (its Source), or whose figure for the quarter was imported (`imported`: code →
+    system), has none either: `xlplan import` stores it, and a figure its return holds is not used
+    (said so)."""
     winners = {f.service.casefold(): f for f in files if f.outcome is Outcome.ACCEPTED}
     returned: dict[str, Examined | None] = {}     # a service as the plan spells it → its return
     tolerance = plan.settings.amber_tolerance
@@ -62,11 +73,21 @@ def assess(files: list[Examined], plan: Plan, period: Period,
     rules: dict[tuple, tuple] = {}                # rule input → (rule, its texts, status with no figure)
     figure_json, no_source = store.figure_json, (None, None, None, None)
     value_rows, action_rows = [], []
+    covered = scope.services
+    imported = imported or {}
     for m in plan.measures:
+        if (covered is not None and m.service not in covered) or m.source:
+            continue
         f = returned.get(m.service, False)
         if f is False:
             f = returned[m.service] = winners.get(m.service.strip().casefold())
         entry = f.measures.get(m.code) if f is not None else None
+        if m.code in imported:
+            if entry is not None and entry.value is not None and entry.value.figure is not None:
+                f.issues.append(issue(RETURN_FIGURE_FROM_SYSTEM, file=f.name, sheet=entry.sheet, cell=entry.cell,
+                                      row=entry.row, key=m.code, found=entry.value.raw[:80],
+                                      source=f"{imported[m.code]}, imported with `xlplan import --override`"))
+            continue
         shape = (id(m.target_for(period.year)[0]), id(m.profile), id(m.tolerance), m.unit, m.polarity)
         uses = shapes.get(shape)
         if uses is None:
@@ -112,6 +133,8 @@ def assess(files: list[Examined], plan: Plan, period: Period,
             source_cell=cell, plan_fingerprint=fingerprint))
     dues: dict[tuple, tuple] = {}                 # (status, due date) → (due as stored, overdue)
     for a in plan.actions:
+        if covered is not None and a.service not in covered:
+            continue
         f = returned.get(a.service, False)
         if f is False:
             f = returned[a.service] = winners.get(a.service.strip().casefold())

@@ -25,8 +25,10 @@ from xlplan.collect.examined import Examined
 from xlplan.collect.identify import identify, match_rows, verify_content
 from xlplan.collect.read import ReturnFile, read_return, skip_reason
 from xlplan.collect.reuse import Reuse
+from xlplan.collect.risks import check_risks
 from xlplan.collect.validate import check_values
 from xlplan.contract import budget, corrections, layout
+from xlplan.contract import risks as risk_sheet
 from xlplan.errors import RETURN_NOT_A_WORKBOOK, RETURN_WRONG_PERIOD, issue
 from xlplan.periods import Period
 from xlplan.plan import Plan
@@ -139,6 +141,8 @@ def _examine(path: Path, ins: safety.Inspection, received: datetime, plan: Plan,
     ex.issues.extend(found)
     ex.budget, found = check_budget(rf, plan, service, period, key)             # spend against the budget
     ex.issues.extend(found)
+    ex.risks, found = check_risks(rf, plan, service, key)        # the risk register's assessments
+    ex.issues.extend(found)
     return ex
 
 
@@ -153,6 +157,8 @@ def _template_headers(rf: ReturnFile) -> dict[str, list[str]]:
     if any(r.sheet == budget.BUDGET_SHEET for r in rf.identity.rows):             # and a Budget sheet
         sd = rf.sheets.get(budget.BUDGET_SHEET)
         headers[budget.BUDGET_SHEET] = budget.headers_like(period, sd.headers if sd else [])
+    if any(r.sheet == risk_sheet.RISKS_SHEET for r in rf.identity.rows):         # and with a Risks sheet
+        headers[risk_sheet.RISKS_SHEET] = risk_sheet.headers()
     return headers
 
 

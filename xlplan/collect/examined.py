@@ -19,6 +19,7 @@ from xlplan.store import PeriodResults, ReturnRecord, SignOff
 from xlplan.collect.validate import ActionEntry, MeasureEntry
 from xlplan.collect.corrections import CorrectionEntry
 from xlplan.collect.budget import BudgetEntry
+from xlplan.collect.risks import RiskEntry
 
 
 class Outcome(StrEnum):
@@ -59,12 +60,46 @@ class Examined:
     superseded_by: str | None = None
     corrections: dict[str, CorrectionEntry] = field(default_factory=dict)   # last quarter's, corrected
     budget: dict[str, BudgetEntry] = field(default_factory=dict)            # spend by budget line
+    risks: dict[str, RiskEntry] = field(default_factory=dict)              # the Risks sheet's assessments
 
     @property
     def filled(self) -> int:
         """How many figures and action statuses the return holds (the last tie-break of newest)."""
         return sum(1 for e in self.measures.values() if e.value is not None and e.value.figure is not None) \
             + sum(1 for e in self.actions.values() if e.status is not None)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which services one collect owns: the whole plan's (department ""), or one department's
+    (several departments collect the same quarter into one store, each for its own services)."""
+
+    department: str = ""
+    services: frozenset[str] | None = None       # None: every service of the plan
+    elsewhere: dict[str, str] = field(default_factory=dict, compare=False)   # other services → department
+
+    @classmethod
+    def of(cls, plan: Plan, department: str | None) -> "Scope":
+        """The scope of a collect for `department` (None or "": the whole plan)."""
+        if not department:
+            return cls()
+        from xlplan.errors import XlplanError
+        found = plan.department(department)
+        if found is None:
+            named = plan.departments()
+            raise XlplanError(
+                f"The plan has no department '{department}'"
+                + (f"; its departments are: {', '.join(named)}." if named else
+                   ": its Services sheet has no Department column. Add one, naming each service's department, "
+                   "or collect the whole plan without --department."))
+        return cls(found, frozenset(s.name for s in plan.services_of(found)),
+                   {s.name: s.department for s in plan.services if s.department != found})
+
+    def covers(self, service: str) -> bool:
+        return self.services is None or service in self.services
+
+    def __str__(self) -> str:
+        return f"department {self.department}" if self.department else "the whole plan"
 
 
 @dataclass
@@ -80,6 +115,7 @@ class CollectResult:
     status_counts: dict[Status, int]       # measures by status, as stored
     db_url: str = ""
     reused: list[str] = field(default_factory=list, repr=False, compare=False)   # files served from the cache
+    scope: Scope = field(default_factory=Scope)   # the services this collect owns
     # When the quarter is signed off: the sign-off in force (nothing was stored), and every return
     # that arrived after it (dicts: file, service, sha256, received, archive, seen), archived only.
     signoff: SignOff | None = None
@@ -97,9 +133,10 @@ class CollectResult:
 
     @property
     def missing_services(self) -> list[str]:
-        """Services expected to send a return (plan order) with none accepted."""
+        """Services this collect covers that are expected to send a return (plan order), with none
+        accepted (a department's collect counts only its own services)."""
         got = {r.service for r in self.records if r.outcome is Outcome.ACCEPTED and r.service}
-        return [s.name for s in self.plan.services_with_returns() if s.name not in got]
+        return [s.name for s in self.plan.services_with_returns() if s.name not in got and self.scope.covers(s.name)]
 
     @property
     def ok(self) -> bool:

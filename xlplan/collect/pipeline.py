@@ -23,8 +23,9 @@ from xlplan.collect import rows
 from xlplan.collect.assess import assess, status_counts, supersede
 from xlplan.collect.budget_rows import budget_restatement_rows, budget_rows
 from xlplan.collect.engine import Progress, examine_all
-from xlplan.collect.examined import CollectResult
+from xlplan.collect.examined import CollectResult, Scope
 from xlplan.collect.restated import restatement_rows
+from xlplan.collect.risk_rows import risk_rows
 from xlplan.collect.reuse import Reuse
 from xlplan.contract.identity import load_key
 from xlplan.errors import XlplanError
@@ -35,12 +36,19 @@ from xlplan import store
 
 
 def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path, db_url: str, *,
-            jobs: int | None = None, progress: Progress | None = None) -> CollectResult:
+            jobs: int | None = None, progress: Progress | None = None,
+            department: str | None = None) -> CollectResult:
     """Collect the returns in `returns_dir` for `period` into the store at `db_url`. Raises
-    XlplanError for usage problems only; a bad return is rejected with its reasons, in the result."""
+    XlplanError for usage problems only; a bad return is rejected with its reasons, in the result.
+
+    With `department` (a Department named on the plan's Services sheet) the collect owns only that
+    department's services: returns for other services are skipped, and the store's rows of other
+    departments' services for the quarter are left as they are (several departments collect into
+    one store)."""
     period = Period.parse(period) if isinstance(period, str) else period
     plan_path, returns_dir = Path(plan_path), Path(returns_dir)
     plan = _plan_for(plan_path, period)
+    scope = Scope.of(plan, department)
     if not returns_dir.is_dir():
         raise XlplanError(f"There is no returns folder {returns_dir}; save the returned workbooks there "
                           f"or pass --returns.")
@@ -59,25 +67,44 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         paths = find_files(returns_dir)
         reuse = Reuse.for_collect(plan_path, key, plan, period, archive)
         files = examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse)
-        supersede(files)
-        value_rows, action_rows = assess(files, plan, period, previous)
+        supersede(files, scope)
+        imported = store.imported_codes(db_url, period.id)      # figures from system extracts: kept
+        value_rows, action_rows = assess(files, plan, period, previous, scope, imported)
         restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected
+        risks = risk_rows(files, plan, period, store.risks_before(db_url, period) if plan.risks else {})
+        risks = [r for r in risks if scope.covers(r.service)]          # a department's own services' risks
         counts = status_counts(value_rows)
         budgeted = budget_rows(files, plan, period)      # None: the plan has no Budget sheet
         budget_restated = budget_restatement_rows(files, plan, period, db_url)   # last quarter's spend corrected
+        if budgeted is not None:                                         # a department's own services' lines
+            budgeted = [r for r in budgeted if scope.covers(r.service)]
+            budget_restated = [r for r in budget_restated if scope.covers(r.service)]
         records = [rows.record(f) for f in files]
-        issue_rows, counted = rows.issue_rows(files, period)
+        issue_rows, counted = rows.issue_rows(files, period, scope)
+        folder = _folder_name(returns_dir, plan_path)
         store.write_collect(
             db_url, period=period.id, plan_fingerprint=plan.fingerprint,
-            plan_row=lambda: rows.plan_row(plan, snapshot), return_rows=[rows.return_row(f, period) for f in files],
+            plan_row=lambda: rows.plan_row(plan, snapshot),
+            return_rows=[rows.return_row(f, period, scope, folder) for f in files],
             value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
-            history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements,
-            budget_rows=budgeted, budget_restatement_rows=budget_restated)
+            history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements, risk_rows=risks,
+            budget_rows=budgeted, budget_restatement_rows=budget_restated,
+            department=scope.department, services=scope.services)
     del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
     if reuse is not None:
         reuse.prune()
     return CollectResult(plan, period, files, records, counted, counts, db_url,
-                         reused=reuse.served if reuse is not None else [])
+                         reused=reuse.served if reuse is not None else [], scope=scope)
+
+
+def _folder_name(returns_dir: Path, plan_path: Path) -> str:
+    """The returns folder as stored with each return: relative to the plan's folder when inside it
+    (`returns`, `2023-24-Q2/returns/Housing`), else its full path."""
+    folder, home = returns_dir.resolve(), plan_path.resolve().parent
+    try:
+        return folder.relative_to(home).as_posix() or "."
+    except ValueError:
+        return str(folder)
 
 
 def _after_signoff(plan: Plan, plan_path: Path, period: Period, returns_dir: Path, db_url: str, key: bytes,

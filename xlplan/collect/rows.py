@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from xlplan.collect.examined import Examined, Outcome
+from xlplan.collect.examined import Examined, Outcome, Scope
 from xlplan.errors import RETURN_DUPLICATE, RETURN_SUPERSEDED, Issue, Severity
 from xlplan.periods import Period
 from xlplan.plan import Plan
@@ -50,22 +50,28 @@ def record(f: Examined) -> ReturnRecord:
                         warnings=len(warnings) if counted else 0, superseded_by=f.superseded_by)
 
 
-def return_row(f: Examined, period: Period) -> store.ReturnRow:
+def return_row(f: Examined, period: Period, scope: Scope = Scope(), folder: str | None = None) -> store.ReturnRow:
+    """The returns row of one file, recording the department whose collect found it and the folder."""
     r = record(f)
     return store.ReturnRow(period=period.id, sha256=f.sha256, file=f.name, received=f.received,
                            saved_at=f.saved_at, size=f.size, service=r.service, outcome=f.outcome.value,
                            reasons=json.dumps(r.reasons), errors=r.errors, warnings=r.warnings,
-                           superseded_by=f.superseded_by, plan_fingerprint=f.plan_fingerprint, archive=f.archive)
+                           superseded_by=f.superseded_by, plan_fingerprint=f.plan_fingerprint, archive=f.archive,
+                           department=scope.department, folder=folder)
 
 
-def issue_rows(files: list[Examined], period: Period) -> tuple[list[store.IssueRow], list[Issue]]:
+def issue_rows(files: list[Examined], period: Period,
+               scope: Scope = Scope()) -> tuple[list[store.IssueRow], list[Issue]]:
     rows, counted = [], []
+    department = scope.department
     for f in files:
         keep = f.outcome.counted
+        service = f.service or f.claimed_service
         for i in f.issues:
             rows.append(store.IssueRow(period=period.id, seq=len(rows) + 1, sha256=f.sha256 or None, file=f.name,
                                        code=i.code, severity=i.severity.value, message=i.message, hint=i.hint,
-                                       sheet=i.sheet, cell=i.cell, row=i.row, key=i.key, counted=keep))
+                                       sheet=i.sheet, cell=i.cell, row=i.row, key=i.key, counted=keep,
+                                       department=department, service=service))
             if keep:
                 counted.append(i)
     return rows, counted

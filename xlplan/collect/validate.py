@@ -18,7 +18,7 @@ from xlplan.contract import layout
 from xlplan.errors import (
     ACTION_COMPLETE_BEFORE_START, CELL_FORMULA_IN_TEXT, CELL_FORMULA_NO_VALUE, CELL_FORMULA_USED,
     CELL_NOT_A_NUMBER, CELL_NO_DATA, CELL_OUT_OF_RANGE, CELL_READ_AS, COMMENT_MISSING_FOR_RED,
-    COMMENT_TOO_LONG, COMMENT_UNCHANGED, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, RETURN_TEXT_CLEANED,
+    COMMENT_TOO_LONG, COMMENT_UNCHANGED, RETURN_FIGURE_FROM_SYSTEM, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, RETURN_TEXT_CLEANED,
     STATUS_DIFFERS, STATUS_FORMULA_NO_VALUE, STATUS_UNKNOWN_WORD, Issue, issue, suggestion,
 )
 from xlplan.periods import Period
@@ -47,6 +47,7 @@ class MeasureEntry:
     in_error: bool = False
     issues: list[Issue] = field(default_factory=list)
     not_due: bool = False            # the measure is not due this quarter (its Frequency)
+    system: bool = False             # its figures come from a system (the plan's Source): none here
 
 
 @dataclass
@@ -94,7 +95,9 @@ def check_values(rf: ReturnFile, matched: dict[str, dict], plan: Plan, service: 
                 continue
             row, values = matched[sheet][code]
             if sheet == layout.MEASURES_SHEET:
-                if not item.due_in(period) or item.frequency.monthly:   # months.py: Frequency column
+                if item.source:                      # fed by a system: nothing in the return is used
+                    entry = measures[code] = check_system(item, sd, row, values, file)
+                elif not item.due_in(period) or item.frequency.monthly:   # months.py: Frequency column
                     entry = measures[code] = check_by_frequency(item, sd, row, values, file, period,
                                                                 CellChecks(MeasureEntry, _figure, _comment,
                                                                            _formula))
@@ -191,6 +194,20 @@ def check_measure(m: Measure, sd: SheetData, row: int, values: list, file: str) 
     entry.in_error = bool(out) and any(i.is_error for i in out)
     if entry.in_error:
         entry.value = None
+    return entry
+
+
+def check_system(m: Measure, sd: SheetData, row: int, values: list, file: str) -> MeasureEntry:
+    """The row of a measure whose figures come from a system (the plan's Source): its To date reads
+    `from <Source>`, locked; anything else there (typed into an older template) is ignored with a
+    warning naming the cell."""
+    (to_idx,), (to_col,) = sd.input_columns((layout.TO_DATE,))
+    ref = None if to_col is None else f"{to_col}{row}"
+    entry = MeasureEntry(m.code, None, None, "", sd.name, ref, row, system=True)
+    raw = _value(values, to_idx)
+    if raw is not None and _shown(raw).casefold() != layout.from_system(m.source).casefold():
+        entry.issues.append(issue(RETURN_FIGURE_FROM_SYSTEM, file=file, sheet=sd.name, cell=ref, row=row, key=m.code,
+                                  found=_shown(raw), source=m.source))
     return entry
 
 

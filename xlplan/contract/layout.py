@@ -52,6 +52,11 @@ def measure_headers_like(period: Period, found: list[str]) -> list[str]:
     return measure_headers(period, DUE in found, quarter_months(period)[0] in found)
 
 
+def from_system(source: str) -> str:
+    """The locked To date of a measure whose figures come from a system (the plan's Source column)."""
+    return f"from {source}"
+
+
 def not_due(due_text: object) -> bool:
     """Whether a row's Due cell says the measure is not due this quarter (its To date is locked)."""
     return isinstance(due_text, str) and NEXT_DUE in due_text

@@ -2,12 +2,12 @@
 
 The four quarters of 2023-24 are run, then the year end: for each quarter the demo
 writes the templates, drafts the emails to managers, fills each return with the figures in
-`examples/figures/<period>.csv` (and the spend against the activity budget from
-`examples/figures/<period>-budget.csv`) as a manager would (saving it under the kind of name returns
-come back with), collects, and writes the reports; Q1 is signed off (locked) once reported; after Q4
-it writes the annual performance report and next year's plan (`xlplan rollover`). Before the first
-quarter it imports the example's benchmark download (`examples/benchmarks-2022-23.csv`). It ends by
-listing what it produced.
+`examples/figures/<period>.csv` (each risk's assessment in `examples/figures/risks/<period>.csv`, and the
+spend against the activity budget from `examples/figures/<period>-budget.csv`) as a manager would (saving
+it under the kind of name returns come back with), collects, and writes the reports; Q1 is signed off
+(locked) once reported; after Q4 it writes the annual performance report and next year's plan
+(`xlplan rollover`). Before the first quarter it imports the example's benchmark download
+(`examples/benchmarks-2022-23.csv`). It ends by listing what it produced.
 """
 
 from __future__ import annotations
@@ -63,6 +63,18 @@ def read_budget_figures(path: Path) -> dict[str, dict[str, dict[str, str]]]:
     return out
 
 
+def read_risk_figures(path: Path) -> dict[str, dict[str, dict[str, str]]]:
+    """service → risk code → {"Likelihood", "Impact", "Commentary"} from a risk figures CSV ({} if none)."""
+    out: dict = defaultdict(dict)
+    if not path.exists():
+        return out
+    with path.open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out[row["Service"]][row["Code"]] = {k: row[k] for k in ("Likelihood", "Impact", "Commentary")
+                                                if row.get(k, "") != ""}
+    return out
+
+
 def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> dict[str, list[Path]]:
     """Run the loop in `folder` (a new temporary folder if None); returns what was produced, by kind."""
     from xlplan.collect import collect
@@ -70,7 +82,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
     from xlplan.reports import write_reports
-    from xlplan.store import budget_offers, correction_offers, load_results, sign_off
+    from xlplan.store import budget_offers, correction_offers, load_results, risks_before, sign_off
     from xlplan.templates.build import last_quarter_values, write_templates
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
@@ -93,8 +105,10 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         last = last_quarter_values(load_results(db_url, plan, period)) if period.quarter > 1 else None
         offers = correction_offers(db_url, plan, period) if period.quarter > 1 else None
         spent = budget_offers(db_url, plan, period) if period.quarter > 1 else None
+        before = {c: (b.likelihood, b.impact) for c, b in risks_before(db_url, period).items()} \
+            if period.quarter > 1 else None
         templates = write_templates(plan, period, base / "templates", plan_path=plan_path, last_values=last,
-                                    corrections=offers, budget_offers=spent)
+                                    corrections=offers, risks_before=before, budget_offers=spent)
         produced["templates"] += templates
         say(f"{period.id}: wrote {len(templates)} return templates")
         outbox = base / "outbox"
@@ -105,6 +119,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         say(f"{period.id}: drafted {len(drafts)} emails to managers in {outbox}")
         figures = read_figures(EXAMPLES / "figures" / f"{period.id}.csv")
         spend = read_budget_figures(EXAMPLES / "figures" / f"{period.id}-budget.csv")
+        risk_figures = read_risk_figures(EXAMPLES / "figures" / "risks" / f"{period.id}.csv")
         returns = base / "returns"
         returns.mkdir(parents=True, exist_ok=True)
         for i, template in enumerate(templates):
@@ -115,7 +130,8 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
             name = pattern.format(name=template.name, stem=template.stem)
             fill_return(template, returns / name, measures=figures[service].get("Measures", {}),
                         actions=figures[service].get("Actions", {}),
-                        corrections=figures[service].get(CORRECTIONS_SHEET, {}), budget=spend.get(service, {}))
+                        corrections=figures[service].get(CORRECTIONS_SHEET, {}),
+                        risks=risk_figures.get(service, {}), budget=spend.get(service, {}))
         result = collect(plan_path, period, returns, db_url)
         produced["returns"] += sorted(returns.glob("*.xlsx"))
         produced["reports"] += write_reports(result.results, base / "reports")

@@ -5,7 +5,9 @@ Value), Themes (Theme), Services (Service, Manager, Email), Measures (Code, Meas
 Outcome, Service, Unit, Polarity, Target, Profile, optional Tolerance, Baseline, Links, Category,
 Frequency, Aggregate, target columns headed by a year, Target 2024/25, and history columns headed
 by a financial year, 2020/21 or 2020-21), Actions (Ref, Action, Measures,
-Theme, Outcome, Service, optional Owner, Start, Due). Headers match case-insensitively, ignoring
+Theme, Outcome, Service, optional Owner, Start, Due), and the optional Risks (Code, Risk, Service,
+Likelihood, Impact, optional Description, Owner, Target score, Controls: the risk register; a plan
+without it has no risks anywhere). Headers match case-insensitively, ignoring
 surrounding spaces; column order is free; extra columns are kept and ignored (one that looks like a
 misspelt column is warned about); the header row is row 1 or the first row below a title that
 names the columns.
@@ -39,11 +41,15 @@ REQUIRED_COLUMNS = {
     "Services": ("Service", "Manager", "Email"),
     "Measures": ("Code", "Measure", "Theme", "Outcome", "Service", "Unit", "Polarity", "Target", "Profile"),
     "Actions": ("Ref", "Action", "Measures", "Theme", "Outcome", "Service"),
+    "Risks": ("Code", "Risk", "Service", "Likelihood", "Impact"),
 }
 OPTIONAL_COLUMNS = {
-    "Measures": ("Tolerance", "Baseline", "Links", "Category", "Frequency", "Aggregate"),
+    "Services": ("Department",),
+    "Measures": ("Tolerance", "Baseline", "Links", "Category", "Frequency", "Aggregate", "Source"),
     "Actions": ("Owner", "Start", "Due", "Carried status", "Carried progress"),
+    "Risks": ("Description", "Owner", "Target score", "Controls"),
 }
+RISKS_SHEET = "Risks"        # optional: the risk register (plan/risks.py reads it)
 
 # Settings rows: name → what it means (also the header note in `xlplan init`'s starter plan).
 SETTINGS = {
@@ -64,6 +70,11 @@ SETTINGS = {
                         "(or income fall short) and still be Amber, e.g. 2% or £50,000 (default: the Amber "
                         "tolerance). Add a sheet named Budget (Service, Line, FTE, Expenditure, Income, Net, "
                         "Profile, Type) to ask each service for spend to date and forecast outturn.",
+    "Risk scale": "Optional, for the Risks sheet: the whole numbers Likelihood and Impact are scored on, e.g. "
+                  "1-5 (the default). A risk's score is likelihood x impact.",
+    "Risk bands": "Optional, for the Risks sheet: which scores are Green, Amber and Red, e.g. "
+                  "1-4 Green; 5-12 Amber; 15-25 Red (the default for a 1-5 scale). Every score the scale can "
+                  "give must be in exactly one band.",
 }
 
 
@@ -120,6 +131,7 @@ class Service:
     manager: str
     email: str
     row: int = 0
+    department: str = ""       # the department whose collect takes its return ("" : none named)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +154,7 @@ class Measure:
     frequency: Frequency = QUARTERLY
     aggregate: Aggregate | None = None            # a monthly measure's own rule; None: by unit
     year_targets: dict[FinancialYear, Target] = field(default_factory=dict)   # "Target 2024/25" columns
+    source: str = ""       # the system its figures come from (`xlplan import`); "": the service's return
 
     def outturn(self, year: FinancialYear) -> Figure | None:
         v = self.history.get(year)
@@ -186,6 +199,95 @@ class Action:
     row: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class RiskBand:
+    """Scores from `low` to `high` (inclusive) are `word`: Green, Amber or Red."""
+
+    low: int
+    high: int
+    word: str
+
+
+BAND_WORDS = ("Green", "Amber", "Red")
+
+
+@dataclass(frozen=True)
+class RiskRules:
+    """How risks are scored: Likelihood and Impact are whole numbers from `low` to `high`; the
+    score is their product, coloured by `bands` (Settings: Risk scale, Risk bands)."""
+
+    low: int = 1
+    high: int = 5
+    bands: tuple[RiskBand, ...] = (RiskBand(1, 4, "Green"), RiskBand(5, 12, "Amber"), RiskBand(15, 25, "Red"))
+
+    @property
+    def levels(self) -> range:
+        return range(self.low, self.high + 1)
+
+    def scores(self) -> list[int]:
+        """Every score the scale can give (a 1-5 scale cannot give 7, 11, 13, 14…)."""
+        return sorted({a * b for a in self.levels for b in self.levels})
+
+    def band(self, score: int | None) -> str | None:
+        """The band word of `score` (None for no score, or one no band covers)."""
+        if score is None:
+            return None
+        return next((b.word for b in self.bands if b.low <= score <= b.high), None)
+
+    def describe(self) -> str:
+        """`1-5; 1-4 Green; 5-12 Amber; 15-25 Red`: the rule as stored with every assessment."""
+        return f"{self.low}-{self.high}; " + "; ".join(
+            (f"{b.low}-{b.high}" if b.low != b.high else f"{b.low}") + f" {b.word}" for b in self.bands)
+
+    @classmethod
+    def from_text(cls, text: str) -> "RiskRules | None":
+        """The rules `describe` wrote (as stored with an assessment), or None if it is not that."""
+        import re
+        parts = [p.strip() for p in (text or "").split(";")]
+        scale = re.fullmatch(r"(\d+)-(\d+)", parts[0]) if parts else None
+        bands = [re.fullmatch(r"(\d+)(?:-(\d+))? (Green|Amber|Red)", p) for p in parts[1:]]
+        if scale is None or not bands or None in bands:
+            return None
+        return cls(int(scale.group(1)), int(scale.group(2)),
+                   tuple(RiskBand(int(m.group(1)), int(m.group(2) or m.group(1)), m.group(3)) for m in bands))
+
+    @classmethod
+    def default_for(cls, low: int, high: int) -> "RiskRules":
+        """The bands used when a plan sets a scale but no bands: the default 1-5 bands' shares of
+        the top score (up to 4/25 Green, up to 12/25 Amber, the rest Red), each starting at a score
+        the scale can give, so a 1-5 scale gets 1-4 Green; 5-12 Amber; 15-25 Red."""
+        scores = cls(low, high, ()).scores()
+        top = scores[-1]
+        green = max([x for x in scores if x <= top * 4 // 25] or scores[:1])
+        amber = max([x for x in scores if x <= top * 12 // 25 and x > green] or [green + 1])
+        after = lambda x: min([y for y in scores if y > x] or [x + 1])   # noqa: E731
+        return cls(low, high, (RiskBand(scores[0], green, "Green"), RiskBand(after(green), amber, "Amber"),
+                               RiskBand(after(amber), top, "Red")))
+
+
+DEFAULT_RISK_RULES = RiskRules()
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    """One risk of the register, as the plan assesses it (its Likelihood and Impact at plan time)."""
+
+    code: str
+    name: str
+    service: str
+    likelihood: int
+    impact: int
+    description: str = ""
+    owner: str = ""
+    target: int | None = None         # the target score
+    controls: str = ""                # controls and mitigations
+    row: int = 0
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+
 @dataclass(frozen=True)
 class Plan:
     settings: Settings
@@ -194,6 +296,8 @@ class Plan:
     measures: list[Measure]
     actions: list[Action]
     source: str = ""
+    risks: list[Risk] = field(default_factory=list)          # the Risks sheet's register (optional)
+    risk_rules: RiskRules = DEFAULT_RISK_RULES                # Settings: Risk scale, Risk bands
     budget: Budget | None = None      # the optional Budget sheet (plan/budget.py)
 
     @property
@@ -219,6 +323,17 @@ class Plan:
     def actions_for(self, service: str) -> list[Action]:
         return list(self._by_service[1].get(service.strip().casefold(), ()))
 
+    def risks_for(self, service: str) -> list[Risk]:
+        """The service's risks in the register's row order."""
+        return list(self._risks_by_service.get(service.strip().casefold(), ()))
+
+    @cached_property
+    def _risks_by_service(self) -> dict[str, list[Risk]]:
+        found: dict[str, list[Risk]] = {}
+        for r in self.risks:
+            found.setdefault(r.service.casefold(), []).append(r)
+        return found
+
     @cached_property
     def _by_service(self) -> tuple[dict[str, list[Measure]], dict[str, list[Action]]]:
         """Each service's measures and actions in report order, computed once (collect and templates
@@ -231,9 +346,22 @@ class Plan:
                 found[index][key].sort(key=self._order)
         return found
 
+    def departments(self) -> list[str]:
+        """The departments the Services sheet names, in first-appearance order."""
+        return list(dict.fromkeys(s.department for s in self.services if s.department))
+
+    def department(self, name: str) -> str | None:
+        """The department called `name` (case and spaces aside) as the plan spells it, or None."""
+        key = " ".join(name.split()).casefold()
+        return next((d for d in self.departments() if d.casefold() == key), None)
+
+    def services_of(self, department: str) -> list[Service]:
+        """The services of `department` (as the plan spells it), in plan order."""
+        return [s for s in self.services if s.department == department]
+
     def services_with_returns(self) -> list[Service]:
         """Services that have at least one measure or action: those that get a return template."""
-        used = {item.service.casefold() for item in [*self.measures, *self.actions]}
+        used = {item.service.casefold() for item in [*self.measures, *self.actions, *self.risks]}
         if self.budget is not None:
             used |= self.budget.services()
         return [s for s in self.services if s.name.strip().casefold() in used]
@@ -300,7 +428,8 @@ class Plan:
         """Pickled as its fields and its fingerprint if known: not the lookups derived from them
         (rebuilt when used), nor the cache entry it came from (which holds the officer's key)."""
         return _unpickle_plan, (self.settings, self.themes, self.services, self.measures, self.actions,
-                                self.source, self.__dict__.get("fingerprint"), self.budget)
+                                self.source, self.__dict__.get("fingerprint"), self.risks, self.risk_rules,
+                                self.budget)
 
     def canonical_json(self) -> str:
         """The content `fingerprint` hashes, as one JSON text (the store keeps it as the plan's
@@ -314,8 +443,9 @@ class Plan:
         return text
 
 
-def _unpickle_plan(settings, themes, services, measures, actions, source, fingerprint, budget=None) -> Plan:
-    plan = Plan(settings, themes, services, measures, actions, source, budget)
+def _unpickle_plan(settings, themes, services, measures, actions, source, fingerprint, risks=(),
+                   risk_rules=DEFAULT_RISK_RULES, budget=None) -> Plan:
+    plan = Plan(settings, themes, services, measures, actions, source, list(risks), risk_rules, budget)
     if fingerprint is not None:
         plan.know_fingerprint(fingerprint)
     return plan
@@ -329,11 +459,26 @@ def _canonical(plan: Plan) -> dict:
                 "service": a.service, "owner": a.owner, "start": str(a.start), "due": str(a.due)}
 
     found = {"settings": repr(plan.settings), "themes": plan.themes,
-             "services": [[s.name, s.manager, s.email] for s in plan.services],
-             "measures": [_canonical_measure(m) for m in plan.measures], "actions": [action(a) for a in plan.actions]}
+             "services": [[s.name, s.manager, s.email, *([s.department] if s.department else [])]
+                          for s in plan.services],
+             "measures": [_canonical_measure(m) for m in plan.measures], "actions": [action(a) for a in plan.actions],
+             **_canonical_risks(plan)}
     if plan.budget is not None:      # only with a Budget sheet: a plan without one keeps its fingerprint
         found["budget"] = plan.budget.canonical()
     return found
+
+
+def _canonical_risks(plan: Plan) -> dict:
+    """The risk register and its rules, only where the plan has either (so a plan without them
+    keeps the fingerprint it had before risks existed)."""
+    out: dict = {}
+    if plan.risk_rules != DEFAULT_RISK_RULES:
+        out["risk_rules"] = plan.risk_rules.describe()
+    if plan.risks:
+        out["risks"] = [{"code": r.code, "controls": r.controls, "description": r.description, "impact": r.impact,
+                         "likelihood": r.likelihood, "name": r.name, "owner": r.owner, "service": r.service,
+                         "target": r.target} for r in plan.risks]
+    return out
 
 
 def _canonical_measure(m: Measure) -> dict:
@@ -346,8 +491,8 @@ def _canonical_measure(m: Measure) -> dict:
 
 
 def _yearly(m: Measure) -> dict:
-    """The content of the Frequency, Aggregate and year target columns, only where a measure has
-    any (so a plan without them keeps the fingerprint it had before they existed)."""
+    """The content of the Frequency, Aggregate, year target and Source columns, only where a measure
+    has any (so a plan without them keeps the fingerprint it had before they existed)."""
     out = {}
     if m.aggregate is not None:
         out["aggregate"] = m.aggregate.value
@@ -355,6 +500,8 @@ def _yearly(m: Measure) -> dict:
         out["frequency"] = m.frequency.describe()
     if m.year_targets:
         out["targets"] = {str(y): repr(t) for y, t in sorted(m.year_targets.items())}
+    if m.source:
+        out["source"] = m.source
     return out
 
 
@@ -390,7 +537,7 @@ def _canonical_json(plan: Plan, batch: int = 2000):
     year_of = years.get
 
     def measure(m: Measure) -> str:
-        if m.aggregate is not None or m.year_targets or m.frequency != QUARTERLY:
+        if m.aggregate is not None or m.year_targets or m.frequency != QUARTERLY or m.source:
             return json.dumps(_canonical_measure(m), sort_keys=True, default=str)
         h = m.history
         if h:
@@ -427,7 +574,11 @@ def _canonical_json(plan: Plan, batch: int = 2000):
     if plan.budget is not None:      # only with a Budget sheet (keys in sorted order: after actions)
         yield f'"budget": {plan.budget.canonical_json()}, '
     yield from items("measures", plan.measures, measure)
-    yield from items("services", plan.services, lambda s: f"[{enc(s.name)}, {enc(s.manager)}, {enc(s.email)}]")
+    for name, value in _canonical_risks(plan).items():       # "risk_rules", "risks": sorted after measures
+        yield f'"{name}": {json.dumps(value, sort_keys=True, default=str)}, '
+    yield from items("services", plan.services, lambda s: f"[{enc(s.name)}, {enc(s.manager)}, {enc(s.email)}"
+                     + (f", {enc(s.department)}]" if s.department else "]"))   # a plan without departments
+                                                                               # keeps its fingerprint
     yield f'"settings": {enc(repr(plan.settings))}, "themes": [{", ".join(map(enc, plan.themes))}]}}'
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from xlplan.errors import (
     PLAN_AGGREGATE_IGNORED, PLAN_ASSUMED_POLARITY, PLAN_BUDGET_SHEET_NAME, PLAN_BAD_AGGREGATE, PLAN_BAD_CARRIED_STATUS, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
-    PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_MISSING_COLUMN, PLAN_MONTHLY_CUMULATIVE, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
+    PLAN_DEPARTMENT_SPELLING, PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_NO_DEPARTMENT, PLAN_NOTHING_RETURNED,
+    PLAN_SOURCE_SPELLING, PLAN_MISSING_COLUMN, PLAN_MONTHLY_CUMULATIVE, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
     PLAN_NOT_A_WORKBOOK, PLAN_POLARITY_CONFLICT, PLAN_REQUIRED_VALUE, PLAN_UNKNOWN_ACTION_MEASURE,
     PLAN_UNKNOWN_SERVICE, PLAN_UNKNOWN_SETTING, PLAN_UNKNOWN_THEME, PLAN_UNKNOWN_WORD, Report, Severity, issue,
     suggestion,
@@ -18,6 +19,7 @@ from xlplan.frequency import AGGREGATE_WORDS, FREQUENCY_WORDS, QUARTERLY, Aggreg
 from xlplan.heap import cycles_paused
 from xlplan.periods import FinancialYear
 from xlplan.plan.model import REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service, Settings
+from xlplan.plan.risks import find_risks_sheet, read_risks, risk_rules
 from xlplan.plan.sheet import Names, PlanSheet, as_date, column_texts, lookup, read_word, target_year
 from xlplan.status import DEFAULT_TOLERANCE, ActionStatus, Polarity, Profile, ProfileKind, Tolerance
 from xlplan.values import (Target, TargetKind, Unit, Value, ValueProblem, check_range, clean_text,
@@ -52,17 +54,26 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
         services = _services(sheets["Services"], report)
         measures = _measures(sheets["Measures"], report, themes, services, settings)
         actions = _actions(sheets["Actions"], report, themes, services, measures)
+        rules = risk_rules(sheets["Settings"], report)             # the risk register: optional
+        sheets["Risks"] = find_risks_sheet(wb, report)
+        risks = read_risks(sheets["Risks"], report, services, rules)
         budget = _budget(wb, report, services, settings)      # the optional Budget sheet
     finally:
         wb.close()
-    plan = Plan(settings, themes, services, measures, actions, source=str(path), budget=budget)
-    # a service named on any Measures/Actions row has something to report, even if that row has errors
-    named = {t.casefold() for n in ("Measures", "Actions")
+    plan = Plan(settings, themes, services, measures, actions, source=str(path), risks=risks, risk_rules=rules,
+                budget=budget)
+    # a service named on any Measures/Actions/Risks row has something to report, even if that row has errors
+    named = {t.casefold() for n in ("Measures", "Actions", "Risks") if sheets[n] is not None
              for t in set(column_texts(sheets[n].rows, sheets[n].index("Service")))}
     named |= budget.services() if budget is not None else set()
     for s in services:
         if s.name.casefold() not in named:
             report.add(issue(PLAN_EMPTY_SERVICE, sheet="Services", row=s.row, value=s.name))
+    if any(m.source for m in measures):
+        for s in plan.services_with_returns():
+            own = plan.measures_for(s.name)
+            if own and all(m.source for m in own) and not plan.actions_for(s.name):
+                report.add(issue(PLAN_NOTHING_RETURNED, sheet="Services", row=s.row, value=s.name))
     return plan, report.with_file(name)
 
 
@@ -229,6 +240,7 @@ def _themes(s: PlanSheet, report: Report) -> list[str]:
 def _services(s: PlanSheet, report: Report) -> list[Service]:
     out: list[Service] = []
     first: dict[str, int] = {}
+    departments: dict[str, tuple[str, int]] = {}      # casefolded → (as first spelt, its row)
     for row, cells in s.rows:
         name = s.text(cells, "Service")
         if not name:
@@ -247,8 +259,33 @@ def _services(s: PlanSheet, report: Report) -> list[Service]:
         elif not email:
             report.add(issue(PLAN_REQUIRED_VALUE, sheet="Services", row=row, cell=s.ref(row, "Email"),
                              column="Email", severity=Severity.WARNING))
-        out.append(Service(name, s.text(cells, "Manager"), email, row))
+        out.append(Service(name, s.text(cells, "Manager"), email, row, _department(s, row, cells, departments, report)))
+    _check_departments(s, out, report)
     return out
+
+
+def _department(s: PlanSheet, row: int, cells: list, seen: dict[str, tuple[str, int]], report: Report) -> str:
+    """The service's Department (spaces tidied), spelt as its first row spells it."""
+    text = " ".join(s.text(cells, "Department").split())
+    if not text:
+        return ""
+    first = seen.setdefault(text.casefold(), (text, row))
+    if first[0] != text:
+        report.add(issue(PLAN_DEPARTMENT_SPELLING, sheet="Services", row=row, cell=s.ref(row, "Department"),
+                         value=text, first=first[0], first_row=first[1]))
+    return first[0]
+
+
+def _check_departments(s: PlanSheet, services: list[Service], report: Report) -> None:
+    """Once any service names a department, each one should: a service without one is collected
+    only by a collect of the whole plan."""
+    named = list(dict.fromkeys(x.department for x in services if x.department))
+    if not named:
+        return
+    for x in services:
+        if not x.department:
+            report.add(issue(PLAN_NO_DEPARTMENT, sheet="Services", row=x.row, cell=s.ref(x.row, "Department"),
+                             value=x.name, departments=", ".join(named)))
 
 
 _MEASURE_REQUIRED = ("Code", "Measure", "Theme", "Service", "Unit")
@@ -287,7 +324,8 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
     service_names, themes = Names(x.name for x in services), Names(themes)
     years = [(FinancialYear.parse(h), h, s.index(h)) for h in s.header if FinancialYear.looks_like(h)]
     target_years = sorted((target_year(h), h) for h in s.header if target_year(h))
-    i_frequency, i_aggregate = s.index("Frequency"), s.index("Aggregate")
+    i_frequency, i_aggregate, i_source = s.index("Frequency"), s.index("Aggregate"), s.index("Source")
+    sources: dict[str, tuple[str, int]] = {}          # casefolded → (as first spelt, its row)
     rows = s.rows
     texts = {c: column_texts(rows, s.index(c), repeats=c not in ("Code", "Measure"))
              for c in ("Code", "Measure", "Theme", "Service", "Unit", "Polarity")}
@@ -367,6 +405,7 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
         if target_years:
             year_targets = _year_targets(s, cells, row, code, unit, target_years, settings, target, report)
             ok = ok and year_targets is not None
+        source = "" if cells[i_source] is None else _source(s, cells, row, code, sources, report)
         if polarity is None:
             continue
         if not ok or target is None or profile is None:
@@ -374,8 +413,25 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
         out.append(Measure(code=code, name=name, theme=theme, outcome=outcome, service=service, unit=unit,
                            polarity=polarity, target=target, profile=profile, tolerance=tolerance or None,
                            baseline=baseline, links=links, category=category, history=history, row=row,
-                           frequency=frequency, aggregate=aggregate or None, year_targets=year_targets))
+                           frequency=frequency, aggregate=aggregate or None, year_targets=year_targets,
+                           source=source))
     return out
+
+
+RETURN_SOURCES = {"return", "returns", "manager", "manager's return", "managers return", "the return"}   # = blank
+
+
+def _source(s: PlanSheet, cells, row: int, code: str, seen: dict[str, tuple[str, int]], report: Report) -> str:
+    """A measure's Source: the system its figures are imported from ('' for the service's return:
+    blank, or a word such as Return), spaces tidied and spelt as its first row spells it."""
+    text = " ".join(s.text(cells, "Source").split())
+    if text.casefold() in RETURN_SOURCES:
+        return ""
+    first = seen.setdefault("".join(text.split()).casefold(), (text, row))     # Care First is CareFirst
+    if text and first[0] != text:
+        report.add(issue(PLAN_SOURCE_SPELLING, sheet="Measures", row=row, cell=s.ref(row, "Source"), key=code,
+                         code=code or f"row {row}", value=text, first=first[0], first_row=first[1]))
+    return first[0] if text else ""
 
 
 def _aggregate(s: PlanSheet, cells, row: int, code: str, unit: Unit, frequency: Frequency | None,

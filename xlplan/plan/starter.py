@@ -29,6 +29,8 @@ def starter_settings(year: FinancialYear) -> dict[str, str]:
         "Template password": "",
         "Email from": "",
         "Budget tolerance": "",
+        "Risk scale": "1-5",
+        "Risk bands": "1-4 Green; 5-12 Amber; 15-25 Red",
     }
 
 
@@ -40,9 +42,9 @@ THEMES = [
 
 SERVICES = [
     {"Service": "Children and Justice", "Manager": "Team Manager (Children and Justice)",
-     "Email": "children.justice@yourcouncil.example"},
+     "Email": "children.justice@yourcouncil.example", "Department": "Children and Families"},
     {"Service": "Adult and Older People", "Manager": "Team Manager (Adult and Older People)",
-     "Email": "adult.services@yourcouncil.example"},
+     "Email": "adult.services@yourcouncil.example", "Department": "Adult Social Care"},
 ]
 
 
@@ -60,7 +62,7 @@ def starter_measures(year: FinancialYear) -> list[dict]:
         {"Code": "SW03", "Measure": "Sickness absence: days lost per employee",
          "Theme": THEMES[2], "Outcome": "Promote equality and the well-being of staff",
          "Service": "Adult and Older People", "Unit": "number", "Polarity": "Lower", "Target": "Reduce",
-         "Profile": "Cumulative", "Tolerance": "0.5", y1: "11.2", y2: "12.9", y3: "12.1"},
+         "Profile": "Cumulative", "Tolerance": "0.5", "Source": "iTrent", y1: "11.2", y2: "12.9", y3: "12.1"},
         {"Code": "SW04", "Measure": "% of foster carer reviews that happen on an annual basis",
          "Theme": THEMES[1], "Outcome": "Deliver better health and social care outcomes for all",
          "Service": "Children and Justice", "Unit": "%", "Polarity": "Higher", "Target": "90%",
@@ -83,12 +85,32 @@ def starter_actions(year: FinancialYear) -> list[dict]:
          "Measures": "Consult on the review of day care services for older people; report in quarters 2 and 4",
          "Theme": THEMES[1], "Outcome": "Deliver better health and social care outcomes for all",
          "Service": "Adult and Older People", "Owner": "Service Manager (Older People)",
-         "Start": date(year.start, 4, 1), "Due": year.last_day},
+         "Start": date(year.start, 4, 1), "Due": year.last_day,
+         # carried from last year's plan (`xlplan rollover` fills these two in)
+         "Carried status": "Amber",
+         "Carried progress": "The consultation was delayed by staff absence; carried into this year."},
     ]
 
 
-def write_starter(folder: str | Path, *, year: FinancialYear | None = None, force: bool = False) -> Path:
-    """Write the starter plan as FOLDER/plan.xlsx; refuse to replace an existing plan unless `force`."""
+def starter_risks() -> list[dict]:
+    """The optional Risks sheet's example rows (modelled on a social policy management plan's register)."""
+    return [
+        {"Code": "SW-R01", "Risk": "Insufficient supply of care at home to meet service demands",
+         "Description": "Market pressure in older people's services leaves people waiting for care at home and "
+                        "adds to delayed discharge from hospital.",
+         "Service": "Adult and Older People", "Owner": "Service Manager (Older People)", "Likelihood": 3,
+         "Impact": 3, "Target score": 6, "Controls": "Weekly review of unmet need; recruitment campaign with "
+                                                     "providers; step-down beds."},
+        {"Code": "SW-R02", "Risk": "Injury to a staff member or service user arising from professional error",
+         "Service": "Children and Justice", "Owner": "Service Manager (Justice)", "Likelihood": 2, "Impact": 3,
+         "Target score": 4, "Controls": "Supervision policy; case file audits; lone working procedures."},
+    ]
+
+
+def write_starter(folder: str | Path, *, year: FinancialYear | None = None, force: bool = False,
+                  risks: bool = False) -> Path:
+    """Write the starter plan as FOLDER/plan.xlsx; refuse to replace an existing plan unless `force`.
+    With `risks`, it has a Risks sheet (the optional risk register) with example rows too."""
     path = Path(folder) / PLAN_NAME
     if path.exists() and not force:
         raise XlplanError(f"{path} already exists; edit it, or run `xlplan init --force` to replace it "
@@ -99,7 +121,7 @@ def write_starter(folder: str | Path, *, year: FinancialYear | None = None, forc
     try:
         return write_plan(path, settings=starter_settings(year), themes=THEMES, services=SERVICES,
                           measures=starter_measures(year), actions=starter_actions(year),
-                          history_years=year.prior_years(3))
+                          history_years=year.prior_years(3), risks=starter_risks() if risks else None)
     except PermissionError:
         raise XlplanError(f"Could not write {path}: it is open in Excel or the folder is read-only. "
                           "Close it and try again.") from None

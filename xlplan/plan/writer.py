@@ -29,6 +29,9 @@ COLUMN_NOTES = {
     "Service": "The service (team) that makes a return. Each gets its own return template.",
     "Manager": "The team manager who fills in the return.",
     "Email": "Where `xlplan send` emails the template.",
+    "Department": "Optional: the department whose officer collects this service's return, when several "
+                  "departments collect into one store (`xlplan collect --department NAME`). Blank: collected "
+                  "only by a collect of the whole plan.",
     "Code": "A unique code for the measure, e.g. SW01 or SPCC024. Returns are matched by this code.",
     "Measure": "The performance indicator as the committee should read it.",
     "Outcome": "The resource outcome the measure or action serves (groups the report tables).",
@@ -48,6 +51,9 @@ COLUMN_NOTES = {
                  "quarter. Not due: the return shows the latest figure, and reports say when it is due.",
     "Aggregate": "Optional, monthly measures: how the three months make the quarter figure: Sum, Average "
                  "or Last. Blank: Sum for number and £, Average for % and ratio.",
+    "Source": "Optional: the system the measure's figures come from (e.g. CareFirst), imported each quarter "
+              "with `xlplan import`. Its return shows the figure as from that system, with nothing to fill in. "
+              "Blank: the manager reports it in the return.",
     "Ref": "A unique reference for the action, e.g. A1. Returns are matched by this reference.",
     "Action": "The improvement action.",
     "Measures": "The steps or measures the action is reported against (codes or text).",
@@ -58,7 +64,22 @@ COLUMN_NOTES = {
                       "Amber, Red, Report later); `xlplan rollover` writes it.",
     "Carried progress": "Optional: the carried action's last progress update of last year; `xlplan rollover` "
                         "writes it.",
-    # the optional Budget sheet (plan/budget.py): notes by (sheet, header) where a header means something else
+    "Risk": "The risk's title as the committee should read it, e.g. Insufficient supply to meet demand for care "
+            "at home.",
+    "Description": "Optional: what could happen, why, and what it would affect.",
+    "Likelihood": "How likely the risk is now, as a whole number on the Risk scale (1-5 unless Settings says "
+                  "otherwise: 1 rare, 5 almost certain). Each quarter's return asks the owner for the current one.",
+    "Impact": "How bad it would be, as a whole number on the Risk scale (1 insignificant, 5 severe). The score "
+              "is Likelihood x Impact, coloured by the Risk bands setting.",
+    "Target score": "Optional: the score the controls aim to bring the risk down to (Likelihood x Impact).",
+    "Controls": "Optional: the controls and mitigations in place or planned.",
+}
+# Notes of a column whose meaning differs on one sheet (Code, Service and Owner on Risks; the Budget sheet).
+SHEET_COLUMN_NOTES = {
+    ("Risks", "Code"): "A unique code for the risk, e.g. CCOP001 or SP011. Returns are matched by this code.",
+    ("Risks", "Service"): "The service whose return asks for the risk's current likelihood and impact.",
+    ("Risks", "Owner"): "Optional: who owns the risk (shown in the report).",
+    # the optional Budget sheet (plan/budget.py)
     ("Budget", "Service"): "The service whose return asks for this line's spend to date and forecast outturn.",
     ("Budget", "Line"): "The activity or budget line, e.g. Older People care home provision. Unique within its "
                         "service; the return is matched by it.",
@@ -88,15 +109,17 @@ _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _WIDTHS = {"Measure": 60, "Action": 50, "Measures": 30, "Outcome": 36, "Theme": 30, "Value": 50,
            "Setting": 20, "Email": 32, "Manager": 24, "Service": 26, "Contact": 40, "Profile": 20, "Owner": 24,
-           "Frequency": 14, "Aggregate": 11}
+           "Frequency": 14, "Aggregate": 11, "Risk": 44, "Description": 60, "Controls": 50, "Likelihood": 11,
+           "Impact": 9, "Target score": 11, "Department": 26, "Source": 14}
 
 
 def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequence[str],
                services: Sequence[Row], measures: Sequence[Row], actions: Sequence[Row],
-               history_years: Sequence[FinancialYear] = (), extra_sheets: Mapping[str, Sequence[Row]] = {}
-               ) -> Path:
+               history_years: Sequence[FinancialYear] = (), extra_sheets: Mapping[str, Sequence[Row]] = {},
+               risks: Sequence[Row] | None = None) -> Path:
     """Write a plan workbook at `path` from tables; returns the path. Values are written as given
-    (strings stay strings, numbers stay numbers) so tests can feed messy input exactly."""
+    (strings stay strings, numbers stay numbers) so tests can feed messy input exactly. `risks`:
+    the rows of a Risks sheet (the risk register), written after Actions; None writes none."""
     path = Path(path)
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -104,10 +127,12 @@ def write_plan(path: str | Path, *, settings: Mapping[str, object], themes: Sequ
            [{"Setting": k, "Value": v} for k, v in settings.items()],
            notes={k: SETTINGS.get(k, "") for k in settings})
     _sheet(wb, "Themes", ["Theme"], [{"Theme": t} for t in themes])
-    _sheet(wb, "Services", list(REQUIRED_COLUMNS["Services"]), services)
+    _sheet(wb, "Services", _columns("Services", services), services)
     years = [y.slash for y in history_years]
     _sheet(wb, "Measures", _columns("Measures", measures, years), measures)
     _sheet(wb, "Actions", _columns("Actions", actions), actions)
+    if risks is not None:
+        _sheet(wb, "Risks", _columns("Risks", risks), risks)
     for name, rows in extra_sheets.items():
         _sheet(wb, name, _columns(name, rows), rows)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,13 +160,19 @@ def _row_height(row: Row, columns: list[str]) -> float:
     return 15.0 * min(lines, 12)
 
 
-WHEN_USED = ("Frequency", "Aggregate", "Carried status", "Carried progress")   # optional columns written only when some row fills them
+WHEN_USED = ("Frequency", "Aggregate", "Carried status", "Carried progress", "Department", "Source")   # optional columns written only when some row fills them
+
+
+# Sheets whose columns are written in an order of their own (the register reads left to right).
+COLUMN_ORDER = {"Risks": ("Code", "Risk", "Description", "Service", "Owner", "Likelihood", "Impact", "Target score",
+                          "Controls")}
 
 
 def _columns(sheet: str, rows: Sequence[Row], years: Sequence[str] = ()) -> list[str]:
     used = {k for r in rows for k in r}
-    cols = list(REQUIRED_COLUMNS.get(sheet, ())) + [c for c in OPTIONAL_COLUMNS.get(sheet, ())
-                                                    if c not in WHEN_USED or c in used] + list(years)
+    cols = list(COLUMN_ORDER.get(sheet, ())) or (
+        list(REQUIRED_COLUMNS.get(sheet, ())) + [c for c in OPTIONAL_COLUMNS.get(sheet, ())
+                                                 if c not in WHEN_USED or c in used] + list(years))
     for r in rows:
         for k in r:
             if k not in cols:
@@ -155,7 +186,7 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
         cell = ws.cell(row=1, column=c, value=header)
         cell.fill, cell.font = _HEADER_FILL, _HEADER_FONT
         cell.alignment = Alignment(vertical="center", wrap_text=True)
-        note = COLUMN_NOTES.get((name, header)) or COLUMN_NOTES.get(header) or (f"The outturn for financial year {header}." if
+        note = SHEET_COLUMN_NOTES.get((name, header)) or COLUMN_NOTES.get(header) or (f"The outturn for financial year {header}." if
                                             FinancialYear.looks_like(header) else "") or _target_note(header)
         if note:
             cell.comment = Comment(note, "xlplan", width=300, height=110)
@@ -186,11 +217,11 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
                 dv.showErrorMessage = False
             else:
                 dv.error, dv.errorTitle, dv.showErrorMessage = f"Choose one of: {', '.join(words)}", header, True
-            dv.prompt = COLUMN_NOTES.get((name, header)) or COLUMN_NOTES.get(header, "")
+            dv.prompt = SHEET_COLUMN_NOTES.get((name, header)) or COLUMN_NOTES.get(header, "")
             dv.promptTitle, dv.showInputMessage = header, True
             dv.add(f"{col}2:{col}1000")
             ws.add_data_validation(dv)
-    if name in ("Measures", "Actions", "Budget"):
+    if name in ("Measures", "Actions", "Risks", "Budget"):
         # Service and Theme pick from the Services and Themes sheets (written before these)
         for header, source in (("Service", "Services!$A$2:$A$500"), ("Theme", "Themes!$A$2:$A$500")):
             if header in columns:

@@ -20,7 +20,7 @@ from xlplan.resources import template_path
 from xlplan.status import ActionStatus, Status
 from xlplan.store import YearResults
 from xlplan.reports import charts
-from xlplan.reports.annual_text import RULES, collected_text
+from xlplan.reports.annual_text import RULES, collected_text, signoff_text
 from xlplan.reports.docx_tables import Cell, Column, cm, status_cell
 from xlplan.reports.docx_writer import Writer
 from xlplan.reports.narrative import xml_safe
@@ -74,6 +74,8 @@ def _summary(w: Writer, results: YearResults) -> None:
                 f"year's target, with the four quarters' figures and the trend on the previous years, and where "
                 f"each of its {len(results.actions)} improvement actions stood at the year end.")
     w.paragraph(collected_text(results))
+    if signoff_text(results):
+        w.paragraph(signoff_text(results))
     counts = results.status_counts()
     rows = [(status_cell(st.value), str(counts[st]), f"{counts[st] / total:.0%}" if total else "–")
             for st in COUNTED if counts[st] or st is not Status.CONTEXTUAL]

@@ -42,3 +42,17 @@ def collected_text(results: YearResults) -> str:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def signoff_text(results) -> str:
+    """Which collected quarters were signed off (by whom, when), and which were not."""
+    signed = {q: s for q, s in results.signed_off.items() if s is not None and q in results.collected}
+    if not results.collected:
+        return ""
+    parts = [f"Q{q} was signed off by {s.by} on {s.at:%d/%m/%Y}" + ("" if s.matches else
+             " (the store no longer holds exactly what was signed off)") for q, s in sorted(signed.items())]
+    open_ = [f"Q{q}" for q in results.collected if q not in signed]
+    if open_:
+        parts.append(f"{_and(open_)} {'has' if len(open_) == 1 else 'have'} not been signed off, so "
+                     f"{'its' if len(open_) == 1 else 'their'} figures may still change")
+    return "Sign-off: " + "; ".join(parts) + "."

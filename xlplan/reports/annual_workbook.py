@@ -14,7 +14,7 @@ from pathlib import Path
 from xlplan.xlsx_book import TextWorkbook
 
 from xlplan.store import YearResults
-from xlplan.reports.annual_text import RULES, collected_text
+from xlplan.reports.annual_text import RULES, collected_text, signoff_text
 from xlplan.reports.workbook import Formats, figure_cell, put, table
 
 
@@ -70,5 +70,6 @@ def _about(ws, f: Formats, results: YearResults) -> None:
     ws.set_column(0, 0, 110)
     put(ws, 0, 0, f"{s.organisation} — {s.plan} {results.year.slash}: annual summary", f, f.title)
     put(ws, 2, 0, collected_text(results), f)
-    for i, rule in enumerate(RULES, 4):
+    put(ws, 3, 0, signoff_text(results), f)
+    for i, rule in enumerate(RULES, 5):
         put(ws, i, 0, rule, f)

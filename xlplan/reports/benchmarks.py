@@ -120,7 +120,9 @@ def write_section(w: "Writer", results: PeriodResults) -> None:
         png = gap_chart(chart)
         w.paragraph(f"The {len(chart)} measures furthest from the family-group average (the gap as a share of "
                     "that average; green better, red worse):")
-        w.picture(png, cm(17))
+        said = {True: "better", False: "worse", None: "neither better nor worse"}
+        w.picture(png, 17, "Bar chart of the gap to the family-group average: "
+                  + "; ".join(f"{label} {gap:+.0%}, {said[better]}" for label, gap, better in chart))
 
 
 def _row(c: Comparison) -> list:

@@ -71,9 +71,14 @@ def theme_chart(measures: list, year_label: str, width_cm: float = 24.0) -> byte
         ax.set_xticklabels([lb.replace("20", "", 1) for lb in labels], fontsize=5.5)
         ax.tick_params(axis="y", labelsize=5.5, length=2)
         ax.tick_params(axis="x", length=2)
-        ax.yaxis.set_major_formatter(FuncFormatter(_tick(m.unit)))
         ax.set_xlim(-0.4, len(labels) - 0.6)
         ax.margins(y=0.25)
+        ticks = sorted(ax.get_yticks())
+        step = min((b - a for a, b in zip(ticks, ticks[1:])), default=1.0) or 1.0
+        ax.yaxis.set_major_formatter(FuncFormatter(_tick(m.unit, step)))
+        if ys[-1] is None:
+            ax.annotate("no outturn", xy=(xs[-1], 0.5), xycoords=("data", "axes fraction"), ha="center",
+                        fontsize=5.5, color="#7F7F7F", rotation=90)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         name = textwrap.shorten(m.name, 58, placeholder="…")
@@ -85,13 +90,25 @@ def theme_chart(measures: list, year_label: str, width_cm: float = 24.0) -> byte
     return out.getvalue()
 
 
-def _tick(unit: Unit):
+def _places(step: float) -> int:
+    """Decimal places that tell ticks `step` apart (a step of 0.5 needs one, of 250 none)."""
+    places = 0
+    while step < 1 - 1e-9 and places < 4:
+        step *= 10
+        places += 1
+    return places + (1 if abs(step - round(step)) > 1e-6 else 0)
+
+
+def _tick(unit: Unit, step: float):
+    """Tick labels for the unit, with as many decimals as the tick step needs (never two the same)."""
     def show(y, _pos) -> str:
         if unit in (Unit.PERCENT, Unit.RATIO):
-            return f"{y:.1f}".rstrip("0").rstrip(".") + "%"
-        if unit is Unit.MONEY:
-            return f"£{y / 1e6:.1f}m" if abs(y) >= 1e6 else f"£{y / 1e3:.0f}k" if abs(y) >= 1e4 else f"£{y:,.0f}"
-        return f"{y / 1e3:.0f}k" if abs(y) >= 1e4 else f"{y:,.0f}" if abs(y) >= 10 else f"{y:.1f}"
+            return f"{y:.{_places(step)}f}%"
+        sign = "£" if unit is Unit.MONEY else ""
+        for scale, suffix in ((1e6, "m"), (1e3, "k")):
+            if abs(y) >= 10 * scale or (scale == 1e6 and abs(y) >= scale):
+                return f"{sign}{y / scale:,.{_places(step / scale)}f}{suffix}"
+        return f"{sign}{y:,.{_places(step)}f}"
     return show
 
 

@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 
 from xlplan.reports.docx_tables import W_NS, Column, Look, table_parts
 from xlplan.reports.docx_tables import text as esc
-from xlplan.reports.narrative import Block
+from xlplan.reports.narrative import Block, xml_safe
 
 # zlib level for document.xml: 3 deflates a national report's 160 MB of table XML about 3x faster
 # than the default 6, for a file about half as large again (same XML inside).
@@ -71,6 +71,21 @@ class Writer:
             self.headings.append((level, text))
         self.paragraph(text, f"Heading {level}")
 
+    def picture(self, png: bytes, width_cm: float, description: str) -> None:
+        """A picture in a paragraph of its own, `width_cm` wide, with `description` as its
+        alternative text (the image is a part of the document; only its reference is written here)."""
+        from lxml import etree
+        from docx.image.image import Image
+        from docx.shared import Cm
+        image = Image.from_blob(png)
+        width = Cm(width_cm)
+        height = int(width * image.px_height / image.px_width)
+        inline = self.doc.part.new_pic_inline(io.BytesIO(png), width, height)
+        inline.docPr.set("descr", xml_safe(description, keep_newlines=False)[:1000])
+        drawing = etree.tostring(inline, encoding="unicode")
+        self._emit(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:drawing>{drawing}'
+                   f'</w:drawing></w:r></w:p>')
+
     def page_break(self) -> None:
         self._emit(f'<w:p xmlns:w="{W_NS}"><w:r><w:br w:type="page"/></w:r></w:p>')
 
@@ -93,15 +108,6 @@ class Writer:
         else:
             self._emit("".join(parts))
         self.paragraph("", "Table Text")   # a gap after the table, so tables never merge
-
-    def picture(self, png: bytes, width: int) -> None:
-        """A PNG image `width` dxa wide (its height to scale), in a paragraph of its own."""
-        from lxml import etree
-        from docx.shared import Emu
-        inline = self.doc.part.new_pic_inline(io.BytesIO(png), Emu(width * 635), None)
-        drawing = etree.tostring(inline, encoding="unicode")
-        self._emit(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:drawing>{drawing}'
-                   '</w:drawing></w:r></w:p>')
 
     def _emit(self, xml: str) -> None:
         if self.deferred is not None:

@@ -1,5 +1,5 @@
 """The summary workbook (xlsxwriter): Dashboard, Measures, Actions, Exceptions, Returns, Data quality
-and Trends, for the officer who wants to sort, filter and chart the quarter.
+and Trends (and Risks and Risk heat map for a plan with a risk register), for the officer who wants to sort, filter and chart the quarter.
 
 Every text from a return is written with `write_string` (and the workbook has strings_to_formulas
 off), so `=`, `+`, `-` and `@` at the start of a comment are kept as text, never a formula. Figures
@@ -22,6 +22,7 @@ from xlplan.reports.appendix import measure_statuses, not_due_mark
 from xlplan.reports.docx_tables import FILLS
 from xlplan.reports.narrative import xml_safe
 from xlplan.reports.workbook_trends import write_trends
+from xlplan.reports.workbook_risks import write_risk_sheets
 from xlplan.reports.xlsx_sheets import FastSheet, StreamSheet
 
 MAX_CELL = 32_767   # Excel's limit on the characters in a cell
@@ -74,6 +75,7 @@ def _write_summary(results: PeriodResults, path: Path) -> Path:
     resources.write_sheet(wb, f, results, table)                # the activity budget, if the plan has one
     benchmarks.write_sheet(wb, f, results, table, figure_cell)  # comparators, if any were imported
     write_trends(wb, f, results)
+    write_risk_sheets(wb, f, results, table)    # the risk register and its heat map (a plan with one)
     wb.close()
     return path
 
@@ -232,7 +234,7 @@ def dashboard(ws, wb, f: Formats, results: PeriodResults) -> None:
 
 MEASURE_WIDTHS = {"Code": 9, "Measure": 48, "Theme": 26, "Outcome": 28, "Service": 22, "Unit": 8, "Target": 11,
                   "To date": 11, "Status": 13, "Basis": 11, "Comments/Progress": 70, "Source file": 34,
-                  "Rule": 40, "Last quarter restated": 30}
+                  "From": 22, "Rule": 40, "Last quarter restated": 30}
 
 
 def measures_sheet(ws, f: Formats, results: PeriodResults) -> None:
@@ -240,7 +242,7 @@ def measures_sheet(ws, f: Formats, results: PeriodResults) -> None:
     headers = ["Code", "Measure", "Theme", "Outcome", "Service", "Unit", "Target", "To date", "Status", "Basis",
                "Previous status", "Trend (last quarter)", "Trend (last year)", "Last quarter",
                "Last quarter restated", *years,
-               "Comments/Progress", "Source file", "Source sheet", "Source cell", "Rule"]
+               "Comments/Progress", "Source file", "Source sheet", "Source cell", "From", "Rule"]
 
     def row(m: MeasureResult):
         src = m.source
@@ -251,10 +253,18 @@ def measures_sheet(ws, f: Formats, results: PeriodResults) -> None:
                 m.trend_quarter.value if m.trend_quarter else "", m.trend_year.value if m.trend_year else "",
                 figure_cell(m.previous_quarter, m.unit, f), restated.last_quarter_note(m, results),
                 *(figure_cell(m.history.get(y), m.unit, f) for y in years),
-                m.comment, src.file if src else "", src.sheet if src else "", src.cell if src else "", m.rule]
+                m.comment, src.file if src else "", src.sheet if src else "", src.cell if src else "",
+                _origin(src), m.rule]
 
     table(ws, f, headers, (row(m) for m in results.measures), MEASURE_WIDTHS,
           status_cols=("Status", "Previous status"))
+
+
+def _origin(src) -> str:
+    """Where a figure came from, as the From column says it: Return, or the system and its row."""
+    if src is None:
+        return ""
+    return f"{src.system} extract, row {src.row}" if src.system else "Return"
 
 
 def actions_sheet(ws, f: Formats, results: PeriodResults) -> None:

@@ -18,7 +18,12 @@ from xlplan.store.resources import budget_offers, reported_spend, reported_spend
 from xlplan.store.schema import BudgetRestatementRow, budget_restatements
 from xlplan.store.results import SignOff, SignOffEvent
 from xlplan.store.signoff import history as signoff_history, keep_late_returns, locked, reopen, sign_off
+from xlplan.store.read import risks_before
+from xlplan.store.results import RiskResult
+from xlplan.store.schema import RiskRow, risk_updates
 from xlplan.store.upgrade import Upgrade, upgrade_store      # Alembic itself is imported only when run
+from xlplan.store.read import imported_codes
+from xlplan.store.write import write_import
 
 __all__ = [
     "load_results", "plan_stored", "previous_comments", "returns_for", "table_contents",
@@ -31,7 +36,9 @@ __all__ = [
     "BenchmarkRow", "BudgetRow", "benchmarks", "budget_lines", "Benchmark", "BudgetResult",
     "BudgetRestatement", "BudgetRestatementRow", "budget_offers", "budget_restatements", "reported_spend", "reported_spend_at",
     "SignOff", "SignOffEvent", "signoff_history", "keep_late_returns", "locked", "reopen", "sign_off",
+    "risks_before", "RiskResult", "RiskRow", "risk_updates",
     "Upgrade", "upgrade_store",
+    "imported_codes", "write_import",
 ]
 
 from xlplan.store.year import ActionYear, MeasureYear, YearResults, load_year     # the year end (issue 16)

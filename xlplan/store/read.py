@@ -16,6 +16,7 @@ from typing import Iterator
 from sqlalchemy import exc, select
 
 from xlplan.store import resources, restated, signoff
+from xlplan.store import risks as risk_register
 from xlplan.store import schema as store
 from xlplan.errors import Issue, Severity
 from xlplan.heap import cycles_paused
@@ -63,6 +64,7 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
         budget = resources.budget_results(conn, plan, period)        # the activity budget, if the plan has one
         benches = resources.benchmark_results(conn, plan, period)    # comparators imported for its measures
         budget_restated = resources.budget_restatement_results(conn, plan, period)
+        register = risk_register.load_risks(conn, plan, period)     # [] for a plan without risks
         signed = signoff.state(conn, period.id)
     rules: dict[str, tuple] = {}   # stored rule JSON → (polarity, target): many measures share one
     measures = [_measure(m, plan, period, stored.get(m.code), before.get(m.code), last_year.get(m.code),
@@ -74,7 +76,7 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
                          expected_services=[s.name for s in plan.services_with_returns()],
                          generated_at=signed.at if signed is not None else store.utc_now(),
                          restatements=restatements, signoff=signed, budget=budget, benchmarks=benches,
-                         budget_restatements=budget_restated)
+                         budget_restatements=budget_restated, risks=register)
 
 
 def _restated(rows: dict, latest: dict) -> dict:
@@ -112,6 +114,23 @@ def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:
             rows = conn.execute(select(table.c[key], table.c.comment).where(table.c.period == period))
             found.update({(kind, code): comment for code, comment in rows})
     return found
+
+
+def imported_codes(db_url: str, period: str) -> dict[str, str]:
+    """code → system, for the measures whose figure for `period` was imported from a system extract."""
+    with _reader(db_url) as conn:
+        if conn is None:
+            return {}
+        return {code: system or "a system" for code, system in conn.execute(
+            select(measure_values.c.code, measure_values.c.source_system).where(
+                measure_values.c.period == period, measure_values.c.origin == "import"))}
+
+
+def risks_before(db_url: str, period: Period) -> dict:
+    """Code → the latest stored assessment of each risk before `period` (likelihood, impact, score,
+    commentary, period): the previous assessment a template shows and collect compares with."""
+    with _reader(db_url) as conn:
+        return risk_register.assessments_before(conn, period)
 
 
 def plan_stored(db_url: str, fingerprint: str) -> bool:
@@ -235,7 +254,9 @@ def _fig(row):
 def _source(row) -> Source | None:
     if not row.source_file:
         return None
-    return Source(row.source_file, row.source_sha256 or "", row.source_sheet or "", row.source_cell or "")
+    system = getattr(row, "source_system", None)      # measure_values only
+    return Source(row.source_file, row.source_sha256 or "", row.source_sheet or "", row.source_cell or "",
+                  system or "", getattr(row, "source_row", None) if system else None)
 
 
 def _action(a, period: Period, row) -> ActionResult:

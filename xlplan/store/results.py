@@ -19,14 +19,19 @@ from xlplan.values import Figure, Missing, Unit, format_value
 
 @dataclass(frozen=True)
 class Source:
-    """Where a figure came from: the returned file, its sha256, sheet and cell."""
+    """Where a figure came from: the returned file, its sha256, sheet and cell; for a figure
+    imported from a system extract (`xlplan import`), also the system and the extract's row."""
 
     file: str
     sha256: str
     sheet: str
     cell: str
+    system: str = ""
+    row: int | None = None
 
     def __str__(self) -> str:
+        if self.system:
+            return f"{self.system} extract {self.file}, row {self.row}"
         return f"{self.file} › {self.sheet}!{self.cell}"
 
 
@@ -183,6 +188,58 @@ class Benchmark:
 
 
 @dataclass(frozen=True)
+class RiskResult:
+    """One risk of the register in a quarter: the owner's assessment as stored (None where it was
+    not assessed), and the previous one it moved from (the latest stored before the quarter, else
+    the plan's own)."""
+
+    code: str
+    name: str
+    service: str
+    description: str = ""
+    owner: str = ""
+    controls: str = ""
+    likelihood: int | None = None
+    impact: int | None = None
+    score: int | None = None
+    band: str | None = None          # Green | Amber | Red, under the rule stored with it
+    target_score: int | None = None
+    commentary: str = ""
+    status: str = "not assessed"     # assessed | not assessed | in error
+    previous_score: int | None = None
+    previous_when: str = ""          # "Q1", "Q4 2022/23", or "the plan"
+    rule: str = ""
+    source: Source | None = None
+
+    @property
+    def assessed(self) -> bool:
+        return self.score is not None
+
+    @property
+    def movement(self) -> str | None:
+        """up | down | same, against the previous score; None when either is missing."""
+        if self.score is None or self.previous_score is None:
+            return None
+        return "up" if self.score > self.previous_score else "down" if self.score < self.previous_score else "same"
+
+    @property
+    def arrow(self) -> str:
+        return {"up": "↑", "down": "↓", "same": "→"}.get(self.movement, "")
+
+    def movement_text(self) -> str:
+        """`↑ up from 6`, `↓ down from 9`, `→ unchanged at 6`; `not assessed`; `new` with nothing before."""
+        if self.score is None:
+            last = f" (last {self.previous_score}, {self.previous_when})" if self.previous_score is not None else ""
+            return ("not assessed" if self.status != "in error" else "not assessed: error in the return") + last
+        if self.previous_score is None:
+            return "new"
+        since = f" ({self.previous_when})" if self.previous_when else ""
+        if self.movement == "same":
+            return f"→ unchanged at {self.score}{since}"
+        return f"{self.arrow} {self.movement} from {self.previous_score}{since}"
+
+
+@dataclass(frozen=True)
 class ActionResult:
     ref: str
     name: str
@@ -258,6 +315,7 @@ class PeriodResults:
     budget: list[BudgetResult] = field(default_factory=list)        # the activity budget (plan order)
     benchmarks: dict[str, Benchmark] = field(default_factory=dict)  # code → latest comparators
     budget_restatements: list[BudgetRestatement] = field(default_factory=list)   # last quarter's spend corrected
+    risks: list[RiskResult] = field(default_factory=list)    # the risk register, highest score first; [] if none
     signoff: SignOff | None = None   # set when the quarter is signed off (generated_at is then its time)
 
     @property

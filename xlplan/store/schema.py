@@ -28,7 +28,8 @@ from xlplan.values import Figure, Ratio
 # The store's schema, as Alembic revisions (xlplan/store/migrations/versions/), oldest first. A store
 # records its revision in `alembic_version`; a command that opens a store of an older one is told to
 # run `xlplan upgrade-store` (upgrade.py), which is the only code that imports Alembic.
-SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements", "0003_signoff", "0006_budget")
+SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements", "0003_signoff", "0005_risks", "0004_departments",
+                    "0006_budget")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 BUSY_TIMEOUT = 60.0   # seconds a collect waits for another one writing to the same store
@@ -69,6 +70,10 @@ returns = Table(
     Column("superseded_by", String(64)),
     Column("plan_fingerprint", String(64)),           # the plan the return's template was made from
     Column("archive", Text),                          # archived copy, relative to the archive folder
+    # which collect recorded it (0004_departments): its department ("" for a whole-plan collect), part
+    # of the key so two departments' folders may hold the same file; the returns folder it was in
+    Column("department", String(100), primary_key=True, server_default=""),
+    Column("folder", Text),
 )
 
 measure_values = Table(
@@ -95,6 +100,11 @@ measure_values = Table(
     Column("source_sheet", String(100)),
     Column("source_cell", String(20)),
     Column("plan_fingerprint", String(64), nullable=False),
+    # where the figure came from (0004_departments): a return, or a system extract (`xlplan import`:
+    # the system, and the extract's row; source_file/sha256/sheet/cell name the file and Value cell)
+    Column("origin", String(16), nullable=False, server_default="return"),    # return | import
+    Column("source_system", Text),
+    Column("source_row", Integer),
 )
 
 action_updates = Table(
@@ -129,6 +139,10 @@ issues = Table(
     Column("row", Integer),
     Column("key", Text),
     Column("counted", Boolean, nullable=False),       # False for superseded or skipped files
+    # the collect that found it (0004_departments): its department ("" for the whole plan; seq counts
+    # within it) and the service of the file it is about (None for a file not identified)
+    Column("department", String(100), primary_key=True, server_default=""),
+    Column("service", Text),
 )
 
 history = Table(
@@ -165,6 +179,27 @@ restatements = Table(
     Column("source_sha256", String(64), nullable=False),
     Column("source_sheet", String(100), nullable=False),
     Column("source_cell", String(20), nullable=False),
+    Column("plan_fingerprint", String(64), nullable=False),
+)
+
+risk_updates = Table(
+    "risk_updates", metadata,                          # each risk's assessment in a quarter's return
+    Column("period", String(16), primary_key=True),
+    Column("code", String(100), primary_key=True),
+    Column("service", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("likelihood", Integer),                     # None: not assessed this quarter (or in error)
+    Column("impact", Integer),
+    Column("score", Integer),                          # likelihood x impact
+    Column("band", String(16)),                        # Green | Amber | Red under `rule`
+    Column("target_score", Integer),
+    Column("commentary", Text, nullable=False),
+    Column("status", String(16), nullable=False),      # assessed | not assessed | in error
+    Column("rule", Text, nullable=False),              # the scale and bands: "1-5; 1-4 Green; 5-12 Amber; 15-25 Red"
+    Column("source_file", Text),
+    Column("source_sha256", String(64)),
+    Column("source_sheet", String(100)),
+    Column("source_cell", String(20)),                 # the Likelihood cell
     Column("plan_fingerprint", String(64), nullable=False),
 )
 
@@ -290,6 +325,8 @@ class ReturnRow(NamedTuple):
     superseded_by: str | None
     plan_fingerprint: str | None
     archive: str | None
+    department: str = ""
+    folder: str | None = None
 
 
 class ValueRow(NamedTuple):
@@ -315,6 +352,9 @@ class ValueRow(NamedTuple):
     source_sheet: str | None
     source_cell: str | None
     plan_fingerprint: str
+    origin: str = "return"
+    source_system: str | None = None
+    source_row: int | None = None
 
 
 class ActionRow(NamedTuple):
@@ -347,6 +387,8 @@ class IssueRow(NamedTuple):
     row: int | None
     key: str | None
     counted: bool
+    department: str = ""
+    service: str | None = None
 
 
 class HistoryRow(NamedTuple):
@@ -383,6 +425,29 @@ class RestatementRow(NamedTuple):
 
 
 ROWS[restatements] = RestatementRow
+
+
+class RiskRow(NamedTuple):
+    period: str
+    code: str
+    service: str
+    name: str
+    likelihood: int | None
+    impact: int | None
+    score: int | None
+    band: str | None
+    target_score: int | None
+    commentary: str
+    status: str
+    rule: str
+    source_file: str | None
+    source_sha256: str | None
+    source_sheet: str | None
+    source_cell: str | None
+    plan_fingerprint: str
+
+
+ROWS[risk_updates] = RiskRow
 
 
 class BudgetRow(NamedTuple):

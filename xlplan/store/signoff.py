@@ -25,21 +25,41 @@ from sqlalchemy import func, insert, select
 from xlplan.errors import XlplanError
 from xlplan.store import schema as store
 from xlplan.store.results import SignOff, SignOffEvent
-from xlplan.store.schema import (action_updates, after_signoff, budget_lines, budget_restatements, issues, measure_values, restatements, returns,
-                                 signoffs, transaction)
+from xlplan.store.schema import (action_updates, after_signoff, budget_lines, budget_restatements, issues,
+                                 measure_values, restatements, returns, risk_updates, signoffs, transaction)
 
 SIGNED_OFF, REOPENED = "signed off", "reopened"
 _FINGERPRINTED = (returns, measure_values, action_updates, issues, restatements)
+# Tables hashed only where the quarter has rows in them, so a quarter without (a plan with no risk
+# register) keeps the fingerprint it had before they existed.
+_WHEN_STORED = (risk_updates,)
+
+
+# Columns later revisions added to fingerprinted tables, with the value a row stored before them
+# holds: left out of a row's fingerprint while they hold it, so a quarter signed off before an
+# upgrade still matches after it (0004_departments: the collecting department and folder, an
+# issue's service, a figure's origin and system).
+_ADDED = {"returns": {"department": "", "folder": None}, "issues": {"department": "", "service": None},
+          "measure_values": {"origin": "return", "source_system": None, "source_row": None}}
 
 
 def quarter_fingerprint(conn, period: str) -> str:
     """sha256 of everything stored for `period` by its collect, in key order."""
     digest = hashlib.sha256()
-    for table in _FINGERPRINTED:
+    for table in (*_FINGERPRINTED, *_WHEN_STORED):
+        if table in _WHEN_STORED and conn.execute(
+                select(table.c.period).where(table.c.period == period).limit(1)).first() is None:
+            continue
         digest.update(f"\x00{table.name}\x00".encode())
         keys = list(table.primary_key.columns)
+        added = [(i, _ADDED[table.name][c]) for i, c in enumerate(table.columns.keys())
+                 if c in _ADDED.get(table.name, {})]
         for row in conn.execute(select(table).where(table.c.period == period).order_by(*keys)):
-            digest.update(json.dumps([_plain(v) for v in row], ensure_ascii=False).encode())
+            values = list(row)
+            for i, default in reversed(added):
+                if values[i] == default:
+                    del values[i]
+            digest.update(json.dumps([_plain(v) for v in values], ensure_ascii=False).encode())
             digest.update(b"\n")
     # the activity budget's lines (plan/budget.py), only where the quarter has any: a quarter of a plan
     # without a Budget sheet keeps the fingerprint it had before budgets existed

@@ -8,21 +8,22 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from operator import itemgetter
-from typing import Callable, Iterable
+from typing import Callable, Collection, Iterable
 
-from sqlalchemy import Table, Text, bindparam, cast, delete, func, insert, select
+from sqlalchemy import Table, Text, and_, bindparam, cast, delete, func, insert, or_, select
 
 from xlplan.store.restated import keep_collected
 from xlplan.store.signoff import refuse_if_locked
-from xlplan.store.schema import (action_updates, budget_lines, budget_restatements, engine, history, history_plan, issues, measure_values, plans,
-                                 restatements, returns, transaction)
+from xlplan.store.schema import (action_updates, budget_lines, budget_restatements, engine, history, history_plan,
+                                 issues, measure_values, plans, restatements, returns, risk_updates, transaction)
 
 
 def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
                   return_rows: list[dict], value_rows: list[tuple], action_rows: list[tuple],
                   issue_rows: list[dict], history_rows: Callable[[], list[dict]],
-                  restatement_rows: list | None = None, budget_rows: list | None = None,
-                  budget_restatement_rows: list | None = None) -> None:
+                  restatement_rows: list | None = None, risk_rows: list | None = None,
+                  budget_rows: list | None = None, budget_restatement_rows: list | None = None,
+                  department: str = "", services: Collection[str] | None = None) -> None:
     """Replace everything stored for `period` with this collect's rows, in one transaction (rows
     stored as they are already are left alone: see `replace_period`). The value and action row
     lists are emptied once written (they are large; the caller is done with them).
@@ -32,33 +33,78 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
 
     `restatement_rows` (RestatementRows carried by this period's returns) replace the period's
     restatements the same way, an unchanged one keeping when it was first collected; None leaves
-    them alone. `budget_rows` (BudgetRows: spend against the plan's activity budget) replace the
-    period's budget lines; None (a plan without a Budget sheet) leaves them alone. A signed-off period
-    is refused (XlplanError) and nothing is written."""
+    them alone. `risk_rows` (RiskRows: each risk's assessment) replace the period's the same way;
+    None leaves them alone. `budget_rows` (BudgetRows: spend against the plan's activity budget) and
+    `budget_restatement_rows` replace the period's budget lines and their corrections the same way;
+    None (a plan without a Budget sheet) leaves them alone. A signed-off period is refused
+    (XlplanError) and nothing is written.
+
+    `services` (with the `department` they belong to) limits what the collect owns, when several
+    departments collect the quarter into one store: only rows of those services, and returns and
+    issues this department's collects recorded, are replaced (see `owned`); None owns the whole
+    period, as a collect of the whole plan does."""
     eng = engine(db_url)
     try:
         with transaction(eng, db_url) as conn:
             refuse_if_locked(conn, period)      # a quarter signed off meanwhile is never overwritten
+            value_rows[:] = _not_imported(conn, period, value_rows)
             for table, rows in ((returns, return_rows), (measure_values, value_rows),
                                 (action_updates, action_rows), (issues, issue_rows)):
-                replace_period(conn, table, period, rows)
+                replace_period(conn, table, period, rows, owned(table, department, services))
             if restatement_rows is not None:
-                replace_period(conn, restatements, period, keep_collected(conn, period, restatement_rows))
+                replace_period(conn, restatements, period, keep_collected(conn, period, restatement_rows),
+                               owned(restatements, department, services))
+            if risk_rows is not None:
+                replace_period(conn, risk_updates, period, risk_rows, owned(risk_updates, department, services))
             if budget_rows is not None:
-                replace_period(conn, budget_lines, period, budget_rows)
+                replace_period(conn, budget_lines, period, budget_rows, owned(budget_lines, department, services))
             if budget_restatement_rows is not None:
                 replace_period(conn, budget_restatements, period,
-                               keep_collected(conn, period, budget_restatement_rows, budget_restatements))
+                               keep_collected(conn, period, budget_restatement_rows, budget_restatements),
+                               owned(budget_restatements, department, services))
             value_rows.clear()      # (tens of thousands of rows) freed before the history is built
             action_rows.clear()
-            if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
-                _replace_history(conn, history_rows(), plan_fingerprint)
-            # last: the snapshot is large (tens of MB for a national plan)
-            if conn.execute(select(plans.c.fingerprint).where(
-                    plans.c.fingerprint == plan_fingerprint)).first() is None:
-                _insert_plan(conn, plan_row())
+            _plan_and_history(conn, plan_fingerprint, plan_row, history_rows)
     finally:
         eng.dispose()
+
+
+def write_import(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
+                 value_rows: list, history_rows: Callable[[], list[dict]]) -> None:
+    """Store a system extract's figures for `period` (ValueRows, origin "import"), in one
+    transaction: each replaces whatever the store held for its measure that quarter (a returned
+    figure only where the import was told to override it), and nothing else is touched: not the
+    returned figures of other measures, nor figures imported from other extracts. A signed-off
+    period is refused (XlplanError) and nothing is written."""
+    codes = sorted({r[1] for r in value_rows})
+    eng = engine(db_url)
+    try:
+        with transaction(eng, db_url) as conn:
+            refuse_if_locked(conn, period)
+            for chunk in _chunks(codes, 500):
+                these = set(chunk)
+                replace_period(conn, measure_values, period, [r for r in value_rows if r[1] in these],
+                               measure_values.c.code.in_(chunk))
+            _plan_and_history(conn, plan_fingerprint, plan_row, history_rows)
+    finally:
+        eng.dispose()
+
+
+def _not_imported(conn, period: str, value_rows: list) -> list:
+    """A collect's value rows less those of measures whose figure for `period` was imported from a
+    system: an import is never wiped by a collect of the returns."""
+    imported = set(conn.execute(select(measure_values.c.code).where(
+        measure_values.c.period == period, measure_values.c.origin == "import")).scalars())
+    return [r for r in value_rows if r[1] not in imported] if imported else value_rows
+
+
+def _plan_and_history(conn, plan_fingerprint: str, plan_row: Callable, history_rows: Callable) -> None:
+    """The plan's snapshot and history columns, built and written only if the store lacks them."""
+    if conn.execute(select(history_plan.c.fingerprint)).scalar() != plan_fingerprint:
+        _replace_history(conn, history_rows(), plan_fingerprint)
+    # last: the snapshot is large (tens of MB for a national plan)
+    if conn.execute(select(plans.c.fingerprint).where(plans.c.fingerprint == plan_fingerprint)).first() is None:
+        _insert_plan(conn, plan_row())
 
 
 class PackedText:
@@ -120,9 +166,25 @@ def _replace_history(conn, rows: list[tuple], plan_fingerprint: str) -> None:
     conn.execute(insert(history_plan), [{"slot": 1, "fingerprint": plan_fingerprint}])
 
 
-def replace_period(conn, table: Table, period: str, rows: list) -> None:
-    """Make `table`'s rows for `period` exactly `rows` (dicts by column name, NamedTuples of
-    schema.ROWS, or tuples with every column in the table's order), in four plain steps:
+def owned(table: Table, department: str, services: Collection[str] | None):
+    """Which of a period's rows of `table` a collect of `department` owns (a SQL condition; None:
+    all of them, for a collect of the whole plan): those of its `services`, and in tables that
+    record the collecting department (returns, issues), those its own collects recorded. A row a
+    whole-plan collect recorded for one of its services is taken over; another department's never.
+    A figure imported from a system (measure_values.origin "import") is never a collect's."""
+    returned = table.c.origin != "import" if "origin" in table.c else None
+    if services is None:
+        return returned
+    of_services = table.c.service.in_(sorted(services))
+    if "department" not in table.c:
+        return of_services if returned is None else and_(of_services, returned)
+    return or_(table.c.department == department, and_(table.c.department == "", of_services))
+
+
+def replace_period(conn, table: Table, period: str, rows: list, where=None) -> None:
+    """Make `table`'s rows for `period` (and `where`, when given) exactly `rows` (dicts by column
+    name, NamedTuples of schema.ROWS, or tuples with every column in the table's order), in four
+    plain steps:
 
     1. read the period's stored rows (SQLAlchemy Core, typed values), by key;
     2. diff: a given row stored exactly as given is left alone; any other is fresh;
@@ -138,7 +200,8 @@ def replace_period(conn, table: Table, period: str, rows: list) -> None:
     at = [names.index(c.name) for c in keys]
     key = itemgetter(*at) if len(at) > 1 else (lambda row, i=at[0]: (row[i],))
     stored: dict[tuple, tuple] = {}
-    result = conn.execute(select(table).where(table.c.period == period).execution_options(yield_per=_BATCH))
+    chosen = table.c.period == period if where is None else and_(table.c.period == period, where)
+    result = conn.execute(select(table).where(chosen).execution_options(yield_per=_BATCH))
     try:
         for batch in result.partitions():
             batch = list(map(tuple, batch))          # plain tuples: compared with the given rows in C

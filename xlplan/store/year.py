@@ -18,6 +18,7 @@ from xlplan.periods import FinancialYear, Period
 from xlplan.plan import Measure, Plan
 from xlplan.status import (ActionStatus, Polarity, Rule, Status, Tolerance, Trend, target_text)
 from xlplan.store import schema as store
+from xlplan.store import signoff
 from xlplan.store.outturn import NOT_COLLECTED, NOT_DUE, Outturn, QuarterFigure, outturn_of, outturn_status, trend_text
 from xlplan.store.read import _plan_order, _reader
 from xlplan.store.restated import latest_versions
@@ -84,6 +85,7 @@ class YearResults:
     collected: list[int]             # quarters the store holds any figure for
     history_years: list[str]         # "2020/21"… shown beside the outturn, oldest first
     generated_at: datetime
+    signed_off: dict[int, object] = field(default_factory=dict)   # quarter → its SignOff in force, or None
 
     @property
     def next_year(self) -> FinancialYear:
@@ -108,12 +110,13 @@ def load_year(db_url: str, plan: Plan, year: FinancialYear, history_years: int =
         updates = {p.quarter: {} if conn is None else
                    {r.ref: r for r in conn.execute(select(action_updates).where(action_updates.c.period == p.id))}
                    for p in periods}
+        signed = {p.quarter: signoff.state(conn, p.id) for p in periods}
     years = [y for y in year.prior_years(history_years)]
     measures = [_measure(m, plan, year, versions, years) for m in _plan_order(plan)]
     actions = [_action(a, year, updates) for a in _plan_order(plan, actions=True)]
     return YearResults(plan=plan, year=year, measures=measures, actions=actions,
                        collected=[q for q in QUARTERS if versions[q]], history_years=[y.slash for y in years],
-                       generated_at=store.utc_now())
+                       generated_at=store.utc_now(), signed_off=signed)
 
 
 def rule_from_json(text: str) -> Rule:

@@ -35,6 +35,8 @@ from xlplan.contract.corrections import CORRECTIONS_SHEET
 from xlplan.templates.corrections import write_corrections
 from xlplan.contract.budget import BUDGET_SHEET
 from xlplan.templates.budget import write_budget
+from xlplan.contract.risks import RISKS_SHEET
+from xlplan.templates.risks import write_risks
 from xlplan.templates.instructions import write_instructions
 from xlplan.templates.sheets import (DataRow, SheetContext, deadline_text, write_actions,
         write_measures)
@@ -50,7 +52,8 @@ POOL_MIN_SERVICES = 8     # below this many templates a process pool costs more 
 def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_path: str | Path,
                     service: str | None = None, last_values: LastValues | None = None,
                     issued_at: datetime | None = None, jobs: int | None = None,
-                    corrections: LastValues | None = None, budget_offers: dict | None = None) -> list[Path]:
+                    corrections: LastValues | None = None, risks_before: dict | None = None,
+                    budget_offers: dict | None = None) -> list[Path]:
     """Write one return template per service (or just `service`) into `out_dir`; returns the paths.
 
     `budget_offers`: last quarter's stored spend by (service, line) (store.budget_offers), offered for
@@ -58,6 +61,8 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
 
     `corrections`: the previous quarter's stored figures (Code → (figure or None, text)), offered
     for correction on a Corrections sheet (templates/corrections.py); None or empty: no such sheet.
+    `risks_before`: the latest stored assessment of each risk (Code → (likelihood, impact)), shown
+    as the previous one on the Risks sheet (templates/risks.py); a risk not in it shows the plan's.
 
     With many services the templates are written by `jobs` processes (default: every core); the
     files are the same as one process writes.
@@ -75,7 +80,7 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
     # Plan-wide things computed once here, before any worker would compute them again.
     plan.fingerprint   # noqa: B018
     plan.measures_for(services[0]), plan.actions_for(services[0])
-    job = (plan, period, key, last_values, issued, out, corrections, budget_offers)
+    job = (plan, period, key, last_values, issued, out, corrections, risks_before, budget_offers)
     jobs = min(jobs or available_cores(), len(services))
     if jobs > 1 and len(services) >= POOL_MIN_SERVICES:
         # Forked workers share the plan's memory; frozen, it is not copied into each by their
@@ -113,10 +118,11 @@ def _write_in_worker(service: str) -> Path:
 
 
 def _write_one(job: tuple, service: str) -> Path:
-    plan, period, key, last_values, issued, out, corrections, budget_offers = job
+    plan, period, key, last_values, issued, out, corrections, risks_before, budget_offers = job
     path = out / layout.template_filename(period, service)
     path.write_bytes(template_bytes(plan, period, service, key=key, last_values=last_values, issued_at=issued,
-                                    corrections=corrections, budget_offers=budget_offers))
+                                    corrections=corrections, risks_before=risks_before,
+                                    budget_offers=budget_offers))
     return path
 
 
@@ -156,7 +162,8 @@ def template_id(key: bytes, plan: Plan, period: Period, service: str) -> str:
 
 def template_bytes(plan: Plan, period: Period, service: str, *, key: bytes,
                    last_values: LastValues | None = None, issued_at: datetime,
-                   corrections: LastValues | None = None, budget_offers: dict | None = None) -> bytes:
+                   corrections: LastValues | None = None, risks_before: dict | None = None,
+                   budget_offers: dict | None = None) -> bytes:
     """The .xlsx bytes of one service's return template."""
     from io import BytesIO
     buf = BytesIO()
@@ -172,7 +179,8 @@ def template_bytes(plan: Plan, period: Period, service: str, *, key: bytes,
     # Instructions comes first but needs the counts: write it, then the data sheets after it.
     n_measures, n_actions = len(plan.measures_for(service)), len(plan.actions_for(service))
     offered = any(m.code in (corrections or {}) for m in plan.measures_for(service))
-    write_instructions(wb, ctx, n_measures, n_actions, corrections=offered)
+    write_instructions(wb, ctx, n_measures, n_actions, corrections=offered,
+                       risks=len(plan.risks_for(service)) if plan.risks else 0)
     m_headers, m_rows = write_measures(wb, ctx, last_values)
     a_headers, a_rows = write_actions(wb, ctx)
     sheets = {layout.MEASURES_SHEET: (m_headers, m_rows), layout.ACTIONS_SHEET: (a_headers, a_rows)}
@@ -182,6 +190,9 @@ def template_bytes(plan: Plan, period: Period, service: str, *, key: bytes,
     corrected = write_corrections(wb, ctx, corrections)      # None: nothing stored to correct
     if corrected is not None:
         sheets[CORRECTIONS_SHEET] = corrected
+    assessed = write_risks(wb, ctx, risks_before) if plan.risks else None   # None: no risks for the service
+    if assessed is not None:
+        sheets[RISKS_SHEET] = assessed
     ident = _identity(key, plan, period, service, issued_at, sheets)
     _identity_sheet(wb, ctx, ident)
     wb.worksheets()[0].activate()

@@ -12,9 +12,10 @@ from xlplan.templates.rag import NO_DATA_WORDS
 from xlplan.templates.sheets import SheetContext, row_height
 
 
-def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int, corrections: bool = False) -> None:
+def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int, corrections: bool = False,
+                       risks: int = 0) -> None:
     """The Instructions sheet; `corrections`: the return has a Corrections sheet (last quarter's
-    figures offered for correction)."""
+    figures offered for correction); `risks`: how many risks its Risks sheet asks about."""
     ws = wb.add_worksheet(layout.INSTRUCTIONS_SHEET)
     fm = ctx.formats
     s = ctx.plan.settings
@@ -40,7 +41,8 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int, c
         ("Return by", ctx.deadline or "as soon as possible (no deadline is set in the plan)"),
         ("Return to", contact),
         ("In this return", f"{_count(n_measures, 'measure')} on the Measures sheet and "
-                           f"{_count(n_actions, 'action')} on the Actions sheet"),
+                           f"{_count(n_actions, 'action')} on the Actions sheet"
+                           + (f", and {_count(risks, 'risk')} on the Risks sheet" if risks else "")),
     ]
     for name, value in facts:
         ws.write_string(r, 0, name, label)
@@ -78,6 +80,14 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int, c
               if any(m.frequency.monthly for m in measures) else []),
         ], body)
 
+    systems = list(dict.fromkeys(m.source for m in measures if m.source))
+    if systems:
+        r = _section(ws, r, heading, "Figures taken from a system", [
+            f"Measures whose To date reads 'from {systems[0]}' (or another system) are taken by the performance "
+            f"officer straight from {', '.join(systems)}: there is nothing to type in their row, and anything "
+            "typed there is not used.",
+        ], body)
+
     if corrections:
         r = _section(ws, r, heading, "Correcting last quarter's figures", correction_lines(ctx.period), body)
 
@@ -89,6 +99,18 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int, c
             "(what you expect for the whole year). For an Income line type the income received and expected.",
             "Each line is compared with the budget profiled to this quarter and the annual budget: over budget "
             "(or income short) by more than the tolerance is Red. Explain any variance in Comments.",
+        ], body)
+
+    if risks:
+        rules = ctx.plan.risk_rules
+        r = _section(ws, r, heading, "Risks", [
+            f"The Risks sheet lists the service's risks from the plan's risk register with their last "
+            f"assessment. For each, type the current Likelihood and Impact as whole numbers from {rules.low} to "
+            f"{rules.high}; the score (likelihood x impact) and its band are worked out for you ("
+            + "; ".join(f"{b.low}-{b.high} {b.word}" for b in rules.bands) + ").",
+            "Say in Commentary what has changed and what is being done, especially when the score has gone up. "
+            "Leave Likelihood and Impact blank only if the risk has not been assessed this quarter: it is then "
+            "reported as not assessed.",
         ], body)
 
     words = ", ".join(NO_DATA_WORDS)

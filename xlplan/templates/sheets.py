@@ -139,6 +139,8 @@ def _measure_row(ws, ctx: SheetContext, r: int, m: Measure, headers: list[str], 
     if layout.DUE in col:
         values[layout.DUE] = _write_figure(ws, fm, r, col[layout.DUE], due_text(m, ctx.period), unit)
     months = [h for h in headers if MONTH_HEADER.fullmatch(h)]
+    if m.source:
+        return _system_row(ws, ctx, r, m, headers, col, values, months)
     if not due:
         return _not_due_row(ws, ctx, r, m, headers, col, values, figure, months)
     to_date = _a1(r, col[layout.TO_DATE])
@@ -214,6 +216,21 @@ def _not_due_row(ws, ctx: SheetContext, r: int, m: Measure, headers: list[str], 
     _comment_validation(ws, r, col[layout.COMMENTS])
     ws.set_row(r, row_height(m.name, MEASURE_WIDTHS["Measure"]))
     return DataRow(m.code, r + 1, [*hashed(headers, values), shown])
+
+
+def _system_row(ws, ctx: SheetContext, r: int, m: Measure, headers: list[str], col: dict[str, int],
+                values: dict, months: list[str]) -> DataRow:
+    """A measure whose figures come from a system (the plan's Source): To date says so, locked, and
+    nothing is filled in (the officer imports the figure with `xlplan import`)."""
+    fm = ctx.formats
+    for h in months:
+        ws.write_blank(r, col[h], None, fm.greyed())
+    ws.write_string(r, col[layout.TO_DATE], layout.from_system(m.source), fm.greyed())
+    ws.write_blank(r, col[layout.STATUS], None, fm.greyed())
+    ws.write_string(r, col[layout.RAG], "", fm.rag_cell())
+    ws.write_blank(r, col[layout.COMMENTS], None, fm.greyed())
+    ws.set_row(r, row_height(m.name, MEASURE_WIDTHS["Measure"]))
+    return DataRow(m.code, r + 1, hashed(headers, values))
 
 
 def quarter_formula(aggregate: Aggregate, unit: Unit, months: str) -> str:

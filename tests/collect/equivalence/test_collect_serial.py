@@ -82,7 +82,8 @@ def _slow_assess(files, plan, period, previous):
             assessment.status.value, assessment.basis, assessment.reason,
             entry.assessed.value if entry is not None and entry.assessed else None, *texts,
             entry.comment if entry else "", bool(entry and entry.in_error),
-            *(rows.source_values(f, entry.sheet, entry.cell) if entry is not None else none), plan.fingerprint))
+            *(rows.source_values(f, entry.sheet, entry.cell) if entry is not None else none), plan.fingerprint,
+            "return", None, None))
     for a in plan.actions:
         f = winners.get(a.service.strip().casefold())
         entry = f.actions.get(a.ref) if f else None
@@ -129,7 +130,7 @@ def test_assess_gives_exactly_the_rows_and_issues_of_each_measures_own_rule(tmp_
     real = pipeline.assess
     monkeypatch.setattr(pipeline, "assess", lambda *a: seen.append(copy.deepcopy(a)) or real(*a))
     run(tmp_path)
-    (files, plan, period, _), = seen
+    (files, plan, period, _, _, _), = seen
     typed_comments = {("measure" if sheet == "m" else "action", code): e.comment
                       for f in files for sheet, entries in (("m", f.measures), ("a", f.actions))
                       for code, e in entries.items()}

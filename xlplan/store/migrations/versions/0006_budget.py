@@ -2,7 +2,7 @@
 quarter), budget_restatements (last quarter's spend corrected in a later return) and the benchmarks table (comparator figures per measure and year, as imported).
 
 Revision ID: 0006_budget
-Revises: 0003_signoff
+Revises: 0004_departments
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_budget"
-down_revision = "0003_signoff"
+down_revision = "0004_departments"
 branch_labels = None
 depends_on = None
 
