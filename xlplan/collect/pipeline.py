@@ -21,6 +21,7 @@ from pathlib import Path
 
 from xlplan.collect import rows
 from xlplan.collect.assess import assess, status_counts, supersede
+from xlplan.collect.budget_rows import budget_restatement_rows, budget_rows
 from xlplan.collect.engine import Progress, examine_all
 from xlplan.collect.examined import CollectResult, Scope
 from xlplan.collect.restated import restatement_rows
@@ -73,6 +74,11 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         risks = risk_rows(files, plan, period, store.risks_before(db_url, period) if plan.risks else {})
         risks = [r for r in risks if scope.covers(r.service)]          # a department's own services' risks
         counts = status_counts(value_rows)
+        budgeted = budget_rows(files, plan, period)      # None: the plan has no Budget sheet
+        budget_restated = budget_restatement_rows(files, plan, period, db_url)   # last quarter's spend corrected
+        if budgeted is not None:                                         # a department's own services' lines
+            budgeted = [r for r in budgeted if scope.covers(r.service)]
+            budget_restated = [r for r in budget_restated if scope.covers(r.service)]
         records = [rows.record(f) for f in files]
         issue_rows, counted = rows.issue_rows(files, period, scope)
         folder = _folder_name(returns_dir, plan_path)
@@ -82,6 +88,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
             return_rows=[rows.return_row(f, period, scope, folder) for f in files],
             value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
             history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements, risk_rows=risks,
+            budget_rows=budgeted, budget_restatement_rows=budget_restated,
             department=scope.department, services=scope.services)
     del value_rows, action_rows, issue_rows, previous, snapshot   # stored: free them before any reading back
     if reuse is not None:
