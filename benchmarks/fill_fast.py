@@ -18,6 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from xlplan.contract import layout
+from xlplan.contract.budget import BUDGET_SHEET
 from xlplan.contract.risks import RISKS_SHEET
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -146,9 +147,9 @@ def _fill_sheet(xml: bytes, key_header: str, answers: dict[str, dict], sst: Shar
 
 
 def fill(template: Path, out: Path, measures: dict[str, dict], actions: dict[str, dict],
-         risks: dict[str, dict] | None = None) -> tuple[int, int]:
+         risks: dict[str, dict] | None = None, budget: dict[str, dict] | None = None) -> tuple[int, int]:
     """Write `out`: `template` with the answers typed in (`risks` on its Risks sheet, where it has
-    one). Returns (measure rows, action rows) filled."""
+    one; `budget` on its Budget sheet, by Line). Returns (measure rows, action rows) filled."""
     with zipfile.ZipFile(template) as z:
         infos = z.infolist()
         parts = {i.filename: z.read(i.filename) for i in infos}
@@ -165,6 +166,9 @@ def fill(template: Path, out: Path, measures: dict[str, dict], actions: dict[str
     if risks and RISKS_SHEET in sheets:
         path = sheets[RISKS_SHEET][0]
         parts[path], _ = _fill_sheet(parts[path], "Code", risks, sst, RISKS_SHEET)
+    if budget and BUDGET_SHEET in sheets:
+        path = sheets[BUDGET_SHEET][0]
+        parts[path], _ = _fill_sheet(parts[path], "Line", budget, sst, BUDGET_SHEET)
     parts["xl/sharedStrings.xml"] = sst.to_xml()
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:

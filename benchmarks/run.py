@@ -74,7 +74,7 @@ def command_help(name: str) -> str | None:
     return r.stdout if r.returncode == 0 else None
 
 
-def _fill_one(job: tuple[Path, Path, dict, dict, dict | None]) -> tuple[int, int]:
+def _fill_one(job: tuple[Path, Path, dict, dict, dict | None, dict | None]) -> tuple[int, int]:
     return fill_fast.fill(*job)
 
 
@@ -96,9 +96,13 @@ def corrected(answers: dict, round_: int = 1) -> dict:
             out["Comments/Progress"] = prefix + out["Comments/Progress"]
         return out
 
+    def spend(row: dict) -> dict:
+        return {**row, "Spend to date": figure(row["Spend to date"])}
+
     return {"measures": {k: amend(v) for k, v in answers["measures"].items()},
             "actions": {k: amend(v) for k, v in answers["actions"].items()},
-            "risks": {k: {**v, "Commentary": prefix + v["Commentary"]} for k, v in answers.get("risks", {}).items()}}
+            "risks": {k: {**v, "Commentary": prefix + v["Commentary"]} for k, v in answers.get("risks", {}).items()},
+            "budget": {k: spend(v) for k, v in answers.get("budget", {}).items()}}
 
 
 def _returned_name(i: int, template_name: str) -> str:
@@ -342,7 +346,7 @@ class Bench:
                 raise SystemExit(f"no template {name} in {tdir} for service {svc['Service']}")
             answers = data.answers[svc["Service"]]
             jobs.append((tdir / name, rdir / _returned_name(i, name), answers["measures"], answers["actions"],
-                         answers.get("risks")))
+                         answers.get("risks"), answers.get("budget")))
         with Pool(os.cpu_count()) as pool:
             counts = pool.map(_fill_one, jobs, chunksize=max(1, len(jobs) // (4 * (os.cpu_count() or 1))))
         expected = (synth.MEASURES_PER_SERVICE, synth.ACTIONS_PER_SERVICE)
@@ -394,7 +398,7 @@ def compare_stores(a: Path, b: Path) -> dict:
     """Whether two stores of the same collect (e.g. --jobs N and --jobs 1) hold the same rows."""
     import sqlite3
     differ = {}
-    for table_name in ("returns", "measure_values", "action_updates", "issues"):
+    for table_name in ("returns", "measure_values", "action_updates", "issues", "budget_lines"):
         rows = []
         for db in (a, b):
             with sqlite3.connect(db) as con:

@@ -1,6 +1,7 @@
 """A synthetic plan and the managers' answers for the benchmark (deterministic: same S, same data).
 
-S services × 50 measures + 30 actions + 3 risks (the risk register). The measures cycle through every unit (%, £, number, ratio),
+S services × 50 measures + 30 actions + 3 risks (the risk register) + 5 budget lines (an activity
+budget, as a management plan's; one line of each service an Income line, one profiled by quarter). The measures cycle through every unit (%, £, number, ratio),
 every profile (Level, Cumulative, four quarterly targets), every polarity and every kind of target
 (a figure, Increase/Reduce/Maintain, TBC, none), with three years of history where some outturns
 are still "Final Result Not Yet Available", as in the council seeds. Answers are what a team
@@ -17,6 +18,7 @@ from pathlib import Path
 MEASURES_PER_SERVICE = 50
 ACTIONS_PER_SERVICE = 30
 RISKS_PER_SERVICE = 3
+BUDGET_LINES_PER_SERVICE = 5       # the plan's Budget sheet: an activity budget per service
 PERIOD = "2023-24-Q2"
 YEARS = ("2020-21", "2021-22", "2022-23")
 
@@ -68,8 +70,9 @@ class Synthetic:
     services: list[dict]
     measures: list[dict]
     actions: list[dict]
-    answers: dict[str, dict] = field(default_factory=dict)   # service → {"measures": {...}, "actions": {...},
-    risks: list[dict] = field(default_factory=list)           #            "risks": {...}}
+    answers: dict[str, dict] = field(default_factory=dict)   # service → {"measures": …, "actions": …,
+    risks: list[dict] = field(default_factory=list)           #            "risks": …, "budget": …}
+    budget: list[dict] = field(default_factory=list)          # the Budget sheet's rows
 
 
 def _comment(rng: random.Random) -> str:
@@ -127,9 +130,33 @@ def _history(rng: random.Random, unit: str):
     return v
 
 
+BUDGET_ACTIVITIES = ["Assessment and Care Management", "Care home provision", "Community based care and support",
+                     "Service Support", "Charges and contributions"]
+
+
+def _budget(rng: random.Random, name: str) -> tuple[list[dict], dict]:
+    """A service's budget lines and the manager's spend to date and forecast for Q2."""
+    rows, answers = [], {}
+    for k in range(BUDGET_LINES_PER_SERVICE):
+        line = BUDGET_ACTIVITIES[k % len(BUDGET_ACTIVITIES)]
+        income_line = k == BUDGET_LINES_PER_SERVICE - 1
+        expenditure = 0 if income_line else rng.randrange(200_000, 25_000_000)
+        income = rng.randrange(50_000, 2_000_000) if income_line else rng.choice([0, rng.randrange(0, expenditure // 5)])
+        rows.append({"Service": name, "Line": line, "FTE": round(rng.uniform(0, 240), 1),
+                     "Expenditure": f"{expenditure:,}" if expenditure else "", "Income": f"({income:,})" if income else "0",
+                     "Net": f"{expenditure - income:,}" if not income_line else "",
+                     "Profile": "22%; 24%; 26%; 28%" if k == 1 else "", "Type": "Income" if income_line else ""})
+        budget = income if income_line else expenditure - income
+        share = 0.46 if k == 1 else 0.5
+        answers[line] = {"Spend to date": round(budget * share * rng.uniform(0.95, 1.06)),
+                         "Forecast outturn": round(budget * rng.uniform(0.97, 1.05)),
+                         "Comments": _comment(rng) if rng.random() < 0.5 else None}
+    return rows, answers
+
+
 def build(services: int, seed: int = 2024) -> Synthetic:
     rng = random.Random(seed)
-    svc_rows, measures, actions, risks = [], [], [], []
+    svc_rows, measures, actions, risks, budget = [], [], [], [], []
     answers: dict[str, dict] = {}
     for s in range(services):
         name = f"{SERVICE_NAMES[s % len(SERVICE_NAMES)]} {s + 1:04d}"
@@ -175,8 +202,10 @@ def build(services: int, seed: int = 2024) -> Synthetic:
                           "Impact": rng.randint(1, 5), "Target score": 4, "Controls": "Weekly review of unmet need."})
             r_answers[code] = {"Likelihood": rng.randint(1, 5), "Impact": rng.randint(1, 5),
                                "Commentary": _comment(rng)}
-        answers[name] = {"measures": m_answers, "actions": a_answers, "risks": r_answers}
-    return Synthetic(svc_rows, measures, actions, answers, risks)
+        lines, b_answers = _budget(rng, name)
+        budget += lines
+        answers[name] = {"measures": m_answers, "actions": a_answers, "risks": r_answers, "budget": b_answers}
+    return Synthetic(svc_rows, measures, actions, answers, risks, budget)
 
 
 def write(data: Synthetic, path: Path) -> Path:
@@ -186,4 +215,4 @@ def write(data: Synthetic, path: Path) -> Path:
     # history columns are written under their header (e.g. 2020/21); write_plan adds them as extra columns
     return write_plan(path, settings=SETTINGS, themes=THEMES, services=data.services, measures=data.measures,
                       actions=data.actions, history_years=[FinancialYear.parse(y) for y in YEARS],
-                      risks=data.risks or None)
+                      risks=data.risks or None, extra_sheets={"Budget": data.budget} if data.budget else {})

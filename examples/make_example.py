@@ -9,7 +9,8 @@ Ayrshire's dashboard), including the messy values people type into history colum
 "Not yet available", "2,755"). It exercises every unit (%, £, number, ratio), polarity (Higher,
 Lower, Monitor) and profile (Level, Cumulative, four quarterly targets), directional targets
 (Increase, Reduce), a TBC target, measures with no target, per-measure tolerances, a theme with
-nothing in it, and actions due before the end of Q2 so that some show as overdue.
+nothing in it, and actions due before the end of Q2 so that some show as overdue. Its Budget sheet is
+an activity budget per service modelled on West Lothian's management plan (see BUDGET below).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ SETTINGS = {
     "Return deadline": "21 days",
     "Template password": "",
     "Email from": "Glenburn Performance Team <performance@glenburn.example>",
+    "Budget tolerance": "2%",
     "Risk scale": "1-5",
     "Risk bands": "1-4 Green; 5-12 Amber; 15-25 Red",
 }
@@ -293,6 +295,36 @@ RISKS = [
          "Workforce plan; grow-your-own trainee scheme; market supplement under review."),
 ]
 
+
+def budget(service, line, fte, expenditure, income="0", net="", profile="", kind=""):
+    return {"Service": service, "Line": line, "FTE": fte, "Expenditure": expenditure, "Income": income, "Net": net,
+            "Profile": profile, "Type": kind}
+
+
+# The activity budget (Budget sheet), modelled on West Lothian's management plan tables ("Staff Resource
+# (FTE) | Revenue Expenditure Budget | Revenue Income Budget | Net Revenue Budget"): income typed as the
+# seeds type it (-46,000, (3,936)), figures such as £1.44 million and £165k, one line profiled by quarter
+# (residential placements cost most in winter) and two income lines, where falling short is what is worse.
+BUDGET = [
+    budget(CF, "Child Care and Protection Practice Teams", 70.8, "3,942,899", "0", "3,942,899"),
+    budget(CF, "Family Placement", 11.5, "7,293,904", "0", "7,293,904"),
+    budget(CF, "Residential Care (Internal/External)", 38.3, "7,869,598", "0", "7,869,598",
+           profile="22%; 24%; 26%; 28%"),
+    budget(CF, "Throughcare and Aftercare", 4.6, "1,744,171", "0", "1,744,171"),
+    budget(CF, "Service Support", 11.0, "434,741", "(3,936)", "430,805"),
+    budget(JS, "Youth Justice", 10.5, "494,347", "0", "494,347"),
+    budget(JS, "Community Payback", 21.4, "992,016", "(329,776)", "662,240"),
+    budget(JS, "Unpaid Work", 8.8, "403,050", "(133,985)", "269,065"),
+    budget(JS, "Criminal Justice Social Work grant", 0, "", "£1.44 million", "", kind="Income"),
+    budget(AOP, "Older People Assessment and Care Management", 58.2, "2,362,957", "-46,000", "2,316,957"),
+    budget(AOP, "Older People care home provision", 177.0, "24,995,112", "-2,133,000", "22,862,112"),
+    budget(AOP, "Older People community based care and support services", 235.7, "23,802,651", "-6,947,322",
+           "16,855,329"),
+    budget(AOP, "Occupational therapy", 34.1, "2,466,571", "-1,005,164", "1,461,407"),
+    budget(AOP, "Charges for non-residential care", 0, "", "£165k", "", kind="Income"),
+    budget(PS, "Service Support", 37.8, "1,760,220", "-26,919", "1,733,301"),
+]
+
 FIXED_TIME = (2023, 4, 1, 0, 0, 0)
 
 
@@ -312,7 +344,7 @@ def make_reproducible(path: Path) -> None:
 
 def main(out: Path = HERE / "plan.xlsx") -> Path:
     write_plan(out, settings=SETTINGS, themes=THEMES, services=SERVICES, measures=MEASURES, actions=ACTIONS,
-               history_years=HISTORY, risks=RISKS)
+               history_years=HISTORY, risks=RISKS, extra_sheets={"Budget": BUDGET})
     make_reproducible(out)
     return out
 

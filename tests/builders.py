@@ -47,7 +47,7 @@ def risk(code: str, **over) -> dict:
 
 
 def build_plan(path: Path, measures=None, actions=None, settings=None, themes=None, services=None,
-               years=("2020-21", "2021-22", "2022-23"), risks=None) -> Path:
+               years=("2020-21", "2021-22", "2022-23"), risks=None, budget=None) -> Path:
     return write_plan(
         path,
         settings={**SETTINGS, **(settings or {})},
@@ -57,4 +57,13 @@ def build_plan(path: Path, measures=None, actions=None, settings=None, themes=No
         actions=actions if actions is not None else [action("A1"), action("A2", Service="Adult and Older People")],
         history_years=[FinancialYear.parse(y) for y in years],
         risks=risks,
+        extra_sheets={"Budget": budget} if budget is not None else {},
     )
+
+
+def budget_line(service: str, line: str, **over) -> dict:
+    """A Budget sheet row (plan/budget.py), figures as the seeds' activity budget tables give them."""
+    row = {"Service": service, "Line": line, "FTE": 10.5, "Expenditure": "£1,000,000", "Income": "-200,000",
+           "Net": "800,000"}
+    row.update(over)
+    return row

@@ -156,6 +156,20 @@ class Code(StrEnum):
     PLAN_BAD_CARRIED_STATUS = ("plan.bad-carried-status", W, "Carried status not understood",
         "Carried status '{value}' for action {ref} ({sheet} row {row}) is not one of: {allowed}",
         "Correct {cell}, or clear it (it only records where the action stood at the end of last year).")
+    PLAN_BUDGET_BAD_FIGURE = ("plan.budget-bad-figure", E, "Budget figure not understood",
+        "{column} '{value}' for budget line {line} ({sheet} row {row}) is not understood: {reason}",
+        "Type an amount such as 2,362,957, £165k or £1.44 million (FTE: a number such as 58.2).")
+    PLAN_BUDGET_NET_MISMATCH = ("plan.budget-net-mismatch", E, "Net budget does not add up",
+        "Net {value} for budget line {line} ({sheet} row {row}) is not Expenditure − Income: "
+        "{expenditure} − {income} = {expected}",
+        "Correct the Net in {cell}, or the Expenditure or Income beside it (or leave Net blank: it is worked out).")
+    PLAN_BUDGET_SHEET_NAME = ("plan.budget-sheet-name", W, "Budget sheet misnamed",
+        "Sheet '{value}' looks like the optional Budget sheet, but only a sheet named 'Budget' is read",
+        "Rename the sheet to Budget if it holds the activity budget; otherwise ignore this.")
+    PLAN_BUDGET_BAD_PROFILE = ("plan.budget-bad-profile", E, "Budget profile not understood",
+        "Profile '{value}' for budget line {line} ({sheet} row {row}) is not understood: {reason}",
+        "Type Even, or four quarter shares or amounts separated by ; that add up to the year, "
+        "e.g. 20%; 25%; 25%; 30%.")
 
     # the risk register (xlplan/plan/risks.py)
     PLAN_BAD_RISK_SCORE = ("plan.bad-risk-score", E, "Risk score not understood",
@@ -289,6 +303,16 @@ class Code(StrEnum):
     ACTION_COMPLETE_BEFORE_START = ("action.complete-before-start", W, "Complete before it started",
         "{key} is marked Complete but does not start until {start}",
         "Check the status: an action cannot be complete before it starts.")
+    BUDGET_NOT_A_FIGURE = ("budget.not-a-figure", E, "Budget figure not understood",
+        "{key}: {column} '{found}' is not an amount of money",
+        "Type the amount alone, e.g. 1250000 or £1.25 million (leave it blank if not known yet); "
+        "put any explanation in Comments.")
+    BUDGET_NEGATIVE = ("budget.negative", E, "Budget figure below zero",
+        "{key}: {column} is {found}; spend and income are typed as amounts of 0 or more",
+        "Type the amount without a minus sign or brackets; explain a refund in Comments.")
+    BUDGET_NO_COMMENT = ("budget.no-comment", W, "No comment on a budget variance",
+        "{key} is {status} ({variance}) but has no comment",
+        "Ask the manager to say in Comments why, and what is being done.")
 
     # --- reports (xlplan/reports/) ----------------------------------------------------------------
     REPORT_TEMPLATE_MISSING = ("report.template-missing", E, "Report template not found",
@@ -297,6 +321,24 @@ class Code(StrEnum):
     REPORT_TEMPLATE_ERROR = ("report.template-error", E, "Report template has a mistake",
         "The report template {file} (line {row}) could not be used: {reason}",
         "Correct the template, or delete your copy to use xlplan's default, and run `xlplan report` again.")
+    REPORT_TOTALS_MISMATCH = ("report.totals-mismatch", E, "Table totals do not add up",
+        "The resources table for {key} does not add up: its {column} total is {total} but its lines sum to {sum}",
+        "This is a fault in xlplan, not in the returns: report it; the report was not written.")
+
+    # --- benchmarks (xlplan/benchmarks/) -----------------------------------------------------------
+    BENCHMARK_UNREADABLE = ("benchmark.unreadable", E, "Benchmark file not readable",
+        "{file} could not be read as a CSV or xlsx file: {reason}",
+        "Save the download as CSV (comma separated) or as an .xlsx workbook and import it again.")
+    BENCHMARK_MISSING_COLUMN = ("benchmark.missing-column", E, "Benchmark column missing",
+        "{file} has no column for {column}{suggestion}; its headers are: {headers}",
+        "Name the column as the LGBF download does (Code, Scottish average, Family group average, "
+        "Best in class, Rank), in any case, then import again.")
+    BENCHMARK_UNMATCHED = ("benchmark.unmatched", W, "Benchmark row matches no measure",
+        "{file} row {row}: '{value}' matches no measure of the plan{suggestion}; the row is not imported",
+        "Put the LGBF code in the plan's Measures sheet (Code or Links), or ignore rows for other services.")
+    BENCHMARK_BAD_FIGURE = ("benchmark.bad-figure", E, "Benchmark figure not understood",
+        "{file} row {row}: {column} '{value}' for {key} is not understood: {reason}",
+        "Correct the figure in the file (a figure in the measure's unit, or blank), then import again.")
 
     # --- mail (xlplan/mail/send.py) ---------------------------------------------------------------
     MAIL_NO_TEMPLATE = ("mail.no-template", E, "Template not found",

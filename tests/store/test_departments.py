@@ -367,3 +367,31 @@ def test_each_department_assesses_only_its_own_risks(tmp_path, db_url):
     after = {r[1]: r for r in store.table_contents(db_url)["risk_updates"]}
     assert set(after) == {"R1", "R2", "R3"} and after["R3"] == risks["R3"]
     assert after["R1"][columns.index("score")] == 16
+
+
+def test_each_department_stores_only_its_own_budget_lines(tmp_path, db_url):
+    """The Budget sheet too: a department's collect stores (and on a re-run replaces) its own
+    services' budget lines and leaves the other department's as they are."""
+    from builders import budget_line
+    from xlplan.contract import budget as sheet
+    from xlplan.demo.fill import fill_return
+    root = tmp_path / "b"
+    services = [{**s, "Department": DEPARTMENTS[s["Service"]]} for s in SERVICES]
+    lines = [budget_line(CJ, "Youth Justice", Expenditure="494,347", Income="0", Net="494,347"),
+             budget_line(AOP, "Care homes", Expenditure="1,000,000", Income="0", Net="1,000,000")]
+    sent = make_templates(make_plan(root, services=services, budget=lines))
+    text = lambda entries: {k: dict(cells) for k, cells in entries.items()}   # noqa: E731
+    fill_return(sent[CJ], root / "returns" / "cj.xlsx", measures=text(GOOD_CJ),
+                budget={"Youth Justice": {sheet.SPEND: "252000", sheet.FORECAST: "500000"}})
+    fill_return(sent[AOP], root / "returns" / "aop.xlsx", measures=text(GOOD_AOP),
+                budget={"Care homes": {sheet.SPEND: "400000", sheet.FORECAST: "990000"}})
+    columns = list(store.metadata.tables["budget_lines"].columns.keys())
+    spend = lambda: {r[columns.index("line")]: r[columns.index("spend")]              # noqa: E731
+                     for r in store.table_contents(db_url)["budget_lines"]}
+    collect(root / "plan.xlsx", Q2, root / "returns", db_url, department=ASC, jobs=1)
+    assert spend() == {"Care homes": 400_000}
+    collect(root / "plan.xlsx", Q2, root / "returns", db_url, department=CF, jobs=1)
+    assert spend() == {"Care homes": 400_000, "Youth Justice": 252_000}
+    (root / "returns" / "aop.xlsx").unlink()           # Adult Social Care's return withdrawn, collected again
+    collect(root / "plan.xlsx", Q2, root / "returns", db_url, department=ASC, jobs=1)
+    assert spend() == {"Care homes": None, "Youth Justice": 252_000}

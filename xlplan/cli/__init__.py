@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "import_cmd": ["import"],
     "signoff_cmd": ["signoff", "reopen"],
     "rollover_cmd": ["rollover"],
+    "benchmarks_cmd": ["benchmarks"],
 }
 
 
@@ -95,6 +96,7 @@ def main() -> None:
       xlplan status / chase     who has returned; remind those who have not
       xlplan report --year      the annual performance report, after Q4
       xlplan rollover           next year's plan, with this year's outturns
+      xlplan benchmarks import  comparator figures (LGBF) for the plan's measures
       xlplan demo               the whole loop on the example plan in a scratch folder
     """
 

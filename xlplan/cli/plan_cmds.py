@@ -34,6 +34,7 @@ def check(plan_path: Path, as_json: bool) -> None:
         out.print(f"[green]OK[/]: {plan_path} — {len(plan.themes)} themes, {len(plan.services)} services, "
                   f"{len(plan.measures)} measures, {len(plan.actions)} actions"
                   + (f", {len(plan.risks)} risks" if plan.risks else "")
+                  + (f", {_count(plan.budget.lines, 'budget line')}" if plan.budget is not None else "")
                   + (f", {_count(report.warnings, 'warning')}" if report.warnings else ""))
     else:
         out.print(f"[red]{_count(report.errors, 'error')}[/] and {_count(report.warnings, 'warning')} in {plan_path}")

@@ -29,15 +29,17 @@ def templates(plan_path: Path, period, out_dir: Path | None, service: str | None
     Each has Instructions, the service's Measures (with this period's targets and a live RAG) and
     Actions; only the yellow cells can be typed in. Last quarter's figures come from the store when
     it has them, and are offered for correction on a Corrections sheet. A plan with a risk register
-    adds a Risks sheet asking for each of the service's risks' current likelihood and impact.
+    adds a Risks sheet asking for each of the service's risks' current likelihood and impact; a plan
+    with a Budget sheet adds one asking for each budget line's spend to date and forecast outturn.
     """
     plan = read_plan(plan_path)
     out_dir = out_dir or WORKBOOKS / period.id / "templates"
     last = _last_values(db_url, plan, period)
     offers = _offers(db_url, plan, period) if last is not None else None
+    spend = _budget_offers(db_url, plan, period) if last is not None else None
     before = _risks_before(db_url, period) if last is not None and plan.risks else None
     paths = write_templates(plan, period, out_dir, plan_path=plan_path, service=service, last_values=last,
-                            jobs=jobs, corrections=offers, risks_before=before)
+                            jobs=jobs, corrections=offers, risks_before=before, budget_offers=spend)
     out = console()
     for path in paths:
         out.print(f"wrote {path}")
@@ -57,6 +59,12 @@ def _offers(db_url: str, plan, period):
     """Last quarter's stored figures, offered for correction (the Corrections sheet)."""
     from xlplan import store
     return store.correction_offers(db_url, plan, period)
+
+
+def _budget_offers(db_url: str, plan, period):
+    """Last quarter's stored spend by budget line, offered for correction (the Budget sheet)."""
+    from xlplan import store
+    return store.budget_offers(db_url, plan, period)
 
 
 def _risks_before(db_url: str, period):

@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from xlplan.collect.budget import check_budget
 from xlplan.collect.corrections import check_corrections
 from xlplan.collect.examined import Examined
 from xlplan.collect.identify import identify, match_rows, verify_content
@@ -26,7 +27,7 @@ from xlplan.collect.read import ReturnFile, read_return, skip_reason
 from xlplan.collect.reuse import Reuse
 from xlplan.collect.risks import check_risks
 from xlplan.collect.validate import check_values
-from xlplan.contract import corrections, layout
+from xlplan.contract import budget, corrections, layout
 from xlplan.contract import risks as risk_sheet
 from xlplan.errors import RETURN_NOT_A_WORKBOOK, RETURN_WRONG_PERIOD, issue
 from xlplan.periods import Period
@@ -138,6 +139,8 @@ def _examine(path: Path, ins: safety.Inspection, received: datetime, plan: Plan,
     ex.issues.extend(found)
     ex.corrections, found = check_corrections(rf, plan, service, period, key)   # last quarter's figures
     ex.issues.extend(found)
+    ex.budget, found = check_budget(rf, plan, service, period, key)             # spend against the budget
+    ex.issues.extend(found)
     ex.risks, found = check_risks(rf, plan, service, key)        # the risk register's assessments
     ex.issues.extend(found)
     return ex
@@ -151,6 +154,9 @@ def _template_headers(rf: ReturnFile) -> dict[str, list[str]]:
                layout.ACTIONS_SHEET: layout.action_headers()}
     if any(r.sheet == corrections.CORRECTIONS_SHEET for r in rf.identity.rows):   # it was written with one
         headers[corrections.CORRECTIONS_SHEET] = corrections.headers(period)
+    if any(r.sheet == budget.BUDGET_SHEET for r in rf.identity.rows):             # and a Budget sheet
+        sd = rf.sheets.get(budget.BUDGET_SHEET)
+        headers[budget.BUDGET_SHEET] = budget.headers_like(period, sd.headers if sd else [])
     if any(r.sheet == risk_sheet.RISKS_SHEET for r in rf.identity.rows):         # and with a Risks sheet
         headers[risk_sheet.RISKS_SHEET] = risk_sheet.headers()
     return headers

@@ -18,6 +18,7 @@ from xlplan.status import Status
 from xlplan.store import PeriodResults, ReturnRecord, SignOff
 from xlplan.collect.validate import ActionEntry, MeasureEntry
 from xlplan.collect.corrections import CorrectionEntry
+from xlplan.collect.budget import BudgetEntry
 from xlplan.collect.risks import RiskEntry
 
 
@@ -58,6 +59,7 @@ class Examined:
     outcome: Outcome | None = None         # set once every file is examined (assess.supersede)
     superseded_by: str | None = None
     corrections: dict[str, CorrectionEntry] = field(default_factory=dict)   # last quarter's, corrected
+    budget: dict[str, BudgetEntry] = field(default_factory=dict)            # spend by budget line
     risks: dict[str, RiskEntry] = field(default_factory=dict)              # the Risks sheet's assessments
 
     @property

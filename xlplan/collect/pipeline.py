@@ -21,6 +21,7 @@ from pathlib import Path
 
 from xlplan.collect import memo, rows
 from xlplan.collect.assess import assess, status_counts, supersede
+from xlplan.collect.budget_rows import budget_restatement_rows, budget_rows
 from xlplan.collect.engine import Progress, examine_all
 from xlplan.collect.examined import CollectResult, Scope
 from xlplan.collect.restated import restatement_rows
@@ -95,6 +96,11 @@ def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_
     risks = risk_rows(files, plan, period, store.risks_before(db_url, period) if plan.risks else {})
     risks = [r for r in risks if scope.covers(r.service)]          # a department's own services' risks
     counts = status_counts(value_rows)
+    budgeted = budget_rows(files, plan, period)      # None: the plan has no Budget sheet
+    budget_restated = budget_restatement_rows(files, plan, period, db_url)   # last quarter's spend corrected
+    if budgeted is not None:                                         # a department's own services' lines
+        budgeted = [r for r in budgeted if scope.covers(r.service)]
+        budget_restated = [r for r in budget_restated if scope.covers(r.service)]
     issue_rows, _ = rows.issue_rows(files, period, scope)
     store.write_collect(
         db_url, period=period.id, plan_fingerprint=plan.fingerprint,
@@ -102,6 +108,7 @@ def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_
         return_rows=[rows.return_row(f, period, scope, folder) for f in files],
         value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
         history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements, risk_rows=risks,
+        budget_rows=budgeted, budget_restatement_rows=budget_restated,
         department=scope.department, services=scope.services,
         memo=(inputs, memo.summary(counts, files, before)) if inputs else None)
     return counts

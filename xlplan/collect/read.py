@@ -29,6 +29,7 @@ from lxml import etree
 
 from xlplan.contract import layout
 from xlplan.contract.corrections import CORRECTIONS_SHEET
+from xlplan.contract.budget import BUDGET_SHEET
 from xlplan.contract.risks import RISKS_SHEET
 from xlplan.errors import RETURN_NOT_A_WORKBOOK, RETURN_PASSWORD_PROTECTED, RETURN_TOO_LARGE, Issue, issue
 from xlplan.contract.identity import Identity
@@ -169,6 +170,7 @@ def _read_into(rf: ReturnFile, data: bytes, parts: dict[str, bytes]) -> Issue | 
         parts = sheet_parts(zf) if zf is not None else {}
         for sheet, key in ((layout.MEASURES_SHEET, "Code"), (layout.ACTIONS_SHEET, "Ref"),
                            (CORRECTIONS_SHEET, "Code"),      # last quarter's figures corrected (corrections.py)
+                           (BUDGET_SHEET, "Line"),           # spend against the activity budget (budget.py)
                            (RISKS_SHEET, "Code")):           # the risk register's assessments (risks.py)
             if sheet in rf.sheet_names:
                 rf.sheets[sheet] = _data_sheet(wb, sheet, key)

@@ -27,6 +27,7 @@ import openpyxl
 
 from xlplan.contract import layout
 from xlplan.contract.corrections import CORRECTIONS_SHEET
+from xlplan.contract.budget import BUDGET_SHEET
 from xlplan.contract.risks import RISKS_SHEET
 from xlplan.errors import XlplanError, suggestion
 
@@ -38,10 +39,12 @@ _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")
 
 def fill_return(template: str | Path, out: str | Path, measures: Entries | None = None,
                 actions: Entries | None = None, cells: Mapping[tuple[str, str], object] | None = None,
-                corrections: Entries | None = None, risks: Entries | None = None) -> Path:
+                corrections: Entries | None = None, risks: Entries | None = None,
+                budget: Entries | None = None) -> Path:
     """Copy `template` to `out` with the given entries typed in; returns `out`. `corrections` go on
     the Corrections sheet (last quarter's figures), by Code: {"CF01": {"Q1 corrected": "73%", …}};
-    `risks` on the Risks sheet, by Code: {"SP011": {"Likelihood": "3", "Impact": "4", "Commentary": …}}.
+    `risks` on the Risks sheet, by Code: {"SP011": {"Likelihood": "3", "Impact": "4", "Commentary": …}};
+    `budget` on the Budget sheet, by Line: {"Family Placement": {"Spend to date": "3,702,114", …}}.
 
     Raises XlplanError naming an unknown Code/Ref or column (with a did-you-mean).
     """
@@ -49,7 +52,8 @@ def fill_return(template: str | Path, out: str | Path, measures: Entries | None 
     for sheet, key_header, entries in ((layout.MEASURES_SHEET, "Code", measures),
                                        (layout.ACTIONS_SHEET, "Ref", actions),
                                        (CORRECTIONS_SHEET, "Code", corrections),
-                                       (RISKS_SHEET, "Code", risks)):
+                                       (RISKS_SHEET, "Code", risks),
+                                       (BUDGET_SHEET, "Line", budget)):
         if entries:
             _fill_sheet(wb[sheet], sheet, key_header, entries)
     for (sheet, ref), value in (cells or {}).items():

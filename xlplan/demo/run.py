@@ -2,10 +2,12 @@
 
 The four quarters of 2023-24 are run, then the year end: for each quarter the demo
 writes the templates, drafts the emails to managers, fills each return with the figures in
-`examples/figures/<period>.csv` (and each risk's assessment in `examples/figures/risks/<period>.csv`) as a
-manager would (saving it under the kind of name returns come back with), collects, and writes the reports;
-Q1 is signed off (locked) once reported; after Q4 it writes the annual performance report and next year's
-plan (`xlplan rollover`). It ends by listing what it produced.
+`examples/figures/<period>.csv` (each risk's assessment in `examples/figures/risks/<period>.csv`, and the
+spend against the activity budget from `examples/figures/<period>-budget.csv`) as a manager would (saving
+it under the kind of name returns come back with), collects, and writes the reports; Q1 is signed off
+(locked) once reported; after Q4 it writes the annual performance report and next year's plan
+(`xlplan rollover`). Before the first quarter it imports the example's benchmark download
+(`examples/benchmarks-2022-23.csv`). It ends by listing what it produced.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from xlplan.resources import shipped
 EXAMPLES = shipped("examples")
 SIGNED_OFF = {"2023-24-Q1": "Head of Children's Services"}   # quarters the demo signs off, and by whom
 PERIODS = ("2023-24-Q1", "2023-24-Q2", "2023-24-Q3", "2023-24-Q4")
+BENCHMARKS = "benchmarks-2022-23.csv"
 RETURN_NAMES = ("Copy of {name}", "{stem} FINAL.xlsx", "{stem} (2).xlsx")
 
 
@@ -47,6 +50,19 @@ def read_figures(path: Path) -> dict[str, dict[str, dict[str, dict[str, str]]]]:
     return out
 
 
+def read_budget_figures(path: Path) -> dict[str, dict[str, dict[str, str]]]:
+    """service → budget line → {"Spend to date", "Forecast outturn", "Comments", and last quarter's
+    spend corrected with its reason where given} from a budget figures CSV
+    (examples/figures/<period>-budget.csv); {} when there is none."""
+    out: dict = defaultdict(dict)
+    if not path.exists():
+        return out
+    with path.open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out[row["Service"]][row["Line"]] = {k: v for k, v in row.items() if k not in ("Service", "Line") and v}
+    return out
+
+
 def read_risk_figures(path: Path) -> dict[str, dict[str, dict[str, str]]]:
     """service → risk code → {"Likelihood", "Impact", "Commentary"} from a risk figures CSV ({} if none)."""
     out: dict = defaultdict(dict)
@@ -66,7 +82,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
     from xlplan.reports import write_reports
-    from xlplan.store import correction_offers, load_results, risks_before, sign_off
+    from xlplan.store import budget_offers, correction_offers, load_results, risks_before, sign_off
     from xlplan.templates.build import last_quarter_values, write_templates
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
@@ -79,15 +95,20 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         f"{len(plan.measures)} measures, {len(plan.actions)} actions)")
     produced: dict[str, list[Path]] = defaultdict(list)
     produced["plan"].append(plan_path)
+    from xlplan.benchmarks import import_benchmarks
+    imported = import_benchmarks(EXAMPLES / BENCHMARKS, plan, "2022-23", db_url)   # the LGBF download
+    say(f"Benchmarks: {len(imported.stored)} measures' comparators imported from {BENCHMARKS}; "
+        f"{len(imported.unmatched)} rows match no measure (rows {', '.join(str(r) for r, _ in imported.unmatched)})")
     for period_id in PERIODS:
         period = Period.parse(period_id)
         base = folder / period.id
         last = last_quarter_values(load_results(db_url, plan, period)) if period.quarter > 1 else None
         offers = correction_offers(db_url, plan, period) if period.quarter > 1 else None
+        spent = budget_offers(db_url, plan, period) if period.quarter > 1 else None
         before = {c: (b.likelihood, b.impact) for c, b in risks_before(db_url, period).items()} \
             if period.quarter > 1 else None
         templates = write_templates(plan, period, base / "templates", plan_path=plan_path, last_values=last,
-                                    corrections=offers, risks_before=before)
+                                    corrections=offers, risks_before=before, budget_offers=spent)
         produced["templates"] += templates
         say(f"{period.id}: wrote {len(templates)} return templates")
         outbox = base / "outbox"
@@ -97,6 +118,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         produced["email drafts"] += drafts
         say(f"{period.id}: drafted {len(drafts)} emails to managers in {outbox}")
         figures = read_figures(EXAMPLES / "figures" / f"{period.id}.csv")
+        spend = read_budget_figures(EXAMPLES / "figures" / f"{period.id}-budget.csv")
         risk_figures = read_risk_figures(EXAMPLES / "figures" / "risks" / f"{period.id}.csv")
         returns = base / "returns"
         returns.mkdir(parents=True, exist_ok=True)
@@ -109,7 +131,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
             fill_return(template, returns / name, measures=figures[service].get("Measures", {}),
                         actions=figures[service].get("Actions", {}),
                         corrections=figures[service].get(CORRECTIONS_SHEET, {}),
-                        risks=risk_figures.get(service, {}))
+                        risks=risk_figures.get(service, {}), budget=spend.get(service, {}))
         result = collect(plan_path, period, returns, db_url)
         produced["returns"] += sorted(returns.glob("*.xlsx"))
         produced["reports"] += write_reports(result.results, base / "reports")
@@ -117,6 +139,11 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         say(f"{period.id}: collected {len(result.records)} returns; "
             + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
             + (f"; not returned: {', '.join(result.missing_services)}" if result.missing_services else ""))
+        lines = result.results.budget
+        if lines:
+            said = [(sum(1 for b in lines if b.status.value == word), word)
+                    for word in ("Green", "Amber", "Red", "Report later")]
+            say(f"{period.id}: budget: {len(lines)} lines, " + ", ".join(f"{n} {w}" for n, w in said if n))
         if period.id in SIGNED_OFF:       # approved at committee: its figures are locked from here on
             done = sign_off(db_url, period.id, SIGNED_OFF[period.id])
             write_reports(load_results(db_url, plan, period), base / "reports")    # now saying so

@@ -191,13 +191,13 @@ def keep_snapshot(plan: Plan, packed: object) -> None:
 def _packed(plan: Plan) -> tuple:
     """The plan as the cache keeps it: its measures and actions as columns (see `_unpacked`)."""
     return (plan.settings, plan.themes, plan.services, _columns(Measure, plan.measures),
-            _columns(Action, plan.actions), plan.source, plan.risks, plan.risk_rules)
+            _columns(Action, plan.actions), plan.source, plan.risks, plan.risk_rules, plan.budget)
 
 
-def _unpacked(settings, themes, services, measures, actions, source, risks, risk_rules) -> Plan:
+def _unpacked(settings, themes, services, measures, actions, source, risks, risk_rules, budget) -> Plan:
     """The Plan `_packed` kept (its risk register as the objects themselves: a few per service)."""
     return Plan(settings, themes, services, _objects(Measure, measures), _objects(Action, actions), source,
-                risks, risk_rules)
+                risks, risk_rules, budget)
 
 
 def _columns(cls: type, items: list) -> tuple[tuple[str, ...], list[list]]:

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from typing import Callable
 
 from xlplan.frequency import QUARTERLY, Aggregate, Frequency
+from xlplan.plan.budget import Budget
 from xlplan.periods import FinancialYear, Period
 from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, Rule, Tolerance, make_rule
 from xlplan.values import Figure, Target, Unit, Value
@@ -65,6 +66,10 @@ SETTINGS = {
     "Template password": "Optional password protecting the return templates' sheets.",
     "Email from": "Optional: who `xlplan send` emails come from, e.g. Performance Team <perf@council.gov.uk> "
                   "(default: the address in Contact).",
+    "Budget tolerance": "Optional, with a Budget sheet: how far spend may run over the budget profiled to date "
+                        "(or income fall short) and still be Amber, e.g. 2% or £50,000 (default: the Amber "
+                        "tolerance). Add a sheet named Budget (Service, Line, FTE, Expenditure, Income, Net, "
+                        "Profile, Type) to ask each service for spend to date and forecast outturn.",
     "Risk scale": "Optional, for the Risks sheet: the whole numbers Likelihood and Impact are scored on, e.g. "
                   "1-5 (the default). A risk's score is likelihood x impact.",
     "Risk bands": "Optional, for the Risks sheet: which scores are Green, Amber and Red, e.g. "
@@ -293,6 +298,7 @@ class Plan:
     source: str = ""
     risks: list[Risk] = field(default_factory=list)          # the Risks sheet's register (optional)
     risk_rules: RiskRules = DEFAULT_RISK_RULES                # Settings: Risk scale, Risk bands
+    budget: Budget | None = None      # the optional Budget sheet (plan/budget.py)
 
     @property
     def year(self) -> FinancialYear | None:
@@ -356,6 +362,8 @@ class Plan:
     def services_with_returns(self) -> list[Service]:
         """Services that have at least one measure or action: those that get a return template."""
         used = {item.service.casefold() for item in [*self.measures, *self.actions, *self.risks]}
+        if self.budget is not None:
+            used |= self.budget.services()
         return [s for s in self.services if s.name.strip().casefold() in used]
 
     def outcomes(self, theme: str) -> list[str]:
@@ -420,7 +428,8 @@ class Plan:
         """Pickled as its fields and its fingerprint if known: not the lookups derived from them
         (rebuilt when used), nor the cache entry it came from (which holds the officer's key)."""
         return _unpickle_plan, (self.settings, self.themes, self.services, self.measures, self.actions,
-                                self.source, self.__dict__.get("fingerprint"), self.risks, self.risk_rules)
+                                self.source, self.__dict__.get("fingerprint"), self.risks, self.risk_rules,
+                                self.budget)
 
     def canonical_json(self) -> str:
         """The content `fingerprint` hashes, as one JSON text (the store keeps it as the plan's
@@ -435,8 +444,8 @@ class Plan:
 
 
 def _unpickle_plan(settings, themes, services, measures, actions, source, fingerprint, risks=(),
-                   risk_rules=DEFAULT_RISK_RULES) -> Plan:
-    plan = Plan(settings, themes, services, measures, actions, source, list(risks), risk_rules)
+                   risk_rules=DEFAULT_RISK_RULES, budget=None) -> Plan:
+    plan = Plan(settings, themes, services, measures, actions, source, list(risks), risk_rules, budget)
     if fingerprint is not None:
         plan.know_fingerprint(fingerprint)
     return plan
@@ -449,11 +458,14 @@ def _canonical(plan: Plan) -> dict:
         return {"ref": a.ref, "name": a.name, "measures": a.measures, "theme": a.theme, "outcome": a.outcome,
                 "service": a.service, "owner": a.owner, "start": str(a.start), "due": str(a.due)}
 
-    return {"settings": repr(plan.settings), "themes": plan.themes,
-            "services": [[s.name, s.manager, s.email, *([s.department] if s.department else [])]
-                         for s in plan.services],
-            "measures": [_canonical_measure(m) for m in plan.measures], "actions": [action(a) for a in plan.actions],
-            **_canonical_risks(plan)}
+    found = {"settings": repr(plan.settings), "themes": plan.themes,
+             "services": [[s.name, s.manager, s.email, *([s.department] if s.department else [])]
+                          for s in plan.services],
+             "measures": [_canonical_measure(m) for m in plan.measures], "actions": [action(a) for a in plan.actions],
+             **_canonical_risks(plan)}
+    if plan.budget is not None:      # only with a Budget sheet: a plan without one keeps its fingerprint
+        found["budget"] = plan.budget.canonical()
+    return found
 
 
 def _canonical_risks(plan: Plan) -> dict:
@@ -559,6 +571,8 @@ def _canonical_json(plan: Plan, batch: int = 2000):
 
     yield "{"
     yield from items("actions", plan.actions, action)
+    if plan.budget is not None:      # only with a Budget sheet (keys in sorted order: after actions)
+        yield f'"budget": {plan.budget.canonical_json()}, '
     yield from items("measures", plan.measures, measure)
     for name, value in _canonical_risks(plan).items():       # "risk_rules", "risks": sorted after measures
         yield f'"{name}": {json.dumps(value, sort_keys=True, default=str)}, '

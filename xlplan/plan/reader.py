@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from xlplan.errors import (
-    PLAN_AGGREGATE_IGNORED, PLAN_ASSUMED_POLARITY, PLAN_BAD_AGGREGATE, PLAN_BAD_CARRIED_STATUS, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
+    PLAN_AGGREGATE_IGNORED, PLAN_ASSUMED_POLARITY, PLAN_BUDGET_SHEET_NAME, PLAN_BAD_AGGREGATE, PLAN_BAD_CARRIED_STATUS, PLAN_BAD_DATE, PLAN_BAD_EMAIL, PLAN_BAD_SETTING, PLAN_BAD_TARGET, PLAN_BAD_VALUE,
     PLAN_DEPARTMENT_SPELLING, PLAN_DUPLICATE_KEY, PLAN_EMPTY_SERVICE, PLAN_NO_DEPARTMENT, PLAN_NOTHING_RETURNED,
     PLAN_SOURCE_SPELLING, PLAN_MISSING_COLUMN, PLAN_MONTHLY_CUMULATIVE, PLAN_NO_YEAR_TARGET, PLAN_MISSING_SETTING, PLAN_MISSING_SHEET,
     PLAN_NOT_A_WORKBOOK, PLAN_POLARITY_CONFLICT, PLAN_REQUIRED_VALUE, PLAN_UNKNOWN_ACTION_MEASURE,
@@ -57,12 +57,15 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
         rules = risk_rules(sheets["Settings"], report)             # the risk register: optional
         sheets["Risks"] = find_risks_sheet(wb, report)
         risks = read_risks(sheets["Risks"], report, services, rules)
+        budget = _budget(wb, report, services, settings)      # the optional Budget sheet
     finally:
         wb.close()
-    plan = Plan(settings, themes, services, measures, actions, source=str(path), risks=risks, risk_rules=rules)
+    plan = Plan(settings, themes, services, measures, actions, source=str(path), risks=risks, risk_rules=rules,
+                budget=budget)
     # a service named on any Measures/Actions/Risks row has something to report, even if that row has errors
     named = {t.casefold() for n in ("Measures", "Actions", "Risks") if sheets[n] is not None
              for t in set(column_texts(sheets[n].rows, sheets[n].index("Service")))}
+    named |= budget.services() if budget is not None else set()
     for s in services:
         if s.name.casefold() not in named:
             report.add(issue(PLAN_EMPTY_SERVICE, sheet="Services", row=s.row, value=s.name))
@@ -72,6 +75,21 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
             if own and all(m.source for m in own) and not plan.actions_for(s.name):
                 report.add(issue(PLAN_NOTHING_RETURNED, sheet="Services", row=s.row, value=s.name))
     return plan, report.with_file(name)
+
+
+def _budget(wb, report: Report, services: list[Service], settings: Settings):
+    """The Budget sheet's budget (plan/budget_sheet.py), or None when the plan has no such sheet."""
+    from xlplan.plan.budget import BUDGET_SHEET, BUDGET_TOLERANCE
+    ws = next((w for w in wb.worksheets if w.title.strip().casefold() == BUDGET_SHEET.casefold()), None)
+    if ws is None:
+        from xlplan.plan.budget_sheet import near_budget_sheet
+        near = near_budget_sheet([w.title for w in wb.worksheets if w.title not in SHEETS])
+        if near:
+            report.add(issue(PLAN_BUDGET_SHEET_NAME, sheet=near, value=near))
+        return None
+    from xlplan.plan.budget_sheet import budget_tolerance, read_budget
+    tolerance = budget_tolerance(settings.extra.get(BUDGET_TOLERANCE), 0, settings.amber_tolerance, Report())
+    return read_budget(ws, report, services, tolerance)
 
 
 class _NotAFile(OSError):
@@ -136,6 +154,11 @@ def _settings(s: PlanSheet, report: Report) -> Settings:
             extra[key] = s.text(cells, "Value")
             continue
         values[canonical] = (s.value(cells, "Value"), row)
+        if canonical == "Budget tolerance" and s.text(cells, "Value"):    # kept only when set (plan/budget.py)
+            from xlplan.plan.budget_sheet import budget_tolerance
+            budget_tolerance(s.value(cells, "Value"), row, DEFAULT_TOLERANCE, report)
+            raw = s.value(cells, "Value")
+            extra[canonical] = raw if isinstance(raw, (int, float)) and not isinstance(raw, bool) else s.text(cells, "Value")
 
     def text(k: str) -> str:
         v = values.get(k, (None, 0))[0]

@@ -28,6 +28,7 @@ def starter_settings(year: FinancialYear) -> dict[str, str]:
         "Return deadline": "21 days",
         "Template password": "",
         "Email from": "",
+        "Budget tolerance": "",
         "Risk scale": "1-5",
         "Risk bands": "1-4 Green; 5-12 Amber; 15-25 Red",
     }

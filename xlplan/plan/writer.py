@@ -74,11 +74,24 @@ COLUMN_NOTES = {
     "Target score": "Optional: the score the controls aim to bring the risk down to (Likelihood x Impact).",
     "Controls": "Optional: the controls and mitigations in place or planned.",
 }
-# Notes of a column whose meaning differs on one sheet (Code, Service and Owner on Risks).
+# Notes of a column whose meaning differs on one sheet (Code, Service and Owner on Risks; the Budget sheet).
 SHEET_COLUMN_NOTES = {
     ("Risks", "Code"): "A unique code for the risk, e.g. CCOP001 or SP011. Returns are matched by this code.",
     ("Risks", "Service"): "The service whose return asks for the risk's current likelihood and impact.",
     ("Risks", "Owner"): "Optional: who owns the risk (shown in the report).",
+    # the optional Budget sheet (plan/budget.py)
+    ("Budget", "Service"): "The service whose return asks for this line's spend to date and forecast outturn.",
+    ("Budget", "Line"): "The activity or budget line, e.g. Older People care home provision. Unique within its "
+                        "service; the return is matched by it.",
+    ("Budget", "FTE"): "Optional: the staff resource in full-time equivalents, e.g. 58.2.",
+    ("Budget", "Expenditure"): "The revenue expenditure budget for the year, e.g. 2,362,957 or £2.36 million.",
+    ("Budget", "Income"): "Optional: the revenue income budget for the year (46,000, -46,000 or (46,000) all mean "
+                          "£46,000 of income).",
+    ("Budget", "Net"): "Optional: the net revenue budget, Expenditure − Income; checked when filled in.",
+    ("Budget", "Profile"): "Optional: how the budget falls across the year: Even (blank), or four quarter shares or "
+                           "amounts separated by ; that add up to the year, e.g. 20%; 25%; 25%; 30%.",
+    ("Budget", "Type"): "Optional: Income for a line whose budget is income to recover (falling short is worse); "
+                        "blank for a service line (spending over is worse).",
 }
 
 DROPDOWNS = {
@@ -87,6 +100,8 @@ DROPDOWNS = {
     ("Measures", "Profile"): ["Level", "Cumulative"],
     ("Measures", "Frequency"): ["Quarterly", "Monthly", "Six-monthly", "Annual", "Annual (Q2)"],
     ("Measures", "Aggregate"): ["Sum", "Average", "Last"],
+    ("Budget", "Profile"): ["Even"],
+    ("Budget", "Type"): ["Service", "Income"],
 }
 SUGGESTED_ONLY = ("Profile", "Frequency")   # a dropdown that only suggests: other words are typed
 
@@ -202,10 +217,11 @@ def _sheet(wb, name: str, columns: list[str], rows: Sequence[Row], notes: Mappin
                 dv.showErrorMessage = False
             else:
                 dv.error, dv.errorTitle, dv.showErrorMessage = f"Choose one of: {', '.join(words)}", header, True
-            dv.prompt, dv.promptTitle, dv.showInputMessage = COLUMN_NOTES.get(header, ""), header, True
+            dv.prompt = SHEET_COLUMN_NOTES.get((name, header)) or COLUMN_NOTES.get(header, "")
+            dv.promptTitle, dv.showInputMessage = header, True
             dv.add(f"{col}2:{col}1000")
             ws.add_data_validation(dv)
-    if name in ("Measures", "Actions", "Risks"):
+    if name in ("Measures", "Actions", "Risks", "Budget"):
         # Service and Theme pick from the Services and Themes sheets (written before these)
         for header, source in (("Service", "Services!$A$2:$A$500"), ("Theme", "Themes!$A$2:$A$500")):
             if header in columns:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from xlplan.store import ActionResult, MeasureResult, PeriodResults
 from xlplan.status import ACTION_STATUS_ORDER, MEASURE_STATUS_ORDER, ActionStatus, Status
 from xlplan.values import Unit, format_value
-from xlplan.reports import restated, risks
+from xlplan.reports import benchmarks, resources, restated, risks
 from xlplan.reports.docx_tables import Cell, Column, cm, status_cell
 
 if TYPE_CHECKING:
@@ -65,6 +65,8 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
         for outcome, items in _in_plan_order(order.get(theme, {}), actions[theme]):
             w.heading(outcome, 3)
             w.table(ACTION_COLUMNS, (action_row(a) for a in items))
+    benchmarks.write_section(w, results)             # how we compare (measures with comparators)
+    resources.write_section(w, results)              # the activity budget per service
     risks.write_section(w, results)                  # the risk register: heat map and movement
 
 
@@ -169,7 +171,8 @@ def measure_row(m: MeasureResult, results: PeriodResults, years: list[str] | Non
         shown = not_due_mark(m, results)
     to_date = Cell(shown, note="Figure returned was not valid" if m.in_error else "")
     system = m.source.system if m.source is not None else ""     # a figure imported from a system extract
-    name = Cell(m.name, note=f"{m.code} · {m.service}" + (f" · from {system}" if system else ""))
+    name = Cell(m.name, note=f"{m.code} · {m.service}" + (f" · from {system}" if system else "")
+                + (benchmarks.beside(m, results) if results.benchmarks else ""))
     status = status_cell(m.status.value, "manager's assessment" if m.basis == "assessed" else "")
     return [name, m.comment, status, m.target_text or "–", to_date,
             *(figure_text(m.history.get(y), m.unit) or "–" for y in years)]

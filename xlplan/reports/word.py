@@ -20,7 +20,7 @@ from docx.shared import Pt
 from xlplan.resources import template_path
 from xlplan.store import PeriodResults
 from xlplan.heap import collector
-from xlplan.reports import appendix, restated, risks, signoff
+from xlplan.reports import appendix, resources, restated, risks, signoff
 from xlplan.reports.docx_tables import W_NS, Column, cm, status_cell
 from xlplan.reports.docx_tables import text as esc
 from xlplan.reports.docx_writer import Writer
@@ -94,6 +94,7 @@ def _cover(w: Writer, results: PeriodResults, ctx: dict, env, title: str) -> Non
         if name == "terms":
             restated.write_cover(w, results)       # figures of an earlier quarter corrected since
             risks.write_cover(w, results)          # the risk register: bands and what moved
+            resources.write_cover(w, results)      # spend against the activity budget, if the plan has one
     for block in render_section("closing", ctx, env):
         w.runs(block)
 

@@ -17,7 +17,7 @@ from xlplan.store import MeasureResult, PeriodResults
 from xlplan.status import ACTION_STATUS_ORDER, ActionStatus, Status
 from xlplan.values import Ratio, Unit
 from xlplan.heap import collector
-from xlplan.reports import restated
+from xlplan.reports import benchmarks, resources, restated
 from xlplan.reports.appendix import measure_statuses, not_due_mark
 from xlplan.reports.docx_tables import FILLS
 from xlplan.reports.narrative import xml_safe
@@ -72,6 +72,8 @@ def _write_summary(results: PeriodResults, path: Path) -> Path:
     returns_sheet(wb.add_worksheet("Returns", StreamSheet), f, results)
     data_quality_sheet(wb.add_worksheet("Data quality", StreamSheet), f, results)
     restated.write_sheet(wb, f, results)        # earlier quarters' figures corrected this quarter
+    resources.write_sheet(wb, f, results, table)                # the activity budget, if the plan has one
+    benchmarks.write_sheet(wb, f, results, table, figure_cell)  # comparators, if any were imported
     write_trends(wb, f, results)
     write_risk_sheets(wb, f, results, table)    # the risk register and its heat map (a plan with one)
     wb.close()

@@ -12,6 +12,10 @@ from xlplan.store.write import PackedText, bulk_insert, replace_period, write_co
 from xlplan.store.results import Restatement
 from xlplan.store.restated import correction_offers, reported_for_correction
 from xlplan.store.schema import RestatementRow, restatements
+from xlplan.store.schema import BenchmarkRow, BudgetRow, benchmarks, budget_lines
+from xlplan.store.results import Benchmark, BudgetRestatement, BudgetResult
+from xlplan.store.resources import budget_offers, reported_spend, reported_spend_at
+from xlplan.store.schema import BudgetRestatementRow, budget_restatements
 from xlplan.store.results import SignOff, SignOffEvent
 from xlplan.store.signoff import history as signoff_history, keep_late_returns, locked, reopen, sign_off
 from xlplan.store.read import risks_before
@@ -30,6 +34,8 @@ __all__ = [
     "measure_values", "metadata", "plans", "returns", "sqlite_path", "transaction", "utc_now",
     "PackedText", "bulk_insert", "replace_period", "write_collect",
     "Restatement", "RestatementRow", "correction_offers", "reported_for_correction", "restatements",
+    "BenchmarkRow", "BudgetRow", "benchmarks", "budget_lines", "Benchmark", "BudgetResult",
+    "BudgetRestatement", "BudgetRestatementRow", "budget_offers", "budget_restatements", "reported_spend", "reported_spend_at",
     "SignOff", "SignOffEvent", "signoff_history", "keep_late_returns", "locked", "reopen", "sign_off",
     "risks_before", "RiskResult", "RiskRow", "risk_updates",
     "recall",

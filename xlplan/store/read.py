@@ -15,7 +15,7 @@ from typing import Iterator
 
 from sqlalchemy import exc, select
 
-from xlplan.store import restated, signoff
+from xlplan.store import resources, restated, signoff
 from xlplan.store import risks as risk_register
 from xlplan.store import schema as store
 from xlplan.errors import Issue, Severity
@@ -61,6 +61,9 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
             conn, action_updates, action_updates.c.period == period.id)}
         found_issues = [] if conn is None else [_issue(r) for r in conn.execute(
             select(issues).where(issues.c.period == period.id, issues.c.counted.is_(True)).order_by(issues.c.seq))]
+        budget = resources.budget_results(conn, plan, period)        # the activity budget, if the plan has one
+        benches = resources.benchmark_results(conn, plan, period)    # comparators imported for its measures
+        budget_restated = resources.budget_restatement_results(conn, plan, period)
         register = risk_register.load_risks(conn, plan, period)     # [] for a plan without risks
         signed = signoff.state(conn, period.id)
     rules: dict[str, tuple] = {}   # stored rule JSON → (polarity, target): many measures share one
@@ -72,8 +75,8 @@ def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
                          returns=returns_for(db_url, period), issues=found_issues,
                          expected_services=[s.name for s in plan.services_with_returns()],
                          generated_at=signed.at if signed is not None else store.utc_now(),
-                         restatements=restatements, signoff=signed,
-                         risks=register)
+                         restatements=restatements, signoff=signed, budget=budget, benchmarks=benches,
+                         budget_restatements=budget_restated, risks=register)
 
 
 def _restated(rows: dict, latest: dict) -> dict:

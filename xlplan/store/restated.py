@@ -30,14 +30,16 @@ from xlplan.values import Missing, format_value
 Version = namedtuple("Version", "figure raw missing status rule assessed restated")
 
 
-def keep_collected(conn, period: str, rows: list) -> list:
-    """`rows` (RestatementRows for `period`) with the stored `collected` time of a restatement
-    stored already with the same content: re-running collect over the same returns changes nothing."""
+def keep_collected(conn, period: str, rows: list, table=restatements) -> list:
+    """`rows` (RestatementRows, or the rows of another restatements `table`, for `period`) with the
+    stored `collected` time of a restatement stored already with the same content: re-running
+    collect over the same returns changes nothing."""
     if not rows:
         return rows
     stored = {}
-    for r in conn.execute(select(restatements).where(restatements.c.period == period)):
-        r = store.RestatementRow(*r)
+    make = store.ROWS[table]
+    for r in conn.execute(select(table).where(table.c.period == period)):
+        r = make(*r)
         stored[r._replace(collected=None)] = r.collected
     return [r._replace(collected=stored.get(r._replace(collected=None), r.collected)) for r in rows]
 

@@ -111,6 +111,83 @@ class Restatement:
 
 
 @dataclass(frozen=True)
+class BudgetResult:
+    """One budget line of the quarter as reports show it: the plan's budget, the spend returned and
+    the status stored with the rule it was judged by (store/resources.py)."""
+
+    service: str
+    line: str
+    kind: str                        # Service | Income
+    fte: float | None
+    expenditure: float
+    income: float
+    net: float
+    budget: float                    # what spend is judged against: net, or the income to recover
+    profile: str
+    profiled: float                  # the budget profiled to the quarter's end
+    spend: float | None              # spend (an Income line: income received) to date
+    forecast: float | None
+    variance: float | None           # spend − profiled
+    forecast_variance: float | None  # forecast − budget
+    status: Status
+    reason: str
+    comment: str = ""
+    in_error: bool = False
+    source: Source | None = None
+
+    @property
+    def income_line(self) -> bool:
+        return self.kind == "Income"
+
+    def signed(self, amount: float | None) -> float | None:
+        """`amount` as it counts towards the service's net total (income lines below zero)."""
+        return None if amount is None else (-amount if self.income_line else amount)
+
+
+@dataclass(frozen=True)
+class BudgetRestatement:
+    """Last quarter's spend on a budget line corrected in this quarter's return: a new version beside
+    the spend reported, which is kept as it was stored."""
+
+    service: str
+    line: str
+    manager: str
+    period: str                      # the quarter restated, e.g. 2023-24-Q1
+    quarter: str                     # Q1
+    reported: float | None           # the spend it replaces
+    spend: float
+    status: Status                   # under the restated quarter's stored rule
+    reason: str
+    collected: datetime
+    source: Source
+
+    def line_text(self) -> str:
+        """`Q1 spend restated: £1,850,000 → £1,842,500, reason: …`"""
+        was = format_value(self.reported, Unit.MONEY) if self.reported is not None else "none reported"
+        return f"{self.quarter} spend restated: {was} → {format_value(self.spend, Unit.MONEY)}, reason: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Comparator figures for a measure in one year, as imported from the LGBF (or similar) download."""
+
+    code: str
+    year: str                        # "2022/23"
+    unit: Unit
+    council: Figure | None           # the council's own figure in the file (None: not given)
+    scotland: Figure | None          # Scottish average
+    family: Figure | None            # family-group average
+    best: Figure | None              # best in class
+    rank: int | None
+    rank_of: int | None
+    file: str
+    row: int
+
+    def shown(self, figure: Figure | None) -> str:
+        return format_value(figure, self.unit) if figure is not None else "–"
+
+
+@dataclass(frozen=True)
 class RiskResult:
     """One risk of the register in a quarter: the owner's assessment as stored (None where it was
     not assessed), and the previous one it moved from (the latest stored before the quarter, else
@@ -235,6 +312,9 @@ class PeriodResults:
     expected_services: list[str]
     generated_at: datetime
     restatements: list[Restatement] = field(default_factory=list)   # carried by this quarter's returns
+    budget: list[BudgetResult] = field(default_factory=list)        # the activity budget (plan order)
+    benchmarks: dict[str, Benchmark] = field(default_factory=dict)  # code → latest comparators
+    budget_restatements: list[BudgetRestatement] = field(default_factory=list)   # last quarter's spend corrected
     risks: list[RiskResult] = field(default_factory=list)    # the risk register, highest score first; [] if none
     signoff: SignOff | None = None   # set when the quarter is signed off (generated_at is then its time)
 

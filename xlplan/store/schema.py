@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import (Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, event,
+from sqlalchemy import (Boolean, Column, DateTime, Float, Integer, MetaData, String, Table, Text, create_engine, event,
                         exc, func, select)
 from sqlalchemy.engine import Engine, make_url
 
@@ -28,7 +28,8 @@ from xlplan.values import Figure, Ratio
 # The store's schema, as Alembic revisions (xlplan/store/migrations/versions/), oldest first. A store
 # records its revision in `alembic_version`; a command that opens a store of an older one is told to
 # run `xlplan upgrade-store` (upgrade.py), which is the only code that imports Alembic.
-SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements", "0003_signoff", "0005_risks", "0004_departments", "0007_memo")
+SCHEMA_REVISIONS = ("0001_baseline", "0002_restatements", "0003_signoff", "0005_risks", "0004_departments",
+                    "0006_budget", "0007_memo")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 BUSY_TIMEOUT = 60.0   # seconds a collect waits for another one writing to the same store
@@ -200,6 +201,72 @@ risk_updates = Table(
     Column("source_sheet", String(100)),
     Column("source_cell", String(20)),                 # the Likelihood cell
     Column("plan_fingerprint", String(64), nullable=False),
+)
+
+budget_lines = Table(
+    "budget_lines", metadata,                          # spend against the plan's activity budget (plan/budget.py)
+    Column("period", String(16), primary_key=True),
+    Column("service", String(200), primary_key=True),
+    Column("line", String(300), primary_key=True),
+    Column("kind", String(16), nullable=False),        # Service | Income
+    Column("fte", Float),
+    Column("expenditure", Float, nullable=False),
+    Column("income", Float, nullable=False),
+    Column("net", Float, nullable=False),
+    Column("budget", Float, nullable=False),           # what spend is judged against: net, or the income to recover
+    Column("profile", String(100), nullable=False),
+    Column("profiled", Float, nullable=False),         # the budget profiled to the quarter's end
+    Column("spend", Float),                            # spend (income received) to date; None: not returned
+    Column("forecast", Float),
+    Column("variance", Float),                         # spend − profiled
+    Column("forecast_variance", Float),                # forecast − budget
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("rule", Text, nullable=False),              # JSON: budget, profile, tolerance it was judged by
+    Column("comment", Text, nullable=False),
+    Column("in_error", Boolean, nullable=False),
+    Column("source_file", Text),
+    Column("source_sha256", String(64)),
+    Column("source_sheet", String(100)),
+    Column("source_cell", String(20)),                 # the Spend to date cell
+    Column("forecast_cell", String(20)),
+    Column("plan_fingerprint", String(64), nullable=False),
+)
+
+budget_restatements = Table(
+    "budget_restatements", metadata,                   # last quarter's spend corrected in a later return
+    Column("period", String(16), primary_key=True),    # the quarter whose return carried the correction
+    Column("restated_period", String(16), primary_key=True),
+    Column("service", String(200), primary_key=True),
+    Column("line", String(300), primary_key=True),
+    Column("manager", Text, nullable=False),
+    Column("reported", Float),                         # the spend it replaces (None: none was reported)
+    Column("spend", Float, nullable=False),            # the corrected spend to date
+    Column("status", String(16), nullable=False),      # under the restated quarter's stored rule
+    Column("reason", Text, nullable=False),
+    Column("collected", DateTime, nullable=False),     # when first collected (kept on re-runs)
+    Column("source_file", Text, nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("source_sheet", String(100), nullable=False),
+    Column("source_cell", String(20), nullable=False),
+    Column("plan_fingerprint", String(64), nullable=False),
+)
+
+benchmarks = Table(
+    "benchmarks", metadata,                            # comparator figures per measure and year (xlplan/benchmarks)
+    Column("code", String(100), primary_key=True),
+    Column("year", String(16), primary_key=True),      # "2022/23"
+    Column("council", Text),                           # JSON figures, as measure_values.figure
+    Column("scotland", Text),
+    Column("family", Text),
+    Column("best", Text),
+    Column("rank", Integer),
+    Column("rank_of", Integer),
+    Column("unit", String(16), nullable=False),        # the measure's unit when imported
+    Column("file", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("imported", DateTime, nullable=False),
 )
 
 
@@ -397,6 +464,74 @@ class RiskRow(NamedTuple):
 
 
 ROWS[risk_updates] = RiskRow
+
+
+class BudgetRow(NamedTuple):
+    period: str
+    service: str
+    line: str
+    kind: str
+    fte: float | None
+    expenditure: float
+    income: float
+    net: float
+    budget: float
+    profile: str
+    profiled: float
+    spend: float | None
+    forecast: float | None
+    variance: float | None
+    forecast_variance: float | None
+    status: str
+    reason: str
+    rule: str
+    comment: str
+    in_error: bool
+    source_file: str | None
+    source_sha256: str | None
+    source_sheet: str | None
+    source_cell: str | None
+    forecast_cell: str | None
+    plan_fingerprint: str
+
+
+class BenchmarkRow(NamedTuple):
+    code: str
+    year: str
+    council: str | None
+    scotland: str | None
+    family: str | None
+    best: str | None
+    rank: int | None
+    rank_of: int | None
+    unit: str
+    file: str
+    sha256: str
+    row: int
+    imported: datetime
+
+
+class BudgetRestatementRow(NamedTuple):
+    period: str
+    restated_period: str
+    service: str
+    line: str
+    manager: str
+    reported: float | None
+    spend: float
+    status: str
+    reason: str
+    collected: datetime
+    source_file: str
+    source_sha256: str
+    source_sheet: str
+    source_cell: str
+    plan_fingerprint: str
+
+
+ROWS[budget_lines] = BudgetRow
+ROWS[budget_restatements] = BudgetRestatementRow
+ROWS[benchmarks] = BenchmarkRow
 
 
 def _same_columns() -> None:

@@ -8,8 +8,8 @@ for it archives and lists what arrived (`after_signoff`) and changes nothing (th
 sign-off made during a collect cannot be overtaken by it).
 
 The fingerprint is a sha256 over every row the quarter's collect stored (returns, figures with
-their statuses and rules, action updates, issues, and the restatements its returns carried), in key
-order: the same content gives the same fingerprint on SQLite and PostgreSQL. Restatements of the
+their statuses and rules, action updates, issues, the restatements its returns carried, and the
+lines of the activity budget where the plan has one), in key order: the same content gives the same fingerprint on SQLite and PostgreSQL. Restatements of the
 quarter carried by later returns are not part of it: they are new versions beside what was
 approved, shown in later reports.
 """
@@ -25,8 +25,8 @@ from sqlalchemy import func, insert, select
 from xlplan.errors import XlplanError
 from xlplan.store import schema as store
 from xlplan.store.results import SignOff, SignOffEvent
-from xlplan.store.schema import (action_updates, after_signoff, issues, measure_values, restatements, returns,
-                                 risk_updates, signoffs, transaction)
+from xlplan.store.schema import (action_updates, after_signoff, budget_lines, budget_restatements, issues,
+                                 measure_values, restatements, returns, risk_updates, signoffs, transaction)
 
 SIGNED_OFF, REOPENED = "signed off", "reopened"
 _FINGERPRINTED = (returns, measure_values, action_updates, issues, restatements)
@@ -61,6 +61,16 @@ def quarter_fingerprint(conn, period: str) -> str:
                     del values[i]
             digest.update(json.dumps([_plain(v) for v in values], ensure_ascii=False).encode())
             digest.update(b"\n")
+    # the activity budget's lines (plan/budget.py), only where the quarter has any: a quarter of a plan
+    # without a Budget sheet keeps the fingerprint it had before budgets existed
+    for table in (budget_lines, budget_restatements):
+        rows = conn.execute(select(table).where(table.c.period == period).order_by(
+            *table.primary_key.columns)).all() if conn.dialect.has_table(conn, table.name) else []
+        if rows:
+            digest.update(f"\x00{table.name}\x00".encode())
+            for row in rows:
+                digest.update(json.dumps([_plain(v) for v in row], ensure_ascii=False).encode())
+                digest.update(b"\n")
     return digest.hexdigest()
 
 

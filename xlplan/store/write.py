@@ -15,15 +15,17 @@ from sqlalchemy import Table, Text, and_, bindparam, cast, delete, func, insert,
 from xlplan.store.restated import keep_collected
 from xlplan.store.memo import bump, remember
 from xlplan.store.signoff import refuse_if_locked
-from xlplan.store.schema import (action_updates, engine, history, history_plan, issues, measure_values, plans,
-                                 restatements, returns, risk_updates, transaction)
+from xlplan.store.schema import (action_updates, budget_lines, budget_restatements, engine, history, history_plan,
+                                 issues, measure_values, plans, restatements, returns, risk_updates, transaction)
 
 
 def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
                   return_rows: list[dict], value_rows: list[tuple], action_rows: list[tuple],
                   issue_rows: list[dict], history_rows: Callable[[], list[dict]],
-                  restatement_rows: list | None = None, risk_rows: list | None = None, department: str = "",
-                  services: Collection[str] | None = None, memo: tuple[str, dict] | None = None) -> None:
+                  restatement_rows: list | None = None, risk_rows: list | None = None,
+                  budget_rows: list | None = None, budget_restatement_rows: list | None = None,
+                  department: str = "", services: Collection[str] | None = None,
+                  memo: tuple[str, dict] | None = None) -> None:
     """Replace everything stored for `period` with this collect's rows, in one transaction (rows
     stored as they are already are left alone: see `replace_period`). The value and action row
     lists are emptied once written (they are large; the caller is done with them).
@@ -34,7 +36,10 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
     `restatement_rows` (RestatementRows carried by this period's returns) replace the period's
     restatements the same way, an unchanged one keeping when it was first collected; None leaves
     them alone. `risk_rows` (RiskRows: each risk's assessment) replace the period's the same way;
-    None leaves them alone. A signed-off period is refused (XlplanError) and nothing is written.
+    None leaves them alone. `budget_rows` (BudgetRows: spend against the plan's activity budget) and
+    `budget_restatement_rows` replace the period's budget lines and their corrections the same way;
+    None (a plan without a Budget sheet) leaves them alone. A signed-off period is refused
+    (XlplanError) and nothing is written.
 
     `services` (with the `department` they belong to) limits what the collect owns, when several
     departments collect the quarter into one store: only rows of those services, and returns and
@@ -56,6 +61,12 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
                                owned(restatements, department, services))
             if risk_rows is not None:
                 replace_period(conn, risk_updates, period, risk_rows, owned(risk_updates, department, services))
+            if budget_rows is not None:
+                replace_period(conn, budget_lines, period, budget_rows, owned(budget_lines, department, services))
+            if budget_restatement_rows is not None:
+                replace_period(conn, budget_restatements, period,
+                               keep_collected(conn, period, budget_restatement_rows, budget_restatements),
+                               owned(budget_restatements, department, services))
             value_rows.clear()      # (tens of thousands of rows) freed before the history is built
             action_rows.clear()
             _plan_and_history(conn, plan_fingerprint, plan_row, history_rows)

@@ -33,6 +33,8 @@ from xlplan.periods import Period
 from xlplan.plan import Plan
 from xlplan.contract.corrections import CORRECTIONS_SHEET
 from xlplan.templates.corrections import write_corrections
+from xlplan.contract.budget import BUDGET_SHEET
+from xlplan.templates.budget import write_budget
 from xlplan.contract.risks import RISKS_SHEET
 from xlplan.templates.risks import write_risks
 from xlplan.templates.instructions import write_instructions
@@ -50,8 +52,12 @@ POOL_MIN_SERVICES = 8     # below this many templates a process pool costs more 
 def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_path: str | Path,
                     service: str | None = None, last_values: LastValues | None = None,
                     issued_at: datetime | None = None, jobs: int | None = None,
-                    corrections: LastValues | None = None, risks_before: dict | None = None) -> list[Path]:
+                    corrections: LastValues | None = None, risks_before: dict | None = None,
+                    budget_offers: dict | None = None) -> list[Path]:
     """Write one return template per service (or just `service`) into `out_dir`; returns the paths.
+
+    `budget_offers`: last quarter's stored spend by (service, line) (store.budget_offers), offered for
+    correction on the Budget sheet; None or empty: no such columns.
 
     `corrections`: the previous quarter's stored figures (Code → (figure or None, text)), offered
     for correction on a Corrections sheet (templates/corrections.py); None or empty: no such sheet.
@@ -74,7 +80,7 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
     # Plan-wide things computed once here, before any worker would compute them again.
     plan.fingerprint   # noqa: B018
     plan.measures_for(services[0]), plan.actions_for(services[0])
-    job = (plan, period, key, last_values, issued, out, corrections, risks_before)
+    job = (plan, period, key, last_values, issued, out, corrections, risks_before, budget_offers)
     jobs = min(jobs or available_cores(), len(services))
     if jobs > 1 and len(services) >= POOL_MIN_SERVICES:
         # Forked workers share the plan's memory; frozen, it is not copied into each by their
@@ -112,10 +118,11 @@ def _write_in_worker(service: str) -> Path:
 
 
 def _write_one(job: tuple, service: str) -> Path:
-    plan, period, key, last_values, issued, out, corrections, risks_before = job
+    plan, period, key, last_values, issued, out, corrections, risks_before, budget_offers = job
     path = out / layout.template_filename(period, service)
     path.write_bytes(template_bytes(plan, period, service, key=key, last_values=last_values, issued_at=issued,
-                                    corrections=corrections, risks_before=risks_before))
+                                    corrections=corrections, risks_before=risks_before,
+                                    budget_offers=budget_offers))
     return path
 
 
@@ -155,7 +162,8 @@ def template_id(key: bytes, plan: Plan, period: Period, service: str) -> str:
 
 def template_bytes(plan: Plan, period: Period, service: str, *, key: bytes,
                    last_values: LastValues | None = None, issued_at: datetime,
-                   corrections: LastValues | None = None, risks_before: dict | None = None) -> bytes:
+                   corrections: LastValues | None = None, risks_before: dict | None = None,
+                   budget_offers: dict | None = None) -> bytes:
     """The .xlsx bytes of one service's return template."""
     from io import BytesIO
     buf = BytesIO()
@@ -176,6 +184,9 @@ def template_bytes(plan: Plan, period: Period, service: str, *, key: bytes,
     m_headers, m_rows = write_measures(wb, ctx, last_values)
     a_headers, a_rows = write_actions(wb, ctx)
     sheets = {layout.MEASURES_SHEET: (m_headers, m_rows), layout.ACTIONS_SHEET: (a_headers, a_rows)}
+    budgeted = write_budget(wb, ctx, budget_offers)          # None: no budget lines for the service
+    if budgeted is not None:
+        sheets[BUDGET_SHEET] = budgeted
     corrected = write_corrections(wb, ctx, corrections)      # None: nothing stored to correct
     if corrected is not None:
         sheets[CORRECTIONS_SHEET] = corrected

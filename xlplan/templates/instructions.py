@@ -91,6 +91,16 @@ def write_instructions(wb, ctx: SheetContext, n_measures: int, n_actions: int, c
     if corrections:
         r = _section(ws, r, heading, "Correcting last quarter's figures", correction_lines(ctx.period), body)
 
+    if ctx.plan.budget is not None and ctx.plan.budget.for_service(ctx.service):
+        from xlplan.templates.budget import budget_lines_text
+        r = _section(ws, r, heading, "The Budget sheet", [
+            f"The Budget sheet lists your service's {budget_lines_text(ctx)} from the plan. For each line type "
+            f"Spend to date (net spend to the end of {ctx.period.end:%B %Y}, in pounds) and Forecast outturn "
+            "(what you expect for the whole year). For an Income line type the income received and expected.",
+            "Each line is compared with the budget profiled to this quarter and the annual budget: over budget "
+            "(or income short) by more than the tolerance is Red. Explain any variance in Comments.",
+        ], body)
+
     if risks:
         rules = ctx.plan.risk_rules
         r = _section(ws, r, heading, "Risks", [

@@ -2,7 +2,7 @@
 the last collect of a quarter was made from, so a re-run over the same inputs need not redo it).
 
 Revision ID: 0007_memo
-Revises: 0004_departments
+Revises: 0006_budget
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_memo"
-down_revision = "0004_departments"
+down_revision = "0006_budget"
 branch_labels = None
 depends_on = None
 
