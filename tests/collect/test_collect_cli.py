@@ -116,3 +116,34 @@ def test_a_large_collection_lists_only_the_returns_needing_a_look(monkeypatch):
     text = shown(11, every_one_clean=True)
     assert "All 11 returns for 2023-24-Q2 accepted without errors or warnings" in text
     assert "clean 0000.xlsx" not in text
+
+
+def test_thousands_of_problems_list_the_errors_first_then_count_the_rest_by_kind():
+    """A national collection's warnings are summarised by kind in the console (every one stays in
+    the summary workbook's Data quality sheet); a council's few are all listed."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from xlplan.cli import collect_cmd
+    from xlplan.errors import Issue, Severity
+    from xlplan.status import Status
+
+    def shown(warnings: int, errors: int) -> str:
+        found = [Issue("comment.unchanged", Severity.WARNING, f"comment unchanged {n}", file=f"w{n}.xlsx")
+                 for n in range(warnings)]
+        found += [Issue("cell.bad-value", Severity.ERROR, f"bad value {n}", file=f"e{n}.xlsx") for n in range(errors)]
+        result = SimpleNamespace(records=[], issues=found, missing_services=[], reused=[], ok=False,
+                                 period=SimpleNamespace(id="2023-24-Q2"), status_counts={Status.GREEN: 1})
+        console = Console(record=True, width=200)
+        collect_cmd.render(result, console)
+        return console.export_text()
+
+    few = shown(5, 1)
+    assert all(f"comment unchanged {n}" in few for n in range(5)) and "by kind" not in few
+    many = shown(3000, 2)
+    assert "bad value 0" in many and "bad value 1" in many                  # errors are never cut
+    assert f"the first {collect_cmd.LIST_PROBLEMS_UP_TO} of 3002" in many
+    assert f"comment unchanged {collect_cmd.LIST_PROBLEMS_UP_TO}" not in many
+    assert "comment.unchanged" in many and f"{3000 - collect_cmd.LIST_PROBLEMS_UP_TO + 2}" in many
+    assert "Data quality sheet" in many

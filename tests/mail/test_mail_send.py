@@ -22,11 +22,13 @@ NAMES = [s["Service"] for s in SERVICES]
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(tmp_path, db_url):
+    """A plan, its templates and a store (SQLite, then a PostgreSQL database: the record of what was
+    sent is kept in the store)."""
     plan = read_plan(build_plan(tmp_path / "plan.xlsx"))
     folder = tmp_path / "templates"
     paths = write_templates(folder, P, NAMES)
-    return plan, folder, paths, f"sqlite:///{tmp_path / 'store' / 'xlplan.db'}"
+    return plan, folder, paths, db_url
 
 
 @pytest.fixture

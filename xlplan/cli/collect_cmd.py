@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Iterator
@@ -17,6 +18,7 @@ from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_opti
 from xlplan.cli.render import console, issues_table
 
 LIST_ALL_UP_TO = 40    # returns listed one by one; above this only those needing a look
+LIST_PROBLEMS_UP_TO = 60   # problems listed one by one; above this the errors first, then counts by kind
 _OUTCOME_STYLE = {Outcome.ACCEPTED: "green", Outcome.REJECTED: "bold red", Outcome.SUPERSEDED: "dim",
                   Outcome.SKIPPED: "dim"}
 _STATUS_STYLE = {Status.GREEN: "green", Status.AMBER: "dark_orange", Status.RED: "red",
@@ -135,7 +137,7 @@ def render(result: CollectResult, out, report_paths: list[Path] = (), reports_no
     rejected = {r.file for r in result.records if r.outcome == Outcome.REJECTED}
     shown = [i for i in result.issues if i.severity is not Severity.INFO and i.file not in rejected]
     if shown:
-        out.print(issues_table(shown, title="Problems to follow up"))
+        _problems(out, shown)
     missing = result.missing_services
     if missing:
         out.print(f"[bold red]Not returned[/]{escape(_of(result))} ({len(missing)}): " + escape(", ".join(missing)))
@@ -213,6 +215,32 @@ def _would_be(f) -> str:
     if f.outcome is Outcome.SKIPPED:
         return f"skipped ({f.skipped})"
     return f"accepted, {len(errors)} errors" if errors else "accepted"
+
+
+def _problems(out, shown: list) -> None:
+    """The problems to follow up: every one for a council's quarter; for a large collection (more
+    than LIST_PROBLEMS_UP_TO) the errors first up to that many, then how many of each kind remain,
+    as thousands of rows in a console table would bury them (and take seconds to draw)."""
+    if len(shown) <= LIST_PROBLEMS_UP_TO:
+        out.print(issues_table(shown, title="Problems to follow up"))
+        return
+    first = sorted(shown, key=lambda i: not i.is_error)[:LIST_PROBLEMS_UP_TO]     # stable: errors first
+    out.print(issues_table(first, title=f"Problems to follow up (the first {len(first)} of {len(shown)})"))
+    rest = Counter((i.severity.value, str(i.code)) for i in _without(shown, first))
+    table = Table(title=f"The other {len(shown) - len(first)} problems, by kind")
+    for column in ("Severity", "Code", "How many"):
+        table.add_column(column)
+    for (severity, code), n in sorted(rest.items(), key=lambda kv: (kv[0][0] != "error", -kv[1], kv[0][1])):
+        table.add_row(severity, escape(code), str(n))
+    out.print(table)
+    out.print("Every problem, with its file, sheet and cell, is in the summary workbook's Data quality sheet "
+              "(`xlplan report`).")
+
+
+def _without(items: list, taken: list) -> list:
+    """`items` less those in `taken` (by identity: issues may compare equal)."""
+    ids = {id(i) for i in taken}
+    return [i for i in items if id(i) not in ids]
 
 
 def _listed(records: list) -> list:
