@@ -395,3 +395,35 @@ def test_each_department_stores_only_its_own_budget_lines(tmp_path, db_url):
     (root / "returns" / "aop.xlsx").unlink()           # Adult Social Care's return withdrawn, collected again
     collect(root / "plan.xlsx", Q2, root / "returns", db_url, department=ASC, jobs=1)
     assert spend() == {"Care homes": None, "Youth Justice": 252_000}
+
+
+def test_status_send_and_chase_for_one_department(quarter, monkeypatch, tmp_path):
+    """A department's officer sees, sends and chases only its own services."""
+    import json
+
+    from click.testing import CliRunner
+    from xlplan.cli import main
+    monkeypatch.chdir(quarter)
+    db = f"sqlite:///{quarter}/xlplan.db"
+    run(quarter, db, CF, "cf")                                        # CF's return in; ASC's not yet
+    cli = CliRunner()
+    common = ["--plan", "plan.xlsx", "--period", Q2.id, "--db", db]
+    shown = cli.invoke(main, ["status", *common, "--department", CF, "--json"])
+    assert shown.exit_code == 0, shown.output                        # its own are all in and clean
+    assert [s["service"] for s in json.loads(shown.output)["services"]] == [CJ]
+    whole = cli.invoke(main, ["status", *common, "--json"])
+    assert whole.exit_code == 1 and {s["service"] for s in json.loads(whole.output)["services"]} == {CJ, AOP}
+    monkeypatch.setenv("XLPLAN_DEPARTMENT", ASC)
+    templates = str(quarter / "templates" / Q2.id)
+    sent = cli.invoke(main, ["send", *common, "--templates", templates, "--outbox", str(tmp_path / "out")])
+    assert sent.exit_code == 0, sent.output
+    assert [p.name for p in (tmp_path / "out").glob("*.eml")] == [f"{Q2.id} {AOP} return.eml"]
+    chased = cli.invoke(main, ["chase", *common, "--templates", templates, "--outbox", str(tmp_path / "chase"),
+                               "--department", CF])                # CF's own are in: nobody of its to remind
+    assert chased.exit_code == 0 and "nobody to remind" in chased.output, chased.output
+    assert not list((tmp_path / "chase").glob("*.eml"))
+    chased = cli.invoke(main, ["chase", *common, "--templates", templates, "--outbox", str(tmp_path / "chase")])
+    names = [p.name for p in (tmp_path / "chase").glob("*.eml")]  # ASC (from the environment): its own missing
+    assert chased.exit_code == 0 and len(names) == 1 and AOP in names[0], (chased.output, names)
+    wrong = cli.invoke(main, ["status", *common, "--department", "Housing"])
+    assert wrong.exit_code == 2 and "no department 'Housing'" in wrong.output

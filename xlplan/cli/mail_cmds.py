@@ -31,6 +31,36 @@ def service_option(f):
                         help="Only this service (repeat for several); default: every service with a return.")(f)
 
 
+def department_option(f):
+    return click.option("--department", default=None, envvar="XLPLAN_DEPARTMENT",
+                        help="Only this department's services (the Department column of the plan's Services "
+                             "sheet); or set XLPLAN_DEPARTMENT.")(f)
+
+
+def _for_department(plan, department: str | None, services: tuple[str, ...]) -> tuple[str, ...]:
+    """The services asked for (--service), limited to `department`'s when one is given: every one of
+    its services with a return when --service is not."""
+    if not department:
+        return services
+    found = plan.department(department)
+    if found is None:
+        named = plan.departments()
+        raise XlplanError(f"The plan has no department '{department}'"
+                          + (f"; its departments are {', '.join(named)}." if named else
+                             ": its Services sheet has no Department column."))
+    with_returns = {s.name for s in plan.services_with_returns()}
+    own = [s.name for s in plan.services_of(found) if s.name in with_returns]
+    if not own:
+        raise XlplanError(f"The {found} department has no service with a return in the plan.")
+    if not services:
+        return tuple(own)
+    wanted = {s.casefold() for s in own}
+    kept = tuple(s for s in services if s.strip().casefold() in wanted)
+    if not kept:
+        raise XlplanError(f"None of the services asked for is in the {found} department.")
+    return kept
+
+
 def transport_options(f):
     f = click.option("--smtp", "smtp_server", metavar="HOST:PORT",
                      help="Send through this mail server (STARTTLS when offered; log in with "
@@ -95,9 +125,10 @@ def _finish(run: mail.MailRun, what: str) -> None:
 @db_option
 @transport_options
 @service_option
+@department_option
 @click.option("--resend", is_flag=True, help="Send again to services whose template was already sent.")
 @friendly_errors
-def send(period, plan_path, templates_dir, db_url, outbox, smtp_server, services, resend):
+def send(period, plan_path, templates_dir, db_url, outbox, smtp_server, services, department, resend):
     """Email each service manager their return template for the quarter.
 
     One email per service with a return, to the address on the plan's Services sheet, with the
@@ -105,6 +136,7 @@ def send(period, plan_path, templates_dir, db_url, outbox, smtp_server, services
     skipped unless --resend. Exits 1 when any service could not be sent.
     """
     plan = read_plan(plan_path)
+    services = _for_department(plan, department, services)
     transport = _transport(outbox, smtp_server)
     folder = templates_dir or WORKBOOKS / period.id / "templates"
     if not folder.is_dir():
@@ -140,14 +172,19 @@ def _mailed(rec) -> str:
 @period_option
 @plan_option
 @db_option
+@department_option
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
 @friendly_errors
-def status(period, plan_path, db_url, as_json):
+def status(period, plan_path, db_url, department, as_json):
     """Who has returned: every service's template email, return, outcome and lateness.
 
-    Exits 0 when every return is in and clean, 1 otherwise.
+    With --department, only that department's services. Exits 0 when every return is in and
+    clean, 1 otherwise.
     """
     plan, returns, states = _states(plan_path, period, db_url)
+    if department:
+        own = set(_for_department(plan, department, ()))
+        states = [s for s in states if s.service.name in own]
     unmatched = unmatched_returns(returns)
     all_clean = all(s.clean for s in states) and not unmatched
     if as_json:
@@ -192,9 +229,10 @@ def status(period, plan_path, db_url, as_json):
 @db_option
 @transport_options
 @service_option
+@department_option
 @click.option("--resend", is_flag=True, help="Remind again services already reminded today.")
 @friendly_errors
-def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server, services, resend):
+def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server, services, department, resend):
     """Remind services whose return is missing, was rejected or has errors.
 
     The reminder lists the problems found in what they sent; a service still missing its return
@@ -203,6 +241,7 @@ def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server, ser
     """
     transport = _transport(outbox, smtp_server)
     plan, returns, states = _states(plan_path, period, db_url)
+    services = _for_department(plan, department, services)
     folder = templates_dir or WORKBOOKS / period.id / "templates"
     sender = _sender(plan, smtp=bool(smtp_server))
     wanted = {s.name for s in mail.chosen_services(plan, list(services))}
