@@ -21,6 +21,16 @@ def test_demo_produces_every_stage(tmp_path):
                                                             "2023-24 annual summary.xlsx"}
     plan, report = load_plan(produced["next year's plan"][0])
     assert plan is not None and report.valid and plan.year.label == "2024-25"
+    # its risk register starts the year where each risk stood at the last assessment of 2023-24
+    from xlplan.periods import Period
+    from xlplan.store import risks_before
+    latest = risks_before(f"sqlite:///{produced['store'][0]}", Period.parse("2024-25-Q1"))
+    old, _ = load_plan(produced["plan"][0])
+    assert latest and {r.code: (r.likelihood, r.impact) for r in plan.risks} == {
+        r.code: (latest[r.code].likelihood, latest[r.code].impact) if r.code in latest else (r.likelihood, r.impact)
+        for r in old.risks}
+    assert any((r.likelihood, r.impact) != (latest[r.code].likelihood, latest[r.code].impact)
+               for r in old.risks if r.code in latest)       # the register did move over the year
 
 
 def test_demo_cli_ends_with_the_paths(tmp_path):

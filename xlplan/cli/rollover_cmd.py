@@ -31,7 +31,8 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
     latest status and progress. The plan you give and the store are not changed.
     """
     from xlplan.plan import read_plan, roll_over
-    from xlplan.store import load_year
+    from xlplan.periods import Period
+    from xlplan.store import load_year, risks_before
     plan = read_plan(plan_path)
     if plan.year is None:
         raise UsageProblem(f"{plan_path} has no Year setting, so the year to roll over from is not known.")
@@ -45,7 +46,8 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
         raise UsageProblem(f"{out} exists already; give --force to replace it, or another --out.")
     year = load_year(db_url, plan, plan.year)
     updates = {a.ref: a for a in year.actions}     # each action's latest update of the year
-    done = roll_over(plan_path, plan, to_year, year.outturns(), updates, out)
+    risks = risks_before(db_url, Period.parse(f"{to_year.label}-Q1")) if plan.risks else None   # the year's latest
+    done = roll_over(plan_path, plan, to_year, year.outturns(), updates, out, risks)
     con = console()
     if not year.collected:
         con.print(f"[yellow]Nothing has been collected for {plan.year.label} in this store[/] ({db_url}): "
@@ -62,6 +64,9 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
     for code, was, now in done.profiles_reset:
         con.print(f"  {code}: the quarterly targets {was} were for {plan.year.slash}; its Profile is now {now}")
     con.print(f"  actions: {len(done.closed)} complete and closed (sheet Closed actions), {len(done.carried)} carried")
+    if plan.risks:
+        con.print(f"  risks: {len(done.risks_moved)} of {len(plan.risks)} start {to_year.slash} at their latest "
+                  f"assessment (Likelihood and Impact on the Risks sheet)")
     if done.targets_needed:
         cells = ", ".join(f"{code} ({cell})" for code, cell in done.targets_needed[:12])
         more = f" and {len(done.targets_needed) - 12} more" if len(done.targets_needed) > 12 else ""

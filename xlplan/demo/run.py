@@ -158,7 +158,7 @@ def _year_end(plan, plan_path: Path, db_url: str, folder: Path, produced: dict, 
     from xlplan.plan import roll_over
     from xlplan.periods import FinancialYear
     from xlplan.reports import write_annual_reports
-    from xlplan.store import load_year
+    from xlplan.store import load_year, risks_before
     year = load_year(db_url, plan, plan.year)
     produced["annual report"] += write_annual_reports(year, folder / plan.year.label / "reports")
     counts = year.status_counts()
@@ -166,11 +166,13 @@ def _year_end(plan, plan_path: Path, db_url: str, folder: Path, produced: dict, 
         + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n))
     to = FinancialYear(plan.year.start + 1)
     updates = {a.ref: a for a in year.actions}     # each action's latest update of the year
-    done = roll_over(plan_path, plan, to, year.outturns(), updates, folder / f"plan {to.label}.xlsx")
+    risks = risks_before(db_url, Period.parse(f"{to.label}-Q1")) if plan.risks else None   # each risk's latest
+    done = roll_over(plan_path, plan, to, year.outturns(), updates, folder / f"plan {to.label}.xlsx", risks)
     produced["next year's plan"].append(done.path)
     say(f"{to.label}: wrote next year's plan; {len(done.targets_set)} targets from Target {to.slash}, "
         f"{len(done.targets_needed)} left for the officer to set (xlplan check names them); "
-        f"{len(done.closed)} actions closed, {len(done.carried)} carried")
+        f"{len(done.closed)} actions closed, {len(done.carried)} carried"
+        + (f"; {len(done.risks_moved)} risks at their latest assessment" if plan.risks else ""))
 
 
 def _service_of(template: Path, plan, period: Period) -> str:

@@ -66,11 +66,14 @@ class Rollover:
     profiles_reset: list[tuple[str, str, str]] = field(default_factory=list)  # (code, was, now)
     closed: list[str] = field(default_factory=list)
     carried: list[str] = field(default_factory=list)
+    risks_moved: list[str] = field(default_factory=list)         # risks given their latest assessment
 
 
 def roll_over(source: Path, plan: Plan, to_year: FinancialYear, outturns: dict[str, Figure | None],
-              actions: dict[str, "ActionUpdate"], out: Path) -> Rollover:
-    """Write next year's plan (`to_year`) to `out` from the plan workbook `source` (read as `plan`)."""
+              actions: dict[str, "ActionUpdate"], out: Path, risks: dict | None = None) -> Rollover:
+    """Write next year's plan (`to_year`) to `out` from the plan workbook `source` (read as `plan`).
+    `risks` (code → the year's latest assessment, with `likelihood` and `impact`) become the risk
+    register's Likelihood and Impact: the new year starts from where each risk stood."""
     from_year = to_year.previous()
     wb = openpyxl.load_workbook(source)
     sheets = {ws.title.strip().casefold(): ws for ws in wb.worksheets}
@@ -78,6 +81,8 @@ def roll_over(source: Path, plan: Plan, to_year: FinancialYear, outturns: dict[s
     _settings(sheets["settings"], to_year)
     _measures(sheets["measures"], plan, from_year, to_year, outturns, done)
     _actions(wb, sheets["actions"], from_year, actions, done)
+    if risks and "risks" in sheets:
+        _risks(sheets["risks"], risks, done)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
     return done
@@ -137,6 +142,23 @@ class _Sheet:
             cell.comment = Comment(note, "xlplan", width=300, height=110)
         self._index()
         return at
+
+
+def _risks(ws, latest: dict, done: Rollover) -> None:
+    """The register's Likelihood and Impact set to each risk's latest assessment of the year (a risk
+    not assessed keeps the plan's)."""
+    s = _Sheet(ws, ("Code", "Risk", "Likelihood", "Impact"))
+    code_col, l_col, i_col = s.col("Code"), s.col("Likelihood"), s.col("Impact")
+    if None in (code_col, l_col, i_col):
+        return
+    for r in s.rows():
+        code = ws.cell(r, code_col).value
+        code = clean_text(str(code)) if code is not None else ""
+        found = latest.get(code)
+        if found is None or found.likelihood is None or found.impact is None:
+            continue
+        ws.cell(r, l_col).value, ws.cell(r, i_col).value = int(found.likelihood), int(found.impact)
+        done.risks_moved.append(code)
 
 
 def _settings(ws, to_year: FinancialYear) -> None:
