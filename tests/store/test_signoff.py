@@ -155,6 +155,9 @@ def test_signoff_and_reopen_commands(quarter, tmp_path, monkeypatch):
                                   "--db", db, "--no-report"])
     assert collected.exit_code == 1, collected.output
     assert "is signed off" in collected.output and "aop late.xlsx" in collected.output
+    reported = cli.invoke(main, ["report", "--plan", "plan.xlsx", "--period", Q2.id, "--db", db,
+                                 "--out", str(tmp_path / "r")])
+    assert reported.exit_code == 0 and "Signed off by Head of Service" in reported.output, reported.output
     refused = cli.invoke(main, ["reopen", "--period", Q2.id, "--db", db])
     assert refused.exit_code == 2 and "--reason" in refused.output
     opened = cli.invoke(main, ["reopen", "--period", Q2.id, "--reason", "late AOP figure", "--by", "Officer",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from xlplan.plan import read_plan
 from xlplan.cli.common import PERIOD, WORKBOOKS, UsageProblem, db_option, friendly_errors, plan_option
@@ -58,6 +59,11 @@ def report(period, year, plan_path: Path, db_url: str, out_dir: Path | None, tem
                   f"Report later. Run `xlplan collect --period {period.id}` first if returns are in.")
     elif results.missing_services:
         out.print(f"[yellow]Returns still awaited from[/]: {', '.join(results.missing_services)}")
+    if results.signoff is not None:
+        s = results.signoff
+        out.print(f"{escape(s.line())}: the report is of the figures approved, dated at the sign-off."
+                  + ("" if s.matches else " [bold red]The stored figures no longer match what was signed off[/]"
+                                          " (the report says so)."))
     for p in paths:
         out.print(f"Wrote {p}")
 
