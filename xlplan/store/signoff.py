@@ -32,7 +32,7 @@ SIGNED_OFF, REOPENED = "signed off", "reopened"
 _FINGERPRINTED = (returns, measure_values, action_updates, issues, restatements)
 # Tables hashed only where the quarter has rows in them, so a quarter without (a plan with no risk
 # register) keeps the fingerprint it had before they existed.
-_WHEN_STORED = (risk_updates,)
+_WHEN_STORED = (risk_updates, budget_lines, budget_restatements)
 
 
 # Columns later revisions added to fingerprinted tables, with the value a row stored before them
@@ -47,30 +47,19 @@ def quarter_fingerprint(conn, period: str) -> str:
     """sha256 of everything stored for `period` by its collect, in key order."""
     digest = hashlib.sha256()
     for table in (*_FINGERPRINTED, *_WHEN_STORED):
-        if table in _WHEN_STORED and conn.execute(
-                select(table.c.period).where(table.c.period == period).limit(1)).first() is None:
+        rows = conn.execute(select(table).where(table.c.period == period).order_by(*table.primary_key.columns)).all()
+        if not rows and table in _WHEN_STORED:
             continue
         digest.update(f"\x00{table.name}\x00".encode())
-        keys = list(table.primary_key.columns)
         added = [(i, _ADDED[table.name][c]) for i, c in enumerate(table.columns.keys())
                  if c in _ADDED.get(table.name, {})]
-        for row in conn.execute(select(table).where(table.c.period == period).order_by(*keys)):
+        for row in rows:
             values = list(row)
             for i, default in reversed(added):
                 if values[i] == default:
                     del values[i]
             digest.update(json.dumps([_plain(v) for v in values], ensure_ascii=False).encode())
             digest.update(b"\n")
-    # the activity budget's lines (plan/budget.py), only where the quarter has any: a quarter of a plan
-    # without a Budget sheet keeps the fingerprint it had before budgets existed
-    for table in (budget_lines, budget_restatements):
-        rows = conn.execute(select(table).where(table.c.period == period).order_by(
-            *table.primary_key.columns)).all() if conn.dialect.has_table(conn, table.name) else []
-        if rows:
-            digest.update(f"\x00{table.name}\x00".encode())
-            for row in rows:
-                digest.update(json.dumps([_plain(v) for v in row], ensure_ascii=False).encode())
-                digest.update(b"\n")
     return digest.hexdigest()
 
 
@@ -81,11 +70,18 @@ def _plain(value):
     return value
 
 
+def _rows(conn, period: str) -> list:
+    """The quarter's rows of `signoffs`, in the order they happened."""
+    return conn.execute(select(signoffs).where(signoffs.c.period == period).order_by(signoffs.c.seq)).all()
+
+
 def _events(conn, period: str) -> list[SignOffEvent]:
-    if not conn.dialect.has_table(conn, signoffs.name):
-        return []
-    rows = conn.execute(select(signoffs).where(signoffs.c.period == period).order_by(signoffs.c.seq))
-    return [SignOffEvent(r.event, r.by, r.at, r.fingerprint, r.reason) for r in rows]
+    return [SignOffEvent(r.event, r.by, r.at, r.fingerprint, r.reason) for r in _rows(conn, period)]
+
+
+def _in_force(rows: list):
+    """The sign-off row locking the quarter (its latest event, if a sign-off), else None."""
+    return rows[-1] if rows and rows[-1].event == SIGNED_OFF else None
 
 
 def state(conn, period: str) -> SignOff | None:
@@ -93,18 +89,18 @@ def state(conn, period: str) -> SignOff | None:
     with whether the store still holds what was approved and what arrived after it."""
     if conn is None:
         return None
-    events = _events(conn, period)
-    if not events or events[-1].event != SIGNED_OFF:
+    rows = _rows(conn, period)
+    last = _in_force(rows)
+    if last is None:
         return None
-    last = events[-1]
-    row = conn.execute(select(signoffs.c.plan_fingerprint, signoffs.c.seq).where(
-        signoffs.c.period == period).order_by(signoffs.c.seq.desc()).limit(1)).one()
     late = conn.execute(select(after_signoff.c.file).where(
-        after_signoff.c.period == period, after_signoff.c.signoff_seq == row.seq).order_by(
+        after_signoff.c.period == period, after_signoff.c.signoff_seq == last.seq).order_by(
         after_signoff.c.seen, after_signoff.c.file)).scalars().all()
     return SignOff(period=period, by=last.by, at=last.at, fingerprint=last.fingerprint,
-                   plan_fingerprint=row.plan_fingerprint, matches=quarter_fingerprint(conn, period) == last.fingerprint,
-                   history=tuple(events), late=tuple(late))
+                   plan_fingerprint=last.plan_fingerprint,
+                   matches=quarter_fingerprint(conn, period) == last.fingerprint,
+                   history=tuple(SignOffEvent(r.event, r.by, r.at, r.fingerprint, r.reason) for r in rows),
+                   late=tuple(late))
 
 
 def locked(db_url: str, period: str) -> SignOff | None:
