@@ -42,12 +42,7 @@ def _for_department(plan, department: str | None, services: tuple[str, ...]) -> 
     its services with a return when --service is not."""
     if not department:
         return services
-    found = plan.department(department)
-    if found is None:
-        named = plan.departments()
-        raise XlplanError(f"The plan has no department '{department}'"
-                          + (f"; its departments are {', '.join(named)}." if named else
-                             ": its Services sheet has no Department column."))
+    found = plan.named_department(department)
     with_returns = {s.name for s in plan.services_with_returns()}
     own = [s.name for s in plan.services_of(found) if s.name in with_returns]
     if not own:

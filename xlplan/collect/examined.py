@@ -83,15 +83,7 @@ class Scope:
         """The scope of a collect for `department` (None or "": the whole plan)."""
         if not department:
             return cls()
-        from xlplan.errors import XlplanError
-        found = plan.department(department)
-        if found is None:
-            named = plan.departments()
-            raise XlplanError(
-                f"The plan has no department '{department}'"
-                + (f"; its departments are: {', '.join(named)}." if named else
-                   ": its Services sheet has no Department column. Add one, naming each service's department, "
-                   "or collect the whole plan without --department."))
+        found = plan.named_department(department)
         return cls(found, frozenset(s.name for s in plan.services_of(found)),
                    {s.name: s.department for s in plan.services if s.department != found})
 

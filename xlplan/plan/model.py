@@ -27,6 +27,7 @@ from functools import cached_property
 from datetime import date, timedelta
 from typing import Callable
 
+from xlplan.errors import XlplanError
 from xlplan.frequency import QUARTERLY, Aggregate, Frequency
 from xlplan.plan.budget import Budget
 from xlplan.periods import FinancialYear, Period
@@ -354,6 +355,19 @@ class Plan:
         """The department called `name` (case and spaces aside) as the plan spells it, or None."""
         key = " ".join(name.split()).casefold()
         return next((d for d in self.departments() if d.casefold() == key), None)
+
+    def named_department(self, name: str) -> str:
+        """The department called `name` as the plan spells it; XlplanError naming the plan's departments
+        when there is none (a command's --department)."""
+        found = self.department(name)
+        if found is None:
+            named = self.departments()
+            raise XlplanError(
+                f"The plan has no department '{name}'"
+                + (f"; its departments are: {', '.join(named)}." if named else
+                   ": its Services sheet has no Department column. Add one, naming each service's department, "
+                   "or leave out --department."))
+        return found
 
     def services_of(self, department: str) -> list[Service]:
         """The services of `department` (as the plan spells it), in plan order."""
