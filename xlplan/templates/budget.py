@@ -9,8 +9,8 @@ Comments cell; under them a Total row of formulas. Only written when the service
 from __future__ import annotations
 
 from xlplan.contract import budget as sheet
-from xlplan.templates.sheets import (HEADER_ROW, PROTECT_OPTIONS, DataRow, SheetContext, _a1, _banner,
-                                     _comment_validation, _escape, _headers, row_height)
+from xlplan.templates.sheets import (HEADER_ROW, DataRow, SheetContext, _a1, _banner, finish_sheet,
+                                     _comment_validation, _headers, row_height)
 from xlplan.values import Unit, format_value
 
 WIDTHS = {sheet.KEY: 46, "Type": 9, "FTE": 8, "Expenditure": 14, "Income": 13, "Net budget": 14,
@@ -97,15 +97,7 @@ def write_budget(wb, ctx: SheetContext, offers: Offers | None = None) -> tuple[l
         rows.append(DataRow(line.line, r + 1, [values.get(h) for h in hashed]))
         r += 1
     _total_row(ws, ctx, r, col, len(lines))
-    ws.freeze_panes(HEADER_ROW + 1, 1)
-    ws.hide_gridlines(2)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(HEADER_ROW)
-    ws.set_header(f"&L&8{_escape(ctx.service)} return&R&8Budget for {ctx.period.label}")
-    ws.print_area(0, 0, r, len(headers) - 1)
-    ws.protect(ctx.password, PROTECT_OPTIONS)
+    finish_sheet(ws, ctx, headers, r, freeze_cols=1, title=f"Budget for {ctx.period.label}")
     return headers, rows
 
 

@@ -9,8 +9,8 @@ quarter collected, or a template made without a store, has no Corrections sheet.
 from __future__ import annotations
 
 from xlplan.contract import corrections as sheet
-from xlplan.templates.sheets import (HEADER_ROW, PROTECT_OPTIONS, DataRow, SheetContext, _a1, _banner,
-                                     _escape, _headers, _to_date_validation, _write_figure, row_height)
+from xlplan.templates.sheets import (HEADER_ROW, DataRow, SheetContext, _a1, _banner, finish_sheet,
+                                     _headers, _to_date_validation, _write_figure, row_height)
 from xlplan.templates.style import input_format
 
 WIDTHS = {"Code": 9, "Measure": 50, "Unit": 7, sheet.REASON: 60}
@@ -60,13 +60,5 @@ def write_corrections(wb, ctx: SheetContext, offers: Offers | None) -> tuple[lis
         ws.set_row(r, row_height(m.name, WIDTHS["Measure"]))
         rows.append(DataRow(m.code, r + 1, [values.get(h) for h in hashed]))
         r += 1
-    ws.freeze_panes(HEADER_ROW + 1, 2)
-    ws.hide_gridlines(2)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(HEADER_ROW)
-    ws.set_header(f"&L&8{_escape(ctx.service)} return&R&8Corrections to {q}")
-    ws.print_area(0, 0, r - 1, len(headers) - 1)
-    ws.protect(ctx.password, PROTECT_OPTIONS)
+    finish_sheet(ws, ctx, headers, r - 1, freeze_cols=2, title=f"Corrections to {q}")
     return headers, rows

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from xlplan.contract import risks as sheet
 from xlplan.plan.model import Risk, RiskRules
-from xlplan.templates.sheets import (HEADER_ROW, PROTECT_OPTIONS, DataRow, SheetContext, _a1, _banner,
-                                     _comment_validation, _escape, _headers, row_height)
+from xlplan.templates.sheets import (HEADER_ROW, DataRow, SheetContext, _a1, _banner, finish_sheet,
+                                     _comment_validation, _headers, row_height)
 
 WIDTHS = {"Code": 10, "Risk": 40, "Description": 46, "Owner": 18, "Target score": 8, "Previous likelihood": 10,
           "Previous impact": 9, "Previous score": 9, sheet.LIKELIHOOD: 11, sheet.IMPACT: 9, sheet.SCORE: 11,
@@ -70,15 +70,7 @@ def write_risks(wb, ctx: SheetContext, before: Before | None) -> tuple[list[str]
         ws.conditional_format(HEADER_ROW + 1, col[sheet.BAND], last, col[sheet.BAND],
                               {"type": "cell", "criteria": "==", "value": f'"{word}"',
                                "format": fm.rag_conditional(word)})
-    ws.freeze_panes(HEADER_ROW + 1, 2)
-    ws.hide_gridlines(2)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(HEADER_ROW)
-    ws.set_header(f"&L&8{_escape(ctx.service)} return&R&8Risks at {ctx.period.label}")
-    ws.print_area(0, 0, last, len(headers) - 1)
-    ws.protect(ctx.password, PROTECT_OPTIONS)
+    finish_sheet(ws, ctx, headers, last, freeze_cols=2, title=f"Risks at {ctx.period.label}")
     return headers, rows
 
 

@@ -110,7 +110,7 @@ def write_measures(wb, ctx: SheetContext, last_values: dict | None) -> tuple[lis
             ws.conditional_format(HEADER_ROW + 1, col[h], last, col[h],
                                   {"type": "cell", "criteria": "==", "value": f'"{word}"',
                                    "format": fm.rag_conditional(word)})
-    _finish(ws, ctx, headers, last, freeze_cols=2)
+    finish_sheet(ws, ctx, headers, last, freeze_cols=2)
     return headers, rows
 
 
@@ -334,7 +334,7 @@ def write_actions(wb, ctx: SheetContext) -> tuple[list[str], list[DataRow]]:
         ws.conditional_format(HEADER_ROW + 1, col[layout.STATUS], last, col[layout.STATUS],
                               {"type": "cell", "criteria": "==", "value": f'"{word}"',
                                "format": fm.rag_conditional(word)})
-    _finish(ws, ctx, headers, last, freeze_cols=2)
+    finish_sheet(ws, ctx, headers, last, freeze_cols=2)
     return headers, rows
 
 
@@ -410,7 +410,10 @@ def _group_row(ws, fm: Formats, r: int, width: int, text: str, kind: str, text_c
     ws.set_row(r, 18 if kind == "theme" else 16)
 
 
-def _finish(ws, ctx: SheetContext, headers: list[str], last: int, freeze_cols: int) -> None:
+def finish_sheet(ws, ctx: SheetContext, headers: list[str], last: int, freeze_cols: int,
+                 title: str | None = None) -> None:
+    """Page setup (A4 landscape, one page wide, header row repeated, the running header naming the
+    service and `title`), the print area down to row `last`, and the sheet's protection."""
     ws.freeze_panes(HEADER_ROW + 1, freeze_cols)
     ws.hide_gridlines(2)
     ws.set_landscape()
@@ -418,7 +421,7 @@ def _finish(ws, ctx: SheetContext, headers: list[str], last: int, freeze_cols: i
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(HEADER_ROW)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_header(f"&L&8{_escape(ctx.service)} return&R&8Return for {ctx.period.label}")
+    ws.set_header(f"&L&8{_escape(ctx.service)} return&R&8{_escape(title or f'Return for {ctx.period.label}')}")
     ws.set_footer("&L&8Printed &D&R&8Page &P of &N")
     ws.print_area(0, 0, last, len(headers) - 1)
     ws.protect(ctx.password, PROTECT_OPTIONS)
