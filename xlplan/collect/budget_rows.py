@@ -11,19 +11,22 @@ from __future__ import annotations
 import json
 
 from xlplan import store
-from xlplan.collect.examined import Outcome
+from xlplan.collect.examined import Outcome, Scope
 from xlplan.periods import Period
 from xlplan.plan.budget import judge, status_under
 
 
-def budget_rows(files: list, plan, period: Period) -> list[store.BudgetRow] | None:
-    """A BudgetRow for every budget line of the plan (Report later where its service's accepted
-    return gives no spend), in plan order; None for a plan without a Budget sheet (nothing stored)."""
+def budget_rows(files: list, plan, period: Period, scope: Scope = Scope()) -> list[store.BudgetRow] | None:
+    """A BudgetRow for every budget line of the plan's services in `scope` (Report later where its
+    service's accepted return gives no spend), in plan order; None for a plan without a Budget sheet
+    (nothing stored)."""
     if plan.budget is None:
         return None
     accepted = {f.service: f for f in files if f.outcome is Outcome.ACCEPTED and f.service}
     rows = []
     for line in plan.budget.lines:
+        if not scope.covers(line.service):
+            continue
         f = accepted.get(line.service)
         e = f.budget.get(line.line) if f is not None else None
         spend = e.spend if e is not None else None

@@ -70,11 +70,12 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         supersede(files, scope)
         folder = _folder_name(returns_dir, plan_path)
         inputs = memo.inputs_digest(plan, period, scope, key, folder, files)
-        remembered = store.recall(db_url, period.id, scope.department, inputs) if inputs else None
-        if remembered is not None:      # a re-run over the inputs of the last collect: stored as it is
-            counts = memo.restore(remembered, files)
+        last = store.recall_last(db_url, period.id, scope.department) if inputs else None
+        if last is not None and last[0] == inputs:      # a re-run over the last collect's inputs: stored as it is
+            counts = memo.restore(last[1], files)
         else:
-            counts = _assess_and_store(plan, period, scope, files, db_url, snapshot, folder, inputs)
+            digests = memo.service_digests(plan, period, scope, key, folder, files)
+            counts = _assess_and_store(plan, period, scope, files, db_url, snapshot, folder, inputs, digests, last)
         del snapshot
         records = [rows.record(f) for f in files]
         _, counted = rows.issue_rows(files, period, scope)
@@ -85,23 +86,32 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
 
 
 def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_url: str, snapshot, folder: str,
-                      inputs: str | None) -> dict[Status, int]:
+                      inputs: str | None, digests: dict[str, str] | None = None,
+                      last: tuple[str, dict] | None = None) -> dict[Status, int]:
     """Work out every figure's status and the rows of the quarter from the examined files, and store
-    them in one transaction (with the memo of `inputs`); gives the measures by status."""
+    them in one transaction (with the memo of `inputs`); gives the measures by status.
+
+    `last` (store.recall_last: the last collect's memo, nothing written since) and `digests` (each
+    service's inputs now) pick the services whose inputs are as remembered: their rows are stored
+    as they would be stored again, so only the other services' are worked out and rewritten."""
     before = [len(f.issues) for f in files]
+    same = memo.unchanged(digests, last)
+    work = Scope(scope.department, frozenset(set(digests) - same), scope.elsewhere) if same else scope
+    kept = memo.restore_services(last, same, files) if same else {}
     previous = store.previous_comments(db_url, period.previous().id)
     imported = store.imported_codes(db_url, period.id)      # figures from system extracts: kept
-    value_rows, action_rows = assess(files, plan, period, previous, scope, imported)
+    value_rows, action_rows = assess(files, plan, period, previous, work, imported)
     restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected
-    risks = risk_rows(files, plan, period, store.risks_before(db_url, period) if plan.risks else {})
-    risks = [r for r in risks if scope.covers(r.service)]          # a department's own services' risks
+    restatements = [r for r in restatements if work.covers(r.service)]
+    risks = risk_rows(files, plan, period, store.risks_before(db_url, period) if plan.risks else {}, work)
     counts = status_counts(value_rows)
-    budgeted = budget_rows(files, plan, period)      # None: the plan has no Budget sheet
+    counts = {s: n + kept.get(s.value, 0) for s, n in counts.items()}
+    budgeted = budget_rows(files, plan, period, work)      # None: the plan has no Budget sheet
     budget_restated = budget_restatement_rows(files, plan, period, db_url)   # last quarter's spend corrected
-    if budgeted is not None:                                         # a department's own services' lines
-        budgeted = [r for r in budgeted if scope.covers(r.service)]
-        budget_restated = [r for r in budget_restated if scope.covers(r.service)]
+    if budget_restated is not None:                                  # the lines of the services worked out
+        budget_restated = [r for r in budget_restated if work.covers(r.service)]
     issue_rows, _ = rows.issue_rows(files, period, scope)
+    services = memo.service_summaries(digests, value_rows, files, before, last, same) if digests else None
     store.write_collect(
         db_url, period=period.id, plan_fingerprint=plan.fingerprint,
         plan_row=lambda: rows.plan_row(plan, snapshot),
@@ -109,8 +119,8 @@ def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_
         value_rows=value_rows, action_rows=action_rows, issue_rows=issue_rows,
         history_rows=lambda: rows.history_rows(plan), restatement_rows=restatements, risk_rows=risks,
         budget_rows=budgeted, budget_restatement_rows=budget_restated,
-        department=scope.department, services=scope.services,
-        memo=(inputs, memo.summary(counts, files, before)) if inputs else None)
+        department=scope.department, services=scope.services, worked_out=work.services if same else None,
+        memo=(inputs, memo.summary(counts, files, before, services)) if inputs else None)
     return counts
 
 

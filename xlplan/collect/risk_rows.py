@@ -9,17 +9,18 @@ blank commentary, or one unchanged from the previous assessment's, is a warning 
 from __future__ import annotations
 
 from xlplan import store
-from xlplan.collect.examined import Examined, Outcome
+from xlplan.collect.examined import Examined, Outcome, Scope
 from xlplan.errors import RISK_COMMENT_UNCHANGED, RISK_NO_COMMENT, issue
 from xlplan.periods import Period
 from xlplan.plan import Plan
 from xlplan.store.risks import ASSESSED, IN_ERROR, NOT_ASSESSED
 
 
-def risk_rows(files: list[Examined], plan: Plan, period: Period, before: dict) -> list[store.RiskRow]:
-    """Each of the plan's risks as a RiskRow for `period` from the accepted returns (not assessed
-    where no return assessed it). `before`: code → the latest stored assessment before `period`
-    (store.risks_before), for the warnings on a score that went up."""
+def risk_rows(files: list[Examined], plan: Plan, period: Period, before: dict,
+              scope: Scope = Scope()) -> list[store.RiskRow]:
+    """Each of the plan's risks of services in `scope` as a RiskRow for `period` from the accepted
+    returns (not assessed where no return assessed it). `before`: code → the latest stored
+    assessment before `period` (store.risks_before), for the warnings on a score that went up."""
     if not plan.risks:
         return []
     winners = {f.service.casefold(): f for f in files if f.outcome is Outcome.ACCEPTED and f.service}
@@ -27,6 +28,8 @@ def risk_rows(files: list[Examined], plan: Plan, period: Period, before: dict) -
     rule = rules.describe()
     rows = []
     for risk in plan.risks:
+        if not scope.covers(risk.service):
+            continue
         f = winners.get(risk.service.casefold())
         entry = getattr(f, "risks", {}).get(risk.code) if f is not None else None
         if entry is None:

@@ -78,12 +78,10 @@ def read_risk_figures(path: Path) -> dict[str, dict[str, dict[str, str]]]:
 def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> dict[str, list[Path]]:
     """Run the loop in `folder` (a new temporary folder if None); returns what was produced, by kind."""
     from xlplan.collect import collect
-    from xlplan.demo.fill import fill_return
     from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
     from xlplan.reports import write_reports
-    from xlplan.store import budget_offers, correction_offers, load_results, risks_before, sign_off
-    from xlplan.templates.build import last_quarter_values, write_templates
+    from xlplan.store import load_results, sign_off
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
@@ -102,13 +100,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     for period_id in PERIODS:
         period = Period.parse(period_id)
         base = folder / period.id
-        last = last_quarter_values(load_results(db_url, plan, period)) if period.quarter > 1 else None
-        offers = correction_offers(db_url, plan, period) if period.quarter > 1 else None
-        spent = budget_offers(db_url, plan, period) if period.quarter > 1 else None
-        before = {c: (b.likelihood, b.impact) for c, b in risks_before(db_url, period).items()} \
-            if period.quarter > 1 else None
-        templates = write_templates(plan, period, base / "templates", plan_path=plan_path, last_values=last,
-                                    corrections=offers, risks_before=before, budget_offers=spent)
+        templates = write_quarter_templates(plan, plan_path, period, db_url, base / "templates")
         produced["templates"] += templates
         say(f"{period.id}: wrote {len(templates)} return templates")
         outbox = base / "outbox"
@@ -117,21 +109,7 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
         drafts = sorted(outbox.glob("*.eml"))
         produced["email drafts"] += drafts
         say(f"{period.id}: drafted {len(drafts)} emails to managers in {outbox}")
-        figures = read_figures(EXAMPLES / "figures" / f"{period.id}.csv")
-        spend = read_budget_figures(EXAMPLES / "figures" / f"{period.id}-budget.csv")
-        risk_figures = read_risk_figures(EXAMPLES / "figures" / "risks" / f"{period.id}.csv")
-        returns = base / "returns"
-        returns.mkdir(parents=True, exist_ok=True)
-        for i, template in enumerate(templates):
-            service = _service_of(template, plan, period)
-            if service not in figures:
-                continue  # this service has not returned yet: collect reports it missing
-            pattern = RETURN_NAMES[i % len(RETURN_NAMES)]
-            name = pattern.format(name=template.name, stem=template.stem)
-            fill_return(template, returns / name, measures=figures[service].get("Measures", {}),
-                        actions=figures[service].get("Actions", {}),
-                        corrections=figures[service].get(CORRECTIONS_SHEET, {}),
-                        risks=risk_figures.get(service, {}), budget=spend.get(service, {}))
+        returns = fill_example_returns(plan, period, templates, base / "returns")
         result = collect(plan_path, period, returns, db_url)
         produced["returns"] += sorted(returns.glob("*.xlsx"))
         produced["reports"] += write_reports(result.results, base / "reports")
@@ -151,6 +129,42 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
     produced["store"].append(folder / "xlplan.db")
     _year_end(plan, plan_path, db_url, folder, produced, say)
     return dict(produced)
+
+
+def write_quarter_templates(plan, plan_path: Path, period: Period, db_url: str, out: Path) -> list[Path]:
+    """The quarter's return templates, carrying what the store holds of last quarter (its figures,
+    the corrections offered, spend and risk assessments), as `xlplan templates` writes them."""
+    from xlplan.store import budget_offers, correction_offers, load_results, risks_before
+    from xlplan.templates.build import last_quarter_values, write_templates
+    later = period.quarter > 1
+    last = last_quarter_values(load_results(db_url, plan, period)) if later else None
+    offers = correction_offers(db_url, plan, period) if later else None
+    spent = budget_offers(db_url, plan, period) if later else None
+    before = {c: (b.likelihood, b.impact) for c, b in risks_before(db_url, period).items()} if later else None
+    return write_templates(plan, period, out, plan_path=plan_path, last_values=last, corrections=offers,
+                           risks_before=before, budget_offers=spent)
+
+
+def fill_example_returns(plan, period: Period, templates: list[Path], returns: Path) -> Path:
+    """Fill `templates` as the example's managers did (examples/figures: measures, actions,
+    corrections, risks, budget) into `returns`, under the names returns arrive with; a service with
+    no figures for the quarter has not returned. Gives `returns`."""
+    from xlplan.demo.fill import fill_return
+    figures = read_figures(EXAMPLES / "figures" / f"{period.id}.csv")
+    spend = read_budget_figures(EXAMPLES / "figures" / f"{period.id}-budget.csv")
+    risk_figures = read_risk_figures(EXAMPLES / "figures" / "risks" / f"{period.id}.csv")
+    returns.mkdir(parents=True, exist_ok=True)
+    for i, template in enumerate(templates):
+        service = _service_of(template, plan, period)
+        if service not in figures:
+            continue  # this service has not returned yet: collect reports it missing
+        pattern = RETURN_NAMES[i % len(RETURN_NAMES)]
+        name = pattern.format(name=template.name, stem=template.stem)
+        fill_return(template, returns / name, measures=figures[service].get("Measures", {}),
+                    actions=figures[service].get("Actions", {}),
+                    corrections=figures[service].get(CORRECTIONS_SHEET, {}),
+                    risks=risk_figures.get(service, {}), budget=spend.get(service, {}))
+    return returns
 
 
 def _year_end(plan, plan_path: Path, db_url: str, folder: Path, produced: dict, say) -> None:

@@ -21,7 +21,7 @@ from xlplan.store.signoff import history as signoff_history, keep_late_returns, 
 from xlplan.store.read import risks_before
 from xlplan.store.results import RiskResult
 from xlplan.store.schema import RiskRow, risk_updates
-from xlplan.store.memo import recall
+from xlplan.store.memo import recall, recall_last
 from xlplan.store.upgrade import Upgrade, upgrade_store      # Alembic itself is imported only when run
 from xlplan.store.read import imported_codes
 from xlplan.store.write import write_import
@@ -39,6 +39,7 @@ __all__ = [
     "SignOff", "SignOffEvent", "signoff_history", "keep_late_returns", "locked", "reopen", "sign_off",
     "risks_before", "RiskResult", "RiskRow", "risk_updates",
     "recall",
+    "recall_last",
     "Upgrade", "upgrade_store",
     "imported_codes", "write_import",
 ]

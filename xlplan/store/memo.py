@@ -43,6 +43,14 @@ def remember(conn, period: str, department: str, inputs: str, summary: dict) -> 
 def recall(db_url: str, period: str, department: str, inputs: str) -> dict | None:
     """The summary the last collect of `period` (for `department`) recorded, if it was made from
     `inputs` and nothing has written collected figures since; else None."""
+    last = recall_last(db_url, period, department)
+    return last[1] if last is not None and last[0] == inputs else None
+
+
+def recall_last(db_url: str, period: str, department: str) -> tuple[str, dict] | None:
+    """The inputs digest and summary the last collect of `period` (for `department`) recorded, if
+    nothing has written collected figures since it; else None. Everything the store held for that
+    collect (last quarter's figures, imports, earlier risk assessments) is then still as it was."""
     path = store.sqlite_path(db_url)
     if path is not None and not path.exists():
         return None
@@ -53,9 +61,9 @@ def recall(db_url: str, period: str, department: str, inputs: str) -> dict | Non
                 return None
             row = conn.execute(select(collect_memo).where(collect_memo.c.period == period,
                                                           collect_memo.c.department == department)).first()
-            if row is None or row.inputs != inputs:
+            if row is None:
                 return None
             now = conn.execute(select(store_generation.c.generation).where(store_generation.c.slot == 1)).scalar()
-            return json.loads(row.summary) if now == row.generation else None
+            return (row.inputs, json.loads(row.summary)) if now == row.generation else None
     finally:
         eng.dispose()

@@ -25,7 +25,7 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
                   restatement_rows: list | None = None, risk_rows: list | None = None,
                   budget_rows: list | None = None, budget_restatement_rows: list | None = None,
                   department: str = "", services: Collection[str] | None = None,
-                  memo: tuple[str, dict] | None = None) -> None:
+                  memo: tuple[str, dict] | None = None, worked_out: Collection[str] | None = None) -> None:
     """Replace everything stored for `period` with this collect's rows, in one transaction (rows
     stored as they are already are left alone: see `replace_period`). The value and action row
     lists are emptied once written (they are large; the caller is done with them).
@@ -46,6 +46,11 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
     issues this department's collects recorded, are replaced (see `owned`); None owns the whole
     period, as a collect of the whole plan does.
 
+    `worked_out` (a re-run that found most services' inputs as the memo remembers them: the
+    services whose rows it worked out again) limits the tables kept by service (measure values,
+    action updates, risks, budget lines and both kinds of restatement) to those services' rows; the
+    others are stored as they already are. The returns and issues are replaced whole as ever.
+
     `memo` (the sha256 of the collect's inputs, and its counts by status) is recorded with the
     write (store/memo.py); every write also bumps the store's generation, voiding older memos."""
     eng = engine(db_url)
@@ -53,20 +58,24 @@ def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: 
         with transaction(eng, db_url) as conn:
             refuse_if_locked(conn, period)      # a quarter signed off meanwhile is never overwritten
             value_rows[:] = _not_imported(conn, period, value_rows)
+
+            def mine(table: Table):
+                return owned(table, department, services, worked_out)
+
             for table, rows in ((returns, return_rows), (measure_values, value_rows),
                                 (action_updates, action_rows), (issues, issue_rows)):
-                replace_period(conn, table, period, rows, owned(table, department, services))
+                replace_period(conn, table, period, rows, mine(table))
             if restatement_rows is not None:
                 replace_period(conn, restatements, period, keep_collected(conn, period, restatement_rows),
-                               owned(restatements, department, services))
+                               mine(restatements))
             if risk_rows is not None:
-                replace_period(conn, risk_updates, period, risk_rows, owned(risk_updates, department, services))
+                replace_period(conn, risk_updates, period, risk_rows, mine(risk_updates))
             if budget_rows is not None:
-                replace_period(conn, budget_lines, period, budget_rows, owned(budget_lines, department, services))
+                replace_period(conn, budget_lines, period, budget_rows, mine(budget_lines))
             if budget_restatement_rows is not None:
                 replace_period(conn, budget_restatements, period,
                                keep_collected(conn, period, budget_restatement_rows, budget_restatements),
-                               owned(budget_restatements, department, services))
+                               mine(budget_restatements))
             value_rows.clear()      # (tens of thousands of rows) freed before the history is built
             action_rows.clear()
             _plan_and_history(conn, plan_fingerprint, plan_row, history_rows)
@@ -176,12 +185,18 @@ def _replace_history(conn, rows: list[tuple], plan_fingerprint: str) -> None:
     conn.execute(insert(history_plan), [{"slot": 1, "fingerprint": plan_fingerprint}])
 
 
-def owned(table: Table, department: str, services: Collection[str] | None):
+def owned(table: Table, department: str, services: Collection[str] | None,
+          worked_out: Collection[str] | None = None):
     """Which of a period's rows of `table` a collect of `department` owns (a SQL condition; None:
     all of them, for a collect of the whole plan): those of its `services`, and in tables that
     record the collecting department (returns, issues), those its own collects recorded. A row a
     whole-plan collect recorded for one of its services is taken over; another department's never.
-    A figure imported from a system (measure_values.origin "import") is never a collect's."""
+    A figure imported from a system (measure_values.origin "import") is never a collect's. With
+    `worked_out`, a table kept by service (no department column) is narrowed to those services."""
+    if worked_out is not None and "department" not in table.c:
+        narrowed = table.c.service.in_(sorted(worked_out))
+        wider = owned(table, department, services)
+        return narrowed if wider is None else and_(wider, narrowed)
     returned = table.c.origin != "import" if "origin" in table.c else None
     if services is None:
         return returned
