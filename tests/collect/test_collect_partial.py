@@ -147,12 +147,13 @@ def test_a_rerun_after_one_service_corrected_works_out_only_that_service(quarter
     run(quarter, Q1, db_url)
     first = run(quarter, Q2, db_url)
     assert first.status_counts and scopes == [None, None]
-    correct(quarter, CF, first)
+    assert any(i.code == "comment.unchanged" and JSM in i.file for i in first.issues)   # from last quarter's
+    correct(quarter, JSM, first)
     before = store.table_contents(db_url)
 
     again = run(quarter, Q2, db_url)
 
-    assert scopes[-1] == frozenset({CF})                        # only the corrected service worked out
+    assert scopes[-1] == frozenset({JSM})                        # only the corrected service worked out
     after = store.table_contents(db_url)
     for table in ("measure_values", "risk_updates", "budget_lines"):
         assert after[table] != before[table], table             # the corrections were stored

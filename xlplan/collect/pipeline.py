@@ -98,7 +98,7 @@ def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_
     same = memo.unchanged(digests, last)
     work = Scope(scope.department, frozenset(set(digests) - same), scope.elsewhere) if same else scope
     kept = memo.restore_services(last, same, files) if same else {}
-    previous = store.previous_comments(db_url, period.previous().id)
+    previous = store.previous_comments(db_url, period.previous().id, work.services)
     imported = store.imported_codes(db_url, period.id)      # figures from system extracts: kept
     value_rows, action_rows = assess(files, plan, period, previous, work, imported)
     restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected

@@ -13,7 +13,7 @@ from collections import namedtuple
 from dataclasses import replace
 from typing import Iterator
 
-from sqlalchemy import exc, select
+from sqlalchemy import and_, exc, select
 
 from xlplan.store import resources, restated, signoff
 from xlplan.store import risks as risk_register
@@ -104,14 +104,18 @@ def _mark_restated(plan: Plan, measures: list[MeasureResult], latest: dict, carr
     return measures, sorted(found, key=lambda x: (order.get(x.code, len(order)), x.period))
 
 
-def previous_comments(db_url: str, period: str) -> dict[tuple[str, str], str]:
-    """(kind, code/ref) → comment stored for `period` ("measure"/"action"), for the unchanged check."""
+def previous_comments(db_url: str, period: str, services=None) -> dict[tuple[str, str], str]:
+    """(kind, code/ref) → comment stored for `period` ("measure"/"action"), for the unchanged check;
+    only those of `services` when given."""
     found: dict[tuple[str, str], str] = {}
     with _reader(db_url) as conn:
         if conn is None:
             return found
         for kind, table, key in (("measure", measure_values, "code"), ("action", action_updates, "ref")):
-            rows = conn.execute(select(table.c[key], table.c.comment).where(table.c.period == period))
+            chosen = table.c.period == period
+            if services is not None:
+                chosen = and_(chosen, table.c.service.in_(sorted(services)))
+            rows = conn.execute(select(table.c[key], table.c.comment).where(chosen))
             found.update({(kind, code): comment for code, comment in rows})
     return found
 
