@@ -111,6 +111,23 @@ def test_the_example_plan_from_the_cache_keeps_each_field_and_its_type(tmp_path,
     assert plan.measures_for(plan.services[0].name) == fresh.measures_for(fresh.services[0].name)
 
 
+def test_a_cached_plan_keeps_each_services_report_order_without_sorting_again(tmp_path, monkeypatch):
+    path = _example(tmp_path / "plan.xlsx")
+    fresh, _ = _fresh(path, monkeypatch)
+    names = [s.name for s in fresh.services] + [" children and families ", "Nobody"]
+    want = {n: (fresh.measures_for(n), fresh.actions_for(n)) for n in names}
+    assert any([m.row for m in want[n][0]] != sorted(m.row for m in want[n][0]) for n in names)   # not row order
+    load_plan(path)
+    _without_reading(monkeypatch)
+    monkeypatch.setattr(Plan, "_order", lambda self, item: pytest.fail("sorted again"))
+    plan, _ = load_plan(path)
+    for name in names:
+        measures, actions = plan.measures_for(name), plan.actions_for(name)
+        assert (measures, actions) == want[name]
+        assert [m.row for m in measures] == [m.row for m in want[name][0]]
+        assert all(any(g is m for m in plan.measures) for g in measures)      # the plan's own objects
+
+
 def test_an_edited_plan_is_read_afresh_and_its_old_entry_goes(tmp_path, monkeypatch):
     path = build_plan(tmp_path / "plan.xlsx")
     before, _ = load_plan(path)

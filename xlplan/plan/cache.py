@@ -189,15 +189,19 @@ def keep_snapshot(plan: Plan, packed: object) -> None:
 
 
 def _packed(plan: Plan) -> tuple:
-    """The plan as the cache keeps it: its measures and actions as columns (see `_unpacked`)."""
+    """The plan as the cache keeps it: its measures and actions as columns (see `_unpacked`), and
+    each service's in report order (sorting 80,000 of them with a Python key takes ~0.1 s)."""
     return (plan.settings, plan.themes, plan.services, _columns(Measure, plan.measures),
-            _columns(Action, plan.actions), plan.source, plan.risks, plan.risk_rules, plan.budget)
+            _columns(Action, plan.actions), plan.source, plan.risks, plan.risk_rules, plan.budget,
+            plan.service_order())
 
 
-def _unpacked(settings, themes, services, measures, actions, source, risks, risk_rules, budget) -> Plan:
+def _unpacked(settings, themes, services, measures, actions, source, risks, risk_rules, budget, order) -> Plan:
     """The Plan `_packed` kept (its risk register as the objects themselves: a few per service)."""
-    return Plan(settings, themes, services, _objects(Measure, measures), _objects(Action, actions), source,
+    plan = Plan(settings, themes, services, _objects(Measure, measures), _objects(Action, actions), source,
                 risks, risk_rules, budget)
+    plan.know_service_order(order)
+    return plan
 
 
 def _columns(cls: type, items: list) -> tuple[tuple[str, ...], list[list]]:

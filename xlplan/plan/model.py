@@ -347,6 +347,20 @@ class Plan:
                 found[index][key].sort(key=self._order)
         return found
 
+    def service_order(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """Each service's measures and actions in report order as positions in `measures` and
+        `actions`: what the plan cache keeps, so that a plan from it need not sort them again."""
+        kept = []
+        for items, by_service in ((self.measures, self._by_service[0]), (self.actions, self._by_service[1])):
+            at = {id(item): i for i, item in enumerate(items)}
+            kept.append({key: [at[id(item)] for item in found] for key, found in by_service.items()})
+        return kept[0], kept[1]
+
+    def know_service_order(self, order: tuple[dict[str, list[int]], dict[str, list[int]]]) -> None:
+        """Take `service_order()` of this same plan (kept by the plan cache) instead of sorting."""
+        self.__dict__["_by_service"] = tuple({key: [items[i] for i in positions] for key, positions in kept.items()}
+                                             for items, kept in ((self.measures, order[0]), (self.actions, order[1])))
+
     def departments(self) -> list[str]:
         """The departments the Services sheet names, in first-appearance order."""
         return list(dict.fromkeys(s.department for s in self.services if s.department))
