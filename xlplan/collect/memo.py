@@ -9,7 +9,7 @@ an examination is a function of these, the plan, quarter and key); and by what t
 before (last quarter's figures and comments, earlier risk assessments, imported figures), which is
 the store generation's part. XLPLAN_NO_CACHE=1 turns the memo off with the rest of the cache.
 
-The memo also remembers each service on its own (`service_digests`): what collect stores for one
+The memo also remembers each service on its own (`digests`): what collect stores for one
 service (its measures' statuses, action updates, risks, budget lines, restatements, and the
 warnings working them out adds to its return) is made from that service's returns alone, the
 collect's own inputs above and the store. So while nothing has written to the store since the
@@ -31,32 +31,24 @@ from xlplan.plan import Plan
 from xlplan.status import Status
 
 
-def inputs_digest(plan: Plan, period: Period, scope: Scope, key: bytes, folder: str,
-                  files: list[Examined]) -> str | None:
-    """The sha256 of the collect's inputs, or None when the memo is off (XLPLAN_NO_CACHE)."""
+def digests(plan: Plan, period: Period, scope: Scope, key: bytes, folder: str,
+            files: list[Examined]) -> tuple[str | None, dict[str, str] | None]:
+    """The sha256 of the collect's inputs, and for each plan service the collect owns (by the plan's
+    spelling) the sha256 of the collect's own inputs and of the service's returns as examined and
+    superseded, in folder order; (None, None) when the memo is off (XLPLAN_NO_CACHE)."""
     if not cache.enabled():
-        return None
-    h = hashlib.sha256(_head(plan, period, scope, key, folder))
-    for f in files:
-        h.update(_examined(f, period, scope, folder))
-    return h.hexdigest()
-
-
-def service_digests(plan: Plan, period: Period, scope: Scope, key: bytes, folder: str,
-                    files: list[Examined]) -> dict[str, str] | None:
-    """For each plan service the collect owns (by the plan's spelling): the sha256 of the collect's
-    own inputs and of the service's returns as examined and superseded, in folder order; None when
-    the memo is off."""
-    if not cache.enabled():
-        return None
+        return None, None
     head = _head(plan, period, scope, key, folder)
+    whole = hashlib.sha256(head)
     names = {s.name.strip().casefold(): s.name for s in plan.services if scope.covers(s.name)}
     parts: dict[str, list[bytes]] = {name: [] for name in names.values()}
     for f in files:
+        examined = _examined(f, period, scope, folder)
+        whole.update(examined)
         name = names.get(f.service.strip().casefold()) if f.service else None
         if name is not None:
-            parts[name].append(_examined(f, period, scope, folder))
-    return {name: hashlib.sha256(head + b"".join(p)).hexdigest() for name, p in parts.items()}
+            parts[name].append(examined)
+    return whole.hexdigest(), {name: hashlib.sha256(head + b"".join(p)).hexdigest() for name, p in parts.items()}
 
 
 def _head(plan: Plan, period: Period, scope: Scope, key: bytes, folder: str) -> bytes:

@@ -69,12 +69,11 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         files = examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse)
         supersede(files, scope)
         folder = _folder_name(returns_dir, plan_path)
-        inputs = memo.inputs_digest(plan, period, scope, key, folder, files)
+        inputs, digests = memo.digests(plan, period, scope, key, folder, files)
         last = store.recall_last(db_url, period.id, scope.department) if inputs else None
         if last is not None and last[0] == inputs:      # a re-run over the last collect's inputs: stored as it is
             counts = memo.restore(last[1], files)
         else:
-            digests = memo.service_digests(plan, period, scope, key, folder, files)
             counts = _assess_and_store(plan, period, scope, files, db_url, snapshot, folder, inputs, digests, last)
         del snapshot
         records = [rows.record(f) for f in files]
