@@ -209,3 +209,27 @@ def test_no_cache_turns_it_off(quarter, db_url, scopes, monkeypatch):
     monkeypatch.setenv("XLPLAN_NO_CACHE", "1")
     run(quarter, Q2, db_url)
     assert scopes[-1] is None
+
+
+def test_a_rerun_unpickles_the_rows_of_the_services_it_works_out_only(quarter, db_url, fresh_url, monkeypatch):
+    run(quarter, Q1, db_url)
+    first = run(quarter, Q2, db_url)
+    correct(quarter, JSM, first)
+    again = run(quarter, Q2, db_url)
+    kept = {f.service for f in again.examined if f.kept_rows is not None}
+    assert kept == {r.service for r in first.records if r.service != JSM}      # served, rows left pickled
+    full = full_collect(quarter, fresh_url, monkeypatch)
+    assert again.files == full.files                                           # unpickled when asked for
+    assert all(f.kept_rows is None for f in again.examined)
+
+
+def test_an_examination_kept_without_its_rows_gives_them_back_whole(quarter, db_url):
+    result = run(quarter, Q1, db_url)
+    for ex in result.files:
+        bare, rows = ex.rows_kept()
+        assert bare.measures == bare.actions == bare.risks == bare.budget == bare.corrections == {}
+        assert bare.issues == ex.issues and bare.outcome == ex.outcome
+        bare.kept_rows = rows
+        assert bare.filled == ex.filled                     # newest's tie-break, before the rows are back
+        assert bare.with_rows() == ex and bare.kept_rows is None
+    assert any(ex.filled for ex in result.files) and any(ex.measures for ex in result.files)

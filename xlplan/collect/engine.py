@@ -36,7 +36,7 @@ Progress = Callable[[int, int, str], None]
 
 def examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
                 jobs: int | None, progress: Progress | None, collecting: bool = True,
-                reuse: Reuse | None = None) -> list[Examined]:
+                reuse: Reuse | None = None, rows: bool = True) -> list[Examined]:
     """Examine every file (examine.examine_safely), in order, reusing what `reuse` holds of
     unchanged files; in a pool of `jobs` workers from POOL_MIN_FILES files. The cyclic garbage
     collector runs while files are read (reading workbooks does make cycles) if `collecting`, i.e.
@@ -45,7 +45,15 @@ def examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archi
     On a re-run (the period has entries) unchanged files are served here; with jobs > 1, once
     STREAM_MIN_MISSES files were not served, a pool is started and every file not served is handed
     to it as soon as it is found, so the workers examine the changed files while this process goes
-    on serving the unchanged ones. Fewer misses are examined here, after the others were served."""
+    on serving the unchanged ones. Fewer misses are examined here, after the others were served.
+    With `rows` False, a file served from the cache keeps its rows pickled (Examined.with_rows)."""
+    found = _examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse)
+    return [f.with_rows() for f in found] if rows else found
+
+
+def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
+                 jobs: int | None, progress: Progress | None, collecting: bool,
+                 reuse: Reuse | None) -> list[Examined]:
     jobs = jobs or os.cpu_count() or 1
     job = (plan, period, key, archive, reuse)
     total = len(paths)

@@ -53,7 +53,7 @@ def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path,
     received = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(tzinfo=None, microsecond=0)
     cached, entry, ins = _look_up(path, stat, archive, reuse)
     if cached is not None:
-        return cached
+        return cached.with_rows()
     ex = _examine(path, safety.judge(ins), received, plan, period, key, archive)
     shown = safety.display_name(path)
     if shown != path.name:

@@ -7,7 +7,8 @@ importing each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import pickle
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -61,12 +62,32 @@ class Examined:
     corrections: dict[str, CorrectionEntry] = field(default_factory=dict)   # last quarter's, corrected
     budget: dict[str, BudgetEntry] = field(default_factory=dict)            # spend by budget line
     risks: dict[str, RiskEntry] = field(default_factory=dict)              # the Risks sheet's assessments
+    # A file served from the cache keeps its rows (the five dicts above) pickled until a step needs
+    # them (`with_rows`): a re-run unpickles only the returns of the services it works out again.
+    kept_rows: bytes | None = field(default=None, repr=False, compare=False)
+    kept_filled: int = field(default=0, repr=False, compare=False)
 
     @property
     def filled(self) -> int:
         """How many figures and action statuses the return holds (the last tie-break of newest)."""
+        if self.kept_rows is not None:
+            return self.kept_filled
         return sum(1 for e in self.measures.values() if e.value is not None and e.value.figure is not None) \
             + sum(1 for e in self.actions.values() if e.status is not None)
+
+    def rows_kept(self) -> tuple["Examined", bytes]:
+        """This examination without its rows, and the rows pickled (what the cache keeps)."""
+        rows = pickle.dumps((self.measures, self.actions, self.corrections, self.budget, self.risks),
+                            pickle.HIGHEST_PROTOCOL)
+        return replace(self, measures={}, actions={}, corrections={}, budget={}, risks={},
+                       kept_filled=self.filled), rows
+
+    def with_rows(self) -> "Examined":
+        """This examination with its rows (unpickled now if the cache kept them pickled)."""
+        if self.kept_rows is not None:
+            self.measures, self.actions, self.corrections, self.budget, self.risks = pickle.loads(self.kept_rows)
+            self.kept_rows = None
+        return self
 
 
 @dataclass(frozen=True)
@@ -101,7 +122,7 @@ class CollectResult:
 
     plan: Plan
     period: Period
-    files: list[Examined]
+    examined: list[Examined]               # see `files`
     records: list[ReturnRecord]
     issues: list[Issue]                    # counted issues (superseded and skipped files left out)
     status_counts: dict[Status, int]       # measures by status, as stored
@@ -113,6 +134,12 @@ class CollectResult:
     signoff: SignOff | None = None
     after_signoff: list[dict] = field(default_factory=list)
     _results: PeriodResults | None = field(default=None, repr=False)
+
+    @property
+    def files(self) -> list[Examined]:
+        """Every file's examination, its rows included (those the cache kept pickled are unpickled
+        when first asked for: a collect that printed only records and issues never needs them)."""
+        return [f.with_rows() for f in self.examined]
 
     @property
     def results(self) -> PeriodResults:

@@ -66,7 +66,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         snapshot = _prepare(plan, db_url)
         paths = find_files(returns_dir)
         reuse = Reuse.for_collect(plan_path, key, plan, period, archive)
-        files = examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse)
+        files = examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse, rows=False)
         supersede(files, scope)
         folder = _folder_name(returns_dir, plan_path)
         inputs, digests = memo.digests(plan, period, scope, key, folder, files)
@@ -96,6 +96,7 @@ def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_
     before = [len(f.issues) for f in files]
     same = memo.unchanged(digests, last)
     work = Scope(scope.department, frozenset(set(digests) - same), scope.elsewhere) if same else scope
+    _with_rows(files, work)
     kept = memo.restore_services(last, same, files) if same else {}
     previous = store.previous_comments(db_url, period.previous().id, work.services)
     imported = store.imported_codes(db_url, period.id)      # figures from system extracts: kept
@@ -121,6 +122,15 @@ def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_
         department=scope.department, services=scope.services, worked_out=work.services if same else None,
         memo=(inputs, memo.summary(counts, files, before, services)) if inputs else None)
     return counts
+
+
+def _with_rows(files: list, work: Scope) -> None:
+    """Unpickle the rows of the returns of the services in `work` (every file's when it covers the
+    whole plan): what working out their statuses, risks, budget and restatements reads."""
+    services = None if work.services is None else {s.strip().casefold() for s in work.services}
+    for f in files:
+        if services is None or (f.service is not None and f.service.strip().casefold() in services):
+            f.with_rows()
 
 
 def _folder_name(returns_dir: Path, plan_path: Path) -> str:

@@ -62,8 +62,13 @@ class Reuse:
                                 *self._parts)
 
     def get(self, entry: str) -> Examined | None:
+        """The Examined kept as `entry`, its rows still pickled (Examined.with_rows), or None."""
         value = self.cache.get(entry)
-        return value if isinstance(value, Examined) else None
+        if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], Examined)
+                and isinstance(value[1], bytes)):
+            return None
+        value[0].kept_rows = value[1]
+        return value[0]
 
     def served_from(self, entry: str, ex: Examined) -> None:
         """Note that `ex` was served from `entry`."""
@@ -71,7 +76,9 @@ class Reuse:
         self.served.append(ex.name)
 
     def put(self, entry: str, ex: Examined) -> None:
-        if self.cache.put(entry, ex):
+        """Keep `ex` as `entry`: its record and issues, and its rows pickled apart, so that serving
+        it unpickles only what every collect needs (a few objects, not a hundred)."""
+        if self.cache.put(entry, ex.with_rows().rows_kept()):
             self.used.add(entry)
 
     def take(self) -> tuple[set[str], list[str]]:
