@@ -11,7 +11,9 @@ reports are a later stage, written from what the store holds by whoever runs col
 demo).
 
 A re-run reuses what was learnt from each unchanged file (reuse.py: the signed cache beside the
-plan, looked up only after the file was read safely and hashed).
+plan, looked up only after the file was read safely and hashed), and the store's memo of the last
+collect (memo.py): the same inputs are stored as they are; after a few services' corrections only
+those services are worked out again.
 """
 
 from __future__ import annotations
