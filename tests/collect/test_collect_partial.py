@@ -233,3 +233,33 @@ def test_an_examination_kept_without_its_rows_gives_them_back_whole(quarter, db_
         assert bare.filled == ex.filled                     # newest's tie-break, before the rows are back
         assert bare.with_rows() == ex and bare.kept_rows is None
     assert any(ex.filled for ex in result.files) and any(ex.measures for ex in result.files)
+
+
+def test_a_departments_rerun_works_out_only_its_corrected_service(tmp_path, db_url, fresh_url, scopes, monkeypatch):
+    from builders import SERVICES, measure
+    from quarter import AOP, CJ, GOOD_AOP, GOOD_CJ, MEASURES, fill, make_plan, make_templates
+    housing = "Housing"
+    services = [{**s, "Department": "Social Work"} for s in SERVICES] + [
+        {"Service": housing, "Manager": "Kim Manager", "Email": "kim@anytown.gov.uk", "Department": "Place"}]
+    root = tmp_path / "d"
+    templates = make_templates(make_plan(root, services=services,
+                                         measures=[*MEASURES, measure("HO01", Service=housing, Target="80%")]))
+    fill(templates[CJ], root / "returns" / "cj.xlsx", GOOD_CJ)
+    fill(templates[AOP], root / "returns" / "aop.xlsx", GOOD_AOP)
+    fill(templates[housing], root / "returns" / "housing.xlsx", {"HO01": {"To date": "85%"}})
+
+    def sw(url):
+        return collect(root / "plan.xlsx", Q2, root / "returns", url, department="Social Work", jobs=1)
+
+    sw(db_url)
+    fill(templates[CJ], root / "returns" / "cj.xlsx",
+         {**GOOD_CJ, "SW01": {"To date": 0.60, "Comments/Progress": "Corrected: June was counted twice"}})
+    again = sw(db_url)
+    assert scopes[-1] == frozenset({CJ})
+    with monkeypatch.context() as m:
+        m.setenv("XLPLAN_NO_CACHE", "1")
+        full = sw(fresh_url)
+    assert scopes[-1] == frozenset({CJ, AOP})                      # the whole department, worked out
+    assert seen(again) == seen(full)
+    assert store.table_contents(db_url) == store.table_contents(fresh_url)
+    assert [r.outcome for r in again.records if r.file == "housing.xlsx"] == [Outcome.SKIPPED]
