@@ -61,7 +61,10 @@ class LazyGroup(click.Group):
     def _load(self, module: str) -> None:
         if self._modules.pop(module, None) is None:
             return
-        for cmd in importlib.import_module(f"{__name__}.{module}").COMMANDS:
+        from xlplan.heap import lasting
+        with lasting():             # its modules last as long as the process: not worth scanning
+            commands = importlib.import_module(f"{__name__}.{module}").COMMANDS
+        for cmd in commands:
             self.add_command(cmd)
 
     def load_all(self) -> None:
