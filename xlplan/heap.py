@@ -15,6 +15,9 @@ from contextlib import contextmanager
 from typing import Iterator
 
 
+_FREEZING = [0]       # blocks of `collector(freeze=True)` running now (gc.get_freeze_count walks them all)
+
+
 @contextmanager
 def collector(*, running: bool | None = None, freeze: bool = False) -> Iterator[bool]:
     """Run the block with the cyclic collector running (True), paused (False) or as it is (None),
@@ -28,12 +31,15 @@ def collector(*, running: bool | None = None, freeze: bool = False) -> Iterator[
         gc.enable()
     elif running is False:
         gc.disable()
-    unfreeze = freeze and gc.get_freeze_count() == 0
+    unfreeze = freeze and not _FREEZING[0] and gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
+        _FREEZING[0] += 1
     try:
         yield enabled
     finally:
+        if freeze:
+            _FREEZING[0] -= 1
         if unfreeze:
             gc.unfreeze()
         if running is not None and gc.isenabled() != enabled:
@@ -52,7 +58,7 @@ def lasting() -> Iterator[None]:
     the rest until that block ends."""
     with collector(running=False):
         yield
-        frozen = gc.get_freeze_count() > 0      # (before the collector runs again)
+        frozen = _FREEZING[0] > 0 or gc.get_freeze_count() > 0      # (the count walks what is frozen)
         gc.freeze()             # every generation, appended to the frozen objects ...
         if not frozen:
             gc.unfreeze()       # ... and those put back as the oldest generation

@@ -21,11 +21,9 @@ from pathlib import Path
 
 from xlplan.collect import memo, rows
 from xlplan.collect.assess import assess, status_counts, supersede
-from xlplan.collect.budget_rows import budget_restatement_rows, budget_rows
 from xlplan.collect.engine import Progress, examine_all
 from xlplan.collect.examined import CollectResult, Scope
 from xlplan.collect.restated import restatement_rows
-from xlplan.collect.risk_rows import risk_rows
 from xlplan.collect.reuse import Reuse
 from xlplan.contract.identity import load_key
 from xlplan.errors import XlplanError
@@ -93,14 +91,9 @@ def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_
     imported = store.imported_codes(db_url, period.id)      # figures from system extracts: kept
     value_rows, action_rows = assess(files, plan, period, previous, scope, imported)
     restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected
-    risks = risk_rows(files, plan, period, store.risks_before(db_url, period) if plan.risks else {})
-    risks = [r for r in risks if scope.covers(r.service)]          # a department's own services' risks
+    risks = _risk_rows(files, plan, period, scope, db_url)
     counts = status_counts(value_rows)
-    budgeted = budget_rows(files, plan, period)      # None: the plan has no Budget sheet
-    budget_restated = budget_restatement_rows(files, plan, period, db_url)   # last quarter's spend corrected
-    if budgeted is not None:                                         # a department's own services' lines
-        budgeted = [r for r in budgeted if scope.covers(r.service)]
-        budget_restated = [r for r in budget_restated if scope.covers(r.service)]
+    budgeted, budget_restated = _budget_rows(files, plan, period, scope, db_url)
     issue_rows, _ = rows.issue_rows(files, period, scope)
     store.write_collect(
         db_url, period=period.id, plan_fingerprint=plan.fingerprint,
@@ -112,6 +105,25 @@ def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_
         department=scope.department, services=scope.services,
         memo=(inputs, memo.summary(counts, files, before)) if inputs else None)
     return counts
+
+
+def _risk_rows(files: list, plan: Plan, period: Period, scope: Scope, db_url: str) -> list:
+    """The rows of the risk register (none for a plan without one), of the scope's services."""
+    if not plan.risks:
+        return []
+    from xlplan.collect.risk_rows import risk_rows      # only a plan with a Risks sheet needs it
+    return [r for r in risk_rows(files, plan, period, store.risks_before(db_url, period)) if scope.covers(r.service)]
+
+
+def _budget_rows(files: list, plan: Plan, period: Period, scope: Scope, db_url: str) -> tuple[list | None, list | None]:
+    """The budget's rows and the corrections of last quarter's spend, of the scope's services;
+    (None, None) for a plan without a Budget sheet (nothing stored)."""
+    if plan.budget is None:
+        return None, None
+    from xlplan.collect.budget_rows import budget_restatement_rows, budget_rows     # (as for risks)
+    budgeted = [r for r in budget_rows(files, plan, period) if scope.covers(r.service)]
+    restated = [r for r in budget_restatement_rows(files, plan, period, db_url) if scope.covers(r.service)]
+    return budgeted, restated
 
 
 def _folder_name(returns_dir: Path, plan_path: Path) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 
+from xlplan.heap import lasting
+
 # module of xlplan.store → the names it gives the package (a name: "as name:name in the module")
 _NAMES = {
     "read": ["load_results", "plan_stored", "previous_comments", "returns_for", "table_contents", "risks_before",
@@ -37,15 +39,20 @@ def __getattr__(name: str):
     """A name of __all__, loaded from its module (then kept here); or one of the store's modules."""
     if name in _WHERE:
         module, attr = _WHERE[name]
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+        value = getattr(_load(module), attr)
         globals()[name] = value
         return value
     try:
-        return importlib.import_module(f"{__name__}.{name}")
+        return _load(name)
     except ModuleNotFoundError as e:
         if e.name != f"{__name__}.{name}":
             raise
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def _load(module: str):
+    with lasting():         # its modules (and SQLAlchemy's) last as long as the process: not worth scanning
+        return importlib.import_module(f"{__name__}.{module}")
 
 
 def __dir__() -> list[str]:
