@@ -7,9 +7,16 @@ is a thin layer over them. The contracts in pyproject.toml ([tool.importlinter])
 flowing that way.
 """
 
-from importlib.metadata import PackageNotFoundError, version as _version
 
-try:
-    __version__ = _version("xlplan")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+source"
+def __getattr__(name: str) -> str:
+    """`__version__`, from the installed package's metadata when first asked for (looking it up
+    is a few milliseconds every command would otherwise pay, --version or not)."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        found = version("xlplan")
+    except PackageNotFoundError:  # running from a source tree without installing
+        found = "0.0.0+source"
+    globals()["__version__"] = found
+    return found

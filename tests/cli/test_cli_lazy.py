@@ -66,8 +66,33 @@ def test_collect_loads_only_what_collecting_needs(quarter):
     assert tops & {"openpyxl", "docx", "jinja2", "xlsxwriter", "pandas", "numpy", "PIL", "alembic",
                    "matplotlib"} == set()
     never = {"xlplan.reports", "xlplan.templates", "xlplan.mail", "xlplan.demo", "rich.progress",
-             "concurrent.futures.process", "multiprocessing.pool"}
+             "concurrent.futures.process", "multiprocessing.pool",
+             # the year end, the store's upgrade, comparators and system extracts are other commands'
+             "xlplan.store.year", "xlplan.store.outturn", "xlplan.store.upgrade", "xlplan.store.benchmarks",
+             "xlplan.collect.imports", "xlplan.collect.extract", "xlplan.benchmarks"}
     assert loaded & never == set()
+
+
+RISK_AND_BUDGET = {"xlplan.collect.budget", "xlplan.collect.budget_rows", "xlplan.collect.risks",
+                   "xlplan.collect.risk_rows", "xlplan.plan.budget", "xlplan.plan.budget_sheet", "xlplan.plan.risks",
+                   "xlplan.store.resources", "xlplan.store.risks"}
+
+
+def test_collect_of_a_plan_without_risks_or_budget_loads_none_of_their_code(quarter):
+    """The plan from the cache (`xlplan check` left it there, as `xlplan templates` does), no Risks
+    or Budget sheet in it or its returns: collect loads neither the plan's readers nor the checks and
+    rows of either sheet."""
+    import os
+    import time
+    old = time.time() - 3600
+    for path in (quarter / "returns").iterdir():
+        os.utime(path, (old, old))
+    assert modules_after(["check", str(quarter / "plan.xlsx")], quarter)[0] == 0
+    rc, loaded = modules_after(["collect", "--plan", str(quarter / "plan.xlsx"), "--period", "2023-24-Q2",
+                                "--returns", str(quarter / "returns"), "--db", f"sqlite:///{quarter / 'xlplan.db'}",
+                                "--no-report"], quarter)
+    assert rc == 0 and "xlplan.collect.validate" in loaded and "xlplan.store.write" in loaded
+    assert loaded & (RISK_AND_BUDGET | {"xlplan.plan.reader"}) == set()
 
 
 def test_the_xlplan_program_exits_with_the_commands_code_and_all_its_output(tmp_path):

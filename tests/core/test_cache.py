@@ -1,6 +1,7 @@
 """The signed cache (xlplan/cache.py): only entries signed with our key are ever unpickled."""
 
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +64,23 @@ def test_entry_names_depend_on_every_part_and_the_code():
     assert a != cache.entry_name("return", "abc", "def")
     assert a.startswith("plan-") and a.endswith(".pickle")
     assert len(cache.code_version()) == 16
+
+
+def test_the_code_version_hashes_every_source_below_the_package_by_path_and_bytes(tmp_path):
+    import hashlib
+    import sys
+    for rel, text in {"a.py": "1", "b/c.py": "2", "b/notes.txt": "x", "b/__pycache__/c.cpython.pyc": "y",
+                      "b/z/d.py": "3", "b_c.py": "4", "zz.py": "5"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    h = hashlib.sha256(sys.version.encode())             # as it was defined: rglob, in Path order
+    for path in sorted(tmp_path.rglob("*.py")):
+        h.update(str(path.relative_to(tmp_path)).encode() + b"\0" + path.read_bytes())
+    digest = cache.sources_digest(str(tmp_path))
+    assert digest == h.hexdigest()[:16]
+    (tmp_path / "b" / "z" / "d.py").write_text("4")
+    assert cache.sources_digest(str(tmp_path)) != digest
+    assert cache.code_version() == cache.sources_digest(str(Path(cache.__file__).resolve().parent))
 
 
 def test_prune_keeps_only_named_entries_of_the_kind(tmp_path):

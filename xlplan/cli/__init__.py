@@ -13,7 +13,6 @@ import sys
 
 import click
 
-from xlplan import __version__
 
 # Command module (under xlplan.cli) → the names of the commands in its COMMANDS. A command missing
 # here still works (every module is then loaded to find it); tests/test_cli_help.py keeps this exact.
@@ -61,7 +60,10 @@ class LazyGroup(click.Group):
     def _load(self, module: str) -> None:
         if self._modules.pop(module, None) is None:
             return
-        for cmd in importlib.import_module(f"{__name__}.{module}").COMMANDS:
+        from xlplan.heap import lasting
+        with lasting():             # its modules last as long as the process: not worth scanning
+            commands = importlib.import_module(f"{__name__}.{module}").COMMANDS
+        for cmd in commands:
             self.add_command(cmd)
 
     def load_all(self) -> None:
@@ -79,8 +81,17 @@ class LazyGroup(click.Group):
         return sorted(self.commands)
 
 
+def _show_version(ctx: click.Context, _param, value: bool) -> None:
+    """--version: what click.version_option prints, with the version looked up only when asked."""
+    if value and not ctx.resilient_parsing:
+        from xlplan import __version__
+        click.echo(f"xlplan, version {__version__}", color=ctx.color)
+        ctx.exit()
+
+
 @click.group(cls=LazyGroup, modules=COMMAND_MODULES, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="xlplan")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and exit.")
 def main() -> None:
     """Run a council's quarterly performance cycle around Excel and Word.
 

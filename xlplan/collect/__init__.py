@@ -11,6 +11,13 @@ the next stage's (xlplan.reports.write_reports(result.results, out_dir)).
 
 from xlplan.collect.examined import CollectResult, Outcome
 from xlplan.collect.pipeline import collect
-from xlplan.collect.imports import ImportResult, import_extract
 
 __all__ = ["collect", "CollectResult", "Outcome", "import_extract", "ImportResult"]
+
+
+def __getattr__(name: str):
+    """import_extract and ImportResult, loaded (with the extract reader) only when first used."""
+    if name in ("import_extract", "ImportResult"):
+        from xlplan.collect import imports
+        return getattr(imports, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

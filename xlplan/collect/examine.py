@@ -19,13 +19,11 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from xlplan.collect.budget import check_budget
 from xlplan.collect.corrections import check_corrections
 from xlplan.collect.examined import Examined
 from xlplan.collect.identify import identify, match_rows, verify_content
 from xlplan.collect.read import ReturnFile, read_return, skip_reason
 from xlplan.collect.reuse import Reuse
-from xlplan.collect.risks import check_risks
 from xlplan.collect.validate import check_values
 from xlplan.contract import budget, corrections, layout
 from xlplan.contract import risks as risk_sheet
@@ -139,11 +137,21 @@ def _examine(path: Path, ins: safety.Inspection, received: datetime, plan: Plan,
     ex.issues.extend(found)
     ex.corrections, found = check_corrections(rf, plan, service, period, key)   # last quarter's figures
     ex.issues.extend(found)
-    ex.budget, found = check_budget(rf, plan, service, period, key)             # spend against the budget
-    ex.issues.extend(found)
-    ex.risks, found = check_risks(rf, plan, service, key)        # the risk register's assessments
-    ex.issues.extend(found)
+    if plan.budget is not None and _has_rows(rf, budget.BUDGET_SHEET):      # spend against the budget
+        from xlplan.collect.budget import check_budget
+        ex.budget, found = check_budget(rf, plan, service, period, key)
+        ex.issues.extend(found)
+    if _has_rows(rf, risk_sheet.RISKS_SHEET):                    # the risk register's assessments
+        from xlplan.collect.risks import check_risks
+        ex.risks, found = check_risks(rf, plan, service, key)
+        ex.issues.extend(found)
     return ex
+
+
+def _has_rows(rf: ReturnFile, sheet: str) -> bool:
+    """Whether the return's template was written with rows on `sheet` (its identity sheet lists
+    them): the Budget and Risks checks load only for a return that has such a sheet."""
+    return any(r.sheet == sheet for r in rf.identity.rows) if rf.identity else False
 
 
 def _template_headers(rf: ReturnFile) -> dict[str, list[str]]:

@@ -11,6 +11,7 @@ import pickle
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from xlplan.errors import Issue
 from xlplan.periods import Period
@@ -19,8 +20,10 @@ from xlplan.status import Status
 from xlplan.store import PeriodResults, ReturnRecord, SignOff
 from xlplan.collect.validate import ActionEntry, MeasureEntry
 from xlplan.collect.corrections import CorrectionEntry
-from xlplan.collect.budget import BudgetEntry
-from xlplan.collect.risks import RiskEntry
+
+if TYPE_CHECKING:      # checked (and loaded) only for returns that have a Budget or Risks sheet
+    from xlplan.collect.budget import BudgetEntry
+    from xlplan.collect.risks import RiskEntry
 
 
 class Outcome(StrEnum):

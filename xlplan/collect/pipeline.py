@@ -23,11 +23,9 @@ from pathlib import Path
 
 from xlplan.collect import memo, rows
 from xlplan.collect.assess import assess, status_counts, supersede
-from xlplan.collect.budget_rows import budget_restatement_rows, budget_rows
 from xlplan.collect.engine import Progress, examine_all
 from xlplan.collect.examined import CollectResult, Scope
 from xlplan.collect.restated import restatement_rows
-from xlplan.collect.risk_rows import risk_rows
 from xlplan.collect.reuse import Reuse
 from xlplan.contract.identity import load_key
 from xlplan.errors import XlplanError
@@ -105,13 +103,10 @@ def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_
     value_rows, action_rows = assess(files, plan, period, previous, work, imported)
     restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected
     restatements = [r for r in restatements if work.covers(r.service)]
-    risks = risk_rows(files, plan, period, store.risks_before(db_url, period) if plan.risks else {}, work)
+    risks = _risk_rows(files, plan, period, work, db_url)
     counts = status_counts(value_rows)
     counts = {s: n + kept.get(s.value, 0) for s, n in counts.items()}
-    budgeted = budget_rows(files, plan, period, work)      # None: the plan has no Budget sheet
-    budget_restated = budget_restatement_rows(files, plan, period, db_url)   # last quarter's spend corrected
-    if budget_restated is not None:                                  # the lines of the services worked out
-        budget_restated = [r for r in budget_restated if work.covers(r.service)]
+    budgeted, budget_restated = _budget_rows(files, plan, period, work, db_url)
     issue_rows, _ = rows.issue_rows(files, period, scope)
     services = memo.service_summaries(digests, value_rows, files, before, last, same) if digests else None
     store.write_collect(
@@ -133,6 +128,25 @@ def _with_rows(files: list, work: Scope) -> None:
     for f in files:
         if services is None or (f.service is not None and f.service.strip().casefold() in services):
             f.with_rows()
+
+
+def _risk_rows(files: list, plan: Plan, period: Period, scope: Scope, db_url: str) -> list:
+    """The rows of the risk register (none for a plan without one), of the scope's services."""
+    if not plan.risks:
+        return []
+    from xlplan.collect.risk_rows import risk_rows      # only a plan with a Risks sheet needs it
+    return risk_rows(files, plan, period, store.risks_before(db_url, period), scope)
+
+
+def _budget_rows(files: list, plan: Plan, period: Period, scope: Scope, db_url: str) -> tuple[list | None, list | None]:
+    """The budget's rows and the corrections of last quarter's spend, of the scope's services;
+    (None, None) for a plan without a Budget sheet (nothing stored)."""
+    if plan.budget is None:
+        return None, None
+    from xlplan.collect.budget_rows import budget_restatement_rows, budget_rows     # (as for risks)
+    budgeted = budget_rows(files, plan, period, scope)
+    restated = [r for r in budget_restatement_rows(files, plan, period, db_url) if scope.covers(r.service)]
+    return budgeted, restated
 
 
 def _folder_name(returns_dir: Path, plan_path: Path) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from xlplan.errors import Report
-from xlplan.heap import cycles_paused
+from xlplan.heap import cycles_paused, lasting
 from xlplan.plan.model import Action, Measure, Plan, Service, tell_fingerprint
 from xlplan.values import Value
 
@@ -134,7 +134,7 @@ class _Entry:
         pickled = self.signed.get(self.name)
         if not isinstance(pickled, bytes):
             return None
-        with cycles_paused():       # a hundred thousand objects and no cycles to find among them
+        with lasting():     # a hundred thousand objects, kept for the command, and no cycles among them
             try:
                 state, report = pickle.loads(pickled)
                 plan = None if state is None else _unpacked(*state)

@@ -17,10 +17,15 @@ def load_plan(path: str | Path) -> tuple[Plan | None, Report]:
     here), what was read from the same bytes at the same path before comes from the signed cache
     beside the plan instead (xlplan/plan/cache.py): the same Plan and Report, and the fingerprint
     once computed. The reader and the cache are imported here, when a plan is loaded, so that
-    commands which never read a plan do not pay for openpyxl."""
+    commands which never read a plan do not pay for openpyxl; the reader (and its Risks and Budget
+    sheet readers) only when the plan is not in the cache."""
     from xlplan.plan.cache import load_cached
+    return load_cached(Path(path), _read_workbook)
+
+
+def _read_workbook(path: Path):
     from xlplan.plan.reader import read_plan_workbook
-    return load_cached(Path(path), read_plan_workbook)
+    return read_plan_workbook(path)
 
 
 def read_plan(path: str | Path) -> Plan:

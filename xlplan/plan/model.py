@@ -25,14 +25,16 @@ from json.encoder import encode_basestring_ascii
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, timedelta
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from xlplan.errors import XlplanError
 from xlplan.frequency import QUARTERLY, Aggregate, Frequency
-from xlplan.plan.budget import Budget
 from xlplan.periods import FinancialYear, Period
 from xlplan.status import DEFAULT_TOLERANCE, Polarity, Profile, Rule, Tolerance, make_rule
 from xlplan.values import Figure, Target, Unit, Value
+
+if TYPE_CHECKING:      # a plan's Budget is plan/budget.py's, loaded with a plan that has one
+    from xlplan.plan.budget import Budget
 
 SHEETS = ("Settings", "Themes", "Services", "Measures", "Actions")
 

@@ -15,8 +15,7 @@ from typing import Iterator
 
 from sqlalchemy import and_, exc, select
 
-from xlplan.store import resources, restated, signoff
-from xlplan.store import risks as risk_register
+from xlplan.store import restated, signoff
 from xlplan.store import schema as store
 from xlplan.errors import Issue, Severity
 from xlplan.heap import cycles_paused
@@ -49,6 +48,7 @@ def load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
 
 
 def _load_results(db_url: str, plan: Plan, period: Period) -> PeriodResults:
+    from xlplan.store import resources, risks as risk_register     # what only reports read: not a collect
     with _reader(db_url) as conn:
         stored = _values(conn, period)
         before = _values(conn, period.previous())
@@ -133,6 +133,7 @@ def imported_codes(db_url: str, period: str) -> dict[str, str]:
 def risks_before(db_url: str, period: Period) -> dict:
     """Code → the latest stored assessment of each risk before `period` (likelihood, impact, score,
     commentary, period): the previous assessment a template shows and collect compares with."""
+    from xlplan.store import risks as risk_register      # (for a plan with a risk register only)
     with _reader(db_url) as conn:
         return risk_register.assessments_before(conn, period)
 
