@@ -64,6 +64,9 @@ def _env(**extra: str) -> dict:
     env["XLPLAN_SECRET"] = SECRET
     env.setdefault("PYTHONHASHSEED", "0")
     env.pop("XLPLAN_NO_CACHE", None)       # stages that must run without the cache say so
+    # An installed xlplan runs from compiled bytecode; with PYTHONDONTWRITEBYTECODE (set in some
+    # shells and CI images) every stage would compile xlplan's modules afresh (~0.1 s a process).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(extra)
     return env
 
