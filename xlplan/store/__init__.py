@@ -18,10 +18,11 @@ _NAMES = {
     "results": ["ActionResult", "MeasureResult", "PeriodResults", "ReturnRecord", "Source", "Restatement",
                 "Benchmark", "BudgetRestatement", "BudgetResult", "SignOff", "SignOffEvent", "RiskResult"],
     "schema": ["ROWS", "ActionRow", "HistoryRow", "IssueRow", "PlanRow", "ReturnRow", "ValueRow", "action_updates",
-               "archive_dir", "engine", "figure_from_json", "figure_json", "history", "issues", "measure_values",
-               "metadata", "plans", "returns", "sqlite_path", "transaction", "utc_now", "RestatementRow",
+               "engine", "figure_from_json", "figure_json", "history", "issues", "measure_values",
+               "metadata", "plans", "returns", "transaction", "utc_now", "RestatementRow",
                "restatements", "BenchmarkRow", "BudgetRow", "benchmarks", "budget_lines", "BudgetRestatementRow",
                "budget_restatements", "RiskRow", "risk_updates"],
+    "paths": ["archive_dir", "sqlite_path"],      # no SQLAlchemy: collect starts before the store is opened
     "write": ["PackedText", "bulk_insert", "replace_period", "write_collect", "write_import"],
     "restated": ["correction_offers", "reported_for_correction"],
     "resources": ["budget_offers", "reported_spend", "reported_spend_at"],

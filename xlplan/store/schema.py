@@ -23,6 +23,7 @@ from sqlalchemy import (Boolean, Column, DateTime, Float, Integer, MetaData, Str
 from sqlalchemy.engine import Engine, make_url
 
 from xlplan.errors import XlplanError
+from xlplan.store.paths import archive_dir, sqlite_path  # noqa: F401  (the store modules use them as schema.*)
 from xlplan.values import Figure, Ratio
 
 # The store's schema, as Alembic revisions (xlplan/store/migrations/versions/), oldest first. A store
@@ -607,7 +608,12 @@ def _schema_ready(eng: Engine, db_url: str, *, create: bool) -> None:
     """Make sure the store at `db_url` has today's schema: a new store is created at SCHEMA_HEAD
     (when `create`), a store of another revision is refused with what to do about it."""
     with transaction(eng, db_url) as conn:
-        found = store_revision(conn)
+        try:
+            found = store_revision(conn)
+        except exc.DatabaseError as e:      # e.g. SQLite's "file is not a database"
+            raise XlplanError(f"The store {db_url} could not be used: {e.orig or e}. It is not a store "
+                              f"xlplan can read; nothing was changed. Check --db (or XLPLAN_DB) names "
+                              f"the store's SQLite file or PostgreSQL database.") from None
         if found == SCHEMA_HEAD:
             return
         if found == NEW_STORE:
@@ -659,21 +665,6 @@ def friendly(e: exc.OperationalError, db_url: str) -> XlplanError:
         return XlplanError(f"The store {db_url} is busy: another xlplan collect is writing to it. "
                            f"Nothing was changed; run this again when the other one has finished.")
     return XlplanError(f"The store {db_url} could not be used: {text}")
-
-
-def sqlite_path(db_url: str) -> Path | None:
-    """The database file of a SQLite URL, else None."""
-    url = make_url(db_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database)
-    return None
-
-
-def archive_dir(db_url: str) -> Path:
-    """Where returned files are archived by content hash: beside a SQLite store, else
-    workbooks/archive/."""
-    path = sqlite_path(db_url)
-    return (path.parent if path is not None else Path("workbooks")) / "archive"
 
 
 # --- values ---------------------------------------------------------------------------------------

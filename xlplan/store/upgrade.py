@@ -15,7 +15,8 @@ from typing import NamedTuple
 
 from xlplan.errors import XlplanError
 from xlplan.store.schema import (BEFORE_ALEMBIC, NEW_STORE, SCHEMA_HEAD, SCHEMA_REVISIONS, alembic_version,
-                                 engine, metadata, outdated, sqlite_path, store_revision, transaction)
+                                 engine, metadata, outdated, store_revision, transaction)
+from xlplan.store.paths import sqlite_path
 
 SCRIPTS = Path(__file__).with_name("migrations")
 BASELINE = SCHEMA_REVISIONS[0]
