@@ -73,6 +73,7 @@ def test_values_are_stored_with_source_and_rule(quarter, db_url):
 def test_jobs_one_and_two_give_identical_stores(quarter, tmp_path_factory, monkeypatch):
     import xlplan.collect.engine as engine
     monkeypatch.setattr(engine, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "BUSY_MIN_FILES", 1)
     other = tmp_path_factory.mktemp("other")
     for name in ("plan.xlsx", ".xlplan-key"):
         shutil.copy2(quarter / name, other / name)

@@ -112,6 +112,7 @@ def _same(a, b) -> None:
 @pytest.mark.parametrize("jobs", [1, 3])
 def test_a_rerun_stores_prints_and_returns_exactly_what_a_cold_run_does(mixed, monkeypatch, jobs):
     monkeypatch.setattr(engine, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "BUSY_MIN_FILES", 1)
     monkeypatch.setenv("XLPLAN_NO_CACHE", "1")
     cold = _collect(mixed, "cold.db", jobs=jobs)
     assert not list((mixed / cache.FOLDER).glob("collect-*"))   # (the plan cache may be there)
@@ -138,6 +139,7 @@ def test_a_rerun_stores_prints_and_returns_exactly_what_a_cold_run_does(mixed, m
 
 def test_a_pool_rerun_examines_only_the_changed_files_in_its_workers(mixed, monkeypatch):
     monkeypatch.setattr(engine, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "BUSY_MIN_FILES", 1)
     _collect(mixed, "x.db", jobs=3)
     changed = mixed / "returns" / "Copy of AOP return.xlsx"
     os.utime(changed, (time.time() - 60,) * 2)
@@ -153,6 +155,7 @@ def test_a_rerun_examines_its_misses_in_workers_from_stream_min_misses(mixed, mo
     (from STREAM_MIN_MISSES such files; fewer are examined in collect's own process), and stores,
     prints and returns exactly what a cold --jobs 1 collect does."""
     monkeypatch.setattr(engine, "STREAM_MIN_MISSES", stream_from)
+    monkeypatch.setattr(engine, "BUSY_MIN_FILES", stream_from)      # (collect begins while it opens the store)
     monkeypatch.setenv("XLPLAN_NO_CACHE", "1")
     _collect(mixed, "warm.db", jobs=1)
     monkeypatch.delenv("XLPLAN_NO_CACHE")
@@ -313,3 +316,66 @@ def test_inspect_read_then_judged_is_inspect_in_one_go(mixed):
                (halves.kind, halves.issues, halves.sheets, halves.sha256, halves.size, halves.data), path.name
         assert not halves.pending
         assert safety.inspect(path).data is None
+
+
+def _marking(monkeypatch, marks: Path) -> None:
+    """Every file examined leaves a mark named by the process that examined it."""
+    marks.mkdir()
+    examine_safely = engine.examine_safely
+
+    def marked(path, *args):
+        (marks / f"{os.getpid()} {path.name}").touch()
+        return examine_safely(path, *args)
+
+    monkeypatch.setattr(engine, "examine_safely", marked)
+
+
+def _examined_by(marks: Path) -> set[int]:
+    return {int(m.name.split(" ", 1)[0]) for m in marks.iterdir()}
+
+
+def test_collect_hands_its_files_to_workers_before_it_opens_the_store(mixed, monkeypatch, tmp_path):
+    """With jobs > 1 and BUSY_MIN_FILES files or more (the default, not patched), the workers are
+    started before the store is first opened (SQLAlchemy loaded, the sign-off looked up), so they
+    examine while this process does that; the store and result are what --jobs 1 gives."""
+    monkeypatch.setenv("XLPLAN_NO_CACHE", "1")
+    serial = _collect(mixed, "serial.db", jobs=1)
+    events = []
+    start_pool, locked = engine._pool, store.locked
+
+    def pool(*args):
+        events.append("pool")
+        return start_pool(*args)
+
+    def lock(*args):
+        events.append("store opened")
+        return locked(*args)
+
+    monkeypatch.setattr(engine, "_pool", pool)
+    monkeypatch.setattr(store, "locked", lock)
+    _marking(monkeypatch, tmp_path / "marks")
+    begun = _collect(mixed, "begun.db", jobs=2)
+    assert len(serial.files) >= engine.BUSY_MIN_FILES
+    assert events == ["pool", "store opened"]
+    assert os.getpid() not in _examined_by(tmp_path / "marks")
+    _same(serial, begun)
+    assert store.table_contents(f"sqlite:///{mixed}/begun.db") == store.table_contents(f"sqlite:///{mixed}/serial.db")
+
+
+def test_fewer_files_than_busy_min_files_are_examined_in_collects_own_process(quarter, monkeypatch, tmp_path):
+    assert len(list((quarter / "returns").iterdir())) < engine.BUSY_MIN_FILES
+    _marking(monkeypatch, tmp_path / "marks")
+    assert run(quarter, jobs=2).ok
+    assert _examined_by(tmp_path / "marks") == {os.getpid()}
+
+
+def test_a_store_that_cannot_be_opened_stops_the_workers_begun_and_says_why(mixed, monkeypatch):
+    import multiprocessing
+
+    from xlplan.errors import XlplanError
+
+    monkeypatch.setenv("XLPLAN_NO_CACHE", "1")
+    (mixed / "broken.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(XlplanError, match="broken.db"):
+        _collect(mixed, "broken.db", jobs=2)
+    assert multiprocessing.active_children() == []

@@ -221,6 +221,7 @@ def test_the_process_pool_reaches_the_same_verdicts(tmp_path, monkeypatch):
             if not p.is_symlink():
                 os.utime(p, (p.stat().st_mtime - 3600,) * 2)
     monkeypatch.setattr(engine, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "BUSY_MIN_FILES", 1)
     for root, jobs in ((one, 1), (two, 3)):
         collect(root / "plan.xlsx", hostile.Q2, root / "returns", f"sqlite:///{root}/xlplan.db", jobs=jobs)
     assert store.table_contents(f"sqlite:///{one}/xlplan.db") == store.table_contents(f"sqlite:///{two}/xlplan.db")

@@ -30,6 +30,7 @@ if TYPE_CHECKING:      # the pool's modules are loaded only when a pool is start
 
 POOL_MIN_FILES = 50      # below this many files a process pool costs more than it saves
 STREAM_MIN_MISSES = 4    # a re-run's changed files go to a pool from this many (starting one has a cost)
+BUSY_MIN_FILES = 3       # ... and from this many when this process has other work meanwhile (`examining`)
 
 Progress = Callable[[int, int, str], None]
 
@@ -47,13 +48,32 @@ def examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archi
     to it as soon as it is found, so the workers examine the changed files while this process goes
     on serving the unchanged ones. Fewer misses are examined here, after the others were served.
     With `rows` False, a file served from the cache keeps its rows pickled (Examined.with_rows)."""
-    found = _examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse)
-    return [f.with_rows() for f in found] if rows else found
+    with ExitStack() as stack:
+        return _begin(paths, plan, period, key, archive, jobs, progress, collecting, reuse, rows, stack,
+                      POOL_MIN_FILES, STREAM_MIN_MISSES)()
 
 
-def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
-                 jobs: int | None, progress: Progress | None, collecting: bool,
-                 reuse: Reuse | None) -> list[Examined]:
+@contextmanager
+def examining(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
+              jobs: int | None, progress: Progress | None, collecting: bool = True,
+              reuse: Reuse | None = None, rows: bool = True) -> Iterator[Callable[[], list[Examined]]]:
+    """examine_all begun now, for a caller with work of its own to do meanwhile (collect opens the
+    store: SQLAlchemy's import is most of a council-sized collect's start-up): yields the function
+    that gives what examine_all gives, once. With jobs > 1 and BUSY_MIN_FILES files or more not
+    served from the cache, they are handed to a pool of workers at once, so they are examined on
+    the other cores while this process goes on; fewer are examined when asked for. The workers are
+    stopped when the block ends."""
+    with ExitStack() as stack:
+        yield _begin(paths, plan, period, key, archive, jobs, progress, collecting, reuse, rows, stack,
+                     BUSY_MIN_FILES, BUSY_MIN_FILES)
+
+
+def _begin(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path, jobs: int | None,
+           progress: Progress | None, collecting: bool, reuse: Reuse | None, rows: bool, stack: ExitStack,
+           pool_from: int, stream_from: int) -> Callable[[], list[Examined]]:
+    """Serve what the cache holds, start a pool (kept open on `stack`) for the other files from
+    `stream_from` of them on a re-run, `pool_from` otherwise, and give the function that finishes
+    the examination."""
     jobs = jobs or os.cpu_count() or 1
     job = (plan, period, key, archive, reuse)
     total = len(paths)
@@ -87,31 +107,41 @@ def _examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, arch
         release_freed_memory()
         return found
 
-    todo = list(range(total))
+    workers = stack.enter_context(ExitStack())      # the pool, ended before its results are unpickled
+    pool, results = None, None
     if reuse is not None and reuse.has_entries():
-        todo, pool, futures = [], None, []
-        with ExitStack() as started:
-            for i, path in enumerate(paths):
-                ex = served(path, archive, reuse)
-                if ex is not None:
-                    note(i, ex)
-                    continue
-                todo.append(i)
-                if jobs > 1 and len(todo) >= STREAM_MIN_MISSES:
-                    pool = pool or started.enter_context(_pool(jobs, job, collecting))
-                    futures += [pool.submit(_examine_in_worker, paths[j]) for j in todo[len(futures):]]
-            packed = gather(f.result() for f in futures) if pool is not None else None
-        if packed is not None:
-            return unpack(packed)
-    if jobs > 1 and len(todo) >= POOL_MIN_FILES:
-        with _pool(jobs, job, collecting) as pool:
-            packed = gather(pool.map(_examine_in_worker, [paths[i] for i in todo],
-                                     chunksize=max(1, len(todo) // (jobs * 8))))
-        return unpack(packed)
-    with collector(running=True if collecting else None):
-        for i in todo:
-            note(i, examine_safely(paths[i], *job))
-    return found
+        todo, futures = [], []
+        for i, path in enumerate(paths):
+            ex = served(path, archive, reuse)
+            if ex is not None:
+                note(i, ex)
+                continue
+            todo.append(i)
+            if jobs > 1 and len(todo) >= stream_from:
+                pool = pool or workers.enter_context(_pool(jobs, job, collecting))
+                futures += [pool.submit(_examine_in_worker, paths[j]) for j in todo[len(futures):]]
+        if pool is not None:
+            results = (f.result() for f in futures)
+    else:
+        todo = list(range(total))
+        if jobs > 1 and total >= pool_from:
+            pool = workers.enter_context(_pool(min(jobs, total), job, collecting))
+            results = pool.map(_examine_in_worker, [paths[i] for i in todo],
+                               chunksize=max(1, total // (jobs * 8)))
+
+    def finish() -> list[Examined]:
+        if results is not None:
+            packed = gather(results)
+            workers.close()
+            examined = unpack(packed)
+        else:
+            with collector(running=True if collecting else None):
+                for i in todo:
+                    note(i, examine_safely(paths[i], *job))
+            examined = found
+        return [f.with_rows() for f in examined] if rows else examined
+
+    return finish
 
 
 # --- the pool ----------------------------------------------------------------------------------------

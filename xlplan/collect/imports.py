@@ -20,7 +20,7 @@ from pathlib import Path
 from xlplan.collect import rows
 from xlplan.collect.examine import _archive
 from xlplan.collect.extract import Extract, period_of, read_extract
-from xlplan.collect.pipeline import _plan_for, _prepare
+from xlplan.collect.pipeline import _plan_for, _prepare, _ready_for_workers
 from xlplan.collect.validate import clean_comment
 from xlplan.errors import did_you_mean
 from xlplan.periods import Period
@@ -79,7 +79,7 @@ def import_extract(plan_path: str | Path, period: Period | str, path: str | Path
     result = ImportResult(ex, period, override=override)
     value_rows = _value_rows(ex, plan, period, override, result)
     if value_rows:
-        snapshot = _prepare(plan, db_url)
+        snapshot = _prepare(plan, db_url, _ready_for_workers(plan))
         store.write_import(db_url, period=period.id, plan_fingerprint=plan.fingerprint,
                            plan_row=lambda: rows.plan_row(plan, snapshot), value_rows=value_rows,
                            history_rows=lambda: rows.history_rows(plan))

@@ -19,11 +19,12 @@ those services are worked out again.
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from pathlib import Path
 
 from xlplan.collect import memo, rows
 from xlplan.collect.assess import assess, status_counts, supersede
-from xlplan.collect.engine import Progress, examine_all
+from xlplan.collect.engine import Progress, examining
 from xlplan.collect.examined import CollectResult, Scope
 from xlplan.collect.restated import restatement_rows
 from xlplan.collect.reuse import Reuse
@@ -56,17 +57,24 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     key = _signing_key(plan_path)
     archive = store.archive_dir(db_url)
     archive.mkdir(parents=True, exist_ok=True)
-    if store.locked(db_url, period.id) is not None:
-        return _after_signoff(plan, plan_path, period, returns_dir, db_url, key, archive, jobs, progress, scope)
     # From here on this process makes no reference cycles worth collecting (files, rows: plain
     # data), so the cyclic collector is paused: it would rescan the plan's and the returns' millions
     # of objects again and again. Frozen, the plan's objects are not touched by the collectors of
     # forked workers either (which would copy the whole plan into each).
-    with collector(running=False, freeze=True) as collecting:
-        snapshot = _prepare(plan, db_url)
+    with collector(running=False, freeze=True) as collecting, ExitStack() as started:
+        text = _ready_for_workers(plan)
         paths = find_files(returns_dir)
         reuse = Reuse.for_collect(plan_path, key, plan, period, archive)
-        files = examine_all(paths, plan, period, key, archive, jobs, progress, collecting, reuse, rows=False)
+        # the files are examined (by workers, where there are several) while the store is opened
+        examined = started.enter_context(
+            examining(paths, plan, period, key, archive, jobs, progress, collecting, reuse, rows=False))
+        if store.locked(db_url, period.id) is not None:
+            files = examined()
+            started.close()
+            return _after_signoff(plan, plan_path, period, returns_dir, db_url, jobs, progress, scope, files, reuse)
+        snapshot = _prepare(plan, db_url, text)
+        files = examined()
+        started.close()
         supersede(files, scope)
         folder = _folder_name(returns_dir, plan_path)
         inputs, digests = memo.digests(plan, period, scope, key, folder, files)
@@ -101,8 +109,7 @@ def _assess_and_store(plan: Plan, period: Period, scope: Scope, files: list, db_
     previous = store.previous_comments(db_url, period.previous().id, work.services)
     imported = store.imported_codes(db_url, period.id)      # figures from system extracts: kept
     value_rows, action_rows = assess(files, plan, period, previous, work, imported)
-    restatements = restatement_rows(files, plan, period, db_url)   # last quarter's figures corrected
-    restatements = [r for r in restatements if work.covers(r.service)]
+    restatements = restatement_rows(files, plan, period, db_url, scope=work)   # last quarter's figures corrected
     risks = _risk_rows(files, plan, period, work, db_url)
     counts = status_counts(value_rows)
     counts = {s: n + kept.get(s.value, 0) for s, n in counts.items()}
@@ -159,14 +166,12 @@ def _folder_name(returns_dir: Path, plan_path: Path) -> str:
         return str(folder)
 
 
-def _after_signoff(plan: Plan, plan_path: Path, period: Period, returns_dir: Path, db_url: str, key: bytes,
-                   archive: Path, jobs: int | None, progress: Progress | None, scope: Scope) -> CollectResult:
-    """A collect of a signed-off quarter: every file is examined (so it is archived and its service
-    known) and those not part of what was approved are recorded as arrived after sign-off; no
-    figure, status or record of the quarter is changed."""
-    paths = find_files(returns_dir)
-    reuse = Reuse.for_collect(plan_path, key, plan, period, archive)
-    files = examine_all(paths, plan, period, key, archive, jobs, progress, True, reuse)
+def _after_signoff(plan: Plan, plan_path: Path, period: Period, returns_dir: Path, db_url: str,
+                   jobs: int | None, progress: Progress | None, scope: Scope, files: list,
+                   reuse: Reuse | None) -> CollectResult:
+    """A collect of a signed-off quarter: every file was examined (so it is archived and its
+    service known) and those not part of what was approved are recorded as arrived after sign-off;
+    no figure, status or record of the quarter is changed."""
     supersede(files, scope)
     seen = [{"sha256": f.sha256, "file": f.name, "received": f.received, "service": f.service or f.claimed_service,
              "archive": f.archive} for f in files if f.sha256]
@@ -199,15 +204,21 @@ def _plan_for(plan_path: Path, period: Period) -> Plan:
     return plan
 
 
-def _prepare(plan: Plan, db_url: str) -> store.PackedText | None:
+def _ready_for_workers(plan: Plan) -> str | None:
     """Work every file needs done once, before any worker is started (each would redo it): the
-    plan's fingerprint and its measures and actions by service. The fingerprint hashes the plan's
-    canonical JSON, which is also the snapshot stored when the store lacks this plan: returned
-    then (compressed: it is held while the pool runs), else None. A plan from the cache brings its
-    fingerprint, and the packed snapshot is kept there too: neither is built again."""
-    from xlplan.plan import cached_snapshot, keep_snapshot
+    plan's measures and actions by service, and its fingerprint, which hashes the plan's canonical
+    JSON (given back, for _prepare's snapshot; None for a plan from the cache, which brings its
+    fingerprint)."""
     plan.measures_for("")
-    text = None if plan.fingerprint_known() else plan.canonical_json()
+    return None if plan.fingerprint_known() else plan.canonical_json()
+
+
+def _prepare(plan: Plan, db_url: str, text: str | None) -> store.PackedText | None:
+    """The plan's snapshot, to be stored when the store lacks this plan: returned then
+    (compressed: it is held while the rows are worked out), else None. `text` is the plan's
+    canonical JSON if _ready_for_workers made it; a plan from the cache keeps the packed snapshot
+    too: it is not built again."""
+    from xlplan.plan import cached_snapshot, keep_snapshot
     if store.plan_stored(db_url, plan.fingerprint):
         return None
     packed = cached_snapshot(plan)

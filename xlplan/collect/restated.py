@@ -15,7 +15,7 @@ from datetime import datetime
 
 from xlplan import store
 from xlplan.collect.corrections import same_figure
-from xlplan.collect.examined import Examined, Outcome
+from xlplan.collect.examined import Examined, Outcome, Scope
 from xlplan.periods import Period
 from xlplan.plan import Plan
 from xlplan.status import Polarity, Rule, Status, Tolerance, measure_status
@@ -23,10 +23,11 @@ from xlplan.values import TargetKind, Unit
 
 
 def restatement_rows(files: list[Examined], plan: Plan, period: Period, db_url: str,
-                     collected: datetime | None = None) -> list[store.RestatementRow]:
-    """The RestatementRows of the accepted returns' corrections, in plan order (`collected`: when;
-    a restatement already stored keeps its own time, see store/restated.keep_collected)."""
-    carrying = [f for f in files if f.outcome is Outcome.ACCEPTED and f.corrections]
+                     collected: datetime | None = None, scope: Scope = Scope()) -> list[store.RestatementRow]:
+    """The RestatementRows of the corrections carried by the accepted returns of services in
+    `scope`, in plan order (`collected`: when; a restatement already stored keeps its own time, see
+    store/restated.keep_collected)."""
+    carrying = [f for f in files if f.outcome is Outcome.ACCEPTED and scope.covers(f.service) and f.corrections]
     if not carrying:
         return []
     reported = store.reported_for_correction(db_url, period)
@@ -37,7 +38,7 @@ def restatement_rows(files: list[Examined], plan: Plan, period: Period, db_url: 
     by_code = {c: (f, e) for f in carrying for c, e in f.corrections.items()}
     rows = []
     for m in plan.measures:
-        if m.code not in by_code:
+        if m.code not in by_code or not scope.covers(m.service):
             continue
         f, c = by_code[m.code]
         was = reported.get(m.code)

@@ -13,6 +13,7 @@ from xlplan import store
 
 def test_spawned_workers_store_what_one_process_stores(quarter, tmp_path_factory, monkeypatch):
     monkeypatch.setattr(engine, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "BUSY_MIN_FILES", 1)
     other = tmp_path_factory.mktemp("spawned")
     for name in ("plan.xlsx", ".xlplan-key"):
         shutil.copy2(quarter / name, other / name)
