@@ -125,7 +125,9 @@ def _begin(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: P
     else:
         todo = list(range(total))
         if jobs > 1 and total >= pool_from:
-            pool = workers.enter_context(_pool(min(jobs, total), job, collecting))
+            # a few files leave this process a core of its own for what it does meanwhile
+            pool = workers.enter_context(_pool(min(jobs if total >= POOL_MIN_FILES else jobs - 1, total), job,
+                                               collecting))
             results = pool.map(_examine_in_worker, [paths[i] for i in todo],
                                chunksize=max(1, total // (jobs * 8)))
 
