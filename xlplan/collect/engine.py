@@ -31,6 +31,7 @@ if TYPE_CHECKING:      # the pool's modules are loaded only when a pool is start
 POOL_MIN_FILES = 50      # below this many files a process pool costs more than it saves
 STREAM_MIN_MISSES = 4    # a re-run's changed files go to a pool from this many (starting one has a cost)
 BUSY_MIN_FILES = 3       # ... and from this many when this process has other work meanwhile (`examining`)
+CHUNK_FILES = 8          # files a worker is handed at a time, at most: the pool's last chunks end close together
 
 Progress = Callable[[int, int, str], None]
 
@@ -129,7 +130,7 @@ def _begin(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: P
             pool = workers.enter_context(_pool(min(jobs if total >= POOL_MIN_FILES else jobs - 1, total), job,
                                                collecting))
             results = pool.map(_examine_in_worker, [paths[i] for i in todo],
-                               chunksize=max(1, total // (jobs * 8)))
+                               chunksize=max(1, min(CHUNK_FILES, total // (jobs * 8))))
 
     def finish() -> list[Examined]:
         if results is not None:
