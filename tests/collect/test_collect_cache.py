@@ -379,3 +379,19 @@ def test_a_store_that_cannot_be_opened_stops_the_workers_begun_and_says_why(mixe
     with pytest.raises(XlplanError, match="broken.db"):
         _collect(mixed, "broken.db", jobs=2)
     assert multiprocessing.active_children() == []
+
+
+def test_a_collect_whose_workers_examine_every_file_never_loads_the_return_reader_itself(mixed):
+    """What workers examined is read back (entries.py) without the reader, safety's pre-flight or
+    the value checks: those load in the workers, while this process opens the store."""
+    import subprocess
+    import sys
+    code = ("import sys; from xlplan.collect import collect; "
+            f"r = collect({str(mixed / 'plan.xlsx')!r}, {hostile.Q2.id!r}, {str(mixed / 'returns')!r}, "
+            f"{'sqlite:///' + str(mixed / 'lazy.db')!r}, jobs=2); "
+            "print(len(r.files), sorted(m for m in ('xlplan.collect.read', 'xlplan.collect.examine', "
+            "'xlplan.collect.validate', 'xlplan.safety.inspection', 'xlplan.collect.identify') if m in sys.modules))")
+    env = {**os.environ, "XLPLAN_NO_CACHE": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    files, loaded = out.split(" ", 1)
+    assert int(files) >= engine.BUSY_MIN_FILES and loaded.strip() == "[]"

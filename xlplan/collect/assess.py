@@ -12,7 +12,7 @@ from datetime import datetime
 
 from xlplan.collect import rows
 from xlplan.collect.examined import Examined, Outcome, Scope
-from xlplan.collect.validate import check_assessment, check_comment
+from xlplan.collect.entries import check_assessment, check_comment
 from xlplan.errors import RETURN_DUPLICATE, RETURN_FIGURE_FROM_SYSTEM, RETURN_SUPERSEDED, issue
 from xlplan.periods import Period
 from xlplan.plan import Plan

@@ -11,8 +11,8 @@ Pure per file, like the rest of examine; the rows stored are made across files i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
+from xlplan.collect.entries import BudgetEntry, SpendCorrection
 from xlplan.collect.identify import row_code
 from xlplan.collect.read import ReturnFile
 from xlplan.collect.validate import _comment, _formula
@@ -25,34 +25,6 @@ from xlplan.periods import Period
 from xlplan.plan.budget import judge, variance_text
 from xlplan.status import Status
 from xlplan.values import Unit, ValueProblem, format_value, parse_value
-
-
-@dataclass
-class BudgetEntry:
-    """What one return says for one budget line, after checking."""
-
-    line: str
-    spend: float | None              # spend (an Income line: income received) to date; None: not known/in error
-    forecast: float | None
-    comment: str
-    sheet: str
-    spend_cell: str | None
-    forecast_cell: str | None
-    row: int
-    in_error: bool = False
-    issues: list[Issue] = field(default_factory=list)
-    correction: "SpendCorrection | None" = None      # last quarter's spend corrected (Q2 on)
-
-
-@dataclass
-class SpendCorrection:
-    """Last quarter's spend on a line, corrected in this return, with its reason and where."""
-
-    spend: float
-    reported: float | None           # as the return showed it reported (None: none, or not trusted)
-    reason: str
-    cell: str
-    reason_cell: str | None
 
 
 def check_budget(rf: ReturnFile, plan, service: str, period: Period,

@@ -13,8 +13,8 @@ collect/restated.py, once every file is examined.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from xlplan.collect.entries import CorrectionEntry, same_figure
 from xlplan.collect.identify import row_code
 from xlplan.collect.read import ReturnFile
 from xlplan.collect.validate import _comment, _figure, _formula
@@ -24,21 +24,7 @@ from xlplan.errors import (CELL_FORMULA_NO_VALUE, CELL_FORMULA_USED, CELL_NO_DAT
                            CORRECTION_NO_REASON, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, RETURN_ROW_EDITED,
                            RETURN_ROW_INSERTED, Issue, issue, suggestion)
 from xlplan.periods import Period
-from xlplan.values import Ratio, Unit, Value, ValueProblem, format_value, parse_value
-
-
-@dataclass
-class CorrectionEntry:
-    """A corrected figure for last quarter, with its reason and where it was typed."""
-
-    code: str
-    value: Value                 # the corrected figure (always a figure)
-    reported: object             # the figure the return showed as reported (None: none, or not trusted)
-    reason: str
-    sheet: str
-    cell: str                    # the corrected figure's cell
-    reason_cell: str | None
-    row: int
+from xlplan.values import Unit, ValueProblem, format_value, parse_value
 
 
 def check_corrections(rf: ReturnFile, plan, service: str, period: Period,
@@ -122,9 +108,3 @@ def _text(cell) -> str:
     return "" if cell is None else str(cell).strip()
 
 
-def same_figure(a, b) -> bool:
-    """Whether two figures are the same (ratios part by part, numbers to a billionth)."""
-    if isinstance(a, Ratio) or isinstance(b, Ratio):
-        return isinstance(a, Ratio) and isinstance(b, Ratio) and same_figure(a.left, b.left) \
-            and same_figure(a.right, b.right)
-    return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))

@@ -18,7 +18,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from xlplan.collect.examine import examine_safely, served
 from xlplan.collect.examined import Examined
 from xlplan.collect.reuse import Reuse
 from xlplan.heap import collector
@@ -145,6 +144,19 @@ def _begin(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: P
         return [f.with_rows() for f in examined] if rows else examined
 
     return finish
+
+
+def examine_safely(path: Path, *job) -> Examined:
+    """examine.examine_safely, its module (the return reader, safety's pre-flight) loaded when a file
+    is first examined: in a worker, when workers examine every file."""
+    from xlplan.collect.examine import examine_safely as examine
+    return examine(path, *job)
+
+
+def served(path: Path, archive: Path, reuse: Reuse) -> Examined | None:
+    """examine.served, loaded (as examine_safely) when a re-run first looks a file up."""
+    from xlplan.collect.examine import served as look_up
+    return look_up(path, archive, reuse)
 
 
 # --- the pool ----------------------------------------------------------------------------------------

@@ -18,12 +18,10 @@ from xlplan.periods import Period
 from xlplan.plan import Plan
 from xlplan.status import Status
 from xlplan.store import PeriodResults, ReturnRecord, SignOff
-from xlplan.collect.validate import ActionEntry, MeasureEntry
-from xlplan.collect.corrections import CorrectionEntry
+from xlplan.collect.entries import ActionEntry, CorrectionEntry, MeasureEntry
 
-if TYPE_CHECKING:      # checked (and loaded) only for returns that have a Budget or Risks sheet
-    from xlplan.collect.budget import BudgetEntry
-    from xlplan.collect.risks import RiskEntry
+if TYPE_CHECKING:
+    from xlplan.collect.entries import BudgetEntry, RiskEntry
 
 
 class Outcome(StrEnum):

@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 
 from xlplan import store
-from xlplan.collect.corrections import same_figure
+from xlplan.collect.entries import same_figure
 from xlplan.collect.examined import Examined, Outcome, Scope
 from xlplan.periods import Period
 from xlplan.plan import Plan

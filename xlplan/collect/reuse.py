@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 
 from xlplan import cache
 from xlplan.collect.examined import Examined
-from xlplan.safety.inspection import Inspection
 
 if TYPE_CHECKING:
+    from xlplan.safety.inspection import Inspection
     from xlplan.periods import Period
     from xlplan.plan import Plan
 

@@ -11,8 +11,8 @@ reported naming its cell and the risk is not assessed. Commentary is cleaned as 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from xlplan.collect.entries import RiskEntry
 from xlplan.collect.identify import row_code
 from xlplan.collect.read import ReturnFile
 from xlplan.collect.validate import _comment, _formula
@@ -24,21 +24,6 @@ from xlplan.errors import (CELL_FORMULA_NO_VALUE, CELL_FORMULA_USED, RETURN_MISS
                            RISK_NOT_ASSESSED, Issue, issue, suggestion)
 from xlplan.plan import Plan
 from xlplan.plan.risks import whole_number
-
-
-@dataclass
-class RiskEntry:
-    """What one return says for one risk, after checking."""
-
-    code: str
-    likelihood: int | None           # None: not assessed (blank) or in error
-    impact: int | None
-    commentary: str
-    sheet: str
-    cell: str | None                 # the Likelihood cell
-    commentary_cell: str | None
-    row: int
-    in_error: bool = False
 
 
 def check_risks(rf: ReturnFile, plan: Plan, service: str, key: bytes) -> tuple[dict[str, RiskEntry], list[Issue]]:

@@ -12,55 +12,22 @@ import functools
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass, field
 
 from xlplan.contract import layout
 from xlplan.errors import (
     ACTION_COMPLETE_BEFORE_START, CELL_FORMULA_IN_TEXT, CELL_FORMULA_NO_VALUE, CELL_FORMULA_USED,
-    CELL_NOT_A_NUMBER, CELL_NO_DATA, CELL_OUT_OF_RANGE, CELL_READ_AS, COMMENT_MISSING_FOR_RED,
-    COMMENT_TOO_LONG, COMMENT_UNCHANGED, RETURN_FIGURE_FROM_SYSTEM, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, RETURN_TEXT_CLEANED,
-    STATUS_DIFFERS, STATUS_FORMULA_NO_VALUE, STATUS_UNKNOWN_WORD, Issue, issue, suggestion,
+    CELL_NOT_A_NUMBER, CELL_NO_DATA, CELL_OUT_OF_RANGE, CELL_READ_AS,
+    COMMENT_TOO_LONG, RETURN_FIGURE_FROM_SYSTEM, RETURN_MISSING_COLUMN, RETURN_MISSING_SHEET, RETURN_TEXT_CLEANED,
+    STATUS_FORMULA_NO_VALUE, STATUS_UNKNOWN_WORD, Issue, issue, suggestion,
 )
 from xlplan.periods import Period
 from xlplan.plan import Action, Measure, Plan
+from xlplan.collect.entries import ActionEntry, MeasureEntry
 from xlplan.collect.months import CellChecks, check_by_frequency
 from xlplan.collect.read import ReturnFile, SheetData
 from xlplan.safety.inspection import clean_comment as safe_text
 from xlplan.status import ActionStatus, Status
-from xlplan.values import (Missing, Unit, Value, ValueProblem, check_range, clean_text,
-        format_value, parse_value)
-
-
-@dataclass
-class MeasureEntry:
-    """What one return says for one measure, after checking."""
-
-    code: str
-    value: Value | None              # None when the figure is in error
-    assessed: Status | None          # the manager's own Status word
-    comment: str
-    sheet: str
-    cell: str | None                 # the To date cell, e.g. M7 (None when the column is missing)
-    row: int
-    status_cell: str | None = None
-    comment_cell: str | None = None
-    in_error: bool = False
-    issues: list[Issue] = field(default_factory=list)
-    not_due: bool = False            # the measure is not due this quarter (its Frequency)
-    system: bool = False             # its figures come from a system (the plan's Source): none here
-
-
-@dataclass
-class ActionEntry:
-    ref: str
-    status: ActionStatus | None
-    comment: str
-    sheet: str
-    cell: str | None                 # the Status cell
-    row: int
-    comment_cell: str | None = None
-    in_error: bool = False
-    issues: list[Issue] = field(default_factory=list)
+from xlplan.values import Missing, Unit, Value, ValueProblem, check_range, clean_text, parse_value
 
 
 def check_values(rf: ReturnFile, matched: dict[str, dict], plan: Plan, service: str,
@@ -286,35 +253,6 @@ def check_action(a: Action, sd: SheetData, row: int, values: list, file: str, pe
     if entry.in_error:
         entry.status = None
     return entry
-
-
-def check_comment(key: str, status: Status | ActionStatus, comment: str, previous_comment: str | None,
-                  file: str, sheet: str, cell: str | None, row: int | None = None) -> list[Issue]:
-    """Red or Amber needs a comment; a comment copied from last quarter is flagged."""
-    found = []
-    if not comment and status in _NEEDS_COMMENT:
-        found.append(issue(COMMENT_MISSING_FOR_RED, status=status.value, file=file, sheet=sheet, cell=cell,
-                           row=row, key=key))
-    if comment and previous_comment and _same_text(comment, previous_comment):
-        found.append(issue(COMMENT_UNCHANGED, file=file, sheet=sheet, cell=cell, row=row, key=key))
-    return found
-
-
-_NEEDS_COMMENT = frozenset((Status.RED, Status.AMBER, ActionStatus.RED, ActionStatus.AMBER))
-
-
-def check_assessment(m: Measure, entry: MeasureEntry, computed: Status, basis: str, target_text: str,
-                     file: str) -> Issue | None:
-    """The manager's Status word disagrees with the status computed from the figure."""
-    said = entry.assessed
-    if basis != "computed" or said is None or said is Status.REPORT_LATER or said is computed:
-        return None
-    return issue(STATUS_DIFFERS, file=file, sheet=entry.sheet, cell=entry.status_cell, row=entry.row, key=m.code, found=said.value,
-                 figure=format_value(entry.value.figure, m.unit), target=target_text, computed=computed.value)
-
-
-def _same_text(a: str, b: str) -> bool:
-    return clean_text(a).casefold() == clean_text(b).casefold()
 
 
 def _shown(raw) -> str:

@@ -26,7 +26,7 @@ from xlplan.periods import Period
 from xlplan.plan import read_plan
 from xlplan.status import (ActionStatus, Profile, ProfileKind, action_overdue, measure_status,
                            period_target, target_text, uses_outturn)
-from xlplan.collect.validate import check_assessment, check_comment
+from xlplan.collect.entries import check_assessment, check_comment
 from xlplan.values import Ratio, Target, TargetKind, Unit
 
 # --- uses_outturn --------------------------------------------------------------------------------
