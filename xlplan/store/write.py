@@ -12,6 +12,7 @@ from typing import Callable, Collection, Iterable
 
 from sqlalchemy import Table, Text, and_, bindparam, cast, delete, func, insert, or_, select
 
+from xlplan.store import bulk
 from xlplan.store.restated import keep_collected
 from xlplan.store.memo import bump, remember
 from xlplan.store.signoff import refuse_if_locked
@@ -177,7 +178,8 @@ def _insert_plan(conn, row) -> None:
 def _replace_history(conn, rows: list[tuple], plan_fingerprint: str) -> None:
     """Replace the history of the plan's measures (HistoryRows, or tuples in column order) and
     record which plan it came from."""
-    codes = sorted({r[0] for r in rows})
+    stored = set(conn.execute(select(history.c.code).distinct()).scalars())
+    codes = sorted({r[0] for r in rows} & stored)       # (none in a new store)
     for chunk in _chunks(codes, 500):
         conn.execute(delete(history).where(history.c.code.in_(chunk)))
     bulk_insert(conn, history, rows)
@@ -233,6 +235,9 @@ def replace_period(conn, table: Table, period: str, rows: list, where=None) -> N
             stored.update(zip(map(key, batch), batch))
     finally:
         result.close()
+    if not stored:          # nothing to compare with (a new quarter): every given row is fresh
+        _insert(conn, table, given)
+        return
     given_keys = list(map(key, given))
     counts = Counter(given_keys)
     fresh, fresh_keys = [], set()
@@ -244,7 +249,7 @@ def replace_period(conn, table: Table, period: str, rows: list, where=None) -> N
     if stale:
         names_at = [f"key_{c.name}" for c in keys]
         statement = delete(table).where(*(c == bindparam(n) for c, n in zip(keys, names_at)))
-        conn.execute(statement, [dict(zip(names_at, k)) for k in stale])
+        bulk.delete_rows(conn, statement, names_at, stale, keys, _BATCH)
     _insert(conn, table, fresh)
 
 
@@ -258,12 +263,9 @@ def bulk_insert(conn, table: Table, rows: list) -> None:
 
 
 def _insert(conn, table: Table, rows: list[tuple]) -> None:
-    """Core executemany of `rows` (tuples in column order), _BATCH rows at a time: the mappings Core
-    takes are made for one batch at a time, not for every row at once."""
-    names = list(table.columns.keys())
-    statement = insert(table)
-    for start in range(0, len(rows), _BATCH):
-        conn.execute(statement, [dict(zip(names, row)) for row in rows[start:start + _BATCH]])
+    """Insert `rows` (tuples in column order) through the driver (bulk.py), _BATCH rows at a time,
+    each value as Core's executemany of `insert(table)` would give it."""
+    bulk.insert_rows(conn, table, insert(table), rows, _BATCH)
 
 
 def _as_tuples(table: Table, rows: list) -> list[tuple]:
@@ -273,7 +275,7 @@ def _as_tuples(table: Table, rows: list) -> list[tuple]:
     names = list(table.columns.keys())
     if isinstance(rows[0], dict):
         return [tuple(r[n] for n in names) for r in rows]
-    if any(len(r) != len(names) for r in rows):
+    if set(map(len, rows)) != {len(names)}:
         raise ValueError(f"every row for {table.name} needs its {len(names)} columns")
     return rows
 
