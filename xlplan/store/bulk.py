@@ -50,9 +50,10 @@ def insert_rows(conn, table: Table, statement, rows: Sequence[tuple], batch: int
     elif dialect.name == "postgresql" and dialect.driver == "psycopg":
         copy_types = [_copy_types(column) for column in table.columns]
         copy_sql = f"COPY {_quoted(dialect, table.name)} ({', '.join(_quoted(dialect, n) for n in names)}) FROM STDIN"
+        kinds = _Kinds(conn.connection.driver_connection)
         for part in _batches(rows, batch):
             part = _processed(part, processors)
-            if _copyable(part, copy_types):
+            if _copyable(part, copy_types, kinds):
                 _copy(conn, copy_sql, part)
             else:
                 conn.execute(statement, [dict(zip(names, row)) for row in part])
@@ -145,14 +146,42 @@ def _copy_types(column) -> frozenset:
 _NONE = type(None)
 
 
-def _copyable(rows: Sequence[tuple], copy_types: list[frozenset]) -> bool:
-    """Whether every value of `rows` is of a type COPY takes for its column (datetimes naive)."""
+class _Kinds:
+    """Which type of COPY_TYPES psycopg writes a value of a given Python type as: the type itself, or
+    the one of its bases psycopg has the same text dumper for (a StrEnum member as the str it is;
+    not a bool as an int: psycopg dumps booleans apart)."""
+
+    def __init__(self, driver) -> None:
+        from psycopg.adapt import PyFormat
+        self.adapters, self.text, self.seen = driver.adapters, PyFormat.TEXT, {}
+
+    def __call__(self, kind: type) -> type | None:
+        if kind not in self.seen:
+            self.seen[kind] = self._base(kind)
+        return self.seen[kind]
+
+    def _base(self, kind: type) -> type | None:
+        bases = {t for _, types in COPY_TYPES for t in types}
+        if kind in bases:
+            return kind
+        try:
+            dumper = self.adapters.get_dumper(kind, self.text)
+            return next((b for b in bases if issubclass(kind, b) and self.adapters.get_dumper(b, self.text) is dumper),
+                        None)
+        except Exception:       # psycopg has no dumper for it: Core will say so, as ever
+            return None
+
+
+def _copyable(rows: Sequence[tuple], copy_types: list[frozenset], kinds: Callable[[type], type | None]) -> bool:
+    """Whether every value of `rows` is written by psycopg as a type COPY takes for its column
+    (datetimes naive)."""
     for i, column in enumerate(zip(*rows)):
         found = set(map(type, column))
         found.discard(_NONE)
-        if not found <= copy_types[i]:
+        if not {kinds(k) for k in found} <= copy_types[i]:
             return False
-        if datetime in found and any(v is not None and v.tzinfo is not None for v in column):
+        if any(issubclass(k, datetime) for k in found) and any(v is not None and v.tzinfo is not None
+                                                               for v in column):
             return False
     return True
 
