@@ -13,7 +13,7 @@ from sqlalchemy import Float, event, exc, insert, select
 
 from xlplan import store
 from xlplan.errors import Code
-from xlplan.store import bulk
+from xlplan.store import bulk, schema
 from xlplan.store import write as store_write
 
 TEXTS = ["it's \"quoted\"", "back\\slash \\N and \\.", "tab\there\nnewline\r\nend", "=1+1", "+SUM(A1:A2)",
@@ -224,3 +224,22 @@ def test_booleans_and_dates_convert_each_distinct_value_once_and_mixed_types_eac
     aware = (day, day.replace(tzinfo=timezone.utc)) * 4
     assert [c[2] for c in bulk._converted(aware, processor)] == list(aware)
     assert len(calls) == len(aware)
+
+
+def test_a_new_plans_history_replaces_its_measures_and_leaves_the_others(db_url):
+    eng = store.engine(db_url)
+    try:
+        with store.transaction(eng, db_url) as conn:          # a new store: nothing to delete
+            store_write._replace_history(conn, [("A", "2020/21", "1.0", "plan"), ("A", "2021/22", "2.0", "plan"),
+                                                ("B", "2021/22", "[1.0, 2.0]", "plan")], "plan 1")
+        with store.transaction(eng, db_url) as conn:
+            store_write._replace_history(conn, [("A", "2022/23", "3.0", "plan"), ("C", "2022/23", None, "plan")],
+                                         "plan 2")
+        with eng.connect() as conn:
+            history = sorted(tuple(r) for r in conn.execute(select(store.history)))
+            fingerprints = [tuple(r) for r in conn.execute(select(schema.history_plan))]
+    finally:
+        eng.dispose()
+    assert history == [("A", "2022/23", "3.0", "plan"), ("B", "2021/22", "[1.0, 2.0]", "plan"),
+                       ("C", "2022/23", None, "plan")]
+    assert fingerprints == [(1, "plan 2")]

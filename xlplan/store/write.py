@@ -216,7 +216,10 @@ def replace_period(conn, table: Table, period: str, rows: list, where=None) -> N
     1. read the period's stored rows (SQLAlchemy Core, typed values), by key;
     2. diff: a given row stored exactly as given is left alone; any other is fresh;
     3. delete the stale stored rows: those whose key is not given, or is given with other values;
-    4. insert the fresh rows (Core executemany, _BATCH rows at a time).
+    4. insert the fresh rows through the driver (bulk.py: each value as Core would give it), _BATCH
+       rows at a time.
+
+    A period with nothing stored (a new quarter, a new store) skips the diff: every given row is fresh.
 
     An officer re-runs collect over mostly unchanged returns: leaving identical rows alone spares
     the database deleting and re-inserting (and journalling) tens of thousands of rows. Two given
@@ -257,7 +260,7 @@ _BATCH = 2000     # rows read, or inserted, at a time
 
 
 def bulk_insert(conn, table: Table, rows: list) -> None:
-    """Insert many rows (Core executemany). Rows are dicts by column name, NamedTuples of
+    """Insert many rows (through the driver: bulk.py). Rows are dicts by column name, NamedTuples of
     schema.ROWS, or tuples with every column in the table's order."""
     _insert(conn, table, _as_tuples(table, rows))
 
