@@ -121,12 +121,13 @@ def _positional_sql(statement, dialect, names: list[str]) -> str:
     return compiled.string
 
 
-def _batches(rows: Sequence, n: int) -> Iterable[Sequence]:
+def _batches(rows: Sequence, n: int) -> Iterable[list]:
+    """`rows` as lists of at most `n` (a list, as the driver takes many rows at once)."""
     if len(rows) <= n:
-        yield rows
+        yield rows if isinstance(rows, list) else list(rows)
         return
     for start in range(0, len(rows), n):
-        yield rows[start:start + n]
+        yield list(rows[start:start + n])
 
 
 def _quoted(dialect, name: str) -> str:
@@ -152,8 +153,9 @@ class _Kinds:
     not a bool as an int: psycopg dumps booleans apart)."""
 
     def __init__(self, driver) -> None:
+        from psycopg import ProgrammingError
         from psycopg.adapt import PyFormat
-        self.adapters, self.text, self.seen = driver.adapters, PyFormat.TEXT, {}
+        self.adapters, self.text, self.seen, self.cannot = driver.adapters, PyFormat.TEXT, {}, ProgrammingError
 
     def __call__(self, kind: type) -> type | None:
         if kind not in self.seen:
@@ -166,10 +168,10 @@ class _Kinds:
             return kind
         try:
             dumper = self.adapters.get_dumper(kind, self.text)
-            return next((b for b in bases if issubclass(kind, b) and self.adapters.get_dumper(b, self.text) is dumper),
-                        None)
-        except Exception:       # psycopg has no dumper for it: Core will say so, as ever
+        except self.cannot:     # psycopg cannot adapt it: Core will say so, as it always did
             return None
+        return next((b for b in bases if issubclass(kind, b) and self.adapters.get_dumper(b, self.text) is dumper),
+                    None)
 
 
 def _copyable(rows: Sequence[tuple], copy_types: list[frozenset], kinds: Callable[[type], type | None]) -> bool:
