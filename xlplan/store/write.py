@@ -12,6 +12,7 @@ from typing import Callable, Collection, Iterable
 
 from sqlalchemy import Table, Text, and_, bindparam, cast, delete, func, insert, or_, select
 
+from xlplan.store import bulk
 from xlplan.store.restated import keep_collected
 from xlplan.store.memo import bump, remember
 from xlplan.store.signoff import refuse_if_locked
@@ -177,7 +178,8 @@ def _insert_plan(conn, row) -> None:
 def _replace_history(conn, rows: list[tuple], plan_fingerprint: str) -> None:
     """Replace the history of the plan's measures (HistoryRows, or tuples in column order) and
     record which plan it came from."""
-    codes = sorted({r[0] for r in rows})
+    stored = set(conn.execute(select(history.c.code).distinct()).scalars())
+    codes = sorted({r[0] for r in rows} & stored)       # (none in a new store)
     for chunk in _chunks(codes, 500):
         conn.execute(delete(history).where(history.c.code.in_(chunk)))
     bulk_insert(conn, history, rows)
@@ -214,7 +216,10 @@ def replace_period(conn, table: Table, period: str, rows: list, where=None) -> N
     1. read the period's stored rows (SQLAlchemy Core, typed values), by key;
     2. diff: a given row stored exactly as given is left alone; any other is fresh;
     3. delete the stale stored rows: those whose key is not given, or is given with other values;
-    4. insert the fresh rows (Core executemany, _BATCH rows at a time).
+    4. insert the fresh rows through the driver (bulk.py: each value as Core would give it), _BATCH
+       rows at a time.
+
+    A period with nothing stored (a new quarter, a new store) skips the diff: every given row is fresh.
 
     An officer re-runs collect over mostly unchanged returns: leaving identical rows alone spares
     the database deleting and re-inserting (and journalling) tens of thousands of rows. Two given
@@ -233,6 +238,9 @@ def replace_period(conn, table: Table, period: str, rows: list, where=None) -> N
             stored.update(zip(map(key, batch), batch))
     finally:
         result.close()
+    if not stored:          # nothing to compare with (a new quarter): every given row is fresh
+        _insert(conn, table, given)
+        return
     given_keys = list(map(key, given))
     counts = Counter(given_keys)
     fresh, fresh_keys = [], set()
@@ -244,7 +252,7 @@ def replace_period(conn, table: Table, period: str, rows: list, where=None) -> N
     if stale:
         names_at = [f"key_{c.name}" for c in keys]
         statement = delete(table).where(*(c == bindparam(n) for c, n in zip(keys, names_at)))
-        conn.execute(statement, [dict(zip(names_at, k)) for k in stale])
+        bulk.delete_rows(conn, statement, names_at, stale, keys, _BATCH)
     _insert(conn, table, fresh)
 
 
@@ -252,18 +260,15 @@ _BATCH = 2000     # rows read, or inserted, at a time
 
 
 def bulk_insert(conn, table: Table, rows: list) -> None:
-    """Insert many rows (Core executemany). Rows are dicts by column name, NamedTuples of
+    """Insert many rows (through the driver: bulk.py). Rows are dicts by column name, NamedTuples of
     schema.ROWS, or tuples with every column in the table's order."""
     _insert(conn, table, _as_tuples(table, rows))
 
 
 def _insert(conn, table: Table, rows: list[tuple]) -> None:
-    """Core executemany of `rows` (tuples in column order), _BATCH rows at a time: the mappings Core
-    takes are made for one batch at a time, not for every row at once."""
-    names = list(table.columns.keys())
-    statement = insert(table)
-    for start in range(0, len(rows), _BATCH):
-        conn.execute(statement, [dict(zip(names, row)) for row in rows[start:start + _BATCH]])
+    """Insert `rows` (tuples in column order) through the driver (bulk.py), _BATCH rows at a time,
+    each value as Core's executemany of `insert(table)` would give it."""
+    bulk.insert_rows(conn, table, insert(table), rows, _BATCH)
 
 
 def _as_tuples(table: Table, rows: list) -> list[tuple]:
@@ -273,7 +278,7 @@ def _as_tuples(table: Table, rows: list) -> list[tuple]:
     names = list(table.columns.keys())
     if isinstance(rows[0], dict):
         return [tuple(r[n] for n in names) for r in rows]
-    if any(len(r) != len(names) for r in rows):
+    if set(map(len, rows)) != {len(names)}:
         raise ValueError(f"every row for {table.name} needs its {len(names)} columns")
     return rows
 
