@@ -18,6 +18,7 @@ from xlplan.errors import (
 from xlplan.frequency import AGGREGATE_WORDS, FREQUENCY_WORDS, QUARTERLY, Aggregate, Frequency
 from xlplan.heap import cycles_paused
 from xlplan.periods import FinancialYear
+from xlplan.plan.make import maker
 from xlplan.plan.model import REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service, Settings
 from xlplan.plan.risks import find_risks_sheet, read_risks, risk_rules
 from xlplan.plan.sheet import Names, PlanSheet, as_date, column_texts, lookup, read_word, target_year
@@ -339,8 +340,12 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
     for (row, cells), code, name, theme_text, service_text, unit_text, polarity_text, outcome, links, category in zip(
             rows, *(texts[c] for c in ("Code", "Measure", "Theme", "Service", "Unit", "Polarity")),
             *(words[c] for c in ("Outcome", "Links", "Category"))):
-        ok = _required_and_unique(s, "Measures", row, _MEASURE_REQUIRED,
-                                  (code, name, theme_text, service_text, unit_text), first, report)
+        folded = code.casefold()
+        if name and theme_text and service_text and unit_text and code and folded not in first:
+            first[folded], ok = row, True       # the common case of `_required_and_unique`, inline
+        else:
+            ok = _required_and_unique(s, "Measures", row, _MEASURE_REQUIRED,
+                                      (code, name, theme_text, service_text, unit_text), first, report)
         theme = known_themes.get(theme_text)
         if theme is None:
             theme = by_theme(theme_text, lambda: lookup(theme_text, themes, PLAN_UNKNOWN_THEME, s, row, "Theme",
@@ -355,19 +360,20 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
             Polarity.parse, s, cells, row, "Polarity", "Higher, Lower, Monitor", report, default=Polarity.HIGHER))
         if unit is None:
             continue
+        ukey = unit._value_     # a unit in a memo key as its value: an Enum member hashes in Python
         row_formats = formats.get(row) if formats else None
         raw = cells[i_target]
-        key = ("target", raw.__class__, raw, unit, row_formats is not None and s.percent(row, "Target"))
+        key = ("target", raw.__class__, raw, ukey, row_formats is not None and s.percent(row, "Target"))
         target = found.get(key) or memo(_key(*key[:1], *key[2:]), lambda: _target(s, cells, row, code, unit, report))
         if polarity is not None and target is not None and (not polarity_text or target.kind in _DIRECTIONS):
             _check_direction(s, cells, row, code, polarity, target, report)
         raw = cells[i_profile]
-        key = ("profile", raw.__class__, raw, unit)
-        profile = found.get(key) or memo(_key("profile", raw, unit), lambda: read_word(
+        key = ("profile", raw.__class__, raw, ukey)
+        profile = found.get(key) or memo(_key("profile", raw, ukey), lambda: read_word(
             lambda _: Profile.parse(raw, unit), s, cells, row, "Profile",
             "Level, Cumulative, or four quarterly targets separated by ;", report, default=Profile()))
         if profile is not None and profile.quarters:
-            ok = memo(("quarters", id(profile), unit), lambda: _check_quarters(s, row, code, unit, profile, report)) \
+            ok = memo(("quarters", id(profile), ukey), lambda: _check_quarters(s, row, code, unit, profile, report)) \
                 and ok
         tolerance = None if cells[i_tolerance] is None else _tolerance(s, cells, row, unit, report, memo)
         ok = ok and tolerance is not False
@@ -378,7 +384,7 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
             if raw is None:
                 continue
             if row_formats is None:   # the common case, inline (see `_key`: a zero is never found)
-                key = ("figure", raw.__class__, raw, unit, False)
+                key = ("figure", raw.__class__, raw, ukey, False)
                 v = found_figures.get(key)
                 if v is None:
                     if unit in _PLAIN_UNITS and key[1] in (float, int) and raw and math.isfinite(raw):
@@ -398,7 +404,7 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
         if cells[i_aggregate] is not None:
             aggregate = _aggregate(s, cells, row, code, unit, frequency, report)
             ok = ok and aggregate is not False
-        if frequency is not None and frequency.monthly and profile is not None \
+        if frequency is not QUARTERLY and frequency is not None and frequency.monthly and profile is not None \
                 and profile.kind is ProfileKind.CUMULATIVE and (aggregate or Aggregate.default_for(unit)) is Aggregate.SUM:
             report.add(issue(PLAN_MONTHLY_CUMULATIVE, sheet="Measures", row=row, cell=s.ref(row, "Profile"), key=code,
                              code=code or f"row {row}"))
@@ -410,11 +416,9 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
             continue
         if not ok or target is None or profile is None:
             continue
-        out.append(Measure(code=code, name=name, theme=theme, outcome=outcome, service=service, unit=unit,
-                           polarity=polarity, target=target, profile=profile, tolerance=tolerance or None,
-                           baseline=baseline, links=links, category=category, history=history, row=row,
-                           frequency=frequency, aggregate=aggregate or None, year_targets=year_targets,
-                           source=source))
+        out.append(_new_measure(code, name, theme, outcome, service, unit, polarity, target, profile,
+                                tolerance or None, baseline, links, category, history, row, frequency,
+                                aggregate or None, year_targets, source))      # Measure's fields in order
     return out
 
 
@@ -573,7 +577,7 @@ def _tolerance(s: PlanSheet, cells, row: int, unit: Unit, report: Report, memo=N
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if memo is not None:
-        return memo(_key("tolerance", raw, unit, s.percent(row, "Tolerance")),
+        return memo(_key("tolerance", raw, unit._value_, s.percent(row, "Tolerance")),
                     lambda: _tolerance(s, cells, row, unit, report))
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and s.percent(row, "Tolerance") and raw >= 0:
         return Tolerance(float(raw))  # a percent-formatted 10% arrives as 0.1: a share of the target
@@ -591,7 +595,7 @@ def _figure(s: PlanSheet, cells, row: int, column: str, unit: Unit, report: Repo
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if memo is not None:
-        return memo(_key("figure", raw, unit, s.percent(row, column)),
+        return memo(_key("figure", raw, unit._value_, s.percent(row, column)),
                     lambda: _figure(s, cells, row, column, unit, report))
     if unit in _PLAIN_UNITS and raw.__class__ in (float, int) and math.isfinite(raw):
         return plain_figure(raw)
@@ -610,7 +614,11 @@ def plain_figure(raw: float | int) -> Value:
     """`parse_value(raw, unit)` for a finite number and a number or money unit, without its checks
     for text, dates, percent formats and ratios (none of which apply)."""
     x = float(raw)
-    return Value(x, raw=str(int(x)) if x.is_integer() else f"{x:g}")
+    return _new_value(x, None, str(int(x)) if x.is_integer() else f"{x:g}", "")
+
+
+_new_value = maker(Value)       # Value(figure, missing, raw, note), built slot by slot
+_new_measure = maker(Measure)
 
 
 def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Service],

@@ -47,3 +47,48 @@ def test_column_texts_is_cell_text_of_each_cell(column, repeats):
     rows = [(i, [v, None]) for i, v in enumerate(column, 2)]
     assert column_texts(rows, 0, repeats=repeats) == [cell_text(v) for v in column]
     assert column_texts(rows, 1, repeats=repeats) == [""] * len(column)
+
+
+# --- frozen objects built slot by slot (xlplan/plan/make.py) ---------------------------------------
+
+def test_maker_builds_what_the_class_builds():
+    import dataclasses
+    from xlplan.plan.make import maker
+    from xlplan.plan.model import Measure
+    from xlplan.values import Value
+    for cls in (Measure, Value):
+        names = [f.name for f in dataclasses.fields(cls)]
+        given = [object() for _ in names]          # one distinct object per field: any mix-up shows
+        built, expected = maker(cls)(*given), cls(*given)
+        assert type(built) is cls and built == expected and maker(cls) is not cls
+        assert all(getattr(built, n) is v for n, v in zip(names, given))
+        assert hash(maker(Value)(1.0, None, "1", "")) == hash(Value(1.0, raw="1"))
+
+
+def test_maker_is_the_class_where_init_does_more():
+    import dataclasses
+    from xlplan.plan.make import maker
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Checked:
+        x: int
+
+        def __post_init__(self):
+            if self.x < 0:
+                raise ValueError("negative")
+
+    @dataclasses.dataclass(frozen=True)
+    class Unslotted:
+        x: int
+
+    @dataclasses.dataclass(slots=True)
+    class Mutable:
+        x: int
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Derived:
+        x: int
+        y: int = dataclasses.field(init=False, default=0)
+
+    for cls in (Checked, Unslotted, Mutable, Derived):
+        assert maker(cls) is cls
