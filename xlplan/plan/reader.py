@@ -619,6 +619,7 @@ def plain_figure(raw: float | int) -> Value:
 
 _new_value = maker(Value)       # Value(figure, missing, raw, note), built slot by slot
 _new_measure = maker(Measure)
+_new_action = maker(Action)
 
 
 def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Service],
@@ -635,13 +636,27 @@ def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Ser
     i_carried = s.index("Carried status") if s.has("Carried status") else None
     memo = _Memo(report)
     found = memo.found
+    theme_of: dict[str, str] = {}       # a Theme or Service text found in the plan → its spelling there
+    service_of: dict[str, str] = {}
     for (row, cells), ref, name, theme_text, service_text, measures_text, outcome, owner in zip(
             rows, *texts.values()):
-        ok = _required_and_unique(s, "Actions", row, _ACTION_REQUIRED, (ref, name, theme_text, service_text),
-                                  first, report)
-        theme = lookup(theme_text, themes, PLAN_UNKNOWN_THEME, s, row, "Theme", report) if theme_text else ""
-        service = lookup(service_text, service_names, PLAN_UNKNOWN_SERVICE, s, row, "Service", report) \
-            if service_text else ""
+        folded = ref.casefold()
+        if ref and name and theme_text and service_text and folded not in first:
+            first[folded], ok = row, True       # the common case of `_required_and_unique`, inline
+        else:
+            ok = _required_and_unique(s, "Actions", row, _ACTION_REQUIRED, (ref, name, theme_text, service_text),
+                                      first, report)
+        theme = theme_of.get(theme_text)
+        if theme is None:
+            theme = lookup(theme_text, themes, PLAN_UNKNOWN_THEME, s, row, "Theme", report) if theme_text else ""
+            if theme_text.casefold() in themes.by_fold:     # not an unknown one: that is reported on each row
+                theme_of[theme_text] = theme
+        service = service_of.get(service_text)
+        if service is None:
+            service = lookup(service_text, service_names, PLAN_UNKNOWN_SERVICE, s, row, "Service", report) \
+                if service_text else ""
+            if service_text.casefold() in service_names.by_fold:
+                service_of[service_text] = service
         for token in _CODE_TOKEN.findall(measures_text):
             if token.casefold() not in codes and token[:2].casefold() in prefixes:
                 report.add(issue(PLAN_UNKNOWN_ACTION_MEASURE, sheet="Actions", row=row,
@@ -658,8 +673,8 @@ def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Ser
             _carried_status(s, cells, row, ref, report)
         if not ok:
             continue
-        out.append(Action(ref=ref, name=name, measures=measures_text, theme=theme, outcome=outcome, service=service,
-                          owner=owner, start=dates["Start"], due=dates["Due"], row=row))
+        out.append(_new_action(ref, name, measures_text, theme, outcome, service, owner, dates["Start"], dates["Due"],
+                               row))      # Action's fields in order
     return out
 
 

@@ -153,48 +153,14 @@ def clean_str(s: str) -> str:
 
 def column_texts(rows: list[tuple[int, list]], index: int, repeats: bool = True) -> list[str]:
     """`cell_text` of the cells at `index` of every row; with `repeats`, each distinct string is
-    cleaned once (a plan repeats its themes, services, units and words on every row), else a column
-    of plain text (codes, names) is cleaned at once (`clean_strs`)."""
+    cleaned once (a plan repeats its themes, services, units and words on every row)."""
     column = list(map(itemgetter(index), map(itemgetter(1), rows)))
     if not repeats:
-        kinds = set(map(type, column))
-        if kinds <= _TEXT_KINDS:
-            cleaned = clean_strs([v or "" for v in column] if _NONE in kinds else column)   # None (empty) is ""
-            if cleaned is not None:
-                return cleaned
         return list(map(cell_text, column))
     distinct = set(column)
     if all(type(v) is str or v is None for v in distinct):    # 1, 1.0 and True are one set member
         return list(map({v: cell_text(v) for v in distinct}.__getitem__, column))
     return list(map(cell_text, column))
-
-
-_NONE = type(None)
-_TEXT_KINDS = {str, _NONE}
-_SEP = "\x1f"      # joins a column's texts: not printable, so never in a text `clean_strs` takes whole
-_DASHES = ("\u2013", "\u2014", "\u2212")
-
-
-def clean_strs(texts: list[str]) -> list[str] | None:
-    """`clean_str` of each of `texts`, worked out on the column joined into one string: when every
-    text is printable ASCII (after its en/em/minus dashes are made '-') without a leading, trailing
-    or double space, cleaning changes nothing but those dashes. None when any text needs more
-    (or holds the separator): then each is cleaned on its own."""
-    if not texts:
-        return []
-    joined = _SEP.join(texts)
-    if joined.count(_SEP) != len(texts) - 1:
-        return None
-    dashed = not joined.isascii()
-    if dashed:
-        for dash in _DASHES:
-            joined = joined.replace(dash, "-")
-        if not joined.isascii():
-            return None
-    if not joined.replace(_SEP, "").isprintable() or "  " in joined or joined.startswith(" ") or joined.endswith(" ") \
-            or " " + _SEP in joined or _SEP + " " in joined:
-        return None
-    return joined.split(_SEP) if dashed else list(texts)
 
 
 def _sheet_values(ws) -> tuple[list[list], dict[int, dict[int, str]]]:
