@@ -204,6 +204,7 @@ class Names(list):
         self.by_fold: dict[str, str] = {}
         for n in self:
             self.by_fold.setdefault(n.casefold(), n)
+        self.spellings = set(self.by_fold.values())     # each name as the index gives it back
 
 
 def lookup(value: str, names: list[str], code: str, s: PlanSheet, row: int, column: str,

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from xlplan.plan.make import maker
 from xlplan.plan.model import Action, Measure
 from xlplan.plan.reader import read_plan_workbook
@@ -77,3 +80,59 @@ def test_measures_row_checks_inline_report_as_before(tmp_path):
     assert [(i.code, i.cell) for i in report.issues if i.sheet == "Measures"] == [
         ("plan.duplicate-key", "A3"), ("plan.required-value", "F4"),
         ("plan.required-value", "A5"), ("plan.required-value", "B5")]
+
+
+# --- budget figures and profiles (xlplan/plan/budget.py) -------------------------------------------
+
+def _money_by_parse_value(raw):
+    """`money` as it was before its fast path: every figure through parse_value."""
+    from xlplan.values import Unit, ValueProblem, clean_text, parse_value
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    value = parse_value(raw, Unit.MONEY)
+    if value.figure is None:
+        raise ValueProblem(clean_text(raw), "an amount of money such as £165,000 or £1.44 million")
+    return float(value.figure)
+
+
+def _outcome(read, raw):
+    try:
+        return "value", repr(read(raw))        # repr: -0.0 is not 0.0
+    except Exception as e:  # noqa: BLE001 - the exception's kind and words are the outcome
+        return "raised", type(e).__name__, str(e)
+
+
+AMOUNTS = st.text(st.sampled_from("0129,.()- £k%\u0663\uff11"), max_size=12) | \
+    st.sampled_from(["2,362,957", "(787,000)", "(0)", "0", "007", "1.50", "1.", ".5", "1,23", "1234,567",
+                     "(1,234", "1,234)", "((1))", "1" + "0" * 400, "(" + "9" * 400 + ")", "\u0663", "\uff11,000"])
+
+
+@settings(max_examples=1000)
+@given(AMOUNTS)
+def test_money_fast_path_is_parse_value(raw):
+    from xlplan.plan.budget import money
+    assert _outcome(money, raw) == _outcome(_money_by_parse_value, raw)
+
+
+def test_money_fast_path_takes_the_common_forms():
+    from xlplan.plan import budget
+    assert [budget._PLAIN_AMOUNT.fullmatch(t) is not None for t in ("2,362,957", "(787,000)", "46000", "12.5")] \
+        == [True] * 4
+    assert [budget._PLAIN_AMOUNT.fullmatch(t) for t in ("£165k", "-46,000", " 1", "1,23", "\u0663")] == [None] * 5
+
+
+PROFILES = st.lists(st.sampled_from(["25%", "0%", "100%", "22%", "50%", "-5%", "x%", "%", "£500k", "1,000", "TBC%"]),
+                    min_size=1, max_size=5).map("; ".join)
+
+
+@settings(max_examples=500)
+@given(PROFILES, st.sampled_from([0.0, 1000.0, 2_000_000.0]))
+def test_percent_profiles_read_once_give_what_each_reading_gives(raw, annual):
+    from xlplan.plan import budget
+    read = budget.parse_profile
+    first, again = _outcome(lambda r: read(r, annual), raw), _outcome(lambda r: read(r, annual), raw)
+    budget._percent_profile.cache_clear()
+    with_memo_off = _outcome(lambda r: budget._profile([p.strip() for p in r.split(";")], annual,
+                                                       all(p.strip().endswith("%") for p in r.split(";"))), raw) \
+        if len(raw.split(";")) == 4 else first
+    assert first == again == with_memo_off
