@@ -21,7 +21,8 @@ from xlplan.periods import FinancialYear
 from xlplan.plan.make import maker
 from xlplan.plan.model import REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service, Settings
 from xlplan.plan.risks import find_risks_sheet, read_risks, risk_rules
-from xlplan.plan.sheet import Names, PlanSheet, as_date, column_texts, lookup, read_word, target_year
+from xlplan.plan.sheet import (Names, PlanSheet, as_date, column_texts, distinct_texts, lookup, read_word,
+                               target_year)
 from xlplan.status import DEFAULT_TOLERANCE, ActionStatus, Polarity, Profile, ProfileKind, Tolerance
 from xlplan.values import (Target, TargetKind, Unit, Value, ValueProblem, check_range, clean_text,
         parse_target, parse_value)
@@ -65,7 +66,7 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
                 budget=budget)
     # a service named on any Measures/Actions/Risks row has something to report, even if that row has errors
     named = {t.casefold() for n in ("Measures", "Actions", "Risks") if sheets[n] is not None
-             for t in set(column_texts(sheets[n].rows, sheets[n].index("Service")))}
+             for t in distinct_texts(sheets[n].rows, sheets[n].index("Service"))}
     named |= budget.services() if budget is not None else set()
     for s in services:
         if s.name.casefold() not in named:

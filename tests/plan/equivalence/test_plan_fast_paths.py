@@ -136,3 +136,17 @@ def test_percent_profiles_read_once_give_what_each_reading_gives(raw, annual):
                                                        all(p.strip().endswith("%") for p in r.split(";"))), raw) \
         if len(raw.split(";")) == 4 else first
     assert first == again == with_memo_off
+
+
+CELLS = st.one_of(st.none(), st.text(st.sampled_from("ab A \u2013\u00a0\t1."), max_size=5), st.integers(-2, 2),
+                  st.floats(-2, 2), st.booleans())
+
+
+@settings(max_examples=500)
+@given(st.lists(CELLS, max_size=8))
+def test_distinct_texts_is_the_set_of_column_texts(column):
+    """1, 1.0 and True are one member of a set of cells, but three texts ('1', '1.0', 'TRUE')."""
+    from xlplan.plan.sheet import column_texts, distinct_texts
+    rows = [(i, [v, None]) for i, v in enumerate(column, 2)]
+    assert distinct_texts(rows, 0) == set(column_texts(rows, 0))
+    assert distinct_texts(rows, 1) == ({""} if column else set())
