@@ -28,9 +28,10 @@ line it is under-recovery that is worse.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from xlplan.status import Status, Tolerance
 from xlplan.values import Unit, ValueProblem, clean_text, format_value, parse_value
@@ -146,12 +147,22 @@ class Budget:
 def money(raw: object) -> float | None:
     """A budget figure as typed (`£1.44 million`, `£165k`, `2,362,957`, `(787,000)`), None when blank;
     ValueProblem for anything else (a no-data word is not a budget)."""
+    if type(raw) is str:
+        plain = _PLAIN_AMOUNT.fullmatch(raw)
+        if plain:       # `2,362,957` or `(787,000)`: what parse_value reads it as, without its other checks
+            x = float(plain.group(2).replace(",", ""))
+            if math.isfinite(x):
+                return -x if plain.group(1) else x
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     value = parse_value(raw, Unit.MONEY)
     if value.figure is None:
         raise ValueProblem(clean_text(raw), "an amount of money such as £165,000 or £1.44 million")
     return float(value.figure)
+
+
+# digits, in threes between commas or not, with any decimals; in brackets for a negative amount
+_PLAIN_AMOUNT = re.compile(r"(\()?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?(1)\))", re.ASCII)
 
 
 def parse_profile(raw: object, annual: float) -> tuple[float, float, float, float] | None:
@@ -166,8 +177,20 @@ def parse_profile(raw: object, annual: float) -> tuple[float, float, float, floa
     parts = [p.strip() for p in re.split(r"[;|\n]", text) if p.strip()]
     if len(parts) != 4:
         raise ValueError(f"it has {len(parts)} part{'s' if len(parts) != 1 else ''}, not one per quarter")
-    shares = []
     percent = all(p.endswith("%") for p in parts)
+    if percent:     # shares of the year: the same for any budget, so each distinct profile is read once
+        return _percent_profile(tuple(parts))
+    return _profile(parts, annual, percent)
+
+
+@lru_cache(maxsize=4096)
+def _percent_profile(parts: tuple[str, ...]) -> tuple[float, float, float, float] | None:
+    return _profile(parts, 0.0, True)      # (a ValueError is not remembered: raised again each time)
+
+
+def _profile(parts, annual: float, percent: bool) -> tuple[float, float, float, float] | None:
+    """`parse_profile` of four parts, all percentages (`percent`; then `annual` is not used) or not."""
+    shares = []
     for p in parts:
         try:
             if percent:

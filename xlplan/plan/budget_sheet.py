@@ -86,7 +86,7 @@ def _line(s: BudgetSheet, row: int, cells: list, names: Names, first: dict, repo
             report.add(issue(PLAN_REQUIRED_VALUE, sheet=BUDGET_SHEET, row=row, cell=s.ref(row, column), column=column))
             ok = False
     service = lookup(service_text, names, PLAN_UNKNOWN_SERVICE, s, row, "Service", report) if service_text else ""
-    if service and service not in names.by_fold.values():
+    if service and service not in names.spellings:
         ok = False
     if service and line:
         key = (service.casefold(), line.casefold())

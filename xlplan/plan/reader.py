@@ -18,9 +18,11 @@ from xlplan.errors import (
 from xlplan.frequency import AGGREGATE_WORDS, FREQUENCY_WORDS, QUARTERLY, Aggregate, Frequency
 from xlplan.heap import cycles_paused
 from xlplan.periods import FinancialYear
+from xlplan.plan.make import maker
 from xlplan.plan.model import REQUIRED_COLUMNS, SETTINGS, SHEETS, Action, Measure, Plan, Service, Settings
 from xlplan.plan.risks import find_risks_sheet, read_risks, risk_rules
-from xlplan.plan.sheet import Names, PlanSheet, as_date, column_texts, lookup, read_word, target_year
+from xlplan.plan.sheet import (Names, PlanSheet, as_date, column_texts, distinct_texts, lookup, read_word,
+                               target_year)
 from xlplan.status import DEFAULT_TOLERANCE, ActionStatus, Polarity, Profile, ProfileKind, Tolerance
 from xlplan.values import (Target, TargetKind, Unit, Value, ValueProblem, check_range, clean_text,
         parse_target, parse_value)
@@ -64,7 +66,7 @@ def _read_plan_workbook(path: Path) -> tuple[Plan | None, Report]:
                 budget=budget)
     # a service named on any Measures/Actions/Risks row has something to report, even if that row has errors
     named = {t.casefold() for n in ("Measures", "Actions", "Risks") if sheets[n] is not None
-             for t in set(column_texts(sheets[n].rows, sheets[n].index("Service")))}
+             for t in distinct_texts(sheets[n].rows, sheets[n].index("Service"))}
     named |= budget.services() if budget is not None else set()
     for s in services:
         if s.name.casefold() not in named:
@@ -339,8 +341,12 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
     for (row, cells), code, name, theme_text, service_text, unit_text, polarity_text, outcome, links, category in zip(
             rows, *(texts[c] for c in ("Code", "Measure", "Theme", "Service", "Unit", "Polarity")),
             *(words[c] for c in ("Outcome", "Links", "Category"))):
-        ok = _required_and_unique(s, "Measures", row, _MEASURE_REQUIRED,
-                                  (code, name, theme_text, service_text, unit_text), first, report)
+        folded = code.casefold()
+        if name and theme_text and service_text and unit_text and code and folded not in first:
+            first[folded], ok = row, True       # the common case of `_required_and_unique`, inline
+        else:
+            ok = _required_and_unique(s, "Measures", row, _MEASURE_REQUIRED,
+                                      (code, name, theme_text, service_text, unit_text), first, report)
         theme = known_themes.get(theme_text)
         if theme is None:
             theme = by_theme(theme_text, lambda: lookup(theme_text, themes, PLAN_UNKNOWN_THEME, s, row, "Theme",
@@ -355,19 +361,20 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
             Polarity.parse, s, cells, row, "Polarity", "Higher, Lower, Monitor", report, default=Polarity.HIGHER))
         if unit is None:
             continue
+        ukey = unit._value_     # a unit in a memo key as its value: an Enum member hashes in Python
         row_formats = formats.get(row) if formats else None
         raw = cells[i_target]
-        key = ("target", raw.__class__, raw, unit, row_formats is not None and s.percent(row, "Target"))
+        key = ("target", raw.__class__, raw, ukey, row_formats is not None and s.percent(row, "Target"))
         target = found.get(key) or memo(_key(*key[:1], *key[2:]), lambda: _target(s, cells, row, code, unit, report))
         if polarity is not None and target is not None and (not polarity_text or target.kind in _DIRECTIONS):
             _check_direction(s, cells, row, code, polarity, target, report)
         raw = cells[i_profile]
-        key = ("profile", raw.__class__, raw, unit)
-        profile = found.get(key) or memo(_key("profile", raw, unit), lambda: read_word(
+        key = ("profile", raw.__class__, raw, ukey)
+        profile = found.get(key) or memo(_key("profile", raw, ukey), lambda: read_word(
             lambda _: Profile.parse(raw, unit), s, cells, row, "Profile",
             "Level, Cumulative, or four quarterly targets separated by ;", report, default=Profile()))
         if profile is not None and profile.quarters:
-            ok = memo(("quarters", id(profile), unit), lambda: _check_quarters(s, row, code, unit, profile, report)) \
+            ok = memo(("quarters", id(profile), ukey), lambda: _check_quarters(s, row, code, unit, profile, report)) \
                 and ok
         tolerance = None if cells[i_tolerance] is None else _tolerance(s, cells, row, unit, report, memo)
         ok = ok and tolerance is not False
@@ -378,7 +385,7 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
             if raw is None:
                 continue
             if row_formats is None:   # the common case, inline (see `_key`: a zero is never found)
-                key = ("figure", raw.__class__, raw, unit, False)
+                key = ("figure", raw.__class__, raw, ukey, False)
                 v = found_figures.get(key)
                 if v is None:
                     if unit in _PLAIN_UNITS and key[1] in (float, int) and raw and math.isfinite(raw):
@@ -398,7 +405,7 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
         if cells[i_aggregate] is not None:
             aggregate = _aggregate(s, cells, row, code, unit, frequency, report)
             ok = ok and aggregate is not False
-        if frequency is not None and frequency.monthly and profile is not None \
+        if frequency is not QUARTERLY and frequency is not None and frequency.monthly and profile is not None \
                 and profile.kind is ProfileKind.CUMULATIVE and (aggregate or Aggregate.default_for(unit)) is Aggregate.SUM:
             report.add(issue(PLAN_MONTHLY_CUMULATIVE, sheet="Measures", row=row, cell=s.ref(row, "Profile"), key=code,
                              code=code or f"row {row}"))
@@ -410,11 +417,9 @@ def _measures(s: PlanSheet, report: Report, themes: list[str], services: list[Se
             continue
         if not ok or target is None or profile is None:
             continue
-        out.append(Measure(code=code, name=name, theme=theme, outcome=outcome, service=service, unit=unit,
-                           polarity=polarity, target=target, profile=profile, tolerance=tolerance or None,
-                           baseline=baseline, links=links, category=category, history=history, row=row,
-                           frequency=frequency, aggregate=aggregate or None, year_targets=year_targets,
-                           source=source))
+        out.append(_new_measure(code, name, theme, outcome, service, unit, polarity, target, profile,
+                                tolerance or None, baseline, links, category, history, row, frequency,
+                                aggregate or None, year_targets, source))      # Measure's fields in order
     return out
 
 
@@ -573,7 +578,7 @@ def _tolerance(s: PlanSheet, cells, row: int, unit: Unit, report: Report, memo=N
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if memo is not None:
-        return memo(_key("tolerance", raw, unit, s.percent(row, "Tolerance")),
+        return memo(_key("tolerance", raw, unit._value_, s.percent(row, "Tolerance")),
                     lambda: _tolerance(s, cells, row, unit, report))
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and s.percent(row, "Tolerance") and raw >= 0:
         return Tolerance(float(raw))  # a percent-formatted 10% arrives as 0.1: a share of the target
@@ -591,7 +596,7 @@ def _figure(s: PlanSheet, cells, row: int, column: str, unit: Unit, report: Repo
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if memo is not None:
-        return memo(_key("figure", raw, unit, s.percent(row, column)),
+        return memo(_key("figure", raw, unit._value_, s.percent(row, column)),
                     lambda: _figure(s, cells, row, column, unit, report))
     if unit in _PLAIN_UNITS and raw.__class__ in (float, int) and math.isfinite(raw):
         return plain_figure(raw)
@@ -610,7 +615,12 @@ def plain_figure(raw: float | int) -> Value:
     """`parse_value(raw, unit)` for a finite number and a number or money unit, without its checks
     for text, dates, percent formats and ratios (none of which apply)."""
     x = float(raw)
-    return Value(x, raw=str(int(x)) if x.is_integer() else f"{x:g}")
+    return _new_value(x, None, str(int(x)) if x.is_integer() else f"{x:g}", "")
+
+
+_new_value = maker(Value)       # Value(figure, missing, raw, note), built slot by slot
+_new_measure = maker(Measure)
+_new_action = maker(Action)
 
 
 def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Service],
@@ -627,13 +637,27 @@ def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Ser
     i_carried = s.index("Carried status") if s.has("Carried status") else None
     memo = _Memo(report)
     found = memo.found
+    theme_of: dict[str, str] = {}       # a Theme or Service text found in the plan → its spelling there
+    service_of: dict[str, str] = {}
     for (row, cells), ref, name, theme_text, service_text, measures_text, outcome, owner in zip(
             rows, *texts.values()):
-        ok = _required_and_unique(s, "Actions", row, _ACTION_REQUIRED, (ref, name, theme_text, service_text),
-                                  first, report)
-        theme = lookup(theme_text, themes, PLAN_UNKNOWN_THEME, s, row, "Theme", report) if theme_text else ""
-        service = lookup(service_text, service_names, PLAN_UNKNOWN_SERVICE, s, row, "Service", report) \
-            if service_text else ""
+        folded = ref.casefold()
+        if ref and name and theme_text and service_text and folded not in first:
+            first[folded], ok = row, True       # the common case of `_required_and_unique`, inline
+        else:
+            ok = _required_and_unique(s, "Actions", row, _ACTION_REQUIRED, (ref, name, theme_text, service_text),
+                                      first, report)
+        theme = theme_of.get(theme_text)
+        if theme is None:
+            theme = lookup(theme_text, themes, PLAN_UNKNOWN_THEME, s, row, "Theme", report) if theme_text else ""
+            if theme_text.casefold() in themes.by_fold:     # not an unknown one: that is reported on each row
+                theme_of[theme_text] = theme
+        service = service_of.get(service_text)
+        if service is None:
+            service = lookup(service_text, service_names, PLAN_UNKNOWN_SERVICE, s, row, "Service", report) \
+                if service_text else ""
+            if service_text.casefold() in service_names.by_fold:
+                service_of[service_text] = service
         for token in _CODE_TOKEN.findall(measures_text):
             if token.casefold() not in codes and token[:2].casefold() in prefixes:
                 report.add(issue(PLAN_UNKNOWN_ACTION_MEASURE, sheet="Actions", row=row,
@@ -650,8 +674,8 @@ def _actions(s: PlanSheet, report: Report, themes: list[str], services: list[Ser
             _carried_status(s, cells, row, ref, report)
         if not ok:
             continue
-        out.append(Action(ref=ref, name=name, measures=measures_text, theme=theme, outcome=outcome, service=service,
-                          owner=owner, start=dates["Start"], due=dates["Due"], row=row))
+        out.append(_new_action(ref, name, measures_text, theme, outcome, service, owner, dates["Start"], dates["Due"],
+                               row))      # Action's fields in order
     return out
 
 

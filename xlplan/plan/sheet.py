@@ -163,6 +163,14 @@ def column_texts(rows: list[tuple[int, list]], index: int, repeats: bool = True)
     return list(map(cell_text, column))
 
 
+def distinct_texts(rows: list[tuple[int, list]], index: int) -> set[str]:
+    """`set(column_texts(rows, index))`, cleaning each distinct string once and building no list."""
+    distinct = set(map(itemgetter(index), map(itemgetter(1), rows)))
+    if all(type(v) is str or v is None for v in distinct):    # 1, 1.0 and True are one set member
+        return set(map(cell_text, distinct))
+    return set(column_texts(rows, index))
+
+
 def _sheet_values(ws) -> tuple[list[list], dict[int, dict[int, str]]]:
     """(rows of cell values, row → {column: number format} of the percent-formatted cells), rows
     numbered from 1 (in a read-only openpyxl sheet an empty cell does not know its row)."""
@@ -204,6 +212,7 @@ class Names(list):
         self.by_fold: dict[str, str] = {}
         for n in self:
             self.by_fold.setdefault(n.casefold(), n)
+        self.spellings = set(self.by_fold.values())     # each name as the index gives it back
 
 
 def lookup(value: str, names: list[str], code: str, s: PlanSheet, row: int, column: str,
