@@ -249,9 +249,9 @@ def test_end_offsets_are_where_the_next_entry_or_the_directory_begins(quarter):
 
 # --- the pre-flight's inflated parts, handed to the reader --------------------------------------
 
-def _read(path: Path, data: bytes, parts: dict | None = None):
+def _read(path: Path, data: bytes, parts: dict | None = None, proved: dict | None = None, infos=None):
     from xlplan.collect.read import read_return
-    rf = read_return(path, data, parts)
+    rf = read_return(path, data, parts, proved=proved, infos=infos)
     return rf.problem, rf.sheet_names, rf.identity, rf.sheets, rf.saved_at, rf.sha256
 
 
@@ -307,3 +307,74 @@ def test_two_entries_at_one_offset_are_not_inflated_in_one_call(quarter):
         ends = Z._end_offsets(zf)
         assert ends[infos[0].header_offset] == infos[0].header_offset
         assert Z._inflate(data, infos[0], zf, ends[infos[0].header_offset]) is None
+
+
+# --- formulas read from the cells the grammar proved (collect.read._proved_formulas) -------------
+
+def _formulas_agree(data: bytes) -> bool:
+    """Whether the grammar proved `data`'s cells; if it did, the formulas read from them are the
+    general scan's (and the full parse's reference cells agree with both, see test_returns)."""
+    from xlplan.collect.read import _formulas_in, _proved_formulas
+    scan = Z._Scan([10**6], FAST)
+    if not scan.measure_plain_sheet(data):
+        return False
+    assert _proved_formulas(data, *scan.proved) == _formulas_in(data) == _formulas_in(data, quick=False)
+    return True
+
+
+def test_formulas_from_proved_cells_are_the_general_scans_on_real_and_hostile_files(quarter, tmp_path):
+    from xlplan.collect.read import _formulas_in, _proved_formulas
+    made = hostile.build_all(tmp_path / "returns", quarter)
+    paths = [*quarter.good.values(), *quarter.templates.values(), *(p for ps in made.values() for p in ps)]
+    proved = 0
+    for p in paths:
+        found = inspect(p, FAST, keep_bytes=True)
+        for name, span in found.proved.items():
+            data = found.parts[name]
+            assert _proved_formulas(data, *span) == _formulas_in(data) == _formulas_in(data, quick=False), p.name
+            proved += 1
+    assert proved >= len(quarter.good)
+
+
+def test_the_pre_flight_hands_on_the_proved_spans_and_the_reader_takes_them(quarter, monkeypatch):
+    from xlplan.collect import read
+    found = inspect(quarter.good["good"], FAST, keep_bytes=True)
+    assert found.proved and set(found.proved) <= set(found.parts) and found.infos
+    whole = _read(quarter.good["good"], found.data)
+    monkeypatch.setattr(read, "_formulas_in", lambda *a, **k: pytest.fail("the general scan"))
+    assert _read(quarter.good["good"], found.data, found.parts, found.proved, found.infos) == whole
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", lambda *a, **k: pytest.fail("opened again"))
+    assert _read(quarter.good["good"], found.data, found.parts, found.proved, found.infos) == whole
+
+
+PROVED_F = b'<row r="2"><c r="A2" t="str"><f>IF(B2&gt;1,"a","b")</f><v>a</v></c><c r="B2"><f/></c>' \
+           b'<c r="C2"><f t="shared" ref="C2:C3" si="0">B2*2</f><v></v></c>' \
+           b'<c r="D2" s="1" t="str">\n <f t="shared" si="0"/>\n <v>x</v>\n</c><c r="E2"><f></f><v/></c></row>'
+
+
+@pytest.mark.parametrize("after", [
+    b"",
+    b"<extLst><ext uri='x'><f>SUM(1)</f></ext></extLst>",                       # an unprefixed <f> after the tail
+    b'<extLst><ext xmlns:xm="urn:xm"><xm:f>A1</xm:f></ext></extLst>',           # a prefixed one
+    b'<extLst><ext><c2 r="Z9"><f>1</f><v>1</v></c2></ext></extLst>',            # traced back into sheetData
+])
+def test_formulas_outside_the_proved_cells_send_the_part_the_general_way(after):
+    from xlplan.collect import read
+    data = sheet(PLAIN + PROVED_F, TAIL.replace(b"</worksheet>", after + b"</worksheet>"))
+    assert _formulas_agree(data)        # proved: the cells, and the rest well-formed
+    general = read._formulas_in(data)
+    assert general["A2"] == ('IF(B2>1,"a","b")', True) and general["B2"] == ("", False)
+    assert general["C2"] == ("B2*2", False) and general["D2"] == ("", True) and general["E2"] == ("", False)
+
+
+@given(st.lists(st.sampled_from([b'<c r="A1"><f>1+1</f><v>2</v></c>', b'<c r="B1" t="str"><f>"a&amp;b"</f></c>',
+                                 b'<c r="C1"><f t="shared" si="1"/><v>3</v></c>', b'<c r="D1"><v>4</v></c>',
+                                 b'<c r="E1" s="2"/>', b'<c r="F1"><f></f><v/></c>', b'<c r="G1"></c>',
+                                 b'<c r="H1">\n<f>X&lt;1</f>\r\n<v> </v>\n</c>', b'<c r="I1" t="inlineStr"><is><t>f></t></is></c>',
+                                 b'<c r="J1"><f ca="1">NOW()</f><v>1</v><is><t>a</t></is></c>', b"\n"]),
+                max_size=12),
+       st.sampled_from([b"", b"<extLst><f>Q</f></extLst>", b"<extLst><a:f xmlns:a='u'/></extLst>"]))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_proved_cells_read_their_formulas_as_the_general_scan(cells, after):
+    body = b'<row r="1">' + b"".join(cells) + b"</row>"
+    assert _formulas_agree(sheet(body, TAIL.replace(b"</worksheet>", after + b"</worksheet>")))

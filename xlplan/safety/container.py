@@ -81,6 +81,10 @@ class ZipFindings:
     # XML parts inflated from the bytes judged, by name, as zipfile.ZipFile.read gives them (size
     # and CRC checked); only when the judgement ran to the end, up to KEEP_BYTES in all
     parts: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # worksheet parts (of `parts`) whose cells the strict grammar proved (sheet.plain_sheet_data):
+    # name → (start, end) of the proved `<sheetData>` and known elements after it
+    proved: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    infos: list[zipfile.ZipInfo] | None = field(default=None, repr=False)    # the zip's directory, as zipfile read it
 
     def add(self, code: Code, **params) -> None:
         self.findings.append((code, params))
@@ -160,6 +164,8 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
                 return out
         _describe(out, zf, names, scans, limits)
     out.parts = parts
+    out.infos = infos
+    out.proved = {name: scan.proved for name, scan in scans.items() if scan.proved is not None and name in parts}
     return out
 
 
@@ -331,6 +337,7 @@ class _Scan:
         self.budget, self.limits = budget, limits
         self.walk_sheet = walk_sheet
         self.sheet_bytes_needed = False
+        self.proved: tuple[int, int] | None = None     # the span plain_sheet_data proved
         self.root = ""
         self.done = False
         self.depth = 0
@@ -385,12 +392,14 @@ class _Scan:
         self.root, self.claimed, self.done = rest.root, rest.claimed if claimed is None else claimed, True
         self.rows, self.cols, self.cells = rows, cols, cells
         self.budget[0] -= cells
+        self.proved = (start, end)
         return True
 
     @classmethod
     def binary(cls) -> "_Scan":
         s = cls.__new__(cls)
         s.sheet_bytes_needed = False
+        s.proved = None
         s.root, s.done, s.sheets, s.rels, s.dde, s.content_types = "", True, [], [], [], []
         s.claimed, s.rows, s.cols, s.cells = "", 0, 0, 0
         return s
