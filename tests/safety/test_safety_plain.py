@@ -78,6 +78,7 @@ def test_libreoffice_saved_sheets_agree(quarter, tmp_path):
 
 
 def _with_exact_paths(monkeypatch):
+    monkeypatch.setattr(Z, "REMEMBER", False)
     monkeypatch.setattr(Z._Scan, "measure_plain_sheet", lambda self, data: False)
     monkeypatch.setattr(Z, "_inflate", lambda data, info, zf, end: None)
 
@@ -319,7 +320,15 @@ def _formulas_agree(data: bytes) -> bool:
     if not scan.measure_plain_sheet(data):
         return False
     assert _proved_formulas(data, *scan.proved) == _formulas_in(data) == _formulas_in(data, quick=False)
+    _data_refs_agree(data, *scan.proved)
     return True
+
+
+def _data_refs_agree(data: bytes, start: int, end: int) -> None:
+    """In proved cells the possessive pattern finds the cells holding data the earlier one found."""
+    from xlplan.safety import sheet as S
+    stop = data.index(b"</sheetData>", start)
+    assert S._DATA_REF.findall(data, start, stop) == S._DATA_REF_BEFORE.findall(data, start, stop)
 
 
 def test_formulas_from_proved_cells_are_the_general_scans_on_real_and_hostile_files(quarter, tmp_path):
@@ -332,6 +341,7 @@ def test_formulas_from_proved_cells_are_the_general_scans_on_real_and_hostile_fi
         for name, span in found.proved.items():
             data = found.parts[name]
             assert _proved_formulas(data, *span) == _formulas_in(data) == _formulas_in(data, quick=False), p.name
+            _data_refs_agree(data, *span)
             proved += 1
     assert proved >= len(quarter.good)
 
@@ -378,3 +388,52 @@ def test_formulas_outside_the_proved_cells_send_the_part_the_general_way(after):
 def test_any_proved_cells_read_their_formulas_as_the_general_scan(cells, after):
     body = b'<row r="1">' + b"".join(cells) + b"</row>"
     assert _formulas_agree(sheet(body, TAIL.replace(b"</worksheet>", after + b"</worksheet>")))
+
+
+# --- parts judged before, remembered by their bytes (container._JUDGED, _INFLATED) ----------------
+
+def _judged(path: Path):
+    found = inspect(path, FAST, keep_bytes=True)
+    return found.kind, [(i.code, i.message) for i in found.issues], found.sheets, found.parts, found.proved
+
+
+def test_remembered_judgements_are_what_judging_again_gives(quarter, tmp_path, monkeypatch):
+    """Every good and hostile file judged with the parts of earlier files remembered (each file
+    twice, so every part is remembered the second time) gets the verdict, sheets, parts and proved
+    spans it gets with nothing remembered."""
+    made = hostile.build_all(tmp_path / "returns", quarter)
+    paths = [*quarter.good.values(), *quarter.templates.values(), *(p for ps in made.values() for p in ps)]
+    Z.forget()
+    remembered = [(_judged(p), _judged(p)) for p in paths]
+    assert Z._JUDGED and Z._INFLATED
+    monkeypatch.setattr(Z, "REMEMBER", False)
+    for p, (first, again) in zip(paths, remembered):
+        assert first == again == _judged(p), p.name
+
+
+def test_a_remembered_sheet_is_judged_again_when_the_cell_budget_left_is_smaller(quarter):
+    data = quarter.good["good"].read_bytes()
+    Z.forget()
+    whole = Z.inspect_zip(data, FAST)
+    assert not whole.fatal and Z._JUDGED
+    cells = sum(s.cells for s in whole.sheets)
+    tight = Limits(quiet_seconds=0.0, max_cells=cells - 1)
+    Z.inspect_zip(data, Limits(quiet_seconds=0.0, max_cells=cells))      # remembered under these limits
+    found = Z.inspect_zip(data, tight)
+    assert [c for c, _ in found.findings] == ["return.sheet-too-large"]
+    exact_budget = Z.inspect_zip(data, Limits(quiet_seconds=0.0, max_cells=cells))
+    assert exact_budget.sheets == whole.sheets and not exact_budget.fatal
+
+
+def test_what_is_remembered_is_bounded(quarter, monkeypatch):
+    data = quarter.good["good"].read_bytes()
+    Z.forget()
+    monkeypatch.setattr(Z, "REMEMBER_BYTES", 20_000)
+    first = Z.inspect_zip(data, FAST)
+    assert Z._REMEMBERED[id(Z._JUDGED)] <= 20_000 and Z._REMEMBERED[id(Z._INFLATED)] <= 20_000
+    assert sum(len(k[0]) for k in Z._JUDGED) <= 20_000
+    again = Z.inspect_zip(data, FAST)
+    assert (again.kind, again.findings, again.sheets, again.parts, again.proved) == \
+        (first.kind, first.findings, first.sheets, first.parts, first.proved)
+    Z.forget()
+    assert not Z._JUDGED and not Z._INFLATED

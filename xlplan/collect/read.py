@@ -303,8 +303,12 @@ def _proved_formulas(data: bytes, start: int, end: int) -> dict[str, tuple[str, 
         if next(_formula_tags(data, lo, hi), None) is not None:
             return _formulas_in(data)
     found: dict[str, tuple[str, bool]] = {}
-    for ref, text, value in _PROVED_CELL_F.findall(data, start, end):
-        found[ref.decode("ascii")] = (_unescape(text.decode("utf-8", "replace")).strip() if text else "", bool(value))
+    rfind, find = data.rfind, data.find
+    for m in _PROVED_F.finditer(data, start, find(b"</sheetData>", start)):
+        at = rfind(b'<c r="', start, m.start()) + 6         # the cell this formula is the first child of
+        text, value = m.groups()
+        found[data[at:find(b'"', at)].decode("ascii")] = (
+            _unescape(text.decode("utf-8", "replace")).strip() if text else "", bool(value))
     return found
 
 
@@ -377,10 +381,10 @@ _F_CANDIDATE = re.compile(rb"f[\s>/]")
 _PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^<>/]*><f>([^<]*)</f>(?:<v>([^<]*)</v>)?</c>')
 _PREFIX = re.compile(rb"[A-Za-z_][\w.-]*")
 # in proved cells (safety.sheet._CELL_RE: no '>' in a start tag's attribute values, no '<' in text,
-# children f, v, is in that order): a cell with a formula, the formula's text (None when `<f .../>`)
-# and its value's text (None when there is none or it is empty)
-_PROVED_CELL_F = re.compile(rb'<c r="([A-Z]{1,2}[0-9]{1,6})"[^>]*+>[ \t\r\n]*+<f(?: [^>/]*+(?:/(?!>)[^>/]*+)*+)?'
-                            rb'(?:/>|>([^<]*+)</f>)[ \t\r\n]*+(?:<v>([^<]++)</v>)?')
+# children f, v, is in that order, each f the first child of the cell whose `<c r="` is the last
+# before it): a formula's text (None when `<f .../>`) and its value's text (None when there is none
+# or it is empty)
+_PROVED_F = re.compile(rb'<f(?: [^>/]*+(?:/(?!>)[^>/]*+)*+)?(?:/>|>([^<]*+)</f>)[ \t\r\n]*+(?:<v>([^<]++)</v>)?')
 _REF = re.compile(rb"\sr=\"([A-Z]{1,3}[0-9]{1,7})\"")
 _F_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?:\s[^>]*)?(?:/>|>([^<]*)<)", re.S)
 _V_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v(?:\s[^>]*)?>([^<]+)<", re.S)

@@ -249,13 +249,56 @@ def _scan_part(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: 
     if not _is_xml(info.filename):
         return _Scan.binary()
     parts.keep(info.filename, raw)
+    key = (raw, limits)
+    known = _JUDGED.get(key) if REMEMBER else None
+    if known is not None and known.cells <= budget[0]:
+        budget[0] -= known.cells        # as judging it again would: its figures hold within this budget
+        return known
     scan = _Scan(budget, limits)
-    if raw.find(b"<worksheet", 0, 1024) >= 0 and scan.measure_plain_sheet(raw):   # shared strings… need not look
-        return scan
-    scan.feed(raw, final=True)
-    if scan.sheet_bytes_needed:
-        scan.measure_sheet(raw)
+    if not (raw.find(b"<worksheet", 0, 1024) >= 0 and scan.measure_plain_sheet(raw)):   # shared strings… need not look
+        scan.feed(raw, final=True)
+        if scan.sheet_bytes_needed:
+            scan.measure_sheet(raw)
+    _remember(_JUDGED, key, scan, len(raw))
     return scan
+
+
+# Parts judged before in this process, by their exact bytes. Returns made from one set of templates
+# share most of their parts byte for byte ([Content_Types].xml, relationships, workbook.xml, styles,
+# theme, an instructions sheet…). Judging is a pure function of a part's bytes and the limits, so a
+# part equal to one judged before (a dict compares the whole bytes) gets that judgement again: the
+# same root, figures and relationships, the same budget taken. Only judgements that ended without a
+# refusal are kept; a refusal is found again each time. `_INFLATED` does the same for inflating: a
+# part whose stored entry (method, sizes, CRC and compressed bytes) equals one inflated and checked
+# before inflates to the same bytes. Both are bounded (REMEMBER_BYTES each, parts up to
+# REMEMBER_PART) and emptied when full.
+REMEMBER = True
+REMEMBER_BYTES = 16 * 2**20
+REMEMBER_PART = 512 * 1024
+_JUDGED: dict = {}
+_INFLATED: dict = {}
+_REMEMBERED = {id(_JUDGED): 0, id(_INFLATED): 0}
+
+
+def _remember(memo: dict, key, value, size: int) -> None:
+    if not REMEMBER or size > REMEMBER_PART:
+        return
+    if isinstance(value, _Scan):
+        value.parser = None             # the judgement's figures only (expat's parser cannot parse again)
+    held = _REMEMBERED[id(memo)] + size
+    if held > REMEMBER_BYTES:
+        memo.clear()
+        held = size
+    memo[key] = value
+    _REMEMBERED[id(memo)] = held
+
+
+def forget() -> None:
+    """Drop every remembered judgement (tests that judge the same bytes by another path)."""
+    _JUDGED.clear()
+    _INFLATED.clear()
+    for k in _REMEMBERED:
+        _REMEMBERED[k] = 0
 
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")    # zipfile's structFileHeader
@@ -294,6 +337,10 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, zf: zipfile.ZipFile, end: int) 
     body = data[start:start + info.compress_size]
     if name_text != info.orig_filename or len(body) != info.compress_size or start + info.compress_size > end:
         return None
+    key = (info.compress_type, info.file_size, info.CRC, body)
+    known = _INFLATED.get(key) if REMEMBER else None
+    if known is not None:
+        return known
     if info.compress_type == zipfile.ZIP_STORED:
         out = body
     elif info.compress_type == zipfile.ZIP_DEFLATED:
@@ -305,6 +352,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, zf: zipfile.ZipFile, end: int) 
         return None
     if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
         return None
+    _remember(_INFLATED, key, out, len(out) + len(body))
     return out
 
 
