@@ -399,22 +399,24 @@ def _judged(path: Path):
 
 def test_remembered_judgements_are_what_judging_again_gives(quarter, tmp_path, monkeypatch):
     """Every good and hostile file judged with the parts of earlier files remembered (each file
-    twice, so every part is remembered the second time) gets the verdict, sheets, parts and proved
-    spans it gets with nothing remembered."""
+    three times: a part is remembered when seen again, so the third judgement takes every part it
+    can from what is remembered) gets the verdict, sheets, parts and proved spans it gets with
+    nothing remembered."""
     made = hostile.build_all(tmp_path / "returns", quarter)
     paths = [*quarter.good.values(), *quarter.templates.values(), *(p for ps in made.values() for p in ps)]
     Z.forget()
-    remembered = [(_judged(p), _judged(p)) for p in paths]
+    remembered = [(_judged(p), _judged(p), _judged(p)) for p in paths]
     assert Z._JUDGED and Z._INFLATED
     monkeypatch.setattr(Z, "REMEMBER", False)
-    for p, (first, again) in zip(paths, remembered):
-        assert first == again == _judged(p), p.name
+    for p, (first, again, third) in zip(paths, remembered):
+        assert first == again == third == _judged(p), p.name
 
 
 def test_a_remembered_sheet_is_judged_again_when_the_cell_budget_left_is_smaller(quarter):
     data = quarter.good["good"].read_bytes()
     Z.forget()
     whole = Z.inspect_zip(data, FAST)
+    assert Z.inspect_zip(data, FAST) == whole        # seen again: remembered
     assert not whole.fatal and Z._JUDGED
     cells = sum(s.cells for s in whole.sheets)
     tight = Limits(quiet_seconds=0.0, max_cells=cells - 1)
@@ -429,6 +431,8 @@ def test_what_is_remembered_is_bounded(quarter, monkeypatch):
     data = quarter.good["good"].read_bytes()
     Z.forget()
     monkeypatch.setattr(Z, "REMEMBER_BYTES", 20_000)
+    first = Z.inspect_zip(data, FAST)
+    assert not Z._JUDGED and not Z._INFLATED            # seen once: only noted
     first = Z.inspect_zip(data, FAST)
     assert Z._REMEMBERED[id(Z._JUDGED)] <= 20_000 and Z._REMEMBERED[id(Z._INFLATED)] <= 20_000
     assert sum(len(k[0]) for k in Z._JUDGED) <= 20_000

@@ -84,7 +84,7 @@ class ZipFindings:
     # worksheet parts (of `parts`) whose cells the strict grammar proved (sheet.plain_sheet_data):
     # name → (start, end) of the proved `<sheetData>` and known elements after it
     proved: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
-    infos: list[zipfile.ZipInfo] | None = field(default=None, repr=False)    # the zip's directory, as zipfile read it
+    infos: list[zipfile.ZipInfo] | None = field(default=None, repr=False, compare=False)   # the zip's directory, as zipfile read it
 
     def add(self, code: Code, **params) -> None:
         self.findings.append((code, params))
@@ -270,18 +270,26 @@ def _scan_part(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: 
 # same root, figures and relationships, the same budget taken. Only judgements that ended without a
 # refusal are kept; a refusal is found again each time. `_INFLATED` does the same for inflating: a
 # part whose stored entry (method, sizes, CRC and compressed bytes) equals one inflated and checked
-# before inflates to the same bytes. Both are bounded (REMEMBER_BYTES each, parts up to
-# REMEMBER_PART) and emptied when full.
+# before inflates to the same bytes. A part is remembered only when it is seen a second time (its
+# hash noted the first time), so a return's own sheets and strings are not held; both are bounded
+# (REMEMBER_BYTES each, parts up to REMEMBER_PART) and emptied when full.
 REMEMBER = True
-REMEMBER_BYTES = 16 * 2**20
+REMEMBER_BYTES = 8 * 2**20
 REMEMBER_PART = 512 * 1024
 _JUDGED: dict = {}
 _INFLATED: dict = {}
 _REMEMBERED = {id(_JUDGED): 0, id(_INFLATED): 0}
+_SIGHTED: set[int] = set()          # hashes of the keys seen once
 
 
 def _remember(memo: dict, key, value, size: int) -> None:
     if not REMEMBER or size > REMEMBER_PART:
+        return
+    sighted = hash(key)
+    if sighted not in _SIGHTED:
+        if len(_SIGHTED) >= 100_000:
+            _SIGHTED.clear()
+        _SIGHTED.add(sighted)
         return
     if isinstance(value, _Scan):
         value.parser = None             # the judgement's figures only (expat's parser cannot parse again)
@@ -297,6 +305,7 @@ def forget() -> None:
     """Drop every remembered judgement (tests that judge the same bytes by another path)."""
     _JUDGED.clear()
     _INFLATED.clear()
+    _SIGHTED.clear()
     for k in _REMEMBERED:
         _REMEMBERED[k] = 0
 
