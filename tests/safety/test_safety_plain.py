@@ -441,3 +441,20 @@ def test_what_is_remembered_is_bounded(quarter, monkeypatch):
         (first.kind, first.findings, first.sheets, first.parts, first.proved)
     Z.forget()
     assert not Z._JUDGED and not Z._INFLATED
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_saved_returns_read_the_same_with_the_pre_flights_proofs(quarter, tmp_path):
+    """A return LibreOffice saved: its proved sheets' formulas are the general scan's, and reading
+    it with everything the pre-flight hands on gives what reading it alone gives."""
+    from lo import resave
+    from xlplan.collect.read import _formulas_in, _proved_formulas
+    saved = Path(resave(Path(shutil.copy(quarter.good["good"], tmp_path / "return.xlsx")), tmp_path / "lo"))
+    found = inspect(saved, FAST, keep_bytes=True)
+    assert found.accepted and found.proved
+    for name, span in found.proved.items():
+        data = found.parts[name]
+        assert _proved_formulas(data, *span) == _formulas_in(data) == _formulas_in(data, quick=False)
+        _data_refs_agree(data, *span)
+    assert _read(saved, found.data, found.parts, found.proved, found.infos) == _read(saved, found.data)
