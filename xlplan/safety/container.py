@@ -15,7 +15,12 @@ Used by xlplan/safety/inspection.py. It returns findings as `(Code, params)`: th
 is reported as and the fields its message needs (inspection adds the file name, and decides the
 file's Kind from the code). It also returns the XML parts it inflated (`ZipFindings.parts`), which
 inspection hands on with the bytes judged so that the reader (collect.read.read_return) does not
-inflate an accepted return's sheets a second time.
+inflate an accepted return's sheets a second time, with the spans of the sheets whose cells the
+grammar proved (`ZipFindings.proved`, where the reader finds their formulas) and the zip's directory.
+
+A part byte for byte equal to one judged before in this process (returns made from one set of
+templates share most of their parts) is given that judgement again instead of being judged anew
+(`_JUDGED`, `_INFLATED`: keyed by the whole bytes, bounded; see `_remember`).
 """
 
 from __future__ import annotations
@@ -242,7 +247,8 @@ def _scan_part(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: 
                parts: "_Kept", end: int) -> "_Scan":
     """Inflate one part (size cap, CRC) and scan it if it is XML. The usual part is inflated in one
     call (`_inflate`), scanned whole and kept in `parts` (up to `KEEP_BYTES` in all); anything
-    unusual goes through zipfile chunk by chunk."""
+    unusual goes through zipfile chunk by chunk. A part judged before (the same bytes, the same
+    limits, its cells within the budget left) gets that judgement."""
     raw = _inflate(data, info, zf, end)
     if raw is None:
         return _scan_streaming(zf, info, budget, limits)
