@@ -219,10 +219,10 @@ def test_an_unexpected_error_on_one_file_rejects_that_file_only(folder, monkeypa
     import xlplan.collect.examine as examine_mod
     real = examine_mod.read_return
 
-    def flaky(path, data=None, parts=None):
+    def flaky(path, data=None, parts=None, **preflight):
         if path.name == "cj.xlsx":
             raise RuntimeError("something odd")
-        return real(path, data, parts)
+        return real(path, data, parts, **preflight)
 
     monkeypatch.setattr(examine_mod, "read_return", flaky)
     result = run(root)

@@ -78,6 +78,7 @@ def test_libreoffice_saved_sheets_agree(quarter, tmp_path):
 
 
 def _with_exact_paths(monkeypatch):
+    monkeypatch.setattr(Z, "REMEMBER", False)
     monkeypatch.setattr(Z._Scan, "measure_plain_sheet", lambda self, data: False)
     monkeypatch.setattr(Z, "_inflate", lambda data, info, zf, end: None)
 
@@ -249,9 +250,9 @@ def test_end_offsets_are_where_the_next_entry_or_the_directory_begins(quarter):
 
 # --- the pre-flight's inflated parts, handed to the reader --------------------------------------
 
-def _read(path: Path, data: bytes, parts: dict | None = None):
+def _read(path: Path, data: bytes, parts: dict | None = None, proved: dict | None = None, infos=None):
     from xlplan.collect.read import read_return
-    rf = read_return(path, data, parts)
+    rf = read_return(path, data, parts, proved=proved, infos=infos)
     return rf.problem, rf.sheet_names, rf.identity, rf.sheets, rf.saved_at, rf.sha256
 
 
@@ -307,3 +308,153 @@ def test_two_entries_at_one_offset_are_not_inflated_in_one_call(quarter):
         ends = Z._end_offsets(zf)
         assert ends[infos[0].header_offset] == infos[0].header_offset
         assert Z._inflate(data, infos[0], zf, ends[infos[0].header_offset]) is None
+
+
+# --- formulas read from the cells the grammar proved (collect.read._proved_formulas) -------------
+
+def _formulas_agree(data: bytes) -> bool:
+    """Whether the grammar proved `data`'s cells; if it did, the formulas read from them are the
+    general scan's (and the full parse's reference cells agree with both, see test_returns)."""
+    from xlplan.collect.read import _formulas_in, _proved_formulas
+    scan = Z._Scan([10**6], FAST)
+    if not scan.measure_plain_sheet(data):
+        return False
+    assert _proved_formulas(data, *scan.proved) == _formulas_in(data) == _formulas_in(data, quick=False)
+    _data_refs_agree(data, *scan.proved)
+    return True
+
+
+def _data_refs_agree(data: bytes, start: int, end: int) -> None:
+    """In proved cells the possessive pattern finds the cells holding data the earlier one found."""
+    from xlplan.safety import sheet as S
+    stop = data.index(b"</sheetData>", start)
+    assert S._DATA_REF.findall(data, start, stop) == S._DATA_REF_BEFORE.findall(data, start, stop)
+
+
+def test_formulas_from_proved_cells_are_the_general_scans_on_real_and_hostile_files(quarter, tmp_path):
+    from xlplan.collect.read import _formulas_in, _proved_formulas
+    made = hostile.build_all(tmp_path / "returns", quarter)
+    paths = [*quarter.good.values(), *quarter.templates.values(), *(p for ps in made.values() for p in ps)]
+    proved = 0
+    for p in paths:
+        found = inspect(p, FAST, keep_bytes=True)
+        for name, span in found.proved.items():
+            data = found.parts[name]
+            assert _proved_formulas(data, *span) == _formulas_in(data) == _formulas_in(data, quick=False), p.name
+            _data_refs_agree(data, *span)
+            proved += 1
+    assert proved >= len(quarter.good)
+
+
+def test_the_pre_flight_hands_on_the_proved_spans_and_the_reader_takes_them(quarter, monkeypatch):
+    from xlplan.collect import read
+    found = inspect(quarter.good["good"], FAST, keep_bytes=True)
+    assert found.proved and set(found.proved) <= set(found.parts) and found.infos
+    whole = _read(quarter.good["good"], found.data)
+    monkeypatch.setattr(read, "_formulas_in", lambda *a, **k: pytest.fail("the general scan"))
+    assert _read(quarter.good["good"], found.data, found.parts, found.proved, found.infos) == whole
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", lambda *a, **k: pytest.fail("opened again"))
+    assert _read(quarter.good["good"], found.data, found.parts, found.proved, found.infos) == whole
+
+
+PROVED_F = b'<row r="2"><c r="A2" t="str"><f>IF(B2&gt;1,"a","b")</f><v>a</v></c><c r="B2"><f/></c>' \
+           b'<c r="C2"><f t="shared" ref="C2:C3" si="0">B2*2</f><v></v></c>' \
+           b'<c r="D2" s="1" t="str">\n <f t="shared" si="0"/>\n <v>x</v>\n</c><c r="E2"><f></f><v/></c></row>'
+
+
+@pytest.mark.parametrize("after", [
+    b"",
+    b"<extLst><ext uri='x'><f>SUM(1)</f></ext></extLst>",                       # an unprefixed <f> after the tail
+    b'<extLst><ext xmlns:xm="urn:xm"><xm:f>A1</xm:f></ext></extLst>',           # a prefixed one
+    b'<extLst><ext><c2 r="Z9"><f>1</f><v>1</v></c2></ext></extLst>',            # traced back into sheetData
+])
+def test_formulas_outside_the_proved_cells_send_the_part_the_general_way(after):
+    from xlplan.collect import read
+    data = sheet(PLAIN + PROVED_F, TAIL.replace(b"</worksheet>", after + b"</worksheet>"))
+    assert _formulas_agree(data)        # proved: the cells, and the rest well-formed
+    general = read._formulas_in(data)
+    assert general["A2"] == ('IF(B2>1,"a","b")', True) and general["B2"] == ("", False)
+    assert general["C2"] == ("B2*2", False) and general["D2"] == ("", True) and general["E2"] == ("", False)
+
+
+@given(st.lists(st.sampled_from([b'<c r="A1"><f>1+1</f><v>2</v></c>', b'<c r="B1" t="str"><f>"a&amp;b"</f></c>',
+                                 b'<c r="C1"><f t="shared" si="1"/><v>3</v></c>', b'<c r="D1"><v>4</v></c>',
+                                 b'<c r="E1" s="2"/>', b'<c r="F1"><f></f><v/></c>', b'<c r="G1"></c>',
+                                 b'<c r="H1">\n<f>X&lt;1</f>\r\n<v> </v>\n</c>', b'<c r="I1" t="inlineStr"><is><t>f></t></is></c>',
+                                 b'<c r="J1"><f ca="1">NOW()</f><v>1</v><is><t>a</t></is></c>', b"\n"]),
+                max_size=12),
+       st.sampled_from([b"", b"<extLst><f>Q</f></extLst>", b"<extLst><a:f xmlns:a='u'/></extLst>"]))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_proved_cells_read_their_formulas_as_the_general_scan(cells, after):
+    body = b'<row r="1">' + b"".join(cells) + b"</row>"
+    assert _formulas_agree(sheet(body, TAIL.replace(b"</worksheet>", after + b"</worksheet>")))
+
+
+# --- parts judged before, remembered by their bytes (container._JUDGED, _INFLATED) ----------------
+
+def _judged(path: Path):
+    found = inspect(path, FAST, keep_bytes=True)
+    return found.kind, [(i.code, i.message) for i in found.issues], found.sheets, found.parts, found.proved
+
+
+def test_remembered_judgements_are_what_judging_again_gives(quarter, tmp_path, monkeypatch):
+    """Every good and hostile file judged with the parts of earlier files remembered (each file
+    three times: a part is remembered when seen again, so the third judgement takes every part it
+    can from what is remembered) gets the verdict, sheets, parts and proved spans it gets with
+    nothing remembered."""
+    made = hostile.build_all(tmp_path / "returns", quarter)
+    paths = [*quarter.good.values(), *quarter.templates.values(), *(p for ps in made.values() for p in ps)]
+    Z.forget()
+    remembered = [(_judged(p), _judged(p), _judged(p)) for p in paths]
+    assert Z._JUDGED and Z._INFLATED
+    monkeypatch.setattr(Z, "REMEMBER", False)
+    for p, (first, again, third) in zip(paths, remembered):
+        assert first == again == third == _judged(p), p.name
+
+
+def test_a_remembered_sheet_is_judged_again_when_the_cell_budget_left_is_smaller(quarter):
+    data = quarter.good["good"].read_bytes()
+    Z.forget()
+    whole = Z.inspect_zip(data, FAST)
+    assert Z.inspect_zip(data, FAST) == whole        # seen again: remembered
+    assert not whole.fatal and Z._JUDGED
+    cells = sum(s.cells for s in whole.sheets)
+    tight = Limits(quiet_seconds=0.0, max_cells=cells - 1)
+    Z.inspect_zip(data, Limits(quiet_seconds=0.0, max_cells=cells))      # remembered under these limits
+    found = Z.inspect_zip(data, tight)
+    assert [c for c, _ in found.findings] == ["return.sheet-too-large"]
+    exact_budget = Z.inspect_zip(data, Limits(quiet_seconds=0.0, max_cells=cells))
+    assert exact_budget.sheets == whole.sheets and not exact_budget.fatal
+
+
+def test_what_is_remembered_is_bounded(quarter, monkeypatch):
+    data = quarter.good["good"].read_bytes()
+    Z.forget()
+    monkeypatch.setattr(Z, "REMEMBER_BYTES", 20_000)
+    first = Z.inspect_zip(data, FAST)
+    assert not Z._JUDGED and not Z._INFLATED            # seen once: only noted
+    first = Z.inspect_zip(data, FAST)
+    assert Z._REMEMBERED[id(Z._JUDGED)] <= 20_000 and Z._REMEMBERED[id(Z._INFLATED)] <= 20_000
+    assert sum(len(k[0]) for k in Z._JUDGED) <= 20_000
+    again = Z.inspect_zip(data, FAST)
+    assert (again.kind, again.findings, again.sheets, again.parts, again.proved) == \
+        (first.kind, first.findings, first.sheets, first.parts, first.proved)
+    Z.forget()
+    assert not Z._JUDGED and not Z._INFLATED
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_saved_returns_read_the_same_with_the_pre_flights_proofs(quarter, tmp_path):
+    """A return LibreOffice saved: its proved sheets' formulas are the general scan's, and reading
+    it with everything the pre-flight hands on gives what reading it alone gives."""
+    from lo import resave
+    from xlplan.collect.read import _formulas_in, _proved_formulas
+    saved = Path(resave(Path(shutil.copy(quarter.good["good"], tmp_path / "return.xlsx")), tmp_path / "lo"))
+    found = inspect(saved, FAST, keep_bytes=True)
+    assert found.accepted and found.proved
+    for name, span in found.proved.items():
+        data = found.parts[name]
+        assert _proved_formulas(data, *span) == _formulas_in(data) == _formulas_in(data, quick=False)
+        _data_refs_agree(data, *span)
+    assert _read(saved, found.data, found.parts, found.proved, found.infos) == _read(saved, found.data)

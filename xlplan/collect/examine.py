@@ -115,7 +115,7 @@ def _examine(path: Path, ins: safety.Inspection, received: datetime, plan: Plan,
     ex.issues.extend(ins.issues)         # errors reject the file; warnings (macros, links) stay with it
     if ins.rejected:
         return ex
-    rf = read_return(path, data, ins.parts)
+    rf = read_return(path, data, ins.parts, proved=ins.proved, sha256=ins.sha256, infos=ins.infos)
     rf.received = received
     ex.saved_at = rf.saved_at
     service, found = identify(rf, plan, period)

@@ -118,10 +118,15 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_return(path: Path, data: bytes | None = None, parts: dict[str, bytes] | None = None) -> ReturnFile:
+def read_return(path: Path, data: bytes | None = None, parts: dict[str, bytes] | None = None, *,
+                proved: dict[str, tuple[int, int]] | None = None, sha256: str | None = None,
+                infos: list[zipfile.ZipInfo] | None = None) -> ReturnFile:
     """Read the file at `path` (or its bytes `data`, already read) into a ReturnFile. `parts` are
     XML parts the pre-flight inflated from exactly these bytes (safety.Inspection.parts): taken as
-    they are instead of being inflated again."""
+    they are instead of being inflated again. The pre-flight of the same bytes may also hand on
+    which sheet parts its grammar proved (`proved`, Inspection.proved: their formulas are then
+    read from the proved cells by one pattern), their `sha256` and the zip's directory (`infos`,
+    Inspection.infos: the zip is then opened again only if a part not in `parts` is read)."""
     stat = path.stat()
     received = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).replace(microsecond=0, tzinfo=None)
     if data is None:
@@ -130,12 +135,13 @@ def read_return(path: Path, data: bytes | None = None, parts: dict[str, bytes] |
                               problem=issue(RETURN_TOO_LARGE, file=path.name,
                                             reason=f"{stat.st_size / 2**20:.0f} MB"))
         data = path.read_bytes()
-    rf = ReturnFile(path, path.name, file_digest(data), len(data), received)
-    rf.problem = _read_into(rf, data, parts or {})
+    rf = ReturnFile(path, path.name, sha256 or file_digest(data), len(data), received)
+    rf.problem = _read_into(rf, data, parts or {}, proved or {}, infos)
     return rf
 
 
-def _read_into(rf: ReturnFile, data: bytes, parts: dict[str, bytes]) -> Issue | None:
+def _read_into(rf: ReturnFile, data: bytes, parts: dict[str, bytes], proved: dict[str, tuple[int, int]],
+               infos: list[zipfile.ZipInfo] | None) -> Issue | None:
     import python_calamine as calamine
 
     name = rf.name
@@ -146,7 +152,7 @@ def _read_into(rf: ReturnFile, data: bytes, parts: dict[str, bytes]) -> Issue | 
     zf = None
     if data[:4] == b"PK\x03\x04":
         try:
-            zf = _Zip(data, parts)
+            zf = _Zip(data, parts, infos if parts else None)
         except (zipfile.BadZipFile, ValueError) as exc:
             return issue(RETURN_NOT_A_WORKBOOK, file=name, reason=f"the file is damaged ({exc})")
         too_big = _zip_too_big(zf)
@@ -175,7 +181,7 @@ def _read_into(rf: ReturnFile, data: bytes, parts: dict[str, bytes]) -> Issue | 
             if sheet in rf.sheet_names:
                 rf.sheets[sheet] = _data_sheet(wb, sheet, key)
                 if sheet in parts:
-                    rf.sheets[sheet].formulas = _formulas(zf, parts[sheet])
+                    rf.sheets[sheet].formulas = _formulas(zf, parts[sheet], proved.get(parts[sheet]))
     except Exception as exc:
         return issue(RETURN_NOT_A_WORKBOOK, file=name, reason=_reason(exc))
     finally:
@@ -188,17 +194,31 @@ def _reason(exc: Exception) -> str:
     return text or type(exc).__name__
 
 
-class _Zip(zipfile.ZipFile):
+class _Zip:
     """The return's zip, whose `read` gives the XML parts the pre-flight inflated from these same
-    bytes (`inflated`) instead of inflating them again; zipfile's own read for any other part."""
+    bytes (`inflated`) instead of inflating them again; zipfile's own read for any other part.
+    With `infos` (the directory the pre-flight read from these bytes) zipfile opens the bytes only
+    when such a part is read; without, at once (a damaged zip raises here, as zipfile does)."""
 
-    def __init__(self, data: bytes, inflated: dict[str, bytes]) -> None:
-        super().__init__(io.BytesIO(data))
-        self.inflated = inflated
+    def __init__(self, data: bytes, inflated: dict[str, bytes], infos: list[zipfile.ZipInfo] | None = None) -> None:
+        self.data, self.inflated, self.infos = data, inflated, infos
+        self.zf = zipfile.ZipFile(io.BytesIO(data)) if infos is None else None
 
-    def read(self, name, pwd=None) -> bytes:
-        raw = self.inflated.get(name) if type(name) is str and pwd is None else None
-        return raw if raw is not None else super().read(name, pwd)
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        return self.infos if self.infos is not None else self.zf.infolist()
+
+    def read(self, name) -> bytes:
+        raw = self.inflated.get(name) if type(name) is str else None
+        if raw is not None:
+            return raw
+        if self.zf is None:
+            self.zf = zipfile.ZipFile(io.BytesIO(self.data))
+        return self.zf.read(name)
+
+    def open(self, name):
+        if self.zf is None:
+            self.zf = zipfile.ZipFile(io.BytesIO(self.data))
+        return self.zf.open(name)
 
 
 def _zip_too_big(zf: zipfile.ZipFile) -> str | None:
@@ -257,7 +277,7 @@ def _blank_key(k) -> bool:
     return k in ("", None) or (isinstance(k, str) and not clean_text(k))
 
 
-def _formulas(zf: "_Zip", part: str) -> dict[str, tuple[str, bool]]:
+def _formulas(zf: "_Zip", part: str, proved: tuple[int, int] | None = None) -> dict[str, tuple[str, bool]]:
     """Cells of one sheet part that hold a formula: A1 → (formula text, has a cached value).
 
     A byte scan rather than an XML parse (a return's sheets hold one formula per row, in the RAG
@@ -268,7 +288,28 @@ def _formulas(zf: "_Zip", part: str) -> dict[str, tuple[str, bool]]:
         data = zf.read(part)
     except KeyError:
         return {}
+    if proved is not None:
+        return _proved_formulas(data, *proved)
     return _formulas_in(data)
+
+
+def _proved_formulas(data: bytes, start: int, end: int) -> dict[str, tuple[str, bool]]:
+    """`_formulas_in(data)` for a sheet part whose `data[start:end]` (`<sheetData>` and the known
+    elements after it) the pre-flight's grammar proved (safety.sheet.plain_sheet_data): there
+    every `<f` is the formula of the cell it follows and no prefixed tag can be read as one, so
+    one pattern reads them all. Only when the rest of the part (judged by expat, anything
+    well-formed) holds nothing the general scan would look at; else the general scan of it all."""
+    for lo, hi in ((0, start), (end, len(data))):
+        if next(_formula_tags(data, lo, hi), None) is not None:
+            return _formulas_in(data)
+    found: dict[str, tuple[str, bool]] = {}
+    rfind, find = data.rfind, data.find
+    for m in _PROVED_F.finditer(data, start, find(b"</sheetData>", start)):
+        at = rfind(b'<c r="', start, m.start()) + 6         # the cell this formula is the first child of
+        text, value = m.groups()
+        found[data[at:find(b'"', at)].decode("ascii")] = (
+            _unescape(text.decode("utf-8", "replace")).strip() if text else "", bool(value))
+    return found
 
 
 def _formulas_in(data: bytes, quick: bool = True) -> dict[str, tuple[str, bool]]:
@@ -308,11 +349,12 @@ def _formula_at(data: bytes, f_start: int, prefix: bytes) -> tuple[str, tuple[st
     return ref.group(1).decode("ascii"), (text.strip(), bool(v and v.group(1)))
 
 
-def _formula_tags(data: bytes):
+def _formula_tags(data: bytes, pos: int = 0, endpos: int | None = None):
     """(where each `<f` start tag begins, its namespace prefix with the ':' or b''): the matches of
     `_F_START`, found faster by a scan for `f` followed by a space, '>' or '/' (a literal-led
-    pattern, searched at C speed) and a look back to the '<' or prefix before it."""
-    for m in _F_CANDIDATE.finditer(data):
+    pattern, searched at C speed) and a look back to the '<' or prefix before it. With `pos` and
+    `endpos`, those whose `f` is in `data[pos:endpos]`."""
+    for m in _F_CANDIDATE.finditer(data, pos, len(data) if endpos is None else endpos):
         i = m.start() - 1
         if i < 0:
             continue
@@ -338,6 +380,11 @@ _F_START = re.compile(rb"<([A-Za-z_][\w.-]*:)?f[\s>/]")   # what _formula_tags f
 _F_CANDIDATE = re.compile(rb"f[\s>/]")
 _PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^<>/]*><f>([^<]*)</f>(?:<v>([^<]*)</v>)?</c>')
 _PREFIX = re.compile(rb"[A-Za-z_][\w.-]*")
+# in proved cells (safety.sheet._CELL_RE: no '>' in a start tag's attribute values, no '<' in text,
+# children f, v, is in that order, each f the first child of the cell whose `<c r="` is the last
+# before it): a formula's text (None when `<f .../>`) and its value's text (None when there is none
+# or it is empty)
+_PROVED_F = re.compile(rb'<f(?: [^>/]*+(?:/(?!>)[^>/]*+)*+)?(?:/>|>([^<]*+)</f>)[ \t\r\n]*+(?:<v>([^<]++)</v>)?')
 _REF = re.compile(rb"\sr=\"([A-Z]{1,3}[0-9]{1,7})\"")
 _F_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f(?:\s[^>]*)?(?:/>|>([^<]*)<)", re.S)
 _V_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v(?:\s[^>]*)?>([^<]+)<", re.S)

@@ -15,7 +15,12 @@ Used by xlplan/safety/inspection.py. It returns findings as `(Code, params)`: th
 is reported as and the fields its message needs (inspection adds the file name, and decides the
 file's Kind from the code). It also returns the XML parts it inflated (`ZipFindings.parts`), which
 inspection hands on with the bytes judged so that the reader (collect.read.read_return) does not
-inflate an accepted return's sheets a second time.
+inflate an accepted return's sheets a second time, with the spans of the sheets whose cells the
+grammar proved (`ZipFindings.proved`, where the reader finds their formulas) and the zip's directory.
+
+A part byte for byte equal to one judged before in this process (returns made from one set of
+templates share most of their parts) is given that judgement again instead of being judged anew
+(`_JUDGED`, `_INFLATED`: keyed by the whole bytes, bounded; see `_remember`).
 """
 
 from __future__ import annotations
@@ -81,6 +86,10 @@ class ZipFindings:
     # XML parts inflated from the bytes judged, by name, as zipfile.ZipFile.read gives them (size
     # and CRC checked); only when the judgement ran to the end, up to KEEP_BYTES in all
     parts: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # worksheet parts (of `parts`) whose cells the strict grammar proved (sheet.plain_sheet_data):
+    # name → (start, end) of the proved `<sheetData>` and known elements after it
+    proved: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    infos: list[zipfile.ZipInfo] | None = field(default=None, repr=False, compare=False)   # the zip's directory, as zipfile read it
 
     def add(self, code: Code, **params) -> None:
         self.findings.append((code, params))
@@ -160,6 +169,8 @@ def inspect_zip(data: bytes, limits) -> ZipFindings:
                 return out
         _describe(out, zf, names, scans, limits)
     out.parts = parts
+    out.infos = infos
+    out.proved = {name: scan.proved for name, scan in scans.items() if scan.proved is not None and name in parts}
     return out
 
 
@@ -236,20 +247,73 @@ def _scan_part(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: 
                parts: "_Kept", end: int) -> "_Scan":
     """Inflate one part (size cap, CRC) and scan it if it is XML. The usual part is inflated in one
     call (`_inflate`), scanned whole and kept in `parts` (up to `KEEP_BYTES` in all); anything
-    unusual goes through zipfile chunk by chunk."""
+    unusual goes through zipfile chunk by chunk. A part judged before (the same bytes, the same
+    limits, its cells within the budget left) gets that judgement."""
     raw = _inflate(data, info, zf, end)
     if raw is None:
         return _scan_streaming(zf, info, budget, limits)
     if not _is_xml(info.filename):
         return _Scan.binary()
     parts.keep(info.filename, raw)
+    key = (raw, limits)
+    known = _JUDGED.get(key) if REMEMBER else None
+    if known is not None and known.cells <= budget[0]:
+        budget[0] -= known.cells        # as judging it again would: its figures hold within this budget
+        return known
     scan = _Scan(budget, limits)
-    if raw.find(b"<worksheet", 0, 1024) >= 0 and scan.measure_plain_sheet(raw):   # shared strings… need not look
-        return scan
-    scan.feed(raw, final=True)
-    if scan.sheet_bytes_needed:
-        scan.measure_sheet(raw)
+    if not (raw.find(b"<worksheet", 0, 1024) >= 0 and scan.measure_plain_sheet(raw)):   # shared strings… need not look
+        scan.feed(raw, final=True)
+        if scan.sheet_bytes_needed:
+            scan.measure_sheet(raw)
+    _remember(_JUDGED, key, scan, len(raw))
     return scan
+
+
+# Parts judged before in this process, by their exact bytes. Returns made from one set of templates
+# share most of their parts byte for byte ([Content_Types].xml, relationships, workbook.xml, styles,
+# theme, an instructions sheet…). Judging is a pure function of a part's bytes and the limits, so a
+# part equal to one judged before (a dict compares the whole bytes) gets that judgement again: the
+# same root, figures and relationships, the same budget taken. Only judgements that ended without a
+# refusal are kept; a refusal is found again each time. `_INFLATED` does the same for inflating: a
+# part whose stored entry (method, sizes, CRC and compressed bytes) equals one inflated and checked
+# before inflates to the same bytes. A part is remembered only when it is seen a second time (its
+# hash noted the first time), so a return's own sheets and strings are not held; both are bounded
+# (REMEMBER_BYTES each, parts up to REMEMBER_PART) and emptied when full.
+REMEMBER = True
+REMEMBER_BYTES = 8 * 2**20
+REMEMBER_PART = 512 * 1024
+_JUDGED: dict = {}
+_INFLATED: dict = {}
+_REMEMBERED = {id(_JUDGED): 0, id(_INFLATED): 0}
+_SIGHTED: set[int] = set()          # hashes of the keys seen once
+
+
+def _remember(memo: dict, key, value, size: int) -> None:
+    if not REMEMBER or size > REMEMBER_PART:
+        return
+    sighted = hash(key)
+    if sighted not in _SIGHTED:
+        if len(_SIGHTED) >= 100_000:
+            _SIGHTED.clear()
+        _SIGHTED.add(sighted)
+        return
+    if isinstance(value, _Scan):
+        value.parser = None             # the judgement's figures only (expat's parser cannot parse again)
+    held = _REMEMBERED[id(memo)] + size
+    if held > REMEMBER_BYTES:
+        memo.clear()
+        held = size
+    memo[key] = value
+    _REMEMBERED[id(memo)] = held
+
+
+def forget() -> None:
+    """Drop every remembered judgement (tests that judge the same bytes by another path)."""
+    _JUDGED.clear()
+    _INFLATED.clear()
+    _SIGHTED.clear()
+    for k in _REMEMBERED:
+        _REMEMBERED[k] = 0
 
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")    # zipfile's structFileHeader
@@ -288,6 +352,10 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, zf: zipfile.ZipFile, end: int) 
     body = data[start:start + info.compress_size]
     if name_text != info.orig_filename or len(body) != info.compress_size or start + info.compress_size > end:
         return None
+    key = (info.compress_type, info.file_size, info.CRC, body)
+    known = _INFLATED.get(key) if REMEMBER else None
+    if known is not None:
+        return known
     if info.compress_type == zipfile.ZIP_STORED:
         out = body
     elif info.compress_type == zipfile.ZIP_DEFLATED:
@@ -299,6 +367,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, zf: zipfile.ZipFile, end: int) 
         return None
     if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
         return None
+    _remember(_INFLATED, key, out, len(out) + len(body))
     return out
 
 
@@ -331,6 +400,7 @@ class _Scan:
         self.budget, self.limits = budget, limits
         self.walk_sheet = walk_sheet
         self.sheet_bytes_needed = False
+        self.proved: tuple[int, int] | None = None     # the span plain_sheet_data proved
         self.root = ""
         self.done = False
         self.depth = 0
@@ -385,12 +455,14 @@ class _Scan:
         self.root, self.claimed, self.done = rest.root, rest.claimed if claimed is None else claimed, True
         self.rows, self.cols, self.cells = rows, cols, cells
         self.budget[0] -= cells
+        self.proved = (start, end)
         return True
 
     @classmethod
     def binary(cls) -> "_Scan":
         s = cls.__new__(cls)
         s.sheet_bytes_needed = False
+        s.proved = None
         s.root, s.done, s.sheets, s.rels, s.dde, s.content_types = "", True, [], [], [], []
         s.claimed, s.rows, s.cols, s.cells = "", 0, 0, 0
         return s

@@ -103,6 +103,9 @@ class Inspection:
     data: bytes | None = field(default=None, repr=False)   # the bytes judged (when accepted)
     # XML parts of `data` the judgement inflated (container.ZipFindings.parts), kept with it
     parts: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    # sheet parts of `parts` whose cells the grammar proved: name → span (container.ZipFindings.proved)
+    proved: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False, compare=False)
+    infos: list | None = field(default=None, repr=False, compare=False)   # the zip's directory (ZipFindings.infos)
     limits: Limits = field(default=DEFAULT_LIMITS, repr=False, compare=False)
     mtime_ns: int = field(default=0, repr=False, compare=False)   # of the lstat the read began with
     pending: bool = field(default=False, repr=False, compare=False)   # read whole and quiet: to judge
@@ -207,7 +210,7 @@ def judge(ins: Inspection, *, keep_bytes: bool = True) -> Inspection:
         ins.pending = False
         _judge(ins, ins.data or b"", ins.limits)
     if not keep_bytes:
-        ins.data, ins.parts = None, {}
+        ins.data, ins.parts, ins.proved, ins.infos = None, {}, {}, None
     return ins
 
 
@@ -305,7 +308,7 @@ def _judge(ins: Inspection, data: bytes, limits: Limits) -> None:
 
 def _judge_zip(ins: Inspection, data: bytes, limits: Limits) -> None:
     found = inspect_zip(data, limits)
-    ins.sheets, ins.parts = found.sheets, found.parts
+    ins.sheets, ins.parts, ins.proved, ins.infos = found.sheets, found.parts, found.proved, found.infos
     _report_zip(ins, found)
 
 

@@ -159,8 +159,11 @@ _TAIL_RE = (_WS + b"(?:" + _element(b"sheetProtection", (
 def _tail() -> re.Pattern:
     return re.compile(_TAIL_RE)
 
-# in content that matched `_content`: a cell whose first child is f, v or is (the walk's "holds data")
-_DATA_REF = re.compile(rb'<c r="([A-Z]{1,2})([0-9]{1,6})"(?: [^>]*")?>[ \t\r\n]*<[fvi]')
+# in content that matched `_content`: a cell whose first child is f, v or is (the walk's "holds data").
+# There no attribute value holds a '>', so `[^>]*+>` is the rest of the start tag (possessive: no
+# backtracking); a self-closed or empty cell is followed by '<c', '</row>' or '</c>', never '<f', '<v', '<i'.
+_DATA_REF = re.compile(rb'<c r="([A-Z]{1,2})([0-9]{1,6})"[^>]*+>[ \t\r\n]*+<[fvi]')
+_DATA_REF_BEFORE = re.compile(rb'<c r="([A-Z]{1,2})([0-9]{1,6})"(?: [^>]*")?>[ \t\r\n]*<[fvi]')   # tests compare
 _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
 _UTF8_PROLOG = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml version=(["\'])1\.[0-9]\1(?: encoding=(["\'])[uU][tT][fF]-8\2)?'
                           rb'(?: standalone=(["\'])(?:yes|no)\3)?[ \t\r\n]*\?>)?[ \t\r\n]*<[A-Za-z]')
