@@ -233,7 +233,7 @@ def test_a_pickled_plan_keeps_its_fingerprint_but_not_its_cache_entry(tmp_path):
 
 
 def _prepared(plan: Plan, db_url: str):
-    return collect_mod._prepare(plan, db_url)
+    return collect_mod._prepare(plan, db_url, collect_mod._ready_for_workers(plan))
 
 
 def test_prepare_takes_the_fingerprint_and_snapshot_from_the_cache(tmp_path, monkeypatch):
