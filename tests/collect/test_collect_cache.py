@@ -167,14 +167,7 @@ def test_a_rerun_examines_its_misses_in_workers_from_stream_min_misses(mixed, mo
     cold = _collect(mixed, "cold.db", jobs=1)
     monkeypatch.delenv("XLPLAN_NO_CACHE")
     marks = tmp_path / "marks"
-    marks.mkdir()
-    examine_safely = engine.examine_safely
-
-    def marked(path, *args):
-        (marks / f"{os.getpid()} {path.name}").touch()
-        return examine_safely(path, *args)
-
-    monkeypatch.setattr(engine, "examine_safely", marked)
+    _marking(monkeypatch, marks)
     rerun = _collect(mixed, "warm.db", jobs=3)
     _same(cold, rerun)
     assert store.table_contents(f"sqlite:///{mixed}/warm.db") == store.table_contents(f"sqlite:///{mixed}/cold.db")
