@@ -1,6 +1,7 @@
 """Where a collect's time goes: each step of `xlplan collect`, timed in one process, per file.
 
     python benchmarks/profile_collect.py S_DIR [--period 2023-24-Q2] [--no-cache] [--rerun] [--repeat 3]
+                                         [--json OUT]
 
 S_DIR is a folder benchmarks/run.py made (benchmarks/work/S1000: plan.xlsx, returns/, and the
 .xlplan-cache/ `xlplan templates` left there). Collects its returns with `--jobs 1` into a fresh
@@ -10,13 +11,15 @@ milliseconds per step and per file. First it times, each in a fresh interpreter,
 `xlplan collect` process loads before it reads a file. The timers cost a little (a few
 microseconds a call); a pool would spread the per-file steps over the cores, the rest not.
 With --rerun, the timed collect is a re-run: the same files collected once before (untimed)
-into the same store, so every file is served from the cache.
+into the same store, so every file is served from the cache. With --json the figures are also
+written to OUT (benchmarks/run.py attaches them to a bar it finds not met).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import statistics
@@ -140,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cache", action="store_true", help="as XLPLAN_NO_CACHE=1 (the plan read from its workbook)")
     ap.add_argument("--rerun", action="store_true", help="time a re-run over unchanged files instead")
     ap.add_argument("--repeat", type=int, default=3, help="fresh interpreters for the import times (median)")
+    ap.add_argument("--json", type=Path, metavar="OUT", help="also write the figures to OUT as JSON")
     args = ap.parse_args(argv)
     os.environ.setdefault("XLPLAN_SECRET", SECRET)
     if args.no_cache:
@@ -149,9 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     if kept.exists() and not args.no_cache:      # the cache as templates left it: the plan, no return
         shutil.rmtree(cache, ignore_errors=True)
         shutil.copytree(kept, cache)
-    print(f"load average {os.getloadavg()[0]:.1f}; {os.cpu_count()} CPUs")
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f}; {os.cpu_count()} CPUs")
     print("\nA whole `xlplan collect` process before it reads a file (median ms, fresh interpreters):")
-    for name, ms in import_times(args.repeat):
+    imports = import_times(args.repeat)
+    for name, ms in imports:
         print(f"  {name:<62} {ms:7.1f}")
     from xlplan.collect import pipeline  # noqa: F401  (imported before the timers)
     t, total, n = profile(s_dir, args.period, args.no_cache, args.rerun)
@@ -164,6 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     for label in t.order:
         sec = t.seconds[label]
         print(f"  {label:<62} {sec * 1000:8.1f} {sec * 1000 / max(n, 1):8.2f} {t.calls[label]:6d}")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "files": n, "jobs": 1, "load_before": round(load, 2), "rerun": args.rerun, "no_cache": args.no_cache,
+            "total_ms": round(total * 1000, 1), "imports": [[name, round(ms, 1)] for name, ms in imports],
+            "steps": [{"step": label.strip(), "per_file": label.startswith("  "), "ms": round(t.seconds[label] * 1000, 1),
+                       "ms_per_file": round(t.seconds[label] * 1000 / max(n, 1), 3), "calls": t.calls[label]}
+                      for label in t.order]}, indent=2) + "\n")
     return 0
 
 

@@ -9,6 +9,8 @@ process (wall seconds, peak memory), and the floors of floors.py on the same dat
 again: without its cache, re-run on the same folder, and re-run after 2% of the returns were
 corrected (the officer's day). Every collect is run three times, each round after its own run of
 floor (a), and reported as medians against the floor's median (issue #19's bars, printed last).
+Where a collect's bar is not met, the same collect is then run once more in one process with each
+step timed (profile_collect.py): where each millisecond per file goes, printed under the bars.
 Prints a table and saves JSON. A stage whose command does not exist yet is "not available"; one that fails is
 "failed" with the end of its log — never a made-up figure. See benchmarks/README.md.
 """
@@ -54,6 +56,9 @@ STAGE_FLOOR = {"templates": ["write"], "collect": ["read"], "report": ["docx", "
                **{name: ["read"] for name in RERUNS}}
 LABELS = {"collect": "collect --no-report", "collect nocache": "collect, no cache",
           "collect rerun": "collect re-run, unchanged", "collect rerun 2%": "collect re-run, 2% corrected"}
+# the collects a bar not met is explained for, with profile_collect.py's options for the same collect
+# (the 2% re-run has no such profile: its changed files are examined as a cold collect's are)
+BREAKDOWNS = {"collect": [], "collect nocache": ["--no-cache"], "collect rerun": ["--rerun"]}
 CORRECTED_SHARE = 0.02           # of the returns re-filled with other values before the last re-run
 FLOOR_TITLES = {"read": "floor (a) calamine read", "write": "floor (b) xlsxwriter write",
                 "docx": "floor (c) docx xml", "values": "floor (d) summary xlsxwriter"}
@@ -119,8 +124,8 @@ def _returned_name(i: int, template_name: str) -> str:
 
 class Bench:
     def __init__(self, services: int, workdir: Path, jobs: int | None, timeout: float, helps: dict,
-                 check_jobs: bool = False):
-        self.check_jobs = check_jobs
+                 check_jobs: bool = False, breakdown: str = "missed"):
+        self.check_jobs, self.breakdown = check_jobs, breakdown
         self.s, self.dir, self.jobs, self.timeout, self.helps = services, workdir / f"S{services}", jobs, timeout, helps
         self.result: dict = {"services": services, "measures": services * synth.MEASURES_PER_SERVICE,
                              "actions": services * synth.ACTIONS_PER_SERVICE, "setup": {}, "stages": {},
@@ -251,6 +256,7 @@ class Bench:
         if self.result["stages"]["collect"].get("status") == "ok":
             self.reruns(data, common, tdir, rdir, db)
         self.ratios()
+        self.breakdowns(period)
         return self.result
 
     def first_collects(self, common: list[str], rdir: Path, out: Path, db: str) -> None:
@@ -364,6 +370,23 @@ class Bench:
             for spec in pool.imap(floors.extract_spec, templates, chunksize=16):
                 pickle.dump(spec, f, protocol=pickle.HIGHEST_PROTOCOL)
 
+    def breakdowns(self, period: str) -> None:
+        """Time each step of the collects whose bar was not met (every one in BREAKDOWNS with
+        --breakdown always), once, in one process: profile_collect.py's figures in
+        result["breakdown"][stage]."""
+        for stage, flags in BREAKDOWNS.items():
+            st = self.result["stages"].get(stage, {})
+            if st.get("status") != "ok" or self.breakdown == "never":
+                continue
+            if self.breakdown == "missed" and not missed(self.result, stage):
+                continue
+            out = self.dir / "logs" / f"breakdown-{stage.replace(' ', '')}.json"
+            out.unlink(missing_ok=True)
+            r = self._run(f"breakdown {stage}", [sys.executable, str(HERE / "profile_collect.py"), str(self.dir),
+                                                 "--period", period, "--repeat", "3", *flags, "--json", str(out)])
+            self.result.setdefault("breakdown", {})[stage] = json.loads(out.read_text()) \
+                if r["rc"] == 0 and out.exists() else {"status": "failed", "note": measure.tail(Path(r["log"]))}
+
     def ratios(self) -> None:
         for stage, names in STAGE_FLOOR.items():
             st = self.result["stages"].get(stage, {})
@@ -465,7 +488,37 @@ def table(results: list[dict]) -> str:
             lines.append(f"  S={s}: collect --jobs 1 without the cache and the 2% re-run with it store the same rows: "
                          + ("yes" if checks["jobs"]["same"] else f"NO ({checks['jobs']['differences']})"))
         lines.extend(f"  S={s}: {line}" for line in bars(res))
+        lines.extend(f"  S={s}: {line}" for line in breakdown_lines(res))
     return "\n".join(lines)
+
+
+def missed(res: dict, stage: str) -> bool:
+    """Whether one of issue #19's time bars is set for `stage` at this S and was not met."""
+    st = res["stages"].get(stage, {})
+    returns = res.get("setup", {}).get("returns", 0)
+    if st.get("ratio") and st.get("goal") and returns >= NATIONAL and st["ratio"] > st["goal"]:
+        return True
+    return stage == "collect" and returns == COUNCIL and st.get("wall_s", 0) > COUNCIL_PROCESS_S
+
+
+def breakdown_lines(res: dict) -> list[str]:
+    """Where the time of each collect in res["breakdown"] goes, step by step, per file."""
+    lines = []
+    for stage, b in res.get("breakdown", {}).items():
+        head = f"where the time of {LABELS.get(stage, stage)} goes"
+        if b.get("status") == "failed":
+            lines.append(f"{head}: the timed run failed: {b.get('note', '')}")
+            continue
+        lines.append(f"{head} (timed in one process, --jobs 1, {b['files']} files, {b['total_ms']:,.0f} ms; "
+                     f"load {b['load_before']:.1f}; a pool spreads the per-file steps over the cores):")
+        start = sum(ms for _, ms in b["imports"])
+        lines.append(f"    {'start-up: interpreter and imports':<62} {start:9.1f} ms")
+        lines.extend(f"      {name:<60} {ms:9.1f} ms" for name, ms in b["imports"])
+        for step in b["steps"]:
+            if step["calls"]:
+                lines.append(f"    {('  ' if step['per_file'] else '') + step['step']:<62} {step['ms']:9.1f} ms"
+                             f" {step['ms_per_file']:8.2f} ms/file")
+    return lines
 
 
 def bars(res: dict) -> list[str]:
@@ -520,6 +573,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check-jobs", action="store_true",
                     help="also collect the corrected returns with --jobs 1 and no cache into a second store "
                          "and compare it with the store of the cached re-run")
+    ap.add_argument("--breakdown", choices=("missed", "always", "never"), default="missed",
+                    help="time each step of a collect whose bar was not met (default), of every collect, or none")
     ap.add_argument("--timeout", type=float, default=900, help="seconds before a stage is stopped (default 900)")
     ap.add_argument("--show", type=Path, metavar="JSON", help="print the table of a saved run and stop")
     args = ap.parse_args(argv)
@@ -534,7 +589,8 @@ def main(argv: list[str] | None = None) -> int:
     helps = {name: command_help(name) for name in ("templates", "collect", "report")}
     results = []
     for s in args.services:
-        results.append(Bench(s, args.workdir.resolve(), args.jobs, args.timeout, helps, args.check_jobs).run())
+        results.append(Bench(s, args.workdir.resolve(), args.jobs, args.timeout, helps, args.check_jobs,
+                             args.breakdown).run())
     doc = {"machine": started, "jobs": args.jobs, "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n")
