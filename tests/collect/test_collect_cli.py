@@ -118,6 +118,51 @@ def test_a_large_collection_lists_only_the_returns_needing_a_look(monkeypatch):
     assert "clean 0000.xlsx" not in text
 
 
+def test_when_most_returns_need_a_look_the_most_pressing_are_listed_and_the_rest_counted(monkeypatch):
+    """A national collection where every return has a warning: the table holds LIST_ALL_UP_TO
+    returns, the rejected and those with errors before those with warnings only, in name order, and
+    the others needing a look are counted by why; the clean ones are counted as before."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from xlplan.cli import collect_cmd
+    from xlplan.status import Status
+    from xlplan.store import ReturnRecord
+
+    when = datetime(2023, 10, 1)
+    found = [ReturnRecord(f"Service {i:04d}", f"warned {i:04d}.xlsx", "x", when, "accepted", warnings=1)
+             for i in range(30)]
+    found[25] = ReturnRecord(None, "odd one.xlsx", "y", when, "rejected", ["not a workbook"], 1)
+    found[27] = ReturnRecord("Service 0027", "late 0027.xlsx", "x", when, "accepted", [], 2)
+    found[29] = ReturnRecord("Service 0029", "old 0029.xlsx", "x", when, "superseded", ["a newer return"])
+    found += [ReturnRecord(f"Clean {i}", f"clean {i:04d}.xlsx", "x", when, "accepted") for i in range(5)]
+    result = SimpleNamespace(records=found, issues=[], missing_services=[], report_paths=[], reused=[],
+                             reports_note="", ok=False, period=SimpleNamespace(id="2023-24-Q2"),
+                             status_counts={Status.GREEN: 1})
+    monkeypatch.setattr(collect_cmd, "LIST_ALL_UP_TO", 10)
+    console = Console(record=True, width=200)
+    collect_cmd.render(result, console)
+    text = console.export_text()
+    assert "the 10 needing the closest look" in text
+    rows = [line for line in text.splitlines() if ".xlsx" in line and "│" in line]
+    listed = [next(w for w in line.split("│") if ".xlsx" in w).strip() for line in rows]
+    assert listed == ["warned 0000.xlsx", "warned 0001.xlsx", "warned 0002.xlsx", "warned 0003.xlsx",
+                      "warned 0004.xlsx", "warned 0005.xlsx", "warned 0006.xlsx", "odd one.xlsx", "late 0027.xlsx",
+                      "old 0029.xlsx"]
+    assert "20 more returns accepted with warnings (not listed one by one" in text
+    found[8] = ReturnRecord(None, "odd two.xlsx", "y", when, "rejected", ["not a workbook"], 1)
+    monkeypatch.setattr(collect_cmd, "LIST_ALL_UP_TO", 3)
+    console = Console(record=True, width=200)
+    collect_cmd.render(result, console)
+    text = console.export_text()
+    assert "the 3 needing the closest look" in text            # the two rejected, then the one with errors
+    assert all(f in text for f in ("odd one.xlsx", "odd two.xlsx", "late 0027.xlsx")) and "old 0029.xlsx" not in text
+    assert "27 more returns need a look: 1 superseded, 26 accepted with warnings (not listed" in text
+    assert "5 more returns accepted without errors or warnings" in text
+
+
 def test_thousands_of_problems_list_the_errors_first_then_count_the_rest_by_kind():
     """A national collection's warnings are summarised by kind in the console (every one stays in
     the summary workbook's Data quality sheet); a council's few are all listed."""

@@ -113,8 +113,11 @@ def render(result: CollectResult, out, report_paths: list[Path] = (), reports_no
     if not result.records:
         out.print(f"No files in the returns folder for {result.period.id}{escape(_of(result))}.")
     else:
-        listed = _listed(result.records)
-        table = Table(title=f"Returns for {result.period.id}" + escape(_of(result)))
+        listed, held = _listed(result.records)
+        title = f"Returns for {result.period.id}" + escape(_of(result))
+        if held:
+            title += f" (the {len(listed)} needing the closest look)"
+        table = Table(title=title)
         for column in ("Service", "File", "Outcome", "Errors", "Warnings"):
             table.add_column(column, overflow="fold")
         for r in listed:
@@ -123,8 +126,13 @@ def render(result: CollectResult, out, report_paths: list[Path] = (), reports_no
                           str(r.warnings))
         if listed:
             out.print(table)
-        if len(listed) < len(result.records):
-            clean = len(result.records) - len(listed)
+        if held:
+            kinds = sorted(Counter(_needing(r) for r in held).items(), key=lambda kv: _KINDS.index(kv[0]))
+            what = f"{len(held)} more returns " + (kinds[0][0] if len(kinds) == 1 else
+                                                   "need a look: " + ", ".join(f"{n} {kind}" for kind, n in kinds))
+            out.print(f"{what} (not listed one by one; `xlplan status` lists every service).")
+        clean = len(result.records) - len(listed) - len(held)
+        if clean:
             what = f"{clean} more returns" if listed else f"All {clean} returns for {result.period.id}"
             out.print(f"[green]{what} accepted without errors or warnings[/] (not listed one by one; "
                       f"`xlplan status` lists every service).")
@@ -243,13 +251,32 @@ def _without(items: list, taken: list) -> list:
     return [i for i in items if id(i) not in ids]
 
 
-def _listed(records: list) -> list:
-    """The returns to list: all of them for a council's quarter; for a large collection (more than
-    LIST_ALL_UP_TO) only those needing a look (not accepted, or with errors or warnings), as a
-    thousand-row table would bury them."""
+_KINDS = ["rejected", "accepted with errors", "superseded", "skipped", "accepted with warnings"]
+
+
+def _needing(r) -> str | None:
+    """Why a return needs a look, the most pressing first in _KINDS; None for a clean one."""
+    if r.outcome == Outcome.REJECTED:
+        return "rejected"
+    if r.outcome == Outcome.ACCEPTED and r.errors:
+        return "accepted with errors"
+    if r.outcome in (Outcome.SUPERSEDED, Outcome.SKIPPED):
+        return str(r.outcome)
+    return "accepted with warnings" if r.warnings else None
+
+
+def _listed(records: list) -> tuple[list, list]:
+    """The returns to list, and those needing a look that are only counted. A council's quarter
+    lists every return; a large collection (more than LIST_ALL_UP_TO) only those needing a look,
+    and of those (when there are more) the LIST_ALL_UP_TO most pressing (rejected, then accepted
+    with errors, superseded, skipped, with warnings), in name order: a thousand-row table would
+    bury the ones that matter (and take a second to draw)."""
     if len(records) <= LIST_ALL_UP_TO:
-        return records
-    return [r for r in records if r.outcome != Outcome.ACCEPTED or r.errors or r.warnings]
+        return records, []
+    needing = [(_KINDS.index(kind), i) for i, r in enumerate(records) if (kind := _needing(r)) is not None]
+    shown = {i for _, i in sorted(needing)[:LIST_ALL_UP_TO]}
+    return ([r for i, r in enumerate(records) if i in shown],
+            [records[i] for _, i in sorted(needing) if i not in shown])
 
 
 COMMANDS = [collect]
