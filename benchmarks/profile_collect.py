@@ -107,7 +107,9 @@ def profile(s_dir: Path, period: str, no_cache: bool, rerun: bool = False) -> tu
     t = Timers()
     for owner, name, label in [
             (pipeline, "_plan_for", "plan (from the cache)" if not no_cache else "plan (read from the workbook)"),
-            (pipeline, "_prepare", "plan fingerprint, snapshot for the store"),
+            (pipeline, "_ready_for_workers", "plan: by service, fingerprint (before the workers start)"),
+            (pipeline.store, "locked", "store: open it, is the quarter signed off?"),
+            (pipeline, "_prepare", "plan snapshot for the store"),
             (pipeline.store, "previous_comments", "store: last quarter's comments"),
             (pipeline, "find_files", "find the files"),
             (pipeline.Reuse, "for_collect", "cache: open"),
