@@ -109,7 +109,9 @@ def test_history_rows_are_each_measures_years_in_order(tmp_path):
     plan = read_plan(make_plan(tmp_path))
     slow = [(m.code, year.slash, store.figure_json(v.figure), "plan")
             for m in plan.measures for year, v in sorted(m.history.items())]
-    assert rows.history_rows(plan) == slow and slow
+    made = rows.history_rows(plan)
+    assert made == slow and slow
+    assert all(type(r) is store.HistoryRow for r in made) and made[0]._asdict()["source"] == "plan"
 
 
 def test_history_and_snapshot_are_written_only_when_the_store_lacks_this_plans(tmp_path, monkeypatch):
