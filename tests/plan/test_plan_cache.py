@@ -9,6 +9,7 @@ import pickle
 import shutil
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -140,6 +141,38 @@ def test_an_edited_plan_is_read_afresh_and_its_old_entry_goes(tmp_path, monkeypa
     _same(got, fresh)
     assert got[0].measures[0].target != before.measures[0].target
     assert len(_plan_entries(tmp_path)) == 1 and _plan_entries(tmp_path) != old
+
+
+def test_a_reinstalled_reader_library_makes_the_cached_plan_be_read_again(tmp_path, monkeypatch):
+    """The entry names the installs of calamine, openpyxl and lxml in use (each package's file, its
+    size and time): when one is rewritten (upgraded, reinstalled) the plan is read afresh."""
+    import importlib.util
+    path = build_plan(tmp_path / "plan.xlsx")
+    plan_cache._reader_versions.cache_clear()
+    versions = plan_cache._reader_versions()
+    assert "python_calamine=" in versions and "python_calamine=none" not in versions and "openpyxl=" in versions
+    load_plan(path)
+    installed = tmp_path / "site" / "openpyxl" / "__init__.py"
+    installed.parent.mkdir(parents=True)
+    installed.write_text("__version__ = '1.0'\n")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: SimpleNamespace(origin=str(installed)) if name == "openpyxl" else real(name, *a))
+    plan_cache._reader_versions.cache_clear()
+    reads = []
+    monkeypatch.setattr(plan_reader, "read_plan_workbook", lambda p, _read=plan_reader.read_plan_workbook:
+                        reads.append(p) or _read(p))
+    load_plan(path)
+    load_plan(path)
+    assert len(reads) == 1                              # read once with this install, then from the cache
+    installed.write_text("__version__ = '1.1'  # upgraded\n")
+    plan_cache._reader_versions.cache_clear()
+    load_plan(path)
+    assert len(reads) == 2
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    plan_cache._reader_versions.cache_clear()
+    assert plan_cache._reader_versions() == "python_calamine=none openpyxl=none lxml=none"
+    plan_cache._reader_versions.cache_clear()
 
 
 def test_the_same_bytes_under_another_name_name_their_own_file(tmp_path, monkeypatch):
