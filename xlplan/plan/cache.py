@@ -108,7 +108,7 @@ def _reader_versions() -> str:
     """Which installs of the libraries the plan reader parses with are in use (their answers might
     change): each one's package file, its size and when it was written, found without importing
     it. Any install, upgrade or reinstall rewrites that file, so a cached plan is never served
-    across one. (Not importlib.metadata: importing it is ~15 ms of a council's collect.)"""
+    across one. (Not importlib.metadata: importing it costs ~15 ms where nothing else needs it.)"""
     from importlib.util import find_spec
     found = []
     for name in ("python_calamine", "openpyxl", "lxml"):
