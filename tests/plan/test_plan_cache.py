@@ -384,3 +384,23 @@ def test_a_plan_carries_no_cache_entry_and_its_entry_goes_with_it(tmp_path):
     del plan
     gc.collect()
     assert key not in plan_cache._ENTRY_OF
+
+
+def test_a_plan_from_the_cache_loads_none_of_the_workbook_readers(tmp_path):
+    """Loading a cached plan (what every collect after `xlplan templates` does, before its workers
+    start) imports neither calamine nor lxml nor the plan reader: only reading the workbook needs them."""
+    import subprocess
+    import sys
+    path = build_plan(tmp_path / "plan.xlsx")
+    code = ("import sys\nfrom xlplan.plan import load_plan\n"
+            f"plan, report = load_plan({str(path)!r})\n"
+            "print(plan is not None, ' '.join(sorted(sys.modules)))")
+    env = {**os.environ, "XLPLAN_SECRET": "plan-cache-test-secret"}
+    env.pop("XLPLAN_NO_CACHE", None)
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert first.stdout.startswith("True ") and "xlplan.plan.reader" in first.stdout.split()   # read, and cached
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    ok, *loaded = again.stdout.split()
+    assert ok == "True", again.stderr[-2000:]
+    assert {m.split(".")[0] for m in loaded} & {"lxml", "python_calamine", "openpyxl"} == set()
+    assert "xlplan.plan.reader" not in loaded and "xlplan.plan.cells" in loaded    # (its size limit)

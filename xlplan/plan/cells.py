@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lxml import etree
+if TYPE_CHECKING:       # loaded when a workbook is read: the plan cache imports MAX_PLAN_BYTES alone
+    import zipfile
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _PARSER_OPTS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
@@ -52,6 +53,8 @@ class Book:
 
 def open_book(path: Path) -> Book | None:
     """The plan workbook's sheets as cells, or None when openpyxl should read it instead."""
+    import zipfile
+
     import python_calamine as calamine
 
     try:
@@ -110,6 +113,7 @@ def _percent_styles(zf: zipfile.ZipFile) -> dict[int, str] | None:
         raw = zf.read("xl/styles.xml")
     except KeyError:
         return {} if "xl/styles.xml" not in zf.namelist() else None
+    from lxml import etree
     root = etree.fromstring(raw, etree.XMLParser(**_PARSER_OPTS))
     ns = {"m": _MAIN_NS}
     codes = {int(n.get("numFmtId")): n.get("formatCode", "") for n in root.findall("m:numFmts/m:numFmt", ns)}
