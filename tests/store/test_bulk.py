@@ -89,6 +89,23 @@ class _CoreInserts:
             self.count += 1
 
 
+def _both_ways(db_url: str, table, rows: list) -> tuple[list, list, int]:
+    """The rows stored by a Core insert (as period "core") and by bulk_insert (as "bulk"), read
+    back, and how many INSERTs Core compiled for the bulk ones."""
+    eng = store.engine(db_url)
+    core_inserts = _CoreInserts(eng)
+    try:
+        with store.transaction(eng, db_url) as conn:
+            conn.execute(insert(table), [r._replace(period="core")._asdict() for r in rows])
+            before = core_inserts.count
+            store.bulk_insert(conn, table, [r._replace(period="bulk") for r in rows])
+            through_core = core_inserts.count - before
+        with eng.connect() as conn:
+            return _stored(conn, table, "core"), _stored(conn, table, "bulk"), through_core
+    finally:
+        eng.dispose()
+
+
 CASES = {
     "action_updates": (store.action_updates, _action),
     "budget_lines": (store.budget_lines, _budget),
@@ -103,18 +120,8 @@ def test_the_driver_path_stores_what_a_core_insert_stores(db_url, name, batch, m
     table, make = CASES[name]
     monkeypatch.setattr(store_write, "_BATCH", batch)
     rows = [make(i) for i in range(40)]
-    eng = store.engine(db_url)
-    core_inserts = _CoreInserts(eng)
-    try:
-        with store.transaction(eng, db_url) as conn:
-            conn.execute(insert(table), [r._replace(period="core")._asdict() for r in rows])
-            before = core_inserts.count
-            store.bulk_insert(conn, table, [r._replace(period="bulk") for r in rows])
-            assert core_inserts.count == before          # the driver's path, not Core's, wrote them
-        with eng.connect() as conn:
-            core, driver = _stored(conn, table, "core"), _stored(conn, table, "bulk")
-    finally:
-        eng.dispose()
+    core, driver, through_core = _both_ways(db_url, table, rows)
+    assert through_core == 0          # the driver's path, not Core's, wrote them
     assert len(driver) == len(rows)
     assert driver == core
 
@@ -168,18 +175,7 @@ def test_a_batch_of_types_copy_does_not_take_is_stored_as_core_stores_it(db_url,
                 if i == 6 else _action(i) for i in range(10)]
     else:
         table, rows = store.action_updates, [_action(i)._replace(comment=7) if i == 2 else _action(i) for i in range(10)]
-    eng = store.engine(db_url)
-    core_inserts = _CoreInserts(eng)
-    try:
-        with store.transaction(eng, db_url) as conn:
-            conn.execute(insert(table), [r._replace(period="core")._asdict() for r in rows])
-            before = core_inserts.count
-            store.bulk_insert(conn, table, [r._replace(period="bulk") for r in rows])
-            through_core = core_inserts.count - before
-        with eng.connect() as conn:
-            core, driver = _stored(conn, table, "core"), _stored(conn, table, "bulk")
-    finally:
-        eng.dispose()
+    core, driver, through_core = _both_ways(db_url, table, rows)
     assert driver == core
     # PostgreSQL: the one batch (of 4 rows) holding the odd value went through Core, the others COPY
     assert through_core == (1 if db_url.startswith("postgresql") else 0)
