@@ -5,6 +5,10 @@ collector held still around them and freed memory handed back to the system.
 workers, serving unchanged files from the cache or not): the tests in tests/collect/equivalence/
 hold it to that. Nothing else in collect knows about processes, so speed work stays in here.
 
+A first collect of many files also has safety judge the files' bytes in workers while it reads the
+plan (`judging_ahead`: the judgement needs no plan, and the plan's read leaves the other cores
+idle); a file examined later takes that judgement only if it reads the very bytes judged.
+
 Workers are forked where the system can (they then share the plan's memory pages instead of each
 unpickling a copy); elsewhere (Windows) they are spawned and given the same arguments pickled.
 """
@@ -26,6 +30,8 @@ from xlplan.plan import Plan
 
 if TYPE_CHECKING:      # the pool's modules are loaded only when a pool is started
     from concurrent.futures import ProcessPoolExecutor
+
+    from xlplan.safety.inspection import Inspection
 
 POOL_MIN_FILES = 50      # below this many files a process pool costs more than it saves
 STREAM_MIN_MISSES = 4    # a re-run's changed files go to a pool from this many (starting one has a cost)
@@ -56,26 +62,28 @@ def examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archi
 @contextmanager
 def examining(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,
               jobs: int | None, progress: Progress | None, collecting: bool = True,
-              reuse: Reuse | None = None, rows: bool = True) -> Iterator[Callable[[], list[Examined]]]:
+              reuse: Reuse | None = None, rows: bool = True,
+              judged: dict[Path, Inspection] | None = None) -> Iterator[Callable[[], list[Examined]]]:
     """examine_all begun now, for a caller with work of its own to do meanwhile (collect opens the
     store: SQLAlchemy's import is most of a council-sized collect's start-up): yields the function
     that gives what examine_all gives, once. With jobs > 1 and BUSY_MIN_FILES files or more not
     served from the cache, they are handed to a pool of workers at once, so they are examined on
     the other cores while this process goes on; fewer are examined when asked for. The workers are
-    stopped when the block ends."""
+    stopped when the block ends. `judged` holds what `judging_ahead` judged, by path."""
     with ExitStack() as stack:
         yield _begin(paths, plan, period, key, archive, jobs, progress, collecting, reuse, rows, stack,
-                     BUSY_MIN_FILES, BUSY_MIN_FILES)
+                     BUSY_MIN_FILES, BUSY_MIN_FILES, judged)
 
 
 def _begin(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path, jobs: int | None,
            progress: Progress | None, collecting: bool, reuse: Reuse | None, rows: bool, stack: ExitStack,
-           pool_from: int, stream_from: int) -> Callable[[], list[Examined]]:
+           pool_from: int, stream_from: int,
+           judged: dict[Path, Inspection] | None = None) -> Callable[[], list[Examined]]:
     """Serve what the cache holds, start a pool (kept open on `stack`) for the other files from
     `stream_from` of them on a re-run, `pool_from` otherwise, and give the function that finishes
     the examination."""
     jobs = jobs or os.cpu_count() or 1
-    job = (plan, period, key, archive, reuse)
+    job = (plan, period, key, archive, reuse, judged)
     total = len(paths)
     found: list[Examined | None] = [None] * total
     done = 0
@@ -159,6 +167,52 @@ def served(path: Path, archive: Path, reuse: Reuse) -> Examined | None:
     return look_up(path, archive, reuse)
 
 
+# --- judging ahead -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def judging_ahead(paths: list[Path], jobs: int | None, rerun: bool) -> Iterator[Callable[[], dict[Path, Inspection]]]:
+    """Safety's judgement of the files' bytes (safety.judge_ahead, a pure function of them), begun
+    in workers now, while this process reads the plan (which every later step needs, and the
+    judgement does not): yields the function that stops them and gives what they judged, by path,
+    for `examining` (a file examined later takes the judgement only if its bytes are the same).
+
+    Only where a pool will examine the files (jobs > 1, POOL_MIN_FILES of them) and not on a re-run
+    (`rerun`: most files are then served from the cache unjudged). The workers leave this process
+    a core of its own; the files they have not reached are judged as they are examined."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or len(paths) < POOL_MIN_FILES or rerun:
+        yield lambda every=False: {}
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=_start_method())
+    futures = [pool.submit(_judge_ahead, paths[i:i + CHUNK_FILES]) for i in range(0, len(paths), CHUNK_FILES)]
+
+    def stop(every: bool = False) -> dict[Path, Inspection]:
+        """Stop the workers (what one has begun is finished; `every`: wait for every file, as tests
+        do) and give the judgements made."""
+        pool.shutdown(wait=True, cancel_futures=not every)
+        return {ins.path: ins for f in futures if f.done() and not f.cancelled() and f.exception() is None
+                for ins in f.result() if ins is not None}
+
+    try:
+        yield stop
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _judge_ahead(paths: list[Path]) -> list[Inspection | None]:
+    """judge_ahead of each path (None for one that trips an unexpected error: examined, it reports it)."""
+    from xlplan.safety.inspection import judge_ahead
+    judged = []
+    for path in paths:
+        try:
+            judged.append(judge_ahead(path))
+        except Exception:  # noqa: BLE001 - judged again when examined, which rejects it with the error
+            judged.append(None)
+    return judged
+
+
 # --- the pool ----------------------------------------------------------------------------------------
 
 _WORKER: tuple | None = None      # (job, collecting) in a worker: set once by _init_worker
@@ -166,7 +220,7 @@ _WORKER: tuple | None = None      # (job, collecting) in a worker: set once by _
 
 @contextmanager
 def _pool(jobs: int, job: tuple, collecting: bool) -> Iterator[ProcessPoolExecutor]:
-    """A pool of `jobs` workers examining files with `job` (plan, period, key, archive, reuse),
+    """A pool of `jobs` workers examining files with `job` (plan, period, key, archive, reuse, judged),
     shut down (what is still queued cancelled) when the block ends.
 
     Everything that exists now is frozen first: forked workers share the plan's pages, and a

@@ -37,10 +37,11 @@ _SKIPPED = {safety.Kind.LOCK_FILE: "an Excel or LibreOffice lock file", safety.K
 
 
 def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path,
-            reuse: Reuse | None = None) -> Examined:
+            reuse: Reuse | None = None, judged: dict[Path, safety.Inspection] | None = None) -> Examined:
     """Inspect, archive, read, identify, verify and check one file; with `reuse`, a file read
     safely and found byte for byte the same as before (same name, received time…) is served from
-    the cache instead.
+    the cache instead. `judged` holds judgements made ahead (safety.judge_ahead) by path: one that
+    judged the very bytes read now is taken instead of judging them again.
 
     A file name that is not valid UTF-8 or holds control characters is recorded and shown as
     safety.display_name gives it (the file itself is read and archived as it is)."""
@@ -52,7 +53,8 @@ def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path,
     cached, entry, ins = _look_up(path, stat, archive, reuse)
     if cached is not None:
         return cached.with_rows()
-    ex = _examine(path, safety.judge(ins), received, plan, period, key, archive)
+    ex = _examine(path, safety.judge(ins, known=judged.get(path) if judged else None), received, plan, period, key,
+                  archive)
     shown = safety.display_name(path)
     if shown != path.name:
         ex.name = shown
@@ -64,11 +66,11 @@ def examine(path: Path, plan: Plan, period: Period, key: bytes, archive: Path,
 
 
 def examine_safely(path: Path, plan: Plan, period: Period, key: bytes, archive: Path,
-                   reuse: Reuse | None = None) -> Examined:
+                   reuse: Reuse | None = None, judged: dict[Path, safety.Inspection] | None = None) -> Examined:
     """`examine`, but a file that trips an unexpected error is rejected with the error as its reason
     instead of stopping the whole collect (the other returns still count)."""
     try:
-        return examine(path, plan, period, key, archive, reuse)
+        return examine(path, plan, period, key, archive, reuse, judged)
     except Exception as exc:  # noqa: BLE001 - one odd file must not stop the quarter
         reason = f"xlplan could not read it ({type(exc).__name__}: {str(exc)[:120]})"
         return Examined(path.name, "", 0, datetime(1970, 1, 1),

@@ -1,7 +1,8 @@
 """`xlplan collect`: read every return in a folder, identify and check it, store the quarter and
 compute each measure's status.
 
-The steps, each in its own module: find the files; examine each one (examine.py: inspect it before
+The steps, each in its own module: find the files (judged by safety's workers while the plan is
+read, when there are many: engine.judging_ahead); examine each one (examine.py: inspect it before
 any spreadsheet library sees it, archive it by content hash, read it, identify it by its hidden
 identity sheet, verify the locked content, check every value), in worker processes when there are
 many (engine.py); then, across files, let the newest return of each service supersede the others
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from xlplan.collect import memo, rows
 from xlplan.collect.assess import assess, status_counts, supersede
-from xlplan.collect.engine import Progress, examining
+from xlplan.collect.engine import Progress, examining, judging_ahead
 from xlplan.collect.examined import CollectResult, Scope
 from xlplan.collect.restated import restatement_rows
 from xlplan.collect.reuse import Reuse
@@ -49,8 +50,13 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     one store)."""
     period = Period.parse(period) if isinstance(period, str) else period
     plan_path, returns_dir = Path(plan_path), Path(returns_dir)
-    plan = _plan_for(plan_path, period)
-    scope = Scope.of(plan, department)
+    _plan_exists(plan_path)
+    paths = find_files(returns_dir) if returns_dir.is_dir() else []
+    # the files' bytes are judged by workers while the plan is read (a first collect of many files)
+    with judging_ahead(paths, jobs, rerun=Reuse.has_entries_for(plan_path, period)) as judged_ahead:
+        plan = _plan_for(plan_path, period)
+        scope = Scope.of(plan, department)
+        judged = judged_ahead()
     if not returns_dir.is_dir():
         raise XlplanError(f"There is no returns folder {returns_dir}; save the returned workbooks there "
                           f"or pass --returns.")
@@ -63,11 +69,10 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     # forked workers either (which would copy the whole plan into each).
     with collector(running=False, freeze=True) as collecting, ExitStack() as started:
         text = _ready_for_workers(plan)
-        paths = find_files(returns_dir)
         reuse = Reuse.for_collect(plan_path, key, plan, period, archive)
         # the files are examined (by workers, where there are several) while the store is opened
         examined = started.enter_context(
-            examining(paths, plan, period, key, archive, jobs, progress, collecting, reuse, rows=False))
+            examining(paths, plan, period, key, archive, jobs, progress, collecting, reuse, rows=False, judged=judged))
         if store.locked(db_url, period.id) is not None:
             files = examined()
             started.close()
@@ -195,13 +200,17 @@ def find_files(returns_dir: Path) -> list[Path]:
 
 def _plan_for(plan_path: Path, period: Period) -> Plan:
     """The plan workbook at `plan_path`, read, if it is for `period`'s year."""
-    if not plan_path.exists():
-        raise XlplanError(f"There is no plan workbook at {plan_path}; pass --plan, or run `xlplan init`.")
+    _plan_exists(plan_path)
     plan = read_plan(plan_path)
     if plan.year is not None and plan.year != period.year:
         raise XlplanError(f"The plan {plan_path} is for {plan.year.label}, but --period is {period.id}; "
                           f"collect a quarter of {plan.year.label} or use that year's plan.")
     return plan
+
+
+def _plan_exists(plan_path: Path) -> None:
+    if not plan_path.exists():
+        raise XlplanError(f"There is no plan workbook at {plan_path}; pass --plan, or run `xlplan init`.")
 
 
 def _ready_for_workers(plan: Plan) -> str | None:

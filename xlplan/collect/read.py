@@ -152,7 +152,7 @@ def _read_into(rf: ReturnFile, data: bytes, parts: dict[str, bytes], proved: dic
     zf = None
     if data[:4] == b"PK\x03\x04":
         try:
-            zf = _Zip(data, parts, infos if parts else None)
+            zf = _Zip(data, parts, infos)
         except (zipfile.BadZipFile, ValueError) as exc:
             return issue(RETURN_NOT_A_WORKBOOK, file=name, reason=f"the file is damaged ({exc})")
         too_big = _zip_too_big(zf)

@@ -94,11 +94,21 @@ class Reuse:
 
     def has_entries(self) -> bool:
         """Whether an earlier collect of this period left entries (else every file is new)."""
-        try:
-            return any(True for _ in self.cache.folder.glob(f"{self.kind}-*.pickle"))
-        except OSError:
-            return False
+        return _has_entries(self.cache.folder, self.kind)
+
+    @staticmethod
+    def has_entries_for(plan_path: Path, period: Period) -> bool:
+        """`has_entries` of the collect of `period` with the plan at `plan_path`, known before the
+        plan is read (False when XLPLAN_NO_CACHE is set)."""
+        return cache.enabled() and _has_entries(cache.folder_for(plan_path), f"collect-{period.id}")
 
     def prune(self) -> int:
         """Delete this period's entries this collect did not use; how many went."""
         return self.cache.prune(self.kind, self.used)
+
+
+def _has_entries(folder: Path, kind: str) -> bool:
+    try:
+        return any(True for _ in folder.glob(f"{kind}-*.pickle"))
+    except OSError:
+        return False

@@ -40,8 +40,8 @@ from xlplan.safety.ole import MAGIC as OLE_MAGIC, OleKind, OleProblem, read_dire
 from xlplan.safety.text import CleanText, clean_comment
 from xlplan.safety.container import SheetInfo, ZipFindings, ZipFormat, inspect_zip
 
-__all__ = ["Kind", "Limits", "Inspection", "SheetInfo", "inspect", "judge", "inspect_folder", "is_lock_file",
-           "display_name", "clean_comment", "CleanText"]
+__all__ = ["Kind", "Limits", "Inspection", "SheetInfo", "inspect", "judge", "judge_ahead", "inspect_folder",
+           "is_lock_file", "display_name", "clean_comment", "CleanText"]
 
 
 class Kind(str, Enum):
@@ -203,15 +203,42 @@ def inspect(path: str | Path, limits: Limits | None = None, *, keep_bytes: bool 
     return judge(ins, keep_bytes=keep_bytes) if judge_bytes else ins
 
 
-def judge(ins: Inspection, *, keep_bytes: bool = True) -> Inspection:
+def judge(ins: Inspection, *, keep_bytes: bool = True, known: Inspection | None = None) -> Inspection:
     """Finish an inspection `inspect(..., judge_bytes=False)` began: judge its bytes if they are
-    `pending` (under the limits they were read with). Drops them unless `keep_bytes`."""
+    `pending` (under the limits they were read with). Drops them unless `keep_bytes`.
+
+    `known` is a judgement made ahead (`judge_ahead`): when it judged the same file's same bytes
+    (name, size, SHA-256) under the same limits, its verdict is taken instead of judging again (a
+    verdict is a pure function of those); the parts it inflated were not kept, so the reader
+    inflates what it reads."""
     if ins.pending:
         ins.pending = False
-        _judge(ins, ins.data or b"", ins.limits)
+        if known is not None and _same_bytes(known, ins):
+            ins.kind, ins.issues, ins.sheets = known.kind, list(known.issues), known.sheets
+            ins.proved, ins.infos = known.proved, known.infos
+        else:
+            _judge(ins, ins.data or b"", ins.limits)
     if not keep_bytes:
         ins.data, ins.parts, ins.proved, ins.infos = None, {}, {}, None
     return ins
+
+
+def judge_ahead(path: str | Path, limits: Limits | None = None) -> Inspection | None:
+    """`inspect(path)`'s judgement of the file's bytes without the bytes or the parts it inflated
+    (small enough to send between processes), for `judge(..., known=)` of a later inspection; None
+    when there was nothing to judge (the file was not read whole and quiet)."""
+    ins = inspect(path, limits, judge_bytes=False)
+    if not ins.pending:
+        return None
+    judge(ins)
+    ins.data, ins.parts = None, {}
+    return ins
+
+
+def _same_bytes(known: Inspection, ins: Inspection) -> bool:
+    """Whether `known` (judge_ahead) judged exactly what `ins` read, under the same limits."""
+    return (not known.pending and known.path == ins.path and known.sha256 == ins.sha256 and known.size == ins.size
+            and known.limits == ins.limits and not ins.issues and known.data is None)
 
 
 def inspect_folder(folder: str | Path, limits: Limits | None = None) -> list[Inspection]:
