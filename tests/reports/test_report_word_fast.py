@@ -9,7 +9,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from xlplan.reports import docx_tables
 from xlplan.reports.appendix import FigureText
-from xlplan.reports.docx_tables import (ROWS_PER_PART, Cell, Column, Look, _body_cell, _Col,
+from xlplan.reports.docx_tables import (ROWS_PER_PART, Cell, Column, Look, _body_cell, _cell, _Col,
         table_parts)
 from xlplan.reports.narrative import xml_safe
 from xlplan.values import Ratio, Unit, format_value
@@ -28,6 +28,22 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30) | st.sa
 def test_plain_text_cell_equals_the_general_path(value, keep):
     col = _Col(Column("Head", 1000, "center"), "TableText")
     assert _body_cell(value, col, keep, Look()) == _body_cell(Text(value), col, keep, Look())
+
+
+class Styled(Cell):
+    """A Cell subclass: takes the general (slow) path through the cell writer."""
+
+
+FILL = st.none() | st.sampled_from(["A9D08E", "FFD966", "", "red", "12345G", "1F4E78"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=TEXT, note=TEXT, fill=FILL, bold=st.booleans(), keep=st.booleans())
+def test_a_cell_with_fill_bold_or_note_equals_the_general_path(value, note, fill, bold, keep):
+    col = _Col(Column("Head", 1000, "center"), "TableText")
+    fast = _body_cell(Cell(value, fill, bold, note), col, keep, Look())
+    assert fast == _body_cell(Styled(value, fill, bold, note), col, keep, Look())
+    assert fast == _cell(Cell(value, fill, bold, note), col.col, "TableText", header=False, look=Look(), keep=keep)
 
 
 FIGURES = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 1e-9, -0.0049, 0.8125]) \

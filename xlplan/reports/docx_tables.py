@@ -122,16 +122,41 @@ class _Col:
 
 
 _CELL_END = "</w:t></w:r></w:p></w:tc>"
+_SHADES: dict[str | None, str] = {}     # a fill colour's <w:shd>, or "" for none or a malformed one
+_NOTE_RUN = '<w:r><w:br/></w:r><w:r><w:rPr><w:i/><w:sz w:val="16"/></w:rPr><w:t xml:space="preserve">'
+_BOLD_RUN = '<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">'
+
+
+def _shade(fill: str | None) -> str:
+    shd = _SHADES.get(fill)
+    if shd is None:
+        shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill and _COLOUR.match(fill) else ""
+        if len(_SHADES) < 256:
+            _SHADES[fill] = shd
+    return shd
 
 
 def _body_cell(value: object, c: _Col, keep: bool, look: Look) -> str:
     """A data cell: `_cell(value, ..., header=False)`, with the fixed parts made once per column."""
     if value.__class__ is str and value.isprintable():   # most cells: no control character, no line break
-        value = escape(value)
+        value = value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")   # as escape()
         return f"{c.plain_keep if keep else c.plain}{value}{_CELL_END}"
+    if value.__class__ is Cell:
+        body = value.text
+        if body.__class__ is str and body.isprintable():
+            body = body.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            runs = f"{_BOLD_RUN if value.bold else _PLAIN_RUN}{body}</w:t></w:r>"
+        else:
+            runs = _runs(body, value.bold)
+        if value.note:
+            note = value.note
+            if note.__class__ is str and note.isprintable():
+                runs += f"{_NOTE_RUN}{note.replace('&', '&amp;').replace('>', '&gt;').replace('<', '&lt;')}</w:t></w:r>"
+            else:
+                runs += "<w:r><w:br/></w:r>" + _runs(note, size=16, italic=True)
+        return f"{c.open}{_shade(value.fill)}{c.props_keep if keep else c.props}{runs}</w:p></w:tc>"
     if isinstance(value, Cell):
-        fill = value.fill
-        shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill and _COLOUR.match(fill) else ""
+        shd = _shade(value.fill)
         runs = _runs(value.text, value.bold)
         if value.note:
             runs += "<w:r><w:br/></w:r>" + _runs(value.note, size=16, italic=True)
