@@ -103,3 +103,59 @@ def test_sections_parsed_line_by_line_as_from_the_whole_text(tmp_path):
         rows = name == "implications"
         assert render_section(name, ctx, env, rows=rows) == parse_blocks(whole, rows=rows), name
     assert any(len(render_section(n, ctx, env)) > 1 for n in names)
+
+
+def _blocks_as_before(text, rows=False):
+    """parse_blocks as it was before its fast paths: the template's own text worked out for every
+    line, and a line's runs split at each `**` and merged once at the end."""
+    from xlplan.reports.narrative import _OPEN, _TABLE, _VALUE, _VALUE_SPLIT, Block, _merge, _split_outside, _strip
+
+    def runs(line):
+        out, bold = [], False
+        for part in _VALUE_SPLIT.split(line):
+            if part.startswith(_OPEN):
+                out.append((part[1:-1], bold))
+                continue
+            for j, piece in enumerate(part.split("**")):
+                bold = bold if not j else not bold
+                if piece:
+                    out.append((piece, bold))
+        return out
+
+    blocks, current = [], None
+    for line in text.split("\n"):
+        literal = _VALUE.sub("\x00", line) if _OPEN in line else line
+        stripped = line.strip()
+        if not stripped:
+            current = None
+        elif _TABLE.match(literal.strip()):
+            blocks.append(Block("table", name=_TABLE.match(literal.strip()).group(1).lower()))
+            current = None
+        elif literal.lstrip().startswith("- "):
+            current = Block("bullet", runs(line.lstrip()[2:]))
+            blocks.append(current)
+        elif rows and "|" in literal:
+            label, rest = _split_outside(line, "|")
+            blocks.append(Block("row", runs(rest.strip()), name=_strip(label).strip()))
+            current = None
+        elif current is not None and current.kind in ("p", "bullet"):
+            current.runs.extend(runs(" " + stripped))
+        else:
+            current = Block("p", runs(stripped))
+            blocks.append(current)
+    for b in blocks:
+        b.runs = _merge(b.runs)
+    return blocks
+
+
+PIECE = st.sampled_from(["- ", "**", "|", " ", "  ", "\n", "\n\n", "[[measure status table]]", "[[ x ]]", "a",
+                         "Green", "\ue000", "\ue001", "\ue000v\ue001", "\ue000- **|\ue001", "\ue000\ue001",
+                         "\ue000[[t]]\ue001", "\x00", "*"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(pieces=st.lists(PIECE, max_size=14), rows=st.booleans())
+def test_parsed_blocks_equal_the_parser_without_fast_paths(pieces, rows):
+    from xlplan.reports.narrative import parse_blocks
+    text = "".join(pieces)
+    assert parse_blocks(text, rows=rows) == _blocks_as_before(text, rows=rows)
