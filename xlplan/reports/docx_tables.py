@@ -178,6 +178,28 @@ def table_xml(columns: Sequence[Column], rows: Iterable[Sequence[object]], look:
 def table_parts(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,
                 *, total_row: bool = False, header: bool = True, keep_together: bool = False):
     """`table_xml` in pieces (the table's start, then a row at a time), to stream a long table."""
+    columns = tuple(columns)
+    yield _table_start(columns, look, header, keep_together)
+    cols = _cols(columns, look.text_style)
+    rows = list(rows)
+    n = len(rows)
+    chunk = []                          # rows go out in blocks: fewer, larger writes
+    for i, row in enumerate(rows):
+        keep = keep_together and i < n - 1
+        if total_row and i == n - 1:
+            row = [v if isinstance(v, Cell) else Cell(str(v), bold=True) for v in row]
+        chunk.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+                     f"{''.join([_body_cell(v, c, keep, look) for v, c in zip(row, cols)])}</w:tr>")
+        if len(chunk) == ROWS_PER_PART:
+            yield "".join(chunk)
+            chunk.clear()
+    chunk.append("</w:tbl>")
+    yield "".join(chunk)
+
+
+@lru_cache(maxsize=64)
+def _table_start(columns: tuple[Column, ...], look: Look, header: bool, keep_together: bool) -> str:
+    """A table's properties, grid and header row (the same for every table of a kind: made once)."""
     width = sum(c.width for c in columns)
     style = f'<w:tblStyle w:val="{look.table_style}"/>' if look.table_style else ""
     borders = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="8C8C8C"/>'
@@ -197,22 +219,12 @@ def table_parts(columns: Sequence[Column], rows: Iterable[Sequence[object]], loo
                   "".join(_cell(c.header, c, look.heading_style, header=True, look=look, keep=keep_together)
                           for c in columns),
                   "</w:tr>"]
-    yield "".join(parts)
-    cols = [_Col(c, look.text_style) for c in columns]
-    rows = list(rows)
-    n = len(rows)
-    chunk = []                          # rows go out in blocks: fewer, larger writes
-    for i, row in enumerate(rows):
-        keep = keep_together and i < n - 1
-        if total_row and i == n - 1:
-            row = [v if isinstance(v, Cell) else Cell(str(v), bold=True) for v in row]
-        chunk.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>"
-                     f"{''.join([_body_cell(v, c, keep, look) for v, c in zip(row, cols)])}</w:tr>")
-        if len(chunk) == ROWS_PER_PART:
-            yield "".join(chunk)
-            chunk.clear()
-    chunk.append("</w:tbl>")
-    yield "".join(chunk)
+    return "".join(parts)
+
+
+@lru_cache(maxsize=64)
+def _cols(columns: tuple[Column, ...], style: str) -> list[_Col]:
+    return [_Col(c, style) for c in columns]
 
 
 def table_element(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,
