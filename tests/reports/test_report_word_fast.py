@@ -9,7 +9,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from xlplan.reports import docx_tables
 from xlplan.reports.appendix import FigureText
-from xlplan.reports.docx_tables import (ROWS_PER_PART, Cell, Column, Look, _body_cell, _Col,
+from xlplan.reports.docx_tables import (ROWS_PER_PART, Cell, Column, Look, _body_cell, _cell, _Col,
         table_parts)
 from xlplan.reports.narrative import xml_safe
 from xlplan.values import Ratio, Unit, format_value
@@ -28,6 +28,22 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30) | st.sa
 def test_plain_text_cell_equals_the_general_path(value, keep):
     col = _Col(Column("Head", 1000, "center"), "TableText")
     assert _body_cell(value, col, keep, Look()) == _body_cell(Text(value), col, keep, Look())
+
+
+class Styled(Cell):
+    """A Cell subclass: takes the general (slow) path through the cell writer."""
+
+
+FILL = st.none() | st.sampled_from(["A9D08E", "FFD966", "", "red", "12345G", "1F4E78"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=TEXT, note=TEXT, fill=FILL, bold=st.booleans(), keep=st.booleans())
+def test_a_cell_with_fill_bold_or_note_equals_the_general_path(value, note, fill, bold, keep):
+    col = _Col(Column("Head", 1000, "center"), "TableText")
+    fast = _body_cell(Cell(value, fill, bold, note), col, keep, Look())
+    assert fast == _body_cell(Styled(value, fill, bold, note), col, keep, Look())
+    assert fast == _cell(Cell(value, fill, bold, note), col.col, "TableText", header=False, look=Look(), keep=keep)
 
 
 FIGURES = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 1e-9, -0.0049, 0.8125]) \
@@ -87,3 +103,59 @@ def test_sections_parsed_line_by_line_as_from_the_whole_text(tmp_path):
         rows = name == "implications"
         assert render_section(name, ctx, env, rows=rows) == parse_blocks(whole, rows=rows), name
     assert any(len(render_section(n, ctx, env)) > 1 for n in names)
+
+
+def _blocks_as_before(text, rows=False):
+    """parse_blocks as it was before its fast paths: the template's own text worked out for every
+    line, and a line's runs split at each `**` and merged once at the end."""
+    from xlplan.reports.narrative import _OPEN, _TABLE, _VALUE, _VALUE_SPLIT, Block, _merge, _split_outside, _strip
+
+    def runs(line):
+        out, bold = [], False
+        for part in _VALUE_SPLIT.split(line):
+            if part.startswith(_OPEN):
+                out.append((part[1:-1], bold))
+                continue
+            for j, piece in enumerate(part.split("**")):
+                bold = bold if not j else not bold
+                if piece:
+                    out.append((piece, bold))
+        return out
+
+    blocks, current = [], None
+    for line in text.split("\n"):
+        literal = _VALUE.sub("\x00", line) if _OPEN in line else line
+        stripped = line.strip()
+        if not stripped:
+            current = None
+        elif _TABLE.match(literal.strip()):
+            blocks.append(Block("table", name=_TABLE.match(literal.strip()).group(1).lower()))
+            current = None
+        elif literal.lstrip().startswith("- "):
+            current = Block("bullet", runs(line.lstrip()[2:]))
+            blocks.append(current)
+        elif rows and "|" in literal:
+            label, rest = _split_outside(line, "|")
+            blocks.append(Block("row", runs(rest.strip()), name=_strip(label).strip()))
+            current = None
+        elif current is not None and current.kind in ("p", "bullet"):
+            current.runs.extend(runs(" " + stripped))
+        else:
+            current = Block("p", runs(stripped))
+            blocks.append(current)
+    for b in blocks:
+        b.runs = _merge(b.runs)
+    return blocks
+
+
+PIECE = st.sampled_from(["- ", "**", "|", " ", "  ", "\n", "\n\n", "[[measure status table]]", "[[ x ]]", "a",
+                         "Green", "\ue000", "\ue001", "\ue000v\ue001", "\ue000- **|\ue001", "\ue000\ue001",
+                         "\ue000[[t]]\ue001", "\x00", "*"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(pieces=st.lists(PIECE, max_size=14), rows=st.booleans())
+def test_parsed_blocks_equal_the_parser_without_fast_paths(pieces, rows):
+    from xlplan.reports.narrative import parse_blocks
+    text = "".join(pieces)
+    assert parse_blocks(text, rows=rows) == _blocks_as_before(text, rows=rows)

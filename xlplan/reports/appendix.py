@@ -156,26 +156,35 @@ class FigureText:
 
     def __call__(self, figure, unit: Unit) -> str:
         if figure.__class__ is not float or not figure:
-            return format_value(figure, unit)
+            return "" if figure is None else format_value(figure, unit)   # format_value(None, unit) is ""
         text = self.memo.get((figure, unit))
         if text is None:
             text = self.memo[figure, unit] = format_value(figure, unit)
         return text
 
 
+_NOT_VALID = "Figure returned was not valid"
+
+
 def measure_row(m: MeasureResult, results: PeriodResults, years: list[str] | None = None,
                 figure_text=format_value) -> list:
     years = years or [y.slash for y in results.period.prior_years(3)]
-    shown = m.display if m.figure is None else figure_text(m.figure, m.unit)   # as MeasureResult.display
-    if m.status is Status.NOT_DUE:
+    unit, status, history = m.unit, m.status, m.history
+    shown = m.display if m.figure is None else figure_text(m.figure, unit)   # as MeasureResult.display
+    if status is Status.NOT_DUE:
         shown = not_due_mark(m, results)
-    to_date = Cell(shown, note="Figure returned was not valid" if m.in_error else "")
+    to_date = Cell(shown, note=_NOT_VALID if m.in_error else "")
     system = m.source.system if m.source is not None else ""     # a figure imported from a system extract
     name = Cell(m.name, note=f"{m.code} · {m.service}" + (f" · from {system}" if system else "")
                 + (benchmarks.beside(m, results) if results.benchmarks else ""))
-    status = status_cell(m.status.value, "manager's assessment" if m.basis == "assessed" else "")
-    return [name, m.comment, status, m.target_text or "–", to_date,
-            *(figure_text(m.history.get(y), m.unit) or "–" for y in years)]
+    return [name, m.comment, _status_cells(status)[m.basis == "assessed"], m.target_text or "–", to_date,
+            *[figure_text(history.get(y), unit) or "–" for y in years]]
+
+
+@lru_cache(maxsize=64)
+def _status_cells(status: Status) -> tuple[Cell, Cell]:
+    """A measure's status cell, and the same for a manager's assessment."""
+    return status_cell(status.value), status_cell(status.value, "manager's assessment")
 
 
 # --- actions -------------------------------------------------------------------------------------

@@ -122,16 +122,41 @@ class _Col:
 
 
 _CELL_END = "</w:t></w:r></w:p></w:tc>"
+_SHADES: dict[str | None, str] = {}     # a fill colour's <w:shd>, or "" for none or a malformed one
+_NOTE_RUN = '<w:r><w:br/></w:r><w:r><w:rPr><w:i/><w:sz w:val="16"/></w:rPr><w:t xml:space="preserve">'
+_BOLD_RUN = '<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">'
+
+
+def _shade(fill: str | None) -> str:
+    shd = _SHADES.get(fill)
+    if shd is None:
+        shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill and _COLOUR.match(fill) else ""
+        if len(_SHADES) < 256:
+            _SHADES[fill] = shd
+    return shd
 
 
 def _body_cell(value: object, c: _Col, keep: bool, look: Look) -> str:
     """A data cell: `_cell(value, ..., header=False)`, with the fixed parts made once per column."""
     if value.__class__ is str and value.isprintable():   # most cells: no control character, no line break
-        value = escape(value)
+        value = value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")   # as escape()
         return f"{c.plain_keep if keep else c.plain}{value}{_CELL_END}"
+    if value.__class__ is Cell:
+        body = value.text
+        if body.__class__ is str and body.isprintable():
+            body = body.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            runs = f"{_BOLD_RUN if value.bold else _PLAIN_RUN}{body}</w:t></w:r>"
+        else:
+            runs = _runs(body, value.bold)
+        if value.note:
+            note = value.note
+            if note.__class__ is str and note.isprintable():
+                runs += f"{_NOTE_RUN}{note.replace('&', '&amp;').replace('>', '&gt;').replace('<', '&lt;')}</w:t></w:r>"
+            else:
+                runs += "<w:r><w:br/></w:r>" + _runs(note, size=16, italic=True)
+        return f"{c.open}{_shade(value.fill)}{c.props_keep if keep else c.props}{runs}</w:p></w:tc>"
     if isinstance(value, Cell):
-        fill = value.fill
-        shd = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill and _COLOUR.match(fill) else ""
+        shd = _shade(value.fill)
         runs = _runs(value.text, value.bold)
         if value.note:
             runs += "<w:r><w:br/></w:r>" + _runs(value.note, size=16, italic=True)
@@ -153,6 +178,28 @@ def table_xml(columns: Sequence[Column], rows: Iterable[Sequence[object]], look:
 def table_parts(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,
                 *, total_row: bool = False, header: bool = True, keep_together: bool = False):
     """`table_xml` in pieces (the table's start, then a row at a time), to stream a long table."""
+    columns = tuple(columns)
+    yield _table_start(columns, look, header, keep_together)
+    cols = _cols(columns, look.text_style)
+    rows = list(rows)
+    n = len(rows)
+    chunk = []                          # rows go out in blocks: fewer, larger writes
+    for i, row in enumerate(rows):
+        keep = keep_together and i < n - 1
+        if total_row and i == n - 1:
+            row = [v if isinstance(v, Cell) else Cell(str(v), bold=True) for v in row]
+        chunk.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+                     f"{''.join([_body_cell(v, c, keep, look) for v, c in zip(row, cols)])}</w:tr>")
+        if len(chunk) == ROWS_PER_PART:
+            yield "".join(chunk)
+            chunk.clear()
+    chunk.append("</w:tbl>")
+    yield "".join(chunk)
+
+
+@lru_cache(maxsize=64)
+def _table_start(columns: tuple[Column, ...], look: Look, header: bool, keep_together: bool) -> str:
+    """A table's properties, grid and header row (the same for every table of a kind: made once)."""
     width = sum(c.width for c in columns)
     style = f'<w:tblStyle w:val="{look.table_style}"/>' if look.table_style else ""
     borders = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="8C8C8C"/>'
@@ -172,22 +219,12 @@ def table_parts(columns: Sequence[Column], rows: Iterable[Sequence[object]], loo
                   "".join(_cell(c.header, c, look.heading_style, header=True, look=look, keep=keep_together)
                           for c in columns),
                   "</w:tr>"]
-    yield "".join(parts)
-    cols = [_Col(c, look.text_style) for c in columns]
-    rows = list(rows)
-    n = len(rows)
-    chunk = []                          # rows go out in blocks: fewer, larger writes
-    for i, row in enumerate(rows):
-        keep = keep_together and i < n - 1
-        if total_row and i == n - 1:
-            row = [v if isinstance(v, Cell) else Cell(str(v), bold=True) for v in row]
-        chunk.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>"
-                     f"{''.join([_body_cell(v, c, keep, look) for v, c in zip(row, cols)])}</w:tr>")
-        if len(chunk) == ROWS_PER_PART:
-            yield "".join(chunk)
-            chunk.clear()
-    chunk.append("</w:tbl>")
-    yield "".join(chunk)
+    return "".join(parts)
+
+
+@lru_cache(maxsize=64)
+def _cols(columns: tuple[Column, ...], style: str) -> list[_Col]:
+    return [_Col(c, style) for c in columns]
 
 
 def table_element(columns: Sequence[Column], rows: Iterable[Sequence[object]], look: Look,

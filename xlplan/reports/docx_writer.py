@@ -122,7 +122,8 @@ class Writer:
         can be thousands of paragraphs). Call before changing the body another way."""
         if not self.pending:
             return
-        holder = parse_xml(f'<w:body xmlns:w="{W_NS}">{"".join(self.pending)}</w:body>')
+        # as UTF-8 bytes: lxml parses a str holding any non-ASCII character about 2.5x slower
+        holder = parse_xml(f'<w:body xmlns:w="{W_NS}">{"".join(self.pending)}</w:body>'.encode("utf-8"))
         self.pending.clear()
         for el in list(holder):
             if self.sect is not None:

@@ -210,16 +210,19 @@ def parse_blocks(text, *, rows: bool = False) -> list[Block]:
     blocks: list[Block] = []
     current: Block | None = None
     for line in text.split("\n") if isinstance(text, str) else text:
-        literal = _VALUE.sub("\x00", line) if _OPEN in line else line   # the template's own text
         stripped = line.strip()
         if not stripped:
             current = None
             continue
-        if _TABLE.match(literal.strip()):
-            blocks.append(Block("table", name=_TABLE.match(literal.strip()).group(1).lower()))
+        # the template's own text, a value as \x00: needed only for a row's "|" (a line holding a
+        # value is never a table marker, and starts with a bullet's "- " exactly when the line does)
+        literal = _VALUE.sub("\x00", line) if rows and _OPEN in line else line
+        table = _TABLE.match(stripped) if _OPEN not in line else None
+        if table:
+            blocks.append(Block("table", name=table.group(1).lower()))
             current = None
             continue
-        if literal.lstrip().startswith("- "):
+        if line.lstrip().startswith("- "):
             current = Block("bullet", _runs(line.lstrip()[2:]))
             blocks.append(current)
             continue
@@ -255,18 +258,28 @@ def _strip(text: str) -> str:
 
 
 def _runs(line: str) -> list[tuple[str, bool]]:
-    """(text, bold) runs: `**` toggles bold in the template's own text only."""
+    """(text, bold) runs: `**` toggles bold in the template's own text only (adjacent runs of the
+    same weight are joined later, by _merge)."""
     runs: list[tuple[str, bool]] = []
     bold = False
+    texts: list[str] = []               # the run being read
     for part in _VALUE_SPLIT.split(line):
         if part.startswith(_OPEN):
-            runs.append((part[1:-1], bold))
-            continue
-        for j, piece in enumerate(part.split("**")):
-            if j:
+            texts.append(part[1:-1])
+        elif "**" not in part:
+            texts.append(part)
+        else:
+            first, *pieces = part.split("**")
+            texts.append(first)
+            for piece in pieces:
+                run = "".join(texts)
+                if run:
+                    runs.append((run, bold))
+                texts = [piece]
                 bold = not bold
-            if piece:
-                runs.append((piece, bold))
+    run = "".join(texts)
+    if run:
+        runs.append((run, bold))
     return runs
 
 
