@@ -40,7 +40,7 @@ class Reuse:
 
     def __init__(self, folder: Path, key: bytes, plan_fingerprint: str, period_id: str, archive: Path) -> None:
         self.cache = cache.SignedCache(folder, key)
-        self.kind = f"collect-{period_id}"
+        self.kind = _kind(period_id)
         self._parts = (plan_fingerprint, period_id, key, os.fsencode(os.path.abspath(archive)))
         self.used: set[str] = set()
         self.served: list[str] = []
@@ -100,11 +100,16 @@ class Reuse:
     def has_entries_for(plan_path: Path, period: Period) -> bool:
         """`has_entries` of the collect of `period` with the plan at `plan_path`, known before the
         plan is read (False when XLPLAN_NO_CACHE is set)."""
-        return cache.enabled() and _has_entries(cache.folder_for(plan_path), f"collect-{period.id}")
+        return cache.enabled() and _has_entries(cache.folder_for(plan_path), _kind(period.id))
 
     def prune(self) -> int:
         """Delete this period's entries this collect did not use; how many went."""
         return self.cache.prune(self.kind, self.used)
+
+
+def _kind(period_id: str) -> str:
+    """The cache kind of a period's entries (their names begin with it)."""
+    return f"collect-{period_id}"
 
 
 def _has_entries(folder: Path, kind: str) -> bool:
