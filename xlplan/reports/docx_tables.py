@@ -144,14 +144,13 @@ def _body_cell(value: object, c: _Col, keep: bool, look: Look) -> str:
     if value.__class__ is Cell:
         body = value.text
         if body.__class__ is str and body.isprintable():
-            body = body.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-            runs = f"{_BOLD_RUN if value.bold else _PLAIN_RUN}{body}</w:t></w:r>"
+            runs = f"{_BOLD_RUN if value.bold else _PLAIN_RUN}{escape(body)}</w:t></w:r>"
         else:
             runs = _runs(body, value.bold)
         if value.note:
             note = value.note
             if note.__class__ is str and note.isprintable():
-                runs += f"{_NOTE_RUN}{note.replace('&', '&amp;').replace('>', '&gt;').replace('<', '&lt;')}</w:t></w:r>"
+                runs += f"{_NOTE_RUN}{escape(note)}</w:t></w:r>"
             else:
                 runs += "<w:r><w:br/></w:r>" + _runs(note, size=16, italic=True)
         return f"{c.open}{_shade(value.fill)}{c.props_keep if keep else c.props}{runs}</w:p></w:tc>"
