@@ -192,3 +192,31 @@ def test_thousands_of_problems_list_the_errors_first_then_count_the_rest_by_kind
     assert f"comment unchanged {collect_cmd.LIST_PROBLEMS_UP_TO}" not in many
     assert "comment.unchanged" in many and f"{3000 - collect_cmd.LIST_PROBLEMS_UP_TO + 2}" in many
     assert "Data quality sheet" in many
+
+
+def test_text_from_a_return_is_printed_as_typed_never_as_markup_or_emoji(workdir):
+    """A file name and a problem saying "[bold]" or ":fire:" are data: shown as typed."""
+    returns = workdir / "workbooks" / "2023-24-Q2" / "returns"
+    (returns / "aop final.xlsx").rename(returns / "aop :fire: [bold]final.xlsx")
+    (returns / ":thumbs_up: [red]notes.xlsx").write_text("not a workbook")
+    result = invoke("--period", "2023-24-Q2", "--no-report", "--jobs", "1")
+    flat = " ".join(result.output.replace("│", " ").split())
+    assert "aop :fire: [bold]final.xlsx" in flat
+    assert ":thumbs_up: [red]notes.xlsx" in flat
+    assert "\N{FIRE}" not in result.output and "\N{THUMBS UP SIGN}" not in result.output
+
+
+def test_the_problems_table_shows_messages_and_hints_as_typed():
+    import io
+
+    from rich.console import Console
+
+    from xlplan.cli.render import issues_table
+    from xlplan.errors import Issue, Severity
+    issue = Issue("value.bad", Severity.ERROR, "Target [bold]70/30[/] :fire:", hint="Type :x: as [i]a number[/i]",
+                  file="r.xlsx", sheet="PIs", cell="E5")
+    out = Console(file=io.StringIO(), width=200, highlight=False)
+    out.print(issues_table([issue], title="Problems"))
+    text = out.file.getvalue()
+    assert "Target [bold]70/30[/] :fire:" in text and "Type :x: as [i]a number[/i]" in text
+    assert "r.xlsx › PIs!E5" in text and "error" in text and "value.bad" in text
