@@ -239,3 +239,31 @@ def test_a_new_plans_history_replaces_its_measures_and_leaves_the_others(db_url)
     assert history == [("A", "2022/23", "3.0", "plan"), ("B", "2021/22", "[1.0, 2.0]", "plan"),
                        ("C", "2022/23", None, "plan")]
     assert fingerprints == [(1, "plan 2")]
+
+
+def test_a_period_with_nothing_stored_is_written_whole_and_other_periods_are_left_alone(db_url):
+    """replace_period probes a period first (schema.holds): with nothing stored it inserts without
+    the diff; with rows stored, only the period's own are replaced."""
+    eng = store.engine(db_url)
+    try:
+        with store.transaction(eng, db_url) as conn:
+            assert not schema.holds(conn, store.action_updates, "2023-24-Q1")
+            store.replace_period(conn, store.action_updates, "2023-24-Q1", [_action(1, "2023-24-Q1")])
+            assert schema.holds(conn, store.action_updates, "2023-24-Q1")
+            assert not schema.holds(conn, store.action_updates, "2023-24-Q2")
+            store.replace_period(conn, store.action_updates, "2023-24-Q2", [_action(2), _action(3)])
+            store.replace_period(conn, store.action_updates, "2023-24-Q2", [_action(3), _action(4)])
+        with eng.connect() as conn:
+            left = sorted(tuple(r) for r in conn.execute(select(store.action_updates)))
+    finally:
+        eng.dispose()
+    assert left == sorted(tuple(r) for r in (_action(1, "2023-24-Q1"), _action(3), _action(4)))
+
+
+def test_ready_to_write_loads_the_databases_dialect(db_url):
+    import subprocess
+    import sys
+    code = ("import sys; from xlplan import store; store.ready_to_write(sys.argv[1]); "
+            "name = 'sqlalchemy.dialects.' + sys.argv[1].split(':')[0].split('+')[0]; "
+            "assert name in sys.modules, name; assert 'xlplan.store.write' in sys.modules")
+    subprocess.run([sys.executable, "-c", code, db_url], check=True)

@@ -226,8 +226,10 @@ def _prepare(plan: Plan, db_url: str, text: str | None) -> store.PackedText | No
     """The plan's snapshot, to be stored when the store lacks this plan: returned then
     (compressed: it is held while the rows are worked out), else None. `text` is the plan's
     canonical JSON if _ready_for_workers made it; a plan from the cache keeps the packed snapshot
-    too: it is not built again."""
+    too: it is not built again. It runs while the workers examine the files, so it also loads what
+    the store's write will need (store.ready_to_write)."""
     from xlplan.plan import cached_snapshot, keep_snapshot
+    store.ready_to_write(db_url)
     if store.plan_stored(db_url, plan.fingerprint):
         return None
     packed = cached_snapshot(plan)

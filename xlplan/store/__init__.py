@@ -23,7 +23,7 @@ _NAMES = {
                "restatements", "BenchmarkRow", "BudgetRow", "benchmarks", "budget_lines", "BudgetRestatementRow",
                "budget_restatements", "RiskRow", "risk_updates"],
     "paths": ["archive_dir", "sqlite_path"],      # no SQLAlchemy: collect starts before the store is opened
-    "write": ["PackedText", "bulk_insert", "replace_period", "write_collect", "write_import"],
+    "write": ["PackedText", "bulk_insert", "replace_period", "write_collect", "write_import", "ready_to_write"],
     "restated": ["correction_offers", "reported_for_correction"],
     "resources": ["budget_offers", "reported_spend", "reported_spend_at"],
     "signoff": ["signoff_history:history", "keep_late_returns", "locked", "reopen", "sign_off"],

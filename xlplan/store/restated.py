@@ -34,7 +34,7 @@ def keep_collected(conn, period: str, rows: list, table=restatements) -> list:
     """`rows` (RestatementRows, or the rows of another restatements `table`, for `period`) with the
     stored `collected` time of a restatement stored already with the same content: re-running
     collect over the same returns changes nothing."""
-    if not rows:
+    if not rows or not store.holds(conn, table, period):
         return rows
     stored = {}
     make = store.ROWS[table]

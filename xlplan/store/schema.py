@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, Integer, MetaData, String, Table, Text, create_engine, event,
-                        exc, func, select)
+                        exc, func, select, text)
 from sqlalchemy.engine import Engine, make_url
 
 from xlplan.errors import XlplanError
@@ -582,6 +582,14 @@ def engine(db_url: str, *, create: bool = True, write: bool = True, check: bool 
             eng.dispose()
             raise
     return eng
+
+
+def holds(conn, table: Table, period: str) -> bool:
+    """Whether `table` holds any row for `period`: a plain probe, much cheaper than compiling the
+    select of the period's rows (which a new quarter, or a new store, would read none of)."""
+    name = conn.dialect.identifier_preparer.format_table(table)
+    return conn.execute(text(f"SELECT 1 FROM {name} WHERE period = :period LIMIT 1"),
+                        {"period": period}).first() is not None
 
 
 NEW_STORE = "new"     # store_revision of a database with none of the store's tables yet

@@ -11,13 +11,22 @@ from operator import itemgetter
 from typing import Callable, Collection, Iterable
 
 from sqlalchemy import Table, Text, and_, bindparam, cast, delete, func, insert, or_, select
+from sqlalchemy.engine import make_url
 
 from xlplan.store import bulk
 from xlplan.store.restated import keep_collected
 from xlplan.store.memo import bump, remember
 from xlplan.store.signoff import refuse_if_locked
 from xlplan.store.schema import (action_updates, budget_lines, budget_restatements, engine, history, history_plan,
-                                 issues, measure_values, plans, restatements, returns, risk_updates, transaction)
+                                 holds, issues, measure_values, plans, restatements, returns, risk_updates,
+                                 transaction)
+
+
+def ready_to_write(db_url: str) -> None:
+    """Load what writing to `db_url` will need now (e.g. while workers examine the files), not when
+    it would be waited for: this module (asking the store for this function loads it) and
+    SQLAlchemy's dialect for the database."""
+    make_url(db_url).get_dialect()
 
 
 def write_collect(db_url: str, *, period: str, plan_fingerprint: str, plan_row: Callable[[], dict],
@@ -113,6 +122,8 @@ def write_import(db_url: str, *, period: str, plan_fingerprint: str, plan_row: C
 def _not_imported(conn, period: str, value_rows: list) -> list:
     """A collect's value rows less those of measures whose figure for `period` was imported from a
     system: an import is never wiped by a collect of the returns."""
+    if not holds(conn, measure_values, period):
+        return value_rows
     imported = set(conn.execute(select(measure_values.c.code).where(
         measure_values.c.period == period, measure_values.c.origin == "import")).scalars())
     return [r for r in value_rows if r[1] not in imported] if imported else value_rows
@@ -224,8 +235,11 @@ def replace_period(conn, table: Table, period: str, rows: list, where=None) -> N
     An officer re-runs collect over mostly unchanged returns: leaving identical rows alone spares
     the database deleting and re-inserting (and journalling) tens of thousands of rows. Two given
     rows with one key are both inserted, so the database refuses them as a plain insert would."""
-    names = list(table.columns.keys())
     given = _as_tuples(table, rows)
+    if not holds(conn, table, period):      # a new quarter, a new store: every given row is fresh
+        _insert(conn, table, given)
+        return
+    names = list(table.columns.keys())
     keys = list(table.primary_key.columns)
     at = [names.index(c.name) for c in keys]
     key = itemgetter(*at) if len(at) > 1 else (lambda row, i=at[0]: (row[i],))
