@@ -220,3 +220,16 @@ def test_the_problems_table_shows_messages_and_hints_as_typed():
     text = out.file.getvalue()
     assert "Target [bold]70/30[/] :fire:" in text and "Type :x: as [i]a number[/i]" in text
     assert "r.xlsx › PIs!E5" in text and "error" in text and "value.bad" in text
+
+
+def test_the_progress_bar_shows_a_file_name_as_typed():
+    import io
+
+    from rich.console import Console
+
+    from xlplan.cli.collect_cmd import _progress_bar
+    err = Console(file=io.StringIO(), force_terminal=True, width=120)
+    with _progress_bar(err) as progress:
+        progress(1, 2, "[bold]aop [red]final.xlsx")
+        progress(2, 2, "[bold]aop [red]final.xlsx")
+    assert "[bold]aop [red]final.xlsx" in err.file.getvalue()

@@ -67,8 +67,9 @@ def _progress_bar(err) -> Iterator[Callable[[int, int, str], None]]:
     """A progress bar on the terminal `err`, and the callback that moves it (rich's progress
     machinery is loaded only for a terminal: a captured or scheduled run has no bar)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    with Progress(TextColumn("Reading returns"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  console=err, transient=True) as bar:
+    # the file's name is data: shown as typed, never read as markup
+    with Progress(TextColumn("Reading returns"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}", markup=False), console=err, transient=True) as bar:
         task = bar.add_task("", total=None)
 
         def progress(done: int, total: int, name: str) -> None:
