@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Iterable
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
