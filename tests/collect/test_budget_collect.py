@@ -213,7 +213,7 @@ def test_last_quarters_spend_is_offered_and_a_correction_is_stored_as_a_restatem
     assert "Q1 spend as reported" not in [c.value for c in openpyxl.load_workbook(t2[AOP])[sheet.BUDGET_SHEET][4]]
     fill_return(t2[CJ], tmp_path / "returns" / "cj.xlsx", measures=GOOD_CJ, budget={
         "Youth Justice": {sheet.SPEND: "250,000", "Q1 spend corrected": "124,500",
-                          "Reason for correction": "A journal for agency staff moved to Q2"},
+                          "Reason for correction": "A journal for agency staff moved to Q2."},   # its own full stop
         "Community Payback": {sheet.SPEND: "331,000", "Q1 spend corrected": "135,000"}})      # no reason
     result = run(tmp_path, Q2, db)
     errors = [(i.code, i.sheet, i.cell) for i in result.issues if i.is_error]
@@ -223,7 +223,7 @@ def test_last_quarters_spend_is_offered_and_a_correction_is_stored_as_a_restatem
         ("2023-24-Q2", "2023-24-Q1", "Youth Justice", 126_000, 124_500, "Amber", "L5")]   # £913 over Q1's £123,587
     results = load_results(db, plan, Q2)
     assert [r.line_text() for r in results.budget_restatements] == [
-        "Q1 spend restated: £126,000 → £124,500, reason: A journal for agency staff moved to Q2"]
+        "Q1 spend restated: £126,000 → £124,500, reason: A journal for agency staff moved to Q2."]
     assert load_results(db, plan, q1).budget_restatements == []          # Q1's own report is unchanged
     again = table_contents(db)
     run(tmp_path, Q2, db)
@@ -234,3 +234,4 @@ def test_last_quarters_spend_is_offered_and_a_correction_is_stored_as_a_restatem
     from docx import Document
     text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
     assert "Youth Justice (Children and Justice): Q1 spend restated: £126,000 → £124,500" in text
+    assert "moved to Q2." in text and "moved to Q2.." not in text       # one full stop, not the reason's and ours

@@ -7,7 +7,7 @@ import pytest
 from results_factory import make_results
 
 from xlplan.errors import XlplanError
-from xlplan.reports.narrative import environment, movements, parse_blocks, render_section, shorten
+from xlplan.reports.narrative import environment, movements, parse_blocks, render_section, sentence, shorten
 from xlplan.reports.word import write_word
 from xlplan.status import Status
 
@@ -88,3 +88,15 @@ def test_a_template_mistake_names_the_template_and_line(tmp_path):
 
 def test_plain_parse_of_rendered_text_without_values():
     assert [b.kind for b in parse_blocks("- a\n- b\n\nPara")] == ["bullet", "bullet", "p"]
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("posted to Q1", "posted to Q1."),
+    ("posted to Q1.", "posted to Q1."),                 # the manager's own full stop is not doubled
+    ("posted to Q1.  ", "posted to Q1."),
+    ("why not?", "why not?"),
+    ("see the note…", "see the note…"),
+    ("figures to follow!", "figures to follow!"),
+])
+def test_a_sentence_from_a_return_ends_with_one_full_stop(typed, said):
+    assert sentence(typed) == said

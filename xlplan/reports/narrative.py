@@ -30,6 +30,13 @@ _RANK = {Status.GREEN: 3, Status.AMBER: 2, Status.RED: 1}
 COMMENT_LIMIT = 600  # characters of a comment quoted in the cover report; the appendix has it all
 
 
+def sentence(text: str) -> str:
+    """`text` ending with one full stop: none is added after a reason typed in a return that ends
+    with its own (".", "!", "?" or "…"), so the report never says "posted to Q1.."."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "\u2026")) else text + "."
+
+
 def xml_safe(text: object, *, keep_newlines: bool = True) -> str:
     """Text that can go into Word XML: control characters removed, tabs as spaces, CR LF as LF."""
     s = "" if text is None else str(text)

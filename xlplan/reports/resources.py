@@ -155,11 +155,11 @@ def write_cover(w: "Writer", results: PeriodResults) -> None:
     summary, reds = cover_lines(results)
     if not summary:
         return
-    from xlplan.reports.narrative import Block
+    from xlplan.reports.narrative import Block, sentence
     w.runs(Block("p", [(TITLE, True)]))
     w.paragraph(summary)
     numbered = bool(w.doc.styles["List Bullet"].element.xpath(".//w:numPr"))
-    for line in reds + [f"{r.line} ({r.service}): {r.line_text()}." for r in results.budget_restatements]:
+    for line in reds + [sentence(f"{r.line} ({r.service}): {r.line_text()}") for r in results.budget_restatements]:
         w.runs(Block("bullet", [(line if numbered else "• " + line, False)]), "List Bullet")
 
 

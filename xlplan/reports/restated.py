@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from xlplan.reports.docx_tables import Cell, Column, cm, status_cell
-from xlplan.reports.narrative import Block, xml_safe
+from xlplan.reports.narrative import Block, sentence, xml_safe
 from xlplan.store import PeriodResults, Restatement
 from xlplan.values import Ratio, Unit
 
@@ -29,7 +29,7 @@ def lines(results: PeriodResults) -> list[str]:
     for r in results.restatements:
         status = f" Status {r.reported_status.value} → {r.status.value}." \
             if r.reported_status is not None and r.reported_status is not r.status else ""
-        found.append(f"{r.name} ({r.code}, {r.service}): {r.line().rstrip('.')}.{status}")
+        found.append(sentence(f"{r.name} ({r.code}, {r.service}): {r.line()}") + status)
     return found
 
 
