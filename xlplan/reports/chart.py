@@ -8,9 +8,17 @@ import io
 import textwrap
 
 
+def bar_label(gap: float, better: bool | None) -> str:
+    """What is written beside a bar: the gap and, in words, whether it is better or worse (the
+    bar's colour says so too, never alone): `+21% worse`, `-31% better`, `+2%`."""
+    word = {True: " better", False: " worse", None: ""}[better]
+    return f"{gap * 100:+.0f}%{word}"
+
+
 def gap_chart(bars: list[tuple[str, float, bool | None]]) -> bytes:
     """A horizontal bar chart of each measure's gap to the family-group average as a share of it:
-    `bars` are (label, relative gap, better or None), drawn green (better), red (worse) or grey."""
+    `bars` are (label, relative gap, better or None), drawn green (better), red (worse) or grey, each
+    labelled with its gap and the word (bar_label)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -27,11 +35,12 @@ def gap_chart(bars: list[tuple[str, float, bool | None]]) -> bytes:
     ax.axvline(0, color="#404040", linewidth=0.8)
     ax.set_xlabel("Gap to the family-group average (% of that average)", fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
-    for i, v in enumerate(values):
-        ax.annotate(f"{v:+.0f}%", (v, i), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
+    words = [bar_label(gap, better) for _, gap, better in bars][::-1]
+    for i, (v, word) in enumerate(zip(values, words)):
+        ax.annotate(word, (v, i), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
                     ha="left" if v >= 0 else "right", va="center", fontsize=8)
     lo, hi = min(values + [0]), max(values + [0])
-    pad = (hi - lo) * 0.15 or 5
+    pad = (hi - lo) * 0.3 or 5          # room for the words beside the longest bars
     ax.set_xlim(lo - pad, hi + pad)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
