@@ -105,6 +105,18 @@ def test_word_report_has_the_resources_and_comparator_tables_and_the_chart(quart
     assert budget[1][:3] == (CJ, "Youth Justice", "Service") and budget[1][16] == "cj.xlsx"
 
 
+def test_a_lead_in_is_kept_on_the_page_of_the_table_or_chart_it_introduces(quarter_with_budget, tmp_path):
+    docx, _ = write_reports(run(quarter_with_budget).results, tmp_path / "out")
+    paragraphs = Document(str(docx)).paragraphs
+    leads = {"The council's figures against": "the comparison table", "measures furthest from": "the gap chart",
+             "Spend to ": "the resources tables", "Key to status": "the key"}
+    for start, what in leads.items():
+        lead = next(p for p in paragraphs if start in p.text)
+        assert lead.paragraph_format.keep_with_next, f"the lead-in to {what} may be left at the foot of a page"
+    plain = next(p for p in paragraphs if p.text.startswith("This report sets out"))
+    assert not plain.paragraph_format.keep_with_next        # only a lead-in is kept with what follows
+
+
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 def test_the_report_renders_in_libreoffice(quarter_with_budget, tmp_path):
     docx, _ = write_reports(run(quarter_with_budget).results, tmp_path / "out")
@@ -135,3 +147,19 @@ def test_the_chart_shows_the_measures_furthest_from_the_family_group(quarter_wit
     # SW03 40 against 50 (Lower is better): 20% below, better; SW01 71% against 70.0%: 1.4% above, better
     assert [(label.split()[0], round(gap, 3), better) for label, gap, better in bars] == [
         ("SW03", -0.2, True), ("SW01", 0.014, True)]
+
+
+def test_each_bar_of_the_gap_chart_says_better_or_worse_in_words_not_colour_alone():
+    from xlplan.reports.chart import bar_label, gap_chart
+    assert [bar_label(-0.31, True), bar_label(0.21, False), bar_label(0.02, None)] == [
+        "-31% better", "+21% worse", "+2%"]
+    drawn = []
+    import matplotlib.axes
+    real = matplotlib.axes.Axes.annotate
+    try:
+        matplotlib.axes.Axes.annotate = lambda self, text, *a, **k: drawn.append(text) or real(self, text, *a, **k)
+        png = gap_chart([("SW03 Lower is better", -0.2, True), ("SW01 Percent", 0.014, False)])
+    finally:
+        matplotlib.axes.Axes.annotate = real
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(drawn) == ["+1% worse", "-20% better"]

@@ -125,6 +125,7 @@ def _theme(w: Writer, results: YearResults, theme: str, n: int) -> int:
         return 0
     w.flush()
     para = w.doc.add_paragraph()
+    para.paragraph_format.keep_with_next = True        # the chart never parted from its caption
     shape = para.add_run().add_picture(io.BytesIO(png), width=Cm(min(24.0, w.width / 567)))
     shape._inline.docPr.set("descr", xml_safe(charts.describe(measures, results.year.slash), keep_newlines=False)[:2000])
     w.paragraph(f"Figure {n}: {theme} — outturn by year; the large dot is {results.year.slash}, coloured by its "

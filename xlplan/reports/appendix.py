@@ -71,7 +71,7 @@ def write_appendix(w: "Writer", results: PeriodResults) -> None:
 
 
 def _key(w: "Writer", results: PeriodResults) -> None:
-    w.paragraph("Key to status", "Table Heading")
+    w.paragraph("Key to status", "Table Heading", keep_with_next=True)
     rows = [(status_cell(st.value), MEANING[st]) for st in measure_statuses(results)]
     rows.append((status_cell(ActionStatus.COMPLETE.value), MEANING[ActionStatus.COMPLETE] + " (actions only)"))
     table = [Column("Status", cm(3.5)), Column("Meaning", cm(14))]

@@ -108,7 +108,7 @@ def write_section(w: "Writer", results: PeriodResults) -> None:
     w.paragraph(f"The council's figures against the Local Government Benchmarking Framework's comparators for "
                 f"{' and '.join(years)}: the Scottish average, the family group of similar councils and the best "
                 "in class. The gap is to the family-group average; better or worse follows whether a higher or "
-                "lower figure is better for the measure.")
+                "lower figure is better for the measure.", keep_with_next=True)
     columns = [Column("Performance Indicator", cm(7.2)), Column("Year", cm(1.6), "center"),
                Column("Council", cm(2.2), "center"), Column("Scotland", cm(2.2), "center"),
                Column("Family group", cm(2.2), "center"), Column("Best in class", cm(2.2), "center"),
@@ -119,7 +119,7 @@ def write_section(w: "Writer", results: PeriodResults) -> None:
         from xlplan.reports.chart import gap_chart
         png = gap_chart(chart)
         w.paragraph(f"The {len(chart)} measures furthest from the family-group average (the gap as a share of "
-                    "that average; green better, red worse):")
+                    "that average; green better, red worse):", keep_with_next=True)
         said = {True: "better", False: "worse", None: "neither better nor worse"}
         w.picture(png, 17, "Bar chart of the gap to the family-group average: "
                   + "; ".join(f"{label} {gap:+.0%}, {said[better]}" for label, gap, better in chart))

@@ -55,13 +55,16 @@ class Writer:
         self.flush()
         self.deferred = _Spool()
 
-    def paragraph(self, text: str = "", style: str | None = None, bold: bool = False) -> None:
-        self.runs(Block("p", [(text, bold)] if text else []), style)
+    def paragraph(self, text: str = "", style: str | None = None, bold: bool = False, *,
+                  keep_with_next: bool = False) -> None:
+        """A paragraph; `keep_with_next` for one that introduces the table or chart after it, so the
+        page never breaks between the two (the lead-in left alone at the foot of a page)."""
+        self.runs(Block("p", [(text, bold)] if text else []), style, keep_with_next=keep_with_next)
 
-    def runs(self, block: Block, style: str | None = None) -> None:
-        ppr = ""
-        if style:
-            ppr = f'<w:pPr><w:pStyle w:val="{self.style_ids.get(style, style.replace(" ", ""))}"/></w:pPr>'
+    def runs(self, block: Block, style: str | None = None, *, keep_with_next: bool = False) -> None:
+        props = (f'<w:pStyle w:val="{self.style_ids.get(style, style.replace(" ", ""))}"/>' if style else "") \
+            + ("<w:keepNext/>" if keep_with_next else "")
+        ppr = f"<w:pPr>{props}</w:pPr>" if props else ""
         runs = "".join(f'<w:r>{"<w:rPr><w:b/></w:rPr>" if bold else ""}'
                        f'<w:t xml:space="preserve">{esc(t)}</w:t></w:r>' for t, bold in block.runs if t)
         self._emit(f'<w:p xmlns:w="{W_NS}">{ppr}{runs}</w:p>')

@@ -176,7 +176,7 @@ def write_section(w: "Writer", results: PeriodResults) -> None:
     w.paragraph(f"Spend to {results.period.end:%B %Y} against each service's activity budget profiled to "
                 f"Q{results.period.quarter}, and the forecast outturn against the year's budget: {said}. Over "
                 f"budget by up to {tolerance} is Amber, by more Red; for an income line, falling short is. "
-                "Income is shown in brackets and taken off the net totals.")
+                "Income is shown in brackets and taken off the net totals.", keep_with_next=True)
     columns = [Column(h, cm(width), align) for h, width, align in COLUMNS]
     grouped = by_service(results)
     for service in services(results):

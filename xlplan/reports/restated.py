@@ -55,7 +55,7 @@ def write_table(w: "Writer", results: PeriodResults) -> None:
         return
     w.heading(TITLE, 2)
     w.paragraph("Figures for an earlier quarter corrected in this quarter's returns. The figure as reported "
-                "is kept in the store beside the restated one.")
+                "is kept in the store beside the restated one.", keep_with_next=True)
     columns = [Column("Performance Indicator", cm(6.5)), Column("Quarter", cm(1.8), "center"),
                Column("As reported", cm(2.6), "center"), Column("Restated", cm(2.6), "center"),
                Column("Reason", cm(7.5)), Column("Provided by", cm(4.5))]

@@ -75,7 +75,8 @@ def write_section(w: "Writer", results: PeriodResults) -> None:
     w.heading(TITLE, 2)
     w.paragraph(summary(results) + f" Each risk is scored likelihood x impact ({rules.low} to {rules.high} each); "
                 "the bands are " + "; ".join(f"{b.low}-{b.high} {b.word}" for b in rules.bands) + ".")
-    w.paragraph("Heat map: the number of risks at each likelihood and impact this quarter", "Table Heading")
+    w.paragraph("Heat map: the number of risks at each likelihood and impact this quarter", "Table Heading",
+                keep_with_next=True)
     w.picture(heat_map_png(results.risks, rules), 11.5, describe(results.risks, rules))
     columns = [Column("Risk", cm(7.2)), Column("Likelihood", cm(2.4), "center"), Column("Impact", cm(1.8), "center"),
                Column("Score", cm(2.4), "center"), Column("Movement", cm(3.4), "center"),
