@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from lo import SOFFICE, to_pdf
 from year_cases import CJ, FIGURES, ACTION_UPDATES, HEALTH, YEAR, make_year_plan, run_quarter, run_year
 from xlplan.cli import main
 from xlplan.plan import read_plan
@@ -185,3 +186,14 @@ def test_the_report_says_which_quarters_were_signed_off(tmp_path):
     assert "Q4 has not been signed off, so its figures may still change." in text
     about = [c.value for c in openpyxl.load_workbook(tmp_path / "out" / "2023-24 annual summary.xlsx")["About"]["A"]]
     assert any(v and v.startswith("Sign-off: Q1") for v in about)
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_no_status_heading_is_split_inside_a_word(reported, tmp_path):
+    # rendered by LibreOffice: the summary's theme table once printed "Contex" / "tual"
+    _, _, _, out = reported
+    pdf = to_pdf(out / "2023-24 annual performance report.docx", tmp_path)
+    text = subprocess.run(["pdftotext", "-f", "1", "-l", "2", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    header = next(line for line in text.splitlines() if line.lstrip().startswith("Theme "))
+    assert "Contextual" in header.split() and "Green" in header.split(), header

@@ -82,7 +82,11 @@ def _summary(w: Writer, results: YearResults) -> None:
     rows.append(("Total", str(total), "100%" if total else "–"))
     w.table([Column("Outturn status", cm(4.5)), Column("Measures", cm(3), "center"),
              Column("Share", cm(3), "center")], rows, total_row=True, fit=False)
-    themes = [Column("Theme", cm(7.4))] + [Column(st.value, cm(1.7), "center") for st in COUNTED] \
+    # a status column as wide as its longest word needs ("Contextual" was split "Contex-tual"), the
+    # theme's narrower by as much
+    widths = [max(1.7, 0.25 * max(map(len, st.value.split())) + 0.25) for st in COUNTED]
+    themes = [Column("Theme", cm(7.4 - (sum(widths) - 1.7 * len(widths))))] \
+        + [Column(st.value, cm(width), "center") for st, width in zip(COUNTED, widths)] \
         + [Column("Total", cm(1.5), "center")]
     trows = []
     for theme in results.plan.themes:
