@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -143,6 +142,48 @@ def test_example_plan_one_draft_per_manager_with_their_template(tmp_path, monkey
         template = Path("workbooks") / P.id / "templates" / f"{P.id} {s.name} return.xlsx"
         got = {p.get_filename(): p.get_content() for p in drafts[f"{s.manager} <{s.email}>"].iter_attachments()}
         assert got == {template.name: template.read_bytes()}
+
+
+@pytest.mark.parametrize("width", [120, 80])
+def test_status_table_fits_and_keeps_each_fact_readable(workdir, monkeypatch, width):
+    """Every column is shown whole at 120 and at 80 columns: no date or outcome split mid-word, no
+    column cut off, and a long file name gets room (at 120, 30 columns or more)."""
+    from rich.console import Console
+    import xlplan.cli.mail_cmds as mail_cmds
+
+    monkeypatch.setattr(mail_cmds, "console", lambda stderr=False: Console(
+        width=width, highlight=False, soft_wrap=False, emoji=False, color_system=None))
+    _, paths = workdir
+    run("send", "--period", P.id, "--outbox", "outbox")
+    cj = next(p for p in paths if "Children" in p.name)
+    long_name = f"Copy of {cj.stem} FINAL v2 checked by Sam.xlsx"
+    fill_return(cj, Path("workbooks") / P.id / "returns" / long_name, 0.8,
+                mtime=datetime(2023, 10, 16, 9, 5).timestamp())
+    run("collect", "--period", P.id, "--no-report")
+    out = run("status", "--period", P.id).output
+    lines = out.splitlines()
+    assert all(len(line) <= width for line in lines), out
+    header = " ".join(lines[1:6])
+    for column in ("Service", "Template", "Return", "File", "Outcome", "Late"):
+        assert column in header, out
+    assert "Reminded" not in header           # nobody has been reminded yet
+    body = [line for line in lines if line.startswith("│")]
+    cells = [[c.strip() for c in line.strip("│").split("│")] for line in body]
+    assert any(row[-2] == "accepted" for row in cells) and any(row[-2] == "missing" for row in cells), out
+    assert any(row[-1] == "overdue" for row in cells), out
+    file_parts = [row[3] for row in cells if row[3]]
+    assert "".join(file_parts).replace(" ", "") == long_name.replace(" ", ""), out
+    file_width = len(next(line for line in lines if line.startswith("┡")).split("╇")[3])
+    assert file_width >= (30 if width == 120 else 10), out
+    if width == 120:
+        assert any("16/10/23 09:05" in line for line in body), out     # received: day and time, one line
+
+    run("chase", "--period", P.id, "--outbox", "reminders")
+    out = run("status", "--period", P.id).output
+    lines = out.splitlines()
+    assert all(len(line) <= width for line in lines), out
+    assert "Reminded" in " ".join(lines[1:6]) and "Late" in " ".join(lines[1:6]), out
+    assert any(line.startswith("│") and line.rstrip("│ ").endswith("overdue") for line in lines), out
 
 
 def test_status_lists_unmatched_files_verbatim(workdir):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
+from rich.text import Text
 
 from xlplan import mail
 from xlplan.errors import XlplanError
@@ -159,8 +160,13 @@ def _iso(dt) -> str | None:
     return dt.isoformat(timespec="minutes") if dt else None
 
 
+def _day(dt) -> str:
+    return f"{dt:%d/%m/%y}" if dt else ""
+
+
 def _mailed(rec) -> str:
-    return _when(rec.at) + (" (draft)" if rec.outcome == mail.DRAFTED else "") if rec else ""
+    """When the template went (the day), and "draft" when it was left in an outbox to send."""
+    return _day(rec.at) + (" draft" if rec.outcome == mail.DRAFTED else "") if rec else ""
 
 
 @click.command()
@@ -195,15 +201,28 @@ def status(period, plan_path, db_url, department, as_json):
     from rich.table import Table
     deadline = plan.settings.deadline_for(period)
     table = Table(title=f"{period.label} returns" + (f" — due {mail.deadline_text(deadline)}" if deadline else ""))
-    for col in ("Service", "Manager", "Template sent", "Reminded", "Return received", "File", "Outcome", "Late"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("Service", "Late"))
+    # in 120 columns one line for each date and room for the file's name: the manager under the
+    # service, dates without the century and no time but the return's, no Reminded column until
+    # someone was reminded; narrower (down to 80), dates break at the space and names at words,
+    # and no column is squeezed to a few letters or cut off
+    reminded = any(s.reminded for s in states)
+    table.add_column("Service / manager", overflow="fold", min_width=8)
+    table.add_column("Template sent", min_width=8)
+    if reminded:
+        table.add_column("Reminded", min_width=8)
+    table.add_column("Return received", min_width=8)
+    table.add_column("File", overflow="fold", min_width=10)
+    table.add_column("Outcome", min_width=8)
+    table.add_column("Late", no_wrap=True)
     for s in states:
         sent = _mailed(s.sent) if s.sent else ("[red]failed[/]" if s.send_failed else "not sent")
         outcome = s.state + (f" ({s.latest.errors})" if s.state == WITH_ERRORS else "")
         late = ("[red]overdue[/]" if s.state in (MISSING, REJECTED) else "[yellow]late[/]") if s.late else ""
-        table.add_row(escape(s.service.name), escape(s.service.manager), sent,
-                      _mailed(s.reminded), _when(s.received),
-                      escape(s.latest.file) if s.latest else "",
+        who = Text(s.service.name)
+        if s.service.manager:
+            who.append("\n" + s.service.manager, "dim")
+        table.add_row(who, sent, *([_mailed(s.reminded)] if reminded else []), _when(s.received),
+                      Text(s.latest.file) if s.latest else "",
                       f"[{_WORD_STYLE[s.state]}]{outcome}[/]", late)
     out = console()
     out.print(table)
