@@ -165,7 +165,7 @@ def _day(dt) -> str:
 
 
 def _mailed(rec) -> str:
-    """When the template went (the day), and "draft" when it was left in an outbox to send."""
+    """The day an email (template or reminder) went, and "draft" when it was left in an outbox."""
     return _day(rec.at) + (" draft" if rec.outcome == mail.DRAFTED else "") if rec else ""
 
 
