@@ -251,3 +251,24 @@ def test_rollover_before_q4_is_collected_says_what_is_missing(tmp_path):
     # nothing is taken from Q3 in place of Q4: the year's level or total is not known yet
     assert all(m.outturn(YEAR) is None for m in plan.measures if m.code != "M01")
     assert {m.code: m for m in plan.measures}["M01"].outturn(YEAR) is None
+
+
+def test_a_budget_carried_into_the_new_year_is_pointed_out(tmp_path):
+    from builders import SERVICES, budget_line, build_plan
+    services = [s["Service"] for s in SERVICES]
+    build_plan(tmp_path / "plan.xlsx", budget=[budget_line(services[0], "Youth Justice"),
+                                               budget_line(services[1], "Care homes", Expenditure="£24.99 million",
+                                                           Income="-2,133,000", Net=None)])
+    result = roll(tmp_path, f"sqlite:///{tmp_path}/empty.db")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert ("Budget: 2 lines carried with their 2023/24 figures; put the 2024/25 budget on the Budget sheet "
+            "before `xlplan templates`") in said
+    plan, report = load_plan(tmp_path / "plan 2024-25.xlsx")
+    assert report.valid, [str(i) for i in report]
+    assert [(b.line, b.expenditure) for b in plan.budget.lines] == [("Youth Justice", 1_000_000),
+                                                                   ("Care homes", 24_990_000)]
+
+
+def test_a_plan_without_a_budget_says_nothing_of_one(rolled):
+    assert "Budget" not in rolled[3]

@@ -28,7 +28,8 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
     Target column; Target becomes the new year's from the plan's Target 2024/25 column, and is left
     blank for you to set where the plan has none (`xlplan check` names each such cell). Actions
     complete by the year end move to a Closed actions sheet; open ones are carried with their
-    latest status and progress. The plan you give and the store are not changed.
+    latest status and progress. A Budget sheet is carried as it is, for the new year's budget to be
+    typed in. The plan you give and the store are not changed.
     """
     from xlplan.plan import read_plan, roll_over
     from xlplan.periods import Period
@@ -67,6 +68,11 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
     if plan.risks:
         con.print(f"  risks: {len(done.risks_moved)} of {len(plan.risks)} start {to_year.slash} at their latest "
                   f"assessment (Likelihood and Impact on the Risks sheet)")
+    if plan.budget is not None:
+        lines = len(plan.budget.lines)
+        con.print(f"[yellow]Budget[/]: {lines} line{'s' if lines != 1 else ''} carried with their {plan.year.slash} "
+                  f"figures; put the {to_year.slash} budget on the Budget sheet before `xlplan templates`, or "
+                  f"{to_year.slash}'s spend is judged against {plan.year.slash}'s budget.")
     if done.targets_needed:
         cells = ", ".join(f"{code} ({cell})" for code, cell in done.targets_needed[:12])
         more = f" and {len(done.targets_needed) - 12} more" if len(done.targets_needed) > 12 else ""
