@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from xlplan.store.paths import archive_dir, sqlite_path
+from xlplan.store.paths import archive_dir, shown_url, sqlite_path
 
 
 def sqlalchemy_path(db_url: str) -> Path | None:
@@ -59,3 +59,34 @@ def test_archive_dir_is_beside_a_sqlite_store_and_needs_no_sqlalchemy():
             "print('sqlalchemy' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("url", [*URLS, "postgresql+psycopg://xlplan:s3cret@db.council.local/xlplan",
+                                 "postgresql://u:p%40ss@[::1]:5432/db", "postgresql://u:@h/db"])
+def test_a_shown_url_is_the_url_with_its_password_hidden(url):
+    shown, real = make_url(shown_url(url)), make_url(url)
+    assert shown._replace(password=None) == real._replace(password=None)
+    assert shown.password == (None if real.password is None else "***")
+
+
+@given(st.sampled_from(["postgresql", "postgresql+psycopg", "sqlite"]),
+       st.text(alphabet="ab/:?@%2[]1.\\ é", max_size=20))
+def test_a_shown_url_hides_the_password_of_any_url(scheme, rest):
+    url = f"{scheme}://{rest}"
+    try:
+        real = make_url(url)
+    except (ArgumentError, ValueError):
+        return
+    shown = make_url(shown_url(url))
+    assert shown._replace(password=None) == real._replace(password=None)
+    assert shown.password == (None if real.password is None else "***")
+
+
+def test_an_unreachable_store_is_named_without_its_password(tmp_path):
+    from click.testing import CliRunner
+    from xlplan.cli import main
+    url = "postgresql+psycopg://xlplan:s3cret-Pa55@127.0.0.1:1/xlplan"      # nothing listens on port 1
+    result = CliRunner().invoke(main, ["upgrade-store", "--db", url])
+    assert result.exit_code != 0
+    assert "postgresql+psycopg://xlplan:***@127.0.0.1:1/xlplan could not be used" in " ".join(result.output.split())
+    assert "s3cret" not in result.output

@@ -10,6 +10,7 @@ from xlplan.periods import FinancialYear
 from xlplan.cli.common import UsageProblem, db_option, friendly_errors, plan_option
 from xlplan.cli.plan_cmds import YearType
 from xlplan.cli.render import console
+from xlplan.store.paths import shown_url
 
 
 @click.command()
@@ -51,7 +52,7 @@ def rollover(to_year, plan_path: Path, db_url: str, out_path: Path | None, force
     done = roll_over(plan_path, plan, to_year, year.outturns(), updates, out, risks)
     con = console()
     if not year.collected:
-        con.print(f"[yellow]Nothing has been collected for {plan.year.label} in this store[/] ({db_url}): "
+        con.print(f"[yellow]Nothing has been collected for {plan.year.label} in this store[/] ({shown_url(db_url)}): "
                   f"no outturns to write. Check --db.")
     elif 4 not in year.collected:
         con.print(f"[yellow]{plan.year.label} Q4 has not been collected[/]: outturns that need it are left blank; "

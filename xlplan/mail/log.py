@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from xlplan.errors import XlplanError
+from xlplan.store.paths import shown_url
 
 TEMPLATE = "template"      # kind: the return template email (`xlplan send`)
 REMINDER = "reminder"      # kind: a reminder (`xlplan chase`)
@@ -84,7 +85,7 @@ def connect(db_url: str):
             metadata.create_all(conn)
             yield conn
     except sa.exc.OperationalError as e:
-        raise XlplanError(f"The store {db_url} could not be used for the mail log: {e.orig or e}") from None
+        raise XlplanError(f"The store {shown_url(db_url)} could not be used for the mail log: {e.orig or e}") from None
     finally:
         eng.dispose()
 

@@ -22,7 +22,7 @@ _NAMES = {
                "metadata", "plans", "returns", "transaction", "utc_now", "RestatementRow",
                "restatements", "BenchmarkRow", "BudgetRow", "benchmarks", "budget_lines", "BudgetRestatementRow",
                "budget_restatements", "RiskRow", "risk_updates"],
-    "paths": ["archive_dir", "sqlite_path"],      # no SQLAlchemy: collect starts before the store is opened
+    "paths": ["archive_dir", "sqlite_path", "shown_url"],      # no SQLAlchemy: collect starts before the store is opened
     "write": ["PackedText", "bulk_insert", "replace_period", "write_collect", "write_import", "ready_to_write"],
     "restated": ["correction_offers", "reported_for_correction"],
     "resources": ["budget_offers", "reported_spend", "reported_spend_at"],

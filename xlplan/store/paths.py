@@ -21,7 +21,7 @@ _URL = re.compile(r"""
 
 def sqlite_path(db_url: str) -> Path | None:
     """The database file of a SQLite URL, else None: what SQLAlchemy's make_url gives. A URL this
-    this does not read (no match) or that has a port (which SQLAlchemy checks) is handed to
+    does not read (no match) or that has a port (which SQLAlchemy checks) is handed to
     make_url, which raises its own error for a bad one."""
     m = _URL.match(db_url) if isinstance(db_url, str) else None
     if m is None or m["port"] is not None:
@@ -41,3 +41,13 @@ def archive_dir(db_url: str) -> Path:
     workbooks/archive/."""
     path = sqlite_path(db_url)
     return (path.parent if path is not None else Path("workbooks")) / "archive"
+
+
+def shown_url(db_url: str) -> str:
+    """`db_url` as a message may show it: with any password in it replaced by ***, so that an
+    error on the console, in a log or pasted into an email does not give the store away."""
+    m = _URL.match(db_url) if isinstance(db_url, str) else None
+    if m is None or m["password"] is None:
+        return str(db_url)
+    start, end = m.span("password")
+    return f"{db_url[:start]}***{db_url[end:]}"

@@ -23,7 +23,7 @@ from sqlalchemy import (Boolean, Column, DateTime, Float, Integer, MetaData, Str
 from sqlalchemy.engine import Engine, make_url
 
 from xlplan.errors import XlplanError
-from xlplan.store.paths import archive_dir, sqlite_path  # noqa: F401  (the store modules use them as schema.*)
+from xlplan.store.paths import archive_dir, shown_url, sqlite_path  # noqa: F401  (the store modules use them as schema.*)
 from xlplan.values import Figure, Ratio
 
 # The store's schema, as Alembic revisions (xlplan/store/migrations/versions/), oldest first. A store
@@ -619,7 +619,7 @@ def _schema_ready(eng: Engine, db_url: str, *, create: bool) -> None:
         try:
             found = store_revision(conn)
         except exc.DatabaseError as e:      # e.g. SQLite's "file is not a database"
-            raise XlplanError(f"The store {db_url} could not be used: {e.orig or e}. It is not a store "
+            raise XlplanError(f"The store {shown_url(db_url)} could not be used: {e.orig or e}. It is not a store "
                               f"xlplan can read; nothing was changed. Check --db (or XLPLAN_DB) names "
                               f"the store's SQLite file or PostgreSQL database.") from None
         if found == SCHEMA_HEAD:
@@ -637,11 +637,11 @@ def outdated(db_url: str, found: str) -> XlplanError:
     """The sentence for a store whose schema is not this xlplan's."""
     shown = found or "from before schema revisions (xlplan before the performance-year features)"
     if found and found not in SCHEMA_REVISIONS:
-        return XlplanError(f"The store {db_url} has schema revision {shown}, which this xlplan does not know "
+        return XlplanError(f"The store {shown_url(db_url)} has schema revision {shown}, which this xlplan does not know "
                            f"(its newest is {SCHEMA_HEAD}): it was written by a newer xlplan. Nothing was "
                            f"changed; use that version, or upgrade xlplan.")
-    return XlplanError(f"The store {db_url} was written by an earlier xlplan (schema {shown}; this xlplan "
-                       f"needs {SCHEMA_HEAD}). Nothing was changed. Run `xlplan upgrade-store --db {db_url}` "
+    return XlplanError(f"The store {shown_url(db_url)} was written by an earlier xlplan (schema {shown}; this xlplan "
+                       f"needs {SCHEMA_HEAD}). Nothing was changed. Run `xlplan upgrade-store --db {shown_url(db_url)}` "
                        f"once to upgrade it (every stored row is kept), then run this again.")
 
 
@@ -670,9 +670,9 @@ def friendly(e: exc.OperationalError, db_url: str) -> XlplanError:
     """The sentence an officer sees when the store cannot be used (busy, or unreachable)."""
     text = str(e.orig) if e.orig is not None else str(e)
     if "locked" in text or "busy" in text or "lock timeout" in text:
-        return XlplanError(f"The store {db_url} is busy: another xlplan collect is writing to it. "
+        return XlplanError(f"The store {shown_url(db_url)} is busy: another xlplan collect is writing to it. "
                            f"Nothing was changed; run this again when the other one has finished.")
-    return XlplanError(f"The store {db_url} could not be used: {text}")
+    return XlplanError(f"The store {shown_url(db_url)} could not be used: {text}")
 
 
 # --- values ---------------------------------------------------------------------------------------

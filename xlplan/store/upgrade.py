@@ -16,7 +16,7 @@ from typing import NamedTuple
 from xlplan.errors import XlplanError
 from xlplan.store.schema import (BEFORE_ALEMBIC, NEW_STORE, SCHEMA_HEAD, SCHEMA_REVISIONS, alembic_version,
                                  engine, metadata, outdated, store_revision, transaction)
-from xlplan.store.paths import sqlite_path
+from xlplan.store.paths import shown_url, sqlite_path
 
 SCRIPTS = Path(__file__).with_name("migrations")
 BASELINE = SCHEMA_REVISIONS[0]
@@ -29,11 +29,11 @@ class Upgrade(NamedTuple):
 
     def sentence(self, db_url: str) -> str:
         if self.before == NEW_STORE:
-            return f"There was no store at {db_url}; it was created at schema {self.after}."
+            return f"There was no store at {shown_url(db_url)}; it was created at schema {self.after}."
         if not self.applied:
-            return f"The store {db_url} is already at schema {self.after}; nothing to do."
+            return f"The store {shown_url(db_url)} is already at schema {self.after}; nothing to do."
         shown = "from before schema revisions" if self.before == BEFORE_ALEMBIC else f"at schema {self.before}"
-        return (f"The store {db_url} was {shown}; it is now at schema {self.after} "
+        return (f"The store {shown_url(db_url)} was {shown}; it is now at schema {self.after} "
                 f"(applied {', '.join(self.applied)}). Every stored row was kept.")
 
 
@@ -77,7 +77,7 @@ def upgrade_store(db_url: str, to: str = SCHEMA_HEAD) -> Upgrade:
     finally:
         eng.dispose()
     if after != to:
-        raise XlplanError(f"The store {db_url} did not reach schema {to} (it is at {after}); nothing was kept.")
+        raise XlplanError(f"The store {shown_url(db_url)} did not reach schema {to} (it is at {after}); nothing was kept.")
     return Upgrade(before, after, applied)
 
 
