@@ -22,7 +22,9 @@ from typing import Callable
 from xlplan.contract.corrections import CORRECTIONS_SHEET, REASON, corrected_header
 from xlplan.frequency import quarter_months
 from xlplan.periods import Period
+from xlplan.errors import XlplanError
 from xlplan.resources import shipped
+from xlplan.store.paths import archive_dir, shown_url, sqlite_path
 
 EXAMPLES = shipped("examples")
 SIGNED_OFF = {"2023-24-Q1": "Head of Children's Services"}   # quarters the demo signs off, and by whom
@@ -75,8 +77,11 @@ def read_risk_figures(path: Path) -> dict[str, dict[str, dict[str, str]]]:
     return out
 
 
-def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> dict[str, list[Path]]:
-    """Run the loop in `folder` (a new temporary folder if None); returns what was produced, by kind."""
+def run_demo(folder: Path | None = None, say: Callable[[str], None] = print,
+             db_url: str | None = None) -> dict[str, list[Path]]:
+    """Run the loop in `folder` (a new temporary folder if None) with its store at `db_url` (an
+    empty store, e.g. a new PostgreSQL database; default a new SQLite file in the folder); returns
+    what was produced, by kind."""
     from xlplan.collect import collect
     from xlplan.mail import Outbox, send_templates
     from xlplan.plan import read_plan
@@ -85,10 +90,11 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
 
     folder = Path(folder or tempfile.mkdtemp(prefix="xlplan-demo-")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
+    db_url = db_url or f"sqlite:///{folder / 'xlplan.db'}"
+    _empty_store(db_url)
     plan_path = folder / "plan.xlsx"
     shutil.copyfile(EXAMPLES / "plan.xlsx", plan_path)
     plan = read_plan(plan_path)
-    db_url = f"sqlite:///{folder / 'xlplan.db'}"
     say(f"Plan: {plan.settings.organisation} — {plan.settings.plan} ({len(plan.services)} services, "
         f"{len(plan.measures)} measures, {len(plan.actions)} actions)")
     produced: dict[str, list[Path]] = defaultdict(list)
@@ -126,9 +132,30 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print) -> 
             done = sign_off(db_url, period.id, SIGNED_OFF[period.id])
             write_reports(load_results(db_url, plan, period), base / "reports")    # now saying so
             say(f"{period.id}: {done.line()}; a later collect for it changes nothing until `xlplan reopen`")
-    produced["store"].append(folder / "xlplan.db")
+    if (path := sqlite_path(db_url)) is not None:
+        produced["store"].append(path)
+    else:
+        say(f"Store: {shown_url(db_url)} (the returned files are archived in {archive_dir(db_url).resolve()})")
     _year_end(plan, plan_path, db_url, folder, produced, say)
     return dict(produced)
+
+
+def _empty_store(db_url: str) -> None:
+    """Refuse a store that holds anything of xlplan's: the demo's year would be mixed into it (and
+    its signed-off first quarter could not be signed off again)."""
+    from xlplan.store.schema import NEW_STORE, engine, friendly, store_revision
+    from sqlalchemy import exc
+    eng = engine(db_url, create=False, write=False, check=False)
+    try:
+        with eng.connect() as conn:
+            found = store_revision(conn)
+    except exc.DatabaseError as e:        # unreachable, busy, or not a database at all
+        raise friendly(e, db_url) from None
+    finally:
+        eng.dispose()
+    if found != NEW_STORE:
+        raise XlplanError(f"The demo runs in an empty store, and {shown_url(db_url)} holds one already. Give "
+                          f"--dir a new folder (or leave it out), or --db a new database; nothing was changed.")
 
 
 def write_quarter_templates(plan, plan_path: Path, period: Period, db_url: str, out: Path) -> list[Path]:
