@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# Captured console output wraps to COLUMNS where it is set (xlplan/cli/render.py): the tests read it
+# at the 120 columns of a pipe, whatever the terminal they are run from exports
+os.environ.pop("COLUMNS", None)
 
 from quarter import AOP, CJ, GOOD_AOP, GOOD_CJ, fill, make_plan, make_templates  # noqa: E402
 from xlplan.safety import inspection  # noqa: E402

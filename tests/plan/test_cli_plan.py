@@ -89,3 +89,17 @@ def test_every_plan_command_has_help():
     for name in ("init", "check"):
         result = run(name, "--help")
         assert result.exit_code == 0 and len(result.output.splitlines()) > 3
+
+
+def test_captured_output_is_as_wide_as_columns_says(tmp_path):
+    plan = str(bad_plan(tmp_path))
+
+    def widest(env):
+        result = CliRunner(env=env).invoke(main, ["check", plan])
+        assert result.exit_code == 1 and "3 errors and 0 warnings" in " ".join(result.output.split())
+        return max(len(line) for line in result.output.splitlines())
+
+    assert 80 < widest({"COLUMNS": None}) <= 120          # a pipe or a file: 120 columns
+    assert widest({"COLUMNS": "80"}) <= 80                # as `COLUMNS=80 xlplan check … | less` asks
+    assert 80 < widest({"COLUMNS": "12"}) <= 120          # too narrow for a table, or not a width:
+    assert 80 < widest({"COLUMNS": "wide"}) <= 120        # 120 as before

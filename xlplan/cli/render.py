@@ -14,12 +14,19 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 
 
 def console(stderr: bool = False) -> Console:
-    """A console that wraps to the terminal, or to 120 columns when output is captured. No emoji
-    codes: a file name or comment from a return saying ":fire:" is printed as typed."""
+    """A console that wraps to the terminal, or when output is captured (a pipe, a file) to COLUMNS
+    where that is set to a width, else 120 columns. No emoji codes: a file name or comment from a
+    return saying ":fire:" is printed as typed."""
+    import os
     import sys
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else 120
+    width = None if stream.isatty() else _captured_width(os.environ.get("COLUMNS", ""))
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width, emoji=False)
+
+
+def _captured_width(columns: str) -> int:
+    """The width of captured output: COLUMNS when it is a whole number of at least 40, else 120."""
+    return int(columns) if columns.strip().isdigit() and int(columns) >= 40 else 120
 
 
 def issues_table(issues: Iterable[Issue], title: str | None = None) -> Table:
