@@ -227,9 +227,10 @@ def test_the_progress_bar_shows_a_file_name_as_typed():
 
     from rich.console import Console
 
-    from xlplan.cli.collect_cmd import _progress_bar
+    from xlplan.cli.render import progress_bar
     err = Console(file=io.StringIO(), force_terminal=True, width=120)
-    with _progress_bar(err) as progress:
+    with progress_bar(err, "Reading returns") as progress:
         progress(1, 2, "[bold]aop [red]final.xlsx")
         progress(2, 2, "[bold]aop [red]final.xlsx")
-    assert "[bold]aop [red]final.xlsx" in err.file.getvalue()
+    shown = err.file.getvalue()
+    assert "[bold]aop [red]final.xlsx" in shown and "Reading returns" in shown and "2/2" in shown

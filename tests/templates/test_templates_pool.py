@@ -51,3 +51,18 @@ def test_cli_jobs_option(tmp_path):
     bad = CliRunner().invoke(main, ["templates", "--plan", str(plan_path), "--period", "2023-24-Q2",
                                     "--jobs", "0"])
     assert bad.exit_code == 2
+
+
+def test_progress_is_told_of_each_template_once_it_is_written(tmp_path):
+    from xlplan.contract.layout import template_filename
+    plan_path = many_services(tmp_path)
+    plan = read_plan(plan_path)
+    for jobs in (1, 2):
+        out, seen = tmp_path / f"jobs{jobs}", []
+
+        def progress(done, total, service):
+            assert (out / template_filename(Q2, service)).stat().st_size > 0      # written before it is told
+            seen.append((done, total, service))
+
+        write_templates(plan, Q2, out, plan_path=plan_path, issued_at=ISSUED, jobs=jobs, progress=progress)
+        assert seen == [(k, len(NAMES), name) for k, name in enumerate(NAMES, 1)], jobs

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import click
 from rich.markup import escape
@@ -15,7 +15,7 @@ from xlplan.collect import CollectResult, Outcome, collect as run_collect
 from xlplan.errors import Severity
 from xlplan.status import Status
 from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
-from xlplan.cli.render import console, issues_table
+from xlplan.cli.render import console, issues_table, progress_bar
 
 LIST_ALL_UP_TO = 40    # returns listed one by one; above this only those needing a look
 LIST_PROBLEMS_UP_TO = 60   # problems listed one by one; above this the errors first, then counts by kind
@@ -54,28 +54,12 @@ def collect(plan_path: Path, period, returns_dir: Path | None, out_dir: Path | N
     out_dir = out_dir or WORKBOOKS / period.id / "reports"
     out = console()
     err = console(stderr=True)
-    with (_progress_bar(err) if err.is_terminal else nullcontext()) as progress:
+    with (progress_bar(err, "Reading returns") if err.is_terminal else nullcontext()) as progress:
         result, written, note = collect_and_report(plan_path, period, returns_dir, out_dir, db_url, jobs=jobs,
                                                    report=not no_report, progress=progress,
                                                    department=department)
     render(result, out, written, note)
     raise SystemExit(result.exit_code)
-
-
-@contextmanager
-def _progress_bar(err) -> Iterator[Callable[[int, int, str], None]]:
-    """A progress bar on the terminal `err`, and the callback that moves it (rich's progress
-    machinery is loaded only for a terminal: a captured or scheduled run has no bar)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    # the file's name is data: shown as typed, never read as markup
-    with Progress(TextColumn("Reading returns"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}", markup=False), console=err, transient=True) as bar:
-        task = bar.add_task("", total=None)
-
-        def progress(done: int, total: int, name: str) -> None:
-            bar.update(task, completed=done, total=total, description=name[:40])
-
-        yield progress
 
 
 def collect_and_report(plan_path: Path, period, returns_dir: Path, out_dir: Path, db_url: str, *,

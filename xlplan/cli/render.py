@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
 
 from rich.console import Console
 from rich.table import Table
@@ -27,6 +28,23 @@ def console(stderr: bool = False) -> Console:
 def _captured_width(columns: str) -> int:
     """The width of captured output: COLUMNS when it is a whole number of at least 40, else 120."""
     return int(columns) if columns.strip().isdigit() and int(columns) >= 40 else 120
+
+
+@contextmanager
+def progress_bar(err: Console, label: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar headed `label` on the terminal `err`, and the callback that moves it
+    (`progress(done, total, name)`). rich's progress machinery is loaded only here, so a captured
+    or scheduled run, which has no bar, never loads it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    # the name (a file's, a service's) is data: shown as typed, never read as markup
+    with Progress(TextColumn(label, markup=False), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}", markup=False), console=err, transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=name[:40])
+
+        yield progress
 
 
 def issues_table(issues: Iterable[Issue], title: str | None = None) -> Table:

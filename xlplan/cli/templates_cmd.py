@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ import click
 from xlplan.plan import read_plan
 from xlplan.templates import last_quarter_values, write_templates
 from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
-from xlplan.cli.render import console
+from xlplan.cli.render import console, progress_bar
 
 
 @click.command()
@@ -38,9 +39,11 @@ def templates(plan_path: Path, period, out_dir: Path | None, service: str | None
     offers = _offers(db_url, plan, period) if last is not None else None
     spend = _budget_offers(db_url, plan, period) if last is not None else None
     before = _risks_before(db_url, period) if last is not None and plan.risks else None
-    paths = write_templates(plan, period, out_dir, plan_path=plan_path, service=service, last_values=last,
-                            jobs=jobs, corrections=offers, risks_before=before, budget_offers=spend)
-    out = console()
+    out, err = console(), console(stderr=True)
+    with (progress_bar(err, "Writing templates") if err.is_terminal else nullcontext()) as progress:
+        paths = write_templates(plan, period, out_dir, plan_path=plan_path, service=service, last_values=last,
+                                jobs=jobs, corrections=offers, risks_before=before, budget_offers=spend,
+                                progress=progress)
     for path in paths:
         out.print(f"wrote {path}")
     out.print(f"[green]{len(paths)} return template{'s' if len(paths) != 1 else ''}[/] for {period.id} in {out_dir}")

@@ -20,6 +20,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, Iterable
 
 from xlplan import __version__
 from xlplan.contract import layout
@@ -53,8 +54,10 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
                     service: str | None = None, last_values: LastValues | None = None,
                     issued_at: datetime | None = None, jobs: int | None = None,
                     corrections: LastValues | None = None, risks_before: dict | None = None,
-                    budget_offers: dict | None = None) -> list[Path]:
+                    budget_offers: dict | None = None,
+                    progress: Callable[[int, int, str], None] | None = None) -> list[Path]:
     """Write one return template per service (or just `service`) into `out_dir`; returns the paths.
+    `progress(done, total, service)` is called as each template is written.
 
     `budget_offers`: last quarter's stored spend by (service, line) (store.budget_offers), offered for
     correction on the Budget sheet; None or empty: no such columns.
@@ -87,8 +90,19 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
         # garbage collector walking it.
         with collector(freeze=True), ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(),
                                                          initializer=_init_worker, initargs=(job,)) as pool:
-            return list(pool.map(_write_in_worker, services, chunksize=max(1, len(services) // (jobs * 8))))
-    return [_write_one(job, name) for name in services]
+            written = pool.map(_write_in_worker, services, chunksize=max(1, len(services) // (jobs * 8)))
+            return _reported(written, services, progress)
+    return _reported((_write_one(job, name) for name in services), services, progress)
+
+
+def _reported(paths: Iterable[Path], services: list[str], progress) -> list[Path]:
+    """`paths` (one per service, in order, as each is written), with `progress` told of each."""
+    out = []
+    for path, service in zip(paths, services):
+        out.append(path)
+        if progress is not None:
+            progress(len(out), len(services), service)
+    return out
 
 
 def available_cores() -> int:
