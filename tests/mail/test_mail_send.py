@@ -76,8 +76,11 @@ def test_refused_recipient_is_reported_and_the_others_are_delivered(setup, serve
     plan, folder, paths, db = setup
     handler, address = server
     handler.refuse.add("alex@anytown.gov.uk")
+    told = []
     with SmtpTransport(address, environ={}) as smtp:
-        run = send_templates(plan, P, folder, smtp, db, sender=find_sender(plan, environ={}))
+        run = send_templates(plan, P, folder, smtp, db, sender=find_sender(plan, environ={}),
+                             progress=lambda *done: told.append(done))
+    assert told == [(1, 2, "Children and Justice"), (2, 2, "Adult and Older People")]    # the failed one too
     assert [(o.service, o.result) for o in run.outcomes] == [("Children and Justice", "failed"),
                                                             ("Adult and Older People", "sent")]
     assert [(i.code, i.key) for i in run.report] == [("mail.refused", "Children and Justice")]
@@ -85,9 +88,12 @@ def test_refused_recipient_is_reported_and_the_others_are_delivered(setup, serve
     assert [r.rcpt_tos for r in handler.received] == [["sam@anytown.gov.uk"]]
     # the failure is not a send: the next run tries the refused service again and skips the other
     handler.refuse.clear()
+    told.clear()
     with SmtpTransport(address, environ={}) as smtp:
-        again = send_templates(plan, P, folder, smtp, db, sender=find_sender(plan, environ={}))
+        again = send_templates(plan, P, folder, smtp, db, sender=find_sender(plan, environ={}),
+                               progress=lambda *done: told.append(done))
     assert [o.result for o in again.outcomes] == ["sent", "skipped"]
+    assert told == [(1, 2, "Children and Justice"), (2, 2, "Adult and Older People")]    # the skipped one too
 
 
 def test_missing_template_and_bad_address_are_per_service(tmp_path, server):

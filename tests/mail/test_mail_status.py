@@ -99,10 +99,13 @@ def test_chase_reminds_missing_and_faulty_returns_only(quarter, tmp_path):
     try:
         states = service_states(plan, P, results.returns, db, issues=results.issues, today=date(2023, 10, 25))
         with SmtpTransport(f"127.0.0.1:{controller.port}", environ={}) as smtp:
-            run = chase(plan, P, states, smtp, db, templates_folder=folder, sender=SENDER, today=date(2023, 10, 25))
+            told = []
+            run = chase(plan, P, states, smtp, db, templates_folder=folder, sender=SENDER, today=date(2023, 10, 25),
+                        progress=lambda *done: told.append(done))
     finally:
         controller.stop()
     assert [(o.service, o.result) for o in run.outcomes] == [(CJ, "sent"), (AOP, "sent")]
+    assert told == [(1, 2, CJ), (2, 2, AOP)]
     got = {r.rcpt_tos[0]: r.message for r in handler.received}
     missing, faulty = got["alex@anytown.gov.uk"], got["sam@anytown.gov.uk"]
     assert missing["Subject"] == "Reminder: 2023-24 Quarter 2 performance return for Children and Justice is overdue"

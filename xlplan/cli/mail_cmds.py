@@ -4,6 +4,7 @@ remind those who have not."""
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from xlplan.mail import (ACCEPTED, MISSING, REJECTED, WITH_ERRORS, chase, local_
                          unmatched_returns)
 from xlplan.plan import read_plan
 from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
-from xlplan.cli.render import console, issues_table
+from xlplan.cli.render import console, issues_table, progress_bar
 
 _WORD_STYLE = {"sent": "green", "drafted": "green", "skipped": "dim", "failed": "bold red",
                ACCEPTED: "green", WITH_ERRORS: "yellow", REJECTED: "bold red", MISSING: "red"}
@@ -139,9 +140,10 @@ def send(period, plan_path, templates_dir, db_url, outbox, smtp_server, services
         raise XlplanError(f"There is no templates folder {folder}; run `xlplan templates --period {period.id}` "
                           f"first or pass --templates.")
     sender = _sender(plan, smtp=bool(smtp_server))
-    with transport:
+    err = console(stderr=True)
+    with transport, (progress_bar(err, "Sending templates") if err.is_terminal else nullcontext()) as progress:
         run = mail.send_templates(plan, period, folder, transport, db_url, resend=resend, sender=sender,
-                                  only=list(services))
+                                  only=list(services), progress=progress)
     _finish(run, f"{period.label} templates")
 
 
@@ -263,9 +265,10 @@ def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server, ser
         which = "Every" if not services else "That"
         console().print(f"{which} {period.label} return is in and clean; nobody to remind.")
         raise SystemExit(0)
-    with transport:
+    err = console(stderr=True)
+    with transport, (progress_bar(err, "Sending reminders") if err.is_terminal else nullcontext()) as progress:
         run = chase(plan, period, states, transport, db_url, templates_folder=folder, sender=sender, resend=resend,
-                    only=list(services))
+                    only=list(services), progress=progress)
     _finish(run, f"{period.label} reminders")
 
 

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
+from typing import Callable
 
 from xlplan.mail import log as mail_log
 from xlplan.errors import (
@@ -218,17 +219,27 @@ def deliver_one(transport, db_url: str, plan: Plan, period: Period, service: Ser
                    issue=problem)
 
 
+def told(items: list, progress: Callable[[int, int, str], None] | None, name: Callable[[object], str]):
+    """`items`, one by one; once each has been dealt with (the loop asks for the next),
+    `progress(done, total, name(item))` is called."""
+    for done, item in enumerate(items, 1):
+        yield item
+        if progress is not None:
+            progress(done, len(items), name(item))
+
+
 def send_templates(plan: Plan, period: Period, templates_folder: str | Path, transport, db_url: str, *,
                    resend: bool = False, sender: Sender | None = None, only: list[str] | None = None,
-                   email_templates: str | Path | None = None, now=datetime.now) -> MailRun:
+                   email_templates: str | Path | None = None, now=datetime.now,
+                   progress: Callable[[int, int, str], None] | None = None) -> MailRun:
     """Email each service that has a return (or just those named in `only`) its template from
-    `templates_folder`, one message each.
+    `templates_folder`, one message each; `progress(done, total, service)` is told of each.
 
     A service whose template was already sent or drafted for `period` is skipped unless `resend`.
     """
     run = MailRun()
     previous = mail_log.last_delivered(db_url, period.id, mail_log.TEMPLATE)
-    for service in chosen_services(plan, only):
+    for service in told(chosen_services(plan, only), progress, name=lambda s: s.name):
         before = previous.get(service.name.casefold())
         if before is not None and not resend:
             note = issue(MAIL_ALREADY_SENT, key=service.name, how=before.how, when=f"{before.at:%d/%m/%Y %H:%M}")

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from xlplan.mail import log as mail_log
 from xlplan.errors import MAIL_ALREADY_REMINDED, Issue, issue
 from xlplan.contract.layout import template_filename
-from xlplan.mail.send import MailRun, Outcome, Sender, chosen_services, compose, deliver_one
+from xlplan.mail.send import MailRun, Outcome, Sender, chosen_services, compose, deliver_one, told
 from xlplan.periods import Period
 from xlplan.plan import Plan, Service
 from xlplan.store import ReturnRecord
@@ -129,8 +130,10 @@ def _with_place(i: Issue) -> str:
 def chase(plan: Plan, period: Period, states: list[ServiceState], transport, db_url: str, *,
           templates_folder: str | Path | None = None, sender: Sender | None = None,
           email_templates: str | Path | None = None, today: date | None = None, resend: bool = False,
-          only: list[str] | None = None, now=datetime.now) -> MailRun:
-    """Remind every service in `states` whose return is missing, rejected or has errors.
+          only: list[str] | None = None, now=datetime.now,
+          progress: Callable[[int, int, str], None] | None = None) -> MailRun:
+    """Remind every service in `states` whose return is missing, rejected or has errors;
+    `progress(done, total, service)` is told of each.
 
     A service still missing its return gets a fresh copy of its template attached when one is in
     `templates_folder`. A service already reminded today is skipped unless `resend`. Each reminder
@@ -139,9 +142,8 @@ def chase(plan: Plan, period: Period, states: list[ServiceState], transport, db_
     today = today or date.today()
     run = MailRun()
     wanted = {s.name for s in chosen_services(plan, only)}
-    for st in states:
-        if st.state not in TO_CHASE or st.service.name not in wanted:
-            continue
+    due = [st for st in states if st.state in TO_CHASE and st.service.name in wanted]
+    for st in told(due, progress, name=lambda st: st.service.name):
         if st.reminded is not None and st.reminded.at.date() == now().date() and not resend:
             note = issue(MAIL_ALREADY_REMINDED, key=st.service.name, how=st.reminded.how,
                          when=f"{st.reminded.at:%H:%M}")
