@@ -57,6 +57,20 @@ def test_rejected_file_and_missing_service_exit_1_with_reasons(workdir):
     assert f"Not returned (1): {AOP}" in result.output
 
 
+def test_a_skipped_file_says_why_and_what_to_do(workdir):
+    returns = workdir / "workbooks" / "2023-24-Q2" / "returns"
+    (returns / "aop final.xlsx").rename(workdir / "aop final.xlsx")
+    (returns / "RE AOP return.eml").write_bytes(b"From: sam@anytown.gov.uk\r\nSubject: RE: return\r\n\r\nAttached.\r\n")
+    (returns / "notes.txt").write_text("to chase")
+    result = invoke("--period", "2023-24-Q2", "--no-report")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert ("Skipped: RE AOP return.eml is an email, not the workbook: save the return attached to it (the .xlsx) "
+            "in the returns folder") in said
+    assert "Skipped: notes.txt is not a spreadsheet" in said
+    assert "Not returned (1): Adult and Older People" in said
+
+
 def test_usage_problems_exit_2(workdir):
     assert invoke("--period", "2023-24-Q5").exit_code == 2
     missing_plan = invoke("--period", "2023-24-Q2", "--plan", "nowhere.xlsx")

@@ -24,7 +24,14 @@ def template(tmp_path_factory):
 def test_skip_reason_names_lock_files_and_non_spreadsheets(tmp_path):
     for name, reason in [("~$cj.xlsx", "an Excel or LibreOffice lock file"),
                          (".~lock.cj.xlsx#", "an Excel or LibreOffice lock file"),
-                         ("notes.txt", "not a spreadsheet"), ("cj.xlsx", None), ("CJ.XLSX", None)]:
+                         ("notes.txt", "not a spreadsheet"), ("cj.xlsx", None), ("CJ.XLSX", None),
+                         ("RE CJ return.eml", "an email, not the workbook: save the return attached to it (the "
+                                              ".xlsx) in the returns folder"),
+                         ("RE CJ return.MSG", "an Outlook email, not the workbook: save the return attached to "
+                                              "it (the .xlsx) in the returns folder"),
+                         ("cj.pdf", "a PDF, not the workbook: ask the manager for the .xlsx return (a PDF of it "
+                                    "cannot be read)"),
+                         ("returns.zip", "a zip archive: unzip the return in it into the returns folder")]:
         (tmp_path / name).write_bytes(b"x")
         assert skip_reason(tmp_path / name) == reason, name
 

@@ -122,6 +122,9 @@ def render(result: CollectResult, out, report_paths: list[Path] = (), reports_no
             out.print(f"[green]{what} accepted without errors or warnings[/] (not listed one by one; "
                       f"`xlplan status` lists every service).")
         hints = {i.file: i.hint for i in result.issues if i.is_error}
+        for r in listed:        # why each file listed as skipped was not read
+            if r.outcome == Outcome.SKIPPED and r.reasons:
+                out.print("[dim]Skipped[/]: " + escape(r.reasons[0].removesuffix("; skipped")))
         for r in result.records:
             if r.outcome in (Outcome.REJECTED, Outcome.SUPERSEDED) and r.reasons:
                 style = _OUTCOME_STYLE[r.outcome]
