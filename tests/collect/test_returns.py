@@ -31,7 +31,8 @@ def test_skip_reason_names_lock_files_and_non_spreadsheets(tmp_path):
                                               "it (the .xlsx) in the returns folder"),
                          ("cj.pdf", "a PDF, not the workbook: ask the manager for the .xlsx return (a PDF of it "
                                     "cannot be read)"),
-                         ("returns.zip", "a zip archive: unzip the return in it into the returns folder")]:
+                         ("returns.zip", "a zip archive: unzip the return in it into the returns folder"),
+                         ("cj.csv", None), ("cj.xltx", None), ("cj.htm", None)]:    # judged by safety: rejected
         (tmp_path / name).write_bytes(b"x")
         assert skip_reason(tmp_path / name) == reason, name
 

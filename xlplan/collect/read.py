@@ -34,9 +34,9 @@ from xlplan.contract.risks import RISKS_SHEET
 from xlplan.errors import RETURN_NOT_A_WORKBOOK, RETURN_PASSWORD_PROTECTED, RETURN_TOO_LARGE, Issue, issue
 from xlplan.contract.identity import Identity
 from xlplan.values import clean_text
+from xlplan.safety.inspection import SPREADSHEET_SUFFIXES    # what safety judges as a spreadsheet
 from xlplan.xlsx_parts import MAIN_NS, PARSER_OPTS, column_letter, parse_xml, sheet_parts
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 MAX_FILE_BYTES = 50 * 2**20          # a return is a few hundred KB; refuse anything over 50 MB
 MAX_UNZIPPED_BYTES = 200 * 2**20     # total uncompressed size of an .xlsx's parts
 MAX_RATIO = 200                      # compression ratio per part above which it is a zip bomb
