@@ -10,7 +10,7 @@ from xlplan.periods import FinancialYear
 from xlplan.cli.common import UsageProblem, db_option, friendly_errors, plan_option
 from xlplan.cli.plan_cmds import YearType
 from xlplan.cli.render import console
-from xlplan.store.paths import shown_url
+from xlplan.store import shown_url
 
 
 @click.command()
