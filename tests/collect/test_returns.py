@@ -25,8 +25,8 @@ def test_skip_reason_names_lock_files_and_non_spreadsheets(tmp_path):
     for name, reason in [("~$cj.xlsx", "an Excel or LibreOffice lock file"),
                          (".~lock.cj.xlsx#", "an Excel or LibreOffice lock file"),
                          ("notes.txt", "not a spreadsheet"), ("cj.xlsx", None), ("CJ.XLSX", None),
-                         ("RE CJ return.eml", "an email, not the workbook: save the return attached to it (the "
-                                              ".xlsx) in the returns folder"),
+                         ("RE CJ return.eml", "an email with no spreadsheet attached (or one that could not be "
+                                              "read as an email)"),
                          ("RE CJ return.MSG", "an Outlook email, not the workbook: save the return attached to "
                                               "it (the .xlsx) in the returns folder"),
                          ("cj.pdf", "a PDF, not the workbook: ask the manager for the .xlsx return (a PDF of it "

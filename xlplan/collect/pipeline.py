@@ -1,8 +1,9 @@
 """`xlplan collect`: read every return in a folder, identify and check it, store the quarter and
 compute each measure's status.
 
-The steps, each in its own module: find the files (judged by safety's workers while the plan is
-read, when there are many: engine.judging_ahead); examine each one (examine.py: inspect it before
+The steps, each in its own module: find the files (a saved email's attached workbooks in its place:
+emailed.py; judged by safety's workers while the plan is read, when there are many:
+engine.judging_ahead); examine each one (examine.py: inspect it before
 any spreadsheet library sees it, archive it by content hash, read it, identify it by its hidden
 identity sheet, verify the locked content, check every value), in worker processes when there are
 many (engine.py); then, across files, let the newest return of each service supersede the others
@@ -23,7 +24,7 @@ import os
 from contextlib import ExitStack
 from pathlib import Path
 
-from xlplan.collect import memo, rows
+from xlplan.collect import emailed, memo, rows
 from xlplan.collect.assess import assess, status_counts, supersede
 from xlplan.collect.engine import Progress, examining, judging_ahead
 from xlplan.collect.examined import CollectResult, Scope
@@ -51,7 +52,9 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     period = Period.parse(period) if isinstance(period, str) else period
     plan_path, returns_dir = Path(plan_path), Path(returns_dir)
     _plan_exists(plan_path)
-    paths = find_files(returns_dir) if returns_dir.is_dir() else []
+    archive = store.archive_dir(db_url)
+    unpacked = emailed.unpack(find_files(returns_dir) if returns_dir.is_dir() else [], archive)   # .eml: attachments
+    paths = unpacked.paths
     # the files' bytes are judged by workers while the plan is read (a first collect of many files)
     with judging_ahead(paths, jobs, rerun=Reuse.has_entries_for(plan_path, period)) as judged_ahead:
         plan = _plan_for(plan_path, period)
@@ -61,7 +64,6 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         raise XlplanError(f"There is no returns folder {returns_dir}; save the returned workbooks there "
                           f"or pass --returns.")
     key = _signing_key(plan_path)
-    archive = store.archive_dir(db_url)
     archive.mkdir(parents=True, exist_ok=True)
     # From here on this process makes no reference cycles worth collecting (files, rows: plain
     # data), so the cyclic collector is paused: it would rescan the plan's and the returns' millions
@@ -76,10 +78,12 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         if store.locked(db_url, period.id) is not None:
             files = examined()
             started.close()
+            emailed.shown_names(files, paths, unpacked.shown)
             return _after_signoff(plan, plan_path, period, returns_dir, db_url, jobs, progress, scope, files, reuse)
         snapshot = _prepare(plan, db_url, text)
         files = examined()
         started.close()
+        emailed.shown_names(files, paths, unpacked.shown)
         supersede(files, scope)
         folder = _folder_name(returns_dir, plan_path)
         inputs, digests = memo.digests(plan, period, scope, key, folder, files)
