@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
 from datetime import timezone
 from pathlib import Path
 
@@ -22,23 +21,15 @@ FOLDER = "emailed"                # under the archive: archive/emailed/<email's 
 _UNSAFE = re.compile(r"[^\w .,()&'+-]")
 
 
-@dataclass
-class Unpacked:
-    """The files to examine (each email that had a spreadsheet attached replaced by its attachments)
-    and the name each attachment is shown by."""
-
-    paths: list[Path]
-    shown: dict[Path, str] = field(default_factory=dict)
-
-
-def unpack(paths: list[Path], archive: Path) -> Unpacked:
-    """`paths` with each readable `.eml` among them replaced by the spreadsheets attached to it,
-    written (once) under `archive`/emailed with the email's Date as their modified time."""
-    out = Unpacked([])
+def unpack(paths: list[Path], archive: Path) -> tuple[list[Path], dict[Path, str]]:
+    """The files to examine: `paths` with each readable `.eml` among them replaced by the
+    spreadsheets attached to it, written (once) under `archive`/emailed with the email's Date as
+    their modified time; and the name each of those is shown by."""
+    out, shown = [], {}
     for path in paths:
         found = _attached(path) if path.suffix.lower() in EMAIL_SUFFIXES and not path.is_symlink() else None
         if found is None or not found[2]:       # not an email, or nothing attached to read: skipped
-            out.paths.append(path)
+            out.append(path)
             continue
         from xlplan.safety.inspection import display_name
         digest, sent, attachments = found
@@ -47,12 +38,12 @@ def unpack(paths: list[Path], archive: Path) -> Unpacked:
             taken = [(_write_once(folder / f"{n:02d} {_safe(name)}", data, sent, path), name)
                      for n, (name, data) in enumerate(attachments, 1)]
         except OSError:         # the archive cannot be written: the email is listed, and skipped
-            out.paths.append(path)
+            out.append(path)
             continue
         for target, name in taken:
-            out.paths.append(target)
-            out.shown[target] = f"{display_name(path)} › {display_name(_base(name))}"
-    return out
+            out.append(target)
+            shown[target] = f"{display_name(path)} › {display_name(_base(name))}"
+    return out, shown
 
 
 def shown_names(files: list, paths: list[Path], shown: dict[Path, str]) -> None:
