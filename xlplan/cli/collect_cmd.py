@@ -76,6 +76,8 @@ def collect_and_report(plan_path: Path, period, returns_dir: Path, out_dir: Path
     if result.signoff is not None:      # its reports are those of what was approved: left as they are
         return result, [], (f"{period.id} is signed off, so its reports are left as they are "
                             f"(`xlplan report --period {period.id}` rebuilds them from the store, unchanged)")
+    if progress is not None:        # the bar, full, says what the wait is for now
+        progress(len(result.files), len(result.files), "writing the report and summary…")
     return (result, *_write_reports(result, Path(out_dir)))
 
 

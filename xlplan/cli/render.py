@@ -47,6 +47,13 @@ def progress_bar(err: Console, label: str) -> Iterator[Callable[[int, int, str],
         yield progress
 
 
+def working(err: Console, what: str):
+    """A spinner saying `what` is being done, on the terminal `err` (nothing when output is
+    captured): a context manager."""
+    from contextlib import nullcontext
+    return err.status(Text(what), spinner="dots") if err.is_terminal else nullcontext()
+
+
 def issues_table(issues: Iterable[Issue], title: str | None = None) -> Table:
     table = Table(title=title, show_lines=False, expand=False)
     table.add_column("Severity")

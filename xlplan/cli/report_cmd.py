@@ -10,7 +10,7 @@ from rich.markup import escape
 from xlplan.plan import read_plan
 from xlplan.cli.common import PERIOD, WORKBOOKS, UsageProblem, db_option, friendly_errors, plan_option
 from xlplan.cli.plan_cmds import YearType
-from xlplan.cli.render import console
+from xlplan.cli.render import console, working
 
 
 def default_out(period) -> Path:
@@ -46,9 +46,10 @@ def report(period, year, plan_path: Path, db_url: str, out_dir: Path | None, tem
         return _annual(year, plan_path, db_url, out_dir, templates_dir)
     from xlplan.reports import write_reports
     from xlplan.store import load_results
-    plan = read_plan(plan_path)
-    results = load_results(db_url, plan, period)
-    paths = write_reports(results, out_dir or default_out(period), templates_dir=templates_dir)
+    with working(console(stderr=True), f"Writing the {period.label} report and summary workbook…"):
+        plan = read_plan(plan_path)
+        results = load_results(db_url, plan, period)
+        paths = write_reports(results, out_dir or default_out(period), templates_dir=templates_dir)
     out = console()
     counts = results.measure_counts()
     summary = ", ".join(f"{n} {st.value}" for st, n in counts.items() if n)
@@ -71,9 +72,11 @@ def report(period, year, plan_path: Path, db_url: str, out_dir: Path | None, tem
 def _annual(year, plan_path: Path, db_url: str, out_dir: Path | None, templates_dir: Path | None) -> None:
     from xlplan.reports import write_annual_reports
     from xlplan.store import load_year
-    plan = read_plan(plan_path)
-    results = load_year(db_url, plan, year)
-    paths = write_annual_reports(results, out_dir or WORKBOOKS / year.label / "reports", templates_dir=templates_dir)
+    with working(console(stderr=True), f"Writing the {year.slash} annual report and summary workbook…"):
+        plan = read_plan(plan_path)
+        results = load_year(db_url, plan, year)
+        paths = write_annual_reports(results, out_dir or WORKBOOKS / year.label / "reports",
+                                     templates_dir=templates_dir)
     out = console()
     counts = results.status_counts()
     summary = ", ".join(f"{n} {st.value}" for st, n in counts.items() if n)
