@@ -252,3 +252,19 @@ def test_the_progress_bar_shows_a_file_name_as_typed():
         progress(2, 2, "[bold]aop [red]final.xlsx")
     shown = err.file.getvalue()
     assert "[bold]aop [red]final.xlsx" in shown and "Reading returns" in shown and "2/2" in shown
+
+
+def test_a_long_step_is_named_on_a_terminal_and_nothing_is_added_to_captured_output():
+    import io
+
+    from rich.console import Console
+
+    from xlplan.cli.render import working
+    err = Console(file=io.StringIO(), force_terminal=True, width=80)
+    with working(err, "Writing the [bold]report"):
+        pass
+    assert "Writing the [bold]report" in err.file.getvalue()          # as typed: never markup
+    captured = Console(file=io.StringIO(), force_terminal=False)
+    with working(captured, "Writing the report"):
+        pass
+    assert captured.file.getvalue() == ""
