@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable
 
 import click
 from rich.markup import escape
@@ -13,6 +11,7 @@ from rich.table import Table
 
 from xlplan.collect import CollectResult, Outcome, collect as run_collect
 from xlplan.errors import Severity
+from xlplan.progress import Progress
 from xlplan.status import Status
 from xlplan.cli.common import WORKBOOKS, db_option, friendly_errors, period_option, plan_option
 from xlplan.cli.render import console, issues_table, progress_bar
@@ -54,7 +53,7 @@ def collect(plan_path: Path, period, returns_dir: Path | None, out_dir: Path | N
     out_dir = out_dir or WORKBOOKS / period.id / "reports"
     out = console()
     err = console(stderr=True)
-    with (progress_bar(err, "Reading returns") if err.is_terminal else nullcontext()) as progress:
+    with progress_bar(err, "Reading returns") as progress:
         result, written, note = collect_and_report(plan_path, period, returns_dir, out_dir, db_url, jobs=jobs,
                                                    report=not no_report, progress=progress,
                                                    department=department)
@@ -64,7 +63,7 @@ def collect(plan_path: Path, period, returns_dir: Path | None, out_dir: Path | N
 
 def collect_and_report(plan_path: Path, period, returns_dir: Path, out_dir: Path, db_url: str, *,
                        jobs: int | None = None, report: bool = True,
-                       progress: Callable[[int, int, str], None] | None = None,
+                       progress: Progress | None = None,
                        department: str | None = None) -> tuple[CollectResult, list[Path], str]:
     """Collect the quarter (for `department` only, if given), then (unless `report` is False)
     write its reports into `out_dir` from what the store now holds: (the collect's result, the

@@ -4,7 +4,6 @@ remind those who have not."""
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -141,7 +140,7 @@ def send(period, plan_path, templates_dir, db_url, outbox, smtp_server, services
                           f"first or pass --templates.")
     sender = _sender(plan, smtp=bool(smtp_server))
     err = console(stderr=True)
-    with transport, (progress_bar(err, "Sending templates") if err.is_terminal else nullcontext()) as progress:
+    with transport, progress_bar(err, "Sending templates") as progress:
         run = mail.send_templates(plan, period, folder, transport, db_url, resend=resend, sender=sender,
                                   only=list(services), progress=progress)
     _finish(run, f"{period.label} templates")
@@ -266,7 +265,7 @@ def chase_cmd(period, plan_path, templates_dir, db_url, outbox, smtp_server, ser
         console().print(f"{which} {period.label} return is in and clean; nobody to remind.")
         raise SystemExit(0)
     err = console(stderr=True)
-    with transport, (progress_bar(err, "Sending reminders") if err.is_terminal else nullcontext()) as progress:
+    with transport, progress_bar(err, "Sending reminders") as progress:
         run = chase(plan, period, states, transport, db_url, templates_folder=folder, sender=sender, resend=resend,
                     only=list(services), progress=progress)
     _finish(run, f"{period.label} reminders")

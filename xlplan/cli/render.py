@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from xlplan.errors import Issue, Severity
+from xlplan.progress import Progress
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 
@@ -31,13 +32,16 @@ def _captured_width(columns: str) -> int:
 
 
 @contextmanager
-def progress_bar(err: Console, label: str) -> Iterator[Callable[[int, int, str], None]]:
+def progress_bar(err: Console, label: str) -> Iterator[Progress | None]:
     """A progress bar headed `label` on the terminal `err`, and the callback that moves it
-    (`progress(done, total, name)`). rich's progress machinery is loaded only here, so a captured
-    or scheduled run, which has no bar, never loads it."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    (`progress(done, total, name)`); None when `err` is not a terminal (a captured or scheduled
+    run has no bar, and never loads rich's progress machinery)."""
+    if not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
     # the name (a file's, a service's) is data: shown as typed, never read as markup
-    with Progress(TextColumn(label, markup=False), BarColumn(), MofNCompleteColumn(),
+    with Bar(TextColumn(label, markup=False), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.description}", markup=False), console=err, transient=True) as bar:
         task = bar.add_task("", total=None)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -40,7 +39,7 @@ def templates(plan_path: Path, period, out_dir: Path | None, service: str | None
     spend = _budget_offers(db_url, plan, period) if last is not None else None
     before = _risks_before(db_url, period) if last is not None and plan.risks else None
     out, err = console(), console(stderr=True)
-    with (progress_bar(err, "Writing templates") if err.is_terminal else nullcontext()) as progress:
+    with progress_bar(err, "Writing templates") as progress:
         paths = write_templates(plan, period, out_dir, plan_path=plan_path, service=service, last_values=last,
                                 jobs=jobs, corrections=offers, risks_before=before, budget_offers=spend,
                                 progress=progress)

@@ -49,6 +49,8 @@ def unpack(paths: list[Path], archive: Path) -> tuple[list[Path], dict[Path, str
 def shown_names(files: list, paths: list[Path], shown: dict[Path, str]) -> None:
     """Give each examined file taken from an email (`files` in the order of `paths`) the name it is
     shown by, in its issues too."""
+    if not shown:
+        return
     from dataclasses import replace
     for f, path in zip(files, paths):
         name = shown.get(path)

@@ -27,6 +27,7 @@ from xlplan.collect.reuse import Reuse
 from xlplan.heap import collector
 from xlplan.periods import Period
 from xlplan.plan import Plan
+from xlplan.progress import Progress
 
 if TYPE_CHECKING:      # the pool's modules are loaded only when a pool is started
     from concurrent.futures import ProcessPoolExecutor
@@ -38,7 +39,6 @@ STREAM_MIN_MISSES = 4    # a re-run's changed files go to a pool from this many 
 BUSY_MIN_FILES = 3       # ... and from this many when this process has other work meanwhile (`examining`)
 CHUNK_FILES = 8          # files a worker is handed at a time, at most: the pool's last chunks end close together
 
-Progress = Callable[[int, int, str], None]
 
 
 def examine_all(paths: list[Path], plan: Plan, period: Period, key: bytes, archive: Path,

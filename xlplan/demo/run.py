@@ -143,17 +143,8 @@ def run_demo(folder: Path | None = None, say: Callable[[str], None] = print,
 def _empty_store(db_url: str) -> None:
     """Refuse a store that holds anything of xlplan's: the demo's year would be mixed into it (and
     its signed-off first quarter could not be signed off again)."""
-    from xlplan.store.schema import NEW_STORE, engine, friendly, store_revision
-    from sqlalchemy import exc
-    eng = engine(db_url, create=False, write=False, check=False)
-    try:
-        with eng.connect() as conn:
-            found = store_revision(conn)
-    except exc.DatabaseError as e:        # unreachable, busy, or not a database at all
-        raise friendly(e, db_url) from None
-    finally:
-        eng.dispose()
-    if found != NEW_STORE:
+    from xlplan.store import is_new
+    if not is_new(db_url):
         raise XlplanError(f"The demo runs in an empty store, and {shown_url(db_url)} holds one already. Give "
                           f"--dir a new folder (or leave it out), or --db a new database; nothing was changed.")
 

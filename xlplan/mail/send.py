@@ -22,7 +22,6 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
-from typing import Callable
 
 from xlplan.mail import log as mail_log
 from xlplan.errors import (
@@ -33,6 +32,7 @@ from xlplan.contract.layout import template_filename
 from xlplan.periods import Period
 from xlplan.plan import Plan, Service
 from xlplan.mail.transport import DeliveryError
+from xlplan.progress import Progress, told
 from xlplan.resources import jinja_env
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -219,19 +219,10 @@ def deliver_one(transport, db_url: str, plan: Plan, period: Period, service: Ser
                    issue=problem)
 
 
-def told(items: list, progress: Callable[[int, int, str], None] | None, name: Callable[[object], str]):
-    """`items`, one by one; once each has been dealt with (the loop asks for the next),
-    `progress(done, total, name(item))` is called."""
-    for done, item in enumerate(items, 1):
-        yield item
-        if progress is not None:
-            progress(done, len(items), name(item))
-
-
 def send_templates(plan: Plan, period: Period, templates_folder: str | Path, transport, db_url: str, *,
                    resend: bool = False, sender: Sender | None = None, only: list[str] | None = None,
                    email_templates: str | Path | None = None, now=datetime.now,
-                   progress: Callable[[int, int, str], None] | None = None) -> MailRun:
+                   progress: Progress | None = None) -> MailRun:
     """Email each service that has a return (or just those named in `only`) its template from
     `templates_folder`, one message each; `progress(done, total, service)` is told of each.
 

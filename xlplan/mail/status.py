@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from xlplan.mail import log as mail_log
 from xlplan.errors import MAIL_ALREADY_REMINDED, Issue, issue
 from xlplan.contract.layout import template_filename
-from xlplan.mail.send import MailRun, Outcome, Sender, chosen_services, compose, deliver_one, told
+from xlplan.mail.send import MailRun, Outcome, Sender, chosen_services, compose, deliver_one
 from xlplan.periods import Period
+from xlplan.progress import Progress, told
 from xlplan.plan import Plan, Service
 from xlplan.store import ReturnRecord
 
@@ -131,7 +131,7 @@ def chase(plan: Plan, period: Period, states: list[ServiceState], transport, db_
           templates_folder: str | Path | None = None, sender: Sender | None = None,
           email_templates: str | Path | None = None, today: date | None = None, resend: bool = False,
           only: list[str] | None = None, now=datetime.now,
-          progress: Callable[[int, int, str], None] | None = None) -> MailRun:
+          progress: Progress | None = None) -> MailRun:
     """Remind every service in `states` whose return is missing, rejected or has errors;
     `progress(done, total, service)` is told of each.
 

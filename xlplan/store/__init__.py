@@ -21,7 +21,7 @@ _NAMES = {
                "engine", "figure_from_json", "figure_json", "history", "issues", "measure_values",
                "metadata", "plans", "returns", "transaction", "utc_now", "RestatementRow",
                "restatements", "BenchmarkRow", "BudgetRow", "benchmarks", "budget_lines", "BudgetRestatementRow",
-               "budget_restatements", "RiskRow", "risk_updates"],
+               "budget_restatements", "RiskRow", "risk_updates", "is_new"],
     "paths": ["archive_dir", "sqlite_path", "shown_url"],      # no SQLAlchemy: collect starts before the store is opened
     "write": ["PackedText", "bulk_insert", "replace_period", "write_collect", "write_import", "ready_to_write"],
     "restated": ["correction_offers", "reported_for_correction"],

@@ -612,6 +612,22 @@ def store_revision(conn) -> str:
     return found[0] if len(found) == 1 else ",".join(sorted(found))
 
 
+def is_new(db_url: str) -> bool:
+    """Whether the database at `db_url` holds none of the store's tables (a SQLite file not made
+    yet, or an empty database), whatever schema a store in it would have."""
+    path = sqlite_path(db_url)
+    if path is not None and not path.exists():
+        return True
+    eng = engine(db_url, create=False, write=False, check=False)
+    try:
+        with transaction(eng, db_url) as conn:
+            return store_revision(conn) == NEW_STORE
+    except exc.DatabaseError as e:        # e.g. SQLite's "file is not a database"
+        raise friendly(e, db_url) from None
+    finally:
+        eng.dispose()
+
+
 def _schema_ready(eng: Engine, db_url: str, *, create: bool) -> None:
     """Make sure the store at `db_url` has today's schema: a new store is created at SCHEMA_HEAD
     (when `create`), a store of another revision is refused with what to do about it."""

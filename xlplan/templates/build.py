@@ -20,7 +20,6 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
 
 from xlplan import __version__
 from xlplan.contract import layout
@@ -31,6 +30,7 @@ from xlplan.errors import (
 from xlplan.heap import collector
 from xlplan.contract.identity import FORMAT, Identity, RowEntry, content_hash, load_key, row_digest
 from xlplan.periods import Period
+from xlplan.progress import Progress, told_of_results
 from xlplan.plan import Plan
 from xlplan.contract.corrections import CORRECTIONS_SHEET
 from xlplan.templates.corrections import write_corrections
@@ -55,7 +55,7 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
                     issued_at: datetime | None = None, jobs: int | None = None,
                     corrections: LastValues | None = None, risks_before: dict | None = None,
                     budget_offers: dict | None = None,
-                    progress: Callable[[int, int, str], None] | None = None) -> list[Path]:
+                    progress: Progress | None = None) -> list[Path]:
     """Write one return template per service (or just `service`) into `out_dir`; returns the paths.
     `progress(done, total, service)` is called as each template is written.
 
@@ -91,18 +91,8 @@ def write_templates(plan: Plan, period: Period, out_dir: str | Path, *, plan_pat
         with collector(freeze=True), ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(),
                                                          initializer=_init_worker, initargs=(job,)) as pool:
             written = pool.map(_write_in_worker, services, chunksize=max(1, len(services) // (jobs * 8)))
-            return _reported(written, services, progress)
-    return _reported((_write_one(job, name) for name in services), services, progress)
-
-
-def _reported(paths: Iterable[Path], services: list[str], progress) -> list[Path]:
-    """`paths` (one per service, in order, as each is written), with `progress` told of each."""
-    out = []
-    for path, service in zip(paths, services):
-        out.append(path)
-        if progress is not None:
-            progress(len(out), len(services), service)
-    return out
+            return told_of_results(written, services, progress)
+    return told_of_results((_write_one(job, name) for name in services), services, progress)
 
 
 def available_cores() -> int:
