@@ -141,3 +141,43 @@ def test_a_thousand_measures(tmp_path):
     results = big_results(1000, 300)
     wb = openpyxl.load_workbook(write_summary(results, tmp_path / "big.xlsx"), read_only=True)
     assert wb["Measures"].max_row == 1001 and wb["Trend data"].max_row == 1001
+
+
+def test_measures_sheet_prints_readably_on_a4(built):
+    """Printed one page wide, the Measures sheet's 24 columns came out at a quarter size: it prints
+    up to the comments, three pages across with Code and Measure on each, and says what is left off."""
+    _, _, wb = built
+    ws = wb["Measures"]
+    heads = [c.value for c in ws[1]]
+    comments = openpyxl.utils.get_column_letter(heads.index("Comments/Progress") + 1)
+    assert ws.print_area == f"'Measures'!$A$1:${comments}${ws.max_row}"
+    assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (3, 0)
+    assert ws.print_title_cols == "$A:$B" and ws.print_title_rows == "$1:$1"
+    assert ws.print_options is not None and ws.page_setup.pageOrder == "overThenDown"
+    assert "Source file, sheet, cell, From and Rule are on screen, not printed" in ws.oddFooter.left.text
+    assert ws.oddFooter.right.text == "Page &P of &N"
+    # the other tables still print whole, one page wide (fitToWidth's default), as before
+    assert wb["Actions"].page_setup.fitToWidth in (None, 1) and not wb["Actions"].print_area
+
+
+def test_rows_of_wrapped_text_are_tall_enough_to_show_it(tmp_path):
+    """LibreOffice does not fit a row to its wrapped text, so text longer than its column overlapped
+    the next row: a row's height is set from its longest wrapped text; a row of short text keeps the
+    default height."""
+    from dataclasses import replace
+    from xlplan.reports.workbook import LINE_PT, wrapped_lines
+    results = make_results(tmp_path)
+    long_one = replace(results.measures[0], comment="The service met its target again this quarter. " * 12)
+    short_one = replace(results.measures[1], comment="On target.", name="Short", theme="S", outcome="S", service="S",
+                        rule="", basis="", source=None)
+    results.measures[:2] = [long_one, short_one]
+    wb = openpyxl.load_workbook(write_summary(results, tmp_path / "summary.xlsx"))
+    ws = wb["Measures"]
+    rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    height = ws.row_dimensions[rows[long_one.code]].height
+    assert height == wrapped_lines(long_one.comment, 70) * LINE_PT and height >= 8 * LINE_PT
+    heads = [c.value for c in ws[1]]
+    assert ws.row_dimensions[rows[short_one.code]].height is None, [
+        (h, c.value) for h, c in zip(heads, ws[rows[short_one.code]]) if isinstance(c.value, str) and len(c.value) > 12]
+    assert wrapped_lines("a\nb", 20) == 2 and wrapped_lines("x" * 60, 21) == 3 and wrapped_lines("", 9) == 1

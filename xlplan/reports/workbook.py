@@ -9,6 +9,7 @@ conditional formatting.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from xlplan.xlsx_book import TextWorkbook
@@ -112,30 +113,73 @@ def put(ws, row: int, col: int, value, f: Formats, fmt=None) -> None:
 
 
 def table(ws, f: Formats, headers: list[str], rows, widths: dict[str, float] | None = None,
-          *, first_row: int = 0, status_cols: tuple[str, ...] = ("Status",)) -> int:
-    """A filterable table with a frozen header; returns the number of data rows written."""
+          *, first_row: int = 0, status_cols: tuple[str, ...] = ("Status",), printed: Printed | None = None) -> int:
+    """A filterable table with a frozen header; returns the number of data rows written. It prints
+    on A4 landscape, one page wide with the header row on every page, or as `printed` says."""
     widths = widths or {}
     ws.set_row(first_row, 30)
+    width = [widths.get(h, 14) for h in headers]
     for c, h in enumerate(headers):
         ws.write_string(first_row, c, h, f.header)
-        ws.set_column(c, c, widths.get(h, 14))
+        ws.set_column(c, c, width[c])
     n = 0
     for r, row in enumerate(rows, first_row + 1):
+        lines = 1
         for c, cell in enumerate(row):
             value, fmt = cell if isinstance(cell, tuple) else (cell, None)
             put(ws, r, c, value, f, fmt)
+            if value.__class__ is str and (fmt is None or fmt is f.text) and (
+                    len(value) >= width[c] - 1 or "\n" in value):
+                lines = max(lines, wrapped_lines(value, width[c]))
+        if lines > 1:       # the row's height set: LibreOffice does not fit rows to wrapped text
+            ws.set_row(r, min(MAX_ROW_PT, lines * LINE_PT))
         n += 1
     last = first_row + max(n, 1)
     ws.autofilter(first_row, 0, last, len(headers) - 1)
     ws.freeze_panes(first_row + 1, 0)
     ws.set_landscape()
     ws.set_paper(9)                      # A4
-    ws.fit_to_pages(1, 0)                # printed one page wide, header row on every page
     ws.repeat_rows(first_row)
+    if printed is None:
+        ws.fit_to_pages(1, 0)
+    else:
+        printed.set_up(ws, headers, first_row, last)
     for name in status_cols:
         if name in headers:
             rag(ws, f, first_row + 1, headers.index(name), last)
     return n
+
+
+@dataclass(frozen=True)
+class Printed:
+    """How a table too wide for one A4 page prints: its columns up to `through` (those after it,
+    such as where each figure came from, are on screen only), `pages_wide` pages across (each
+    row's pages one after another), the first `repeat` columns on each of them so that every page
+    says which row it is, and a footer saying what was left off."""
+
+    through: str
+    pages_wide: int
+    repeat: int
+    footer: str
+
+    def set_up(self, ws, headers: list[str], first_row: int, last: int) -> None:
+        end = headers.index(self.through)
+        ws.print_area(first_row, 0, last, end)
+        ws.fit_to_pages(self.pages_wide, 0)
+        ws.repeat_columns(0, self.repeat - 1)
+        ws.print_across()
+        ws.set_footer("&L" + self.footer.replace("&", "&&") + "&RPage &P of &N")
+
+
+LINE_PT = 15            # a row's height per line of the sheets' 11-point text
+MAX_ROW_PT = 409        # the tallest row Excel has
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` wraps to in a column `width` characters wide (each of its own lines
+    at least one; a little generous, as words do not fill a line)."""
+    per = max(1.0, width - 1)
+    return sum(max(1, -(-len(part) // int(per))) for part in text.split("\n"))
 
 
 def rag(ws, f: Formats, first: int, col: int, last: int) -> None:
@@ -237,6 +281,12 @@ MEASURE_WIDTHS = {"Code": 9, "Measure": 48, "Theme": 26, "Outcome": 28, "Service
                   "From": 22, "Rule": 40, "Last quarter restated": 30}
 
 
+# ~385 characters wide up to the comments: three pages across, Code and Measure on each, print at
+# about 80% (one page wide, the whole sheet printed at a quarter size: unreadable)
+MEASURES_PRINTED = Printed(through="Comments/Progress", pages_wide=3, repeat=2,
+                           footer="Measures. Source file, sheet, cell, From and Rule are on screen, not printed.")
+
+
 def measures_sheet(ws, f: Formats, results: PeriodResults) -> None:
     years = [y.slash for y in results.period.prior_years(3)]
     headers = ["Code", "Measure", "Theme", "Outcome", "Service", "Unit", "Target", "To date", "Status", "Basis",
@@ -257,7 +307,7 @@ def measures_sheet(ws, f: Formats, results: PeriodResults) -> None:
                 _origin(src), m.rule]
 
     table(ws, f, headers, (row(m) for m in results.measures), MEASURE_WIDTHS,
-          status_cols=("Status", "Previous status"))
+          status_cols=("Status", "Previous status"), printed=MEASURES_PRINTED)
 
 
 def _origin(src) -> str:
