@@ -100,7 +100,9 @@ def test_summary_workbook_holds_the_outturns_as_figures_and_words(reported):
     wb = openpyxl.load_workbook(out / "2023-24 annual summary.xlsx")
     ws = wb["Outturns"]
     header = [c.value for c in ws[1]]
-    rows = {r[2]: dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert header[:2] == ["Code", "Measure"]      # as on the quarter's Measures sheet; repeated on each printed page
+    assert ws.print_title_cols == "$A:$B" and ws.page_setup.fitToWidth == 3
+    rows = {r[0]: dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows["Q02"]["Outturn 2023/24"] == 101500 and rows["Q02"]["Status"] == "Green"
     assert rows["A01"]["Q1"] == "not due" and rows["A01"]["Target"] == "92%"
     assert rows["A01"]["Target 2024/25"] == "95%" and rows["Q01"]["Target 2024/25"] == "not set in the plan"

@@ -15,7 +15,7 @@ from xlplan.xlsx_book import TextWorkbook
 
 from xlplan.store import YearResults
 from xlplan.reports.annual_text import RULES, collected_text, signoff_text
-from xlplan.reports.workbook import Formats, figure_cell, put, table
+from xlplan.reports.workbook import Formats, Printed, figure_cell, put, table
 
 
 def write_annual_summary(results: YearResults, path: Path) -> Path:
@@ -36,7 +36,7 @@ def write_annual_summary(results: YearResults, path: Path) -> Path:
 def _outturns(ws, f: Formats, results: YearResults) -> None:
     year = results.year.slash
     nxt = results.next_year.slash
-    headers = ["Theme", "Outcome", "Code", "Measure", "Service", "Unit", "Frequency", "Q1", "Q2", "Q3", "Q4",
+    headers = ["Code", "Measure", "Theme", "Outcome", "Service", "Unit", "Frequency", "Q1", "Q2", "Q3", "Q4",
                f"Outturn {year}", "How the outturn is worked out", "Target", "Status", "Why", "Rule",
                *results.history_years, "Trend on last year", f"Target {nxt}"]
 
@@ -47,13 +47,15 @@ def _outturns(ws, f: Formats, results: YearResults) -> None:
         how = m.outturn.how + (f"; restated: {', '.join(restated)}" if restated else "")
         outturn = figure_cell(m.outturn.figure, m.unit, f) if m.outturn.figure is not None else m.outturn.missing
         history = [figure_cell(v, m.unit, f) if v is not None else "" for v in m.history.values()]
-        return [m.theme, m.outcome, m.code, m.name, m.service, m.unit.value, m.frequency, *quarters, outturn, how,
+        return [m.code, m.name, m.theme, m.outcome, m.service, m.unit.value, m.frequency, *quarters, outturn, how,
                 m.target_text, m.status.value, m.reason, m.rule, *history, m.trend_text,
                 m.next_target_text or "not set in the plan"]
 
     table(ws, f, headers, (row(m) for m in results.measures),
           {"Theme": 28, "Outcome": 28, "Measure": 50, "Service": 22, "How the outturn is worked out": 36,
-           "Why": 30, "Rule": 40, "Trend on last year": 30, f"Outturn {year}": 16, "Unit": 8})
+           "Why": 30, "Rule": 40, "Trend on last year": 30, f"Outturn {year}": 16, "Unit": 8, "Code": 9},
+          printed=Printed(through=f"Target {nxt}", pages_wide=3, repeat=2,
+                          footer="Outturns, a measure a row: Code and Measure on every page."))
 
 
 def _actions(ws, f: Formats, results: YearResults) -> None:
