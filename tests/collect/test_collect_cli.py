@@ -61,15 +61,15 @@ def test_a_skipped_file_says_why_and_what_to_do(workdir):
     returns = workdir / "workbooks" / "2023-24-Q2" / "returns"
     (returns / "aop final.xlsx").rename(workdir / "aop final.xlsx")
     (returns / "RE AOP return.eml").write_bytes(b"From: sam@anytown.gov.uk\r\nSubject: RE: return\r\n\r\nAttached.\r\n")
-    (returns / "RE AOP return.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))   # Outlook's
+    (returns / "RE AOP return.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))   # a broken one
     (returns / "notes.txt").write_text("to chase")
     (returns / "AOP return.csv").write_text("Code,To date\nSW02,81%\n")     # Save As CSV: a return, rejected
     result = invoke("--period", "2023-24-Q2", "--no-report")
     said = " ".join(result.output.split())
     assert result.exit_code == 1
     assert "Skipped: RE AOP return.eml is an email with no spreadsheet attached" in said    # (one with is read)
-    assert ("Skipped: RE AOP return.msg is an Outlook email, not the workbook: save the return attached to it "
-            "(the .xlsx) in the returns folder") in said
+    assert ("Skipped: RE AOP return.msg is an Outlook email with no spreadsheet attached (or one that could not "
+            "be read): save the return attached to it (the .xlsx) in the returns folder") in said
     assert "Skipped: notes.txt is not a spreadsheet" in said
     assert "Rejected: AOP return.csv is a CSV text file, not the return workbook" in said
     assert "Not returned (1): Adult and Older People" in said

@@ -27,8 +27,9 @@ def test_skip_reason_names_lock_files_and_non_spreadsheets(tmp_path):
                          ("notes.txt", "not a spreadsheet"), ("cj.xlsx", None), ("CJ.XLSX", None),
                          ("RE CJ return.eml", "an email with no spreadsheet attached (or one that could not be "
                                               "read as an email)"),
-                         ("RE CJ return.MSG", "an Outlook email, not the workbook: save the return attached to "
-                                              "it (the .xlsx) in the returns folder"),
+                         ("RE CJ return.MSG", "an Outlook email with no spreadsheet attached (or one that could "
+                                              "not be read): save the return attached to it (the .xlsx) in the "
+                                              "returns folder"),
                          ("cj.pdf", "a PDF, not the workbook: ask the manager for the .xlsx return (a PDF of it "
                                     "cannot be read)"),
                          ("returns.zip", "a zip archive: unzip the return in it into the returns folder"),

@@ -1,11 +1,12 @@
 """Returns that arrive as the email itself: a manager's reply saved (or dragged) into the returns
-folder as an `.eml` file. Each spreadsheet attached to it is taken out into the archive beside the
-store (the returns folder is never changed) and examined like a return saved from the email. It is
-shown as `<email> › <attachment>` and counts as received when the email was sent (its Date).
+folder as an `.eml` file, or dragged from Outlook as an `.msg` (read in outlook.py). Each
+spreadsheet attached to it is taken out into the archive beside the store (the returns folder is
+never changed) and examined like a return saved from the email. It is shown as
+`<email> › <attachment>` and counts as received when the email was sent (its Date).
 
 An email with no spreadsheet attached, or one that cannot be read as an email, stays in the list
-and is skipped, saying so. The `email` package and safety's module (which a collect leaves to its
-workers) are loaded only when the folder holds an email."""
+and is skipped, saying so. The `email` package (olefile for an `.msg`) and safety's module (which
+a collect leaves to its workers) are loaded only when the folder holds an email."""
 
 from __future__ import annotations
 
@@ -14,15 +15,16 @@ import os
 import re
 from datetime import timezone
 from pathlib import Path
+from typing import Callable
 
-EMAIL_SUFFIXES = {".eml"}
+EMAIL_SUFFIXES = {".eml", ".msg"}
 MAX_EMAIL_BYTES = 80 * 2**20      # a return is at most 50 MB, and base64 in an email adds a third
 FOLDER = "emailed"                # under the archive: archive/emailed/<email's sha256[:16]>/<attachment>
 _UNSAFE = re.compile(r"[^\w .,()&'+-]")
 
 
 def unpack(paths: list[Path], archive: Path) -> tuple[list[Path], dict[Path, str]]:
-    """The files to examine: `paths` with each readable `.eml` among them replaced by the
+    """The files to examine: `paths` with each readable email among them replaced by the
     spreadsheets attached to it, written (once) under `archive`/emailed with the email's Date as
     their modified time; and the name each of those is shown by."""
     out, shown = [], {}
@@ -72,23 +74,37 @@ def _attached(path: Path) -> tuple[str, float | None, list[tuple[str, bytes]]] |
             data = f.read(MAX_EMAIL_BYTES + 1)
         if len(data) > MAX_EMAIL_BYTES:
             return None
-        import email
-        import email.policy
-
         from xlplan.safety.inspection import SPREADSHEET_SUFFIXES
-        msg = email.message_from_bytes(data, policy=email.policy.compat32)
-        attachments = []
-        for part in msg.walk():
-            name = part.get_filename()
-            if part.is_multipart() or not name or Path(name).suffix.lower() not in SPREADSHEET_SUFFIXES:
-                continue
-            payload = part.get_payload(decode=True)
-            if payload:
-                attachments.append((_header_text(name), payload))
-        date = str(msg["Date"] or "")
+
+        def wanted(name: str) -> bool:
+            return Path(_base(name)).suffix.lower() in SPREADSHEET_SUFFIXES
+
+        if path.suffix.lower() == ".msg":
+            from xlplan.collect.outlook import msg_attachments
+            sent, attachments = msg_attachments(data, wanted, MAX_EMAIL_BYTES)
+            attachments = [(name, payload) for name, payload in attachments if payload]
+        else:
+            sent, attachments = _eml_attachments(data, wanted)
     except Exception:  # noqa: BLE001 - an email that cannot be read is skipped as an email, not a crash
         return None
-    return hashlib.sha256(data).hexdigest(), _sent(date), attachments
+    return hashlib.sha256(data).hexdigest(), sent, attachments
+
+
+def _eml_attachments(data: bytes, wanted: Callable[[str], bool]) -> tuple[float | None, list[tuple[str, bytes]]]:
+    """(when the email was sent, its `wanted` attachments as (file name, bytes)) of an `.eml`."""
+    import email
+    import email.policy
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    attachments = []
+    for part in msg.walk():
+        name = part.get_filename()
+        name = _header_text(name) if name else ""
+        if part.is_multipart() or not name or not wanted(name):
+            continue
+        payload = part.get_payload(decode=True)
+        if payload:
+            attachments.append((name, payload))
+    return _sent(str(msg["Date"] or "")), attachments
 
 
 def _sent(date: str) -> float | None:

@@ -61,11 +61,11 @@ def skip_reason(path: Path) -> str | None:
     return None
 
 
-_EMAIL = "not the workbook: save the return attached to it (the .xlsx) in the returns folder"
 # files an officer drops in the returns folder in place of the return: what each is, and what to do
 NOT_A_RETURN = {
     ".eml": "an email with no spreadsheet attached (or one that could not be read as an email)",
-    ".msg": f"an Outlook email, {_EMAIL}",
+    ".msg": ("an Outlook email with no spreadsheet attached (or one that could not be read): save the return "
+             "attached to it (the .xlsx) in the returns folder"),
     ".pdf": "a PDF, not the workbook: ask the manager for the .xlsx return (a PDF of it cannot be read)",
     ".zip": "a zip archive: unzip the return in it into the returns folder",
     ".docx": "a Word document, not the return workbook", ".doc": "a Word document, not the return workbook",
