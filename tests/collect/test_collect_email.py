@@ -4,7 +4,7 @@ as it was."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -89,3 +89,13 @@ def test_an_email_whose_date_cannot_be_read_counts_as_received_when_its_file_was
     got = run(tmp_path).files
     assert [(f.name, f.outcome) for f in got] == [("RE.eml › cj.xlsx", "accepted")]
     assert got[0].received == datetime.utcfromtimestamp(saved)
+
+
+def test_an_attachment_name_encoded_as_outlook_encodes_it_is_decoded_before_its_suffix_is_checked():
+    raw = (b'From: a@anytown.gov.uk\r\nDate: Fri, 13 Oct 2023 16:05:00 +0100\r\nMIME-Version: 1.0\r\n'
+           b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n'
+           b'--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n'
+           b'Content-Disposition: attachment; filename="=?utf-8?q?Gr=C3=A1inne_return=2Exlsx?="\r\n\r\nUEsDBA==\r\n--b--\r\n')
+    sent, found = emailed._eml_attachments(raw, lambda n: n.endswith(".xlsx"))
+    assert found == [("Gráinne return.xlsx", b"PK\x03\x04")]
+    assert sent == datetime(2023, 10, 13, 15, 5, tzinfo=timezone.utc).timestamp()
