@@ -26,7 +26,8 @@ def _message(attachments, sent, ansi_names, embedded, top: bool) -> dict:
         filetime = int((sent.replace(tzinfo=sent.tzinfo or timezone.utc).timestamp() + 11_644_473_600) * 10_000_000)
         props += struct.pack("<IIQ", 0x00390040, 0x6, filetime)
     storage = {"__properties_version1.0": props,
-               "__substg1.0_0037001F": "RE: Q2 return".encode("utf-16-le")}
+               "__substg1.0_001A001F": "IPM.Note".encode("utf-16-le"),        # PR_MESSAGE_CLASS: an email
+               "__substg1.0_0037001F": "RE: Q2 return".encode("utf-16-le")}   # PR_SUBJECT
     if top:
         storage["__nameid_version1.0"] = {"__substg1.0_00020102": b"", "__substg1.0_00030102": b"",
                                           "__substg1.0_00040102": b""}
