@@ -13,25 +13,30 @@ SECTOR, MINI, CUTOFF = 512, 64, 4096
 
 
 def msg_bytes(attachments: list[tuple[str, bytes]], sent: datetime | None = None, *,
-              ansi_names: bool = False, embedded: list[tuple[str, bytes]] | None = None) -> bytes:
+              ansi_names: bool = False, embedded: list[tuple[str, bytes]] | None = None,
+              body: str = "Please find our return attached.", shared: list[tuple[str, str]] = ()) -> bytes:
     """An email with `attachments` (file name → bytes), sent at `sent` (PR_CLIENT_SUBMIT_TIME), its
-    names as Unicode (or, with `ansi_names`, in code page 1252), and `embedded`: an email attached
-    to it (a forwarded reply) whose own attachments these are."""
-    return compound_file(_message(attachments, sent, ansi_names, embedded, top=True))
+    names as Unicode (or, with `ansi_names`, in code page 1252), `embedded`: an email attached
+    to it (a forwarded reply) whose own attachments these are, its `body` (PR_BODY), and `shared`:
+    Outlook's "share link" attachments (file name, address), which hold no file."""
+    return compound_file(_message(attachments, sent, ansi_names, embedded, top=True, body=body, shared=shared))
 
 
-def _message(attachments, sent, ansi_names, embedded, top: bool) -> dict:
+def _message(attachments, sent, ansi_names, embedded, top: bool, body: str = "", shared=()) -> dict:
     props = bytes(32 if top else 24)
     if sent is not None:
         filetime = int((sent.replace(tzinfo=sent.tzinfo or timezone.utc).timestamp() + 11_644_473_600) * 10_000_000)
         props += struct.pack("<IIQ", 0x00390040, 0x6, filetime)
     storage = {"__properties_version1.0": props,
                "__substg1.0_001A001F": "IPM.Note".encode("utf-16-le"),        # PR_MESSAGE_CLASS: an email
-               "__substg1.0_0037001F": "RE: Q2 return".encode("utf-16-le")}   # PR_SUBJECT
+               "__substg1.0_0037001F": "RE: Q2 return".encode("utf-16-le"),   # PR_SUBJECT
+               "__substg1.0_1000001F": body.encode("utf-16-le")}              # PR_BODY
     if top:
         storage["__nameid_version1.0"] = {"__substg1.0_00020102": b"", "__substg1.0_00030102": b"",
                                           "__substg1.0_00040102": b""}
     items = [(name, {"__substg1.0_37010102": data}) for name, data in attachments]
+    for name, address in shared:       # ATTACH_BY_WEB_REFERENCE: the address, no file
+        items.append((name, {"__substg1.0_370D001F": address.encode("utf-16-le")}))
     if embedded is not None:
         items.append(("", {"__substg1.0_3701000D": _message(embedded, None, ansi_names, None, top=False)}))
     for n, (name, parts) in enumerate(items):

@@ -96,6 +96,6 @@ def test_an_attachment_name_encoded_as_outlook_encodes_it_is_decoded_before_its_
            b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n'
            b'--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n'
            b'Content-Disposition: attachment; filename="=?utf-8?q?Gr=C3=A1inne_return=2Exlsx?="\r\n\r\nUEsDBA==\r\n--b--\r\n')
-    sent, found = emailed._eml_attachments(raw, lambda n: n.endswith(".xlsx"))
-    assert found == [("Gráinne return.xlsx", b"PK\x03\x04")]
+    sent, found, text = emailed._eml_attachments(raw, lambda n: n.endswith(".xlsx"))
+    assert found == [("Gráinne return.xlsx", b"PK\x03\x04")] and text.strip() == "Attached."
     assert sent == datetime(2023, 10, 13, 15, 5, tzinfo=timezone.utc).timestamp()

@@ -69,13 +69,39 @@ def test_a_hostile_attachment_name_stays_inside_the_archive(tmp_path):
 
 def test_the_reader_gives_when_it_was_sent_and_the_wanted_attachments_within_the_limit():
     data = msg_bytes([("a.xlsx", b"x" * 5000), ("b.txt", b"y")], SENT)
-    sent, found = msg_attachments(data, lambda n: n.endswith(".xlsx"), limit=10_000)
+    sent, found, text = msg_attachments(data, lambda n: n.endswith(".xlsx"), limit=10_000)
     assert sent == SENT.timestamp() and found == [("a.xlsx", b"x" * 5000)]
+    assert "Please find our return attached." in text
     try:
         msg_attachments(data, lambda n: n.endswith(".xlsx"), limit=4_000)
     except ValueError as e:
         assert "larger" in str(e)
     else:
         raise AssertionError("an attachment over the limit was read")
-    sent, found = msg_attachments(msg_bytes([], datetime(1990, 1, 1, tzinfo=timezone.utc)), bool, limit=10)
+    sent, found, _ = msg_attachments(msg_bytes([], datetime(1990, 1, 1, tzinfo=timezone.utc)), bool, limit=10)
     assert sent is None and found == []          # a send time that makes no sense is not used
+
+
+def test_an_email_that_links_to_the_return_instead_of_attaching_it_says_to_download_it(tmp_path):
+    """Outlook on Microsoft 365 offers a link to the file on OneDrive or SharePoint in place of the
+    file: nothing to read, and the officer is told what to do."""
+    t = make_templates(make_plan(tmp_path))
+    cj = fill(t[CJ], tmp_path / "attachments" / "cj.xlsx", GOOD_CJ)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    link = "https://anytown-my.sharepoint.com/:x:/g/personal/alex/EaBc?e=x1"
+    (returns / "RE share link.msg").write_bytes(msg_bytes([], SENT, body="See the link.", shared=[("CJ.xlsx", link)]))
+    (returns / "RE in the text.msg").write_bytes(msg_bytes([], SENT, body=f"Our return is here: {link}"))
+    (returns / "RE onedrive.eml").write_bytes(
+        b"From: a@anytown.gov.uk\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        b'<p>Here it is: <a href="https://1drv.ms/x/s!AbC">Q2 return</a></p>\r\n')
+    (returns / "RE will send.msg").write_bytes(msg_bytes([], SENT, body="I will send it on Monday."))
+    # an email with the workbook attached is read, whatever links it holds
+    (returns / "RE attached.msg").write_bytes(msg_bytes([("cj.xlsx", cj.read_bytes())], SENT, body=link))
+    result = run(tmp_path)
+    got = {f.name: f.skipped or f.outcome for f in result.files}
+    assert got == {"RE share link.msg": emailed.LINKED, "RE in the text.msg": emailed.LINKED,
+                   "RE onedrive.eml": emailed.LINKED, "RE will send.msg": NOTHING,
+                   "RE attached.msg › cj.xlsx": "accepted"}
+    again = run(tmp_path)                   # the re-run says the same of them
+    assert {f.name: f.skipped or f.outcome for f in again.files} == got

@@ -21,20 +21,27 @@ EMAIL_SUFFIXES = {".eml", ".msg"}
 MAX_EMAIL_BYTES = 80 * 2**20      # a return is at most 50 MB, and base64 in an email adds a third
 FOLDER = "emailed"                # under the archive: archive/emailed/<email's sha256[:16]>/<attachment>
 _UNSAFE = re.compile(r"[^\w .,()&'+-]")
+# a link to a file on SharePoint or OneDrive (Outlook's "share link" in place of an attachment)
+_LINK = re.compile(r"https?://[^\s\"'<>]*(?:sharepoint|onedrive|1drv\.ms)", re.IGNORECASE)
+LINKED = ("an email with no spreadsheet attached but a link to SharePoint or OneDrive (a shared file in place of an "
+          "attachment): open the link, download the return and save it in the returns folder")
 
 
-def unpack(paths: list[Path], archive: Path) -> tuple[list[Path], dict[Path, str]]:
+def unpack(paths: list[Path], archive: Path) -> tuple[list[Path], dict[Path, str], dict[Path, str]]:
     """The files to examine: `paths` with each readable email among them replaced by the
     spreadsheets attached to it, written (once) under `archive`/emailed with the email's Date as
-    their modified time; and the name each of those is shown by."""
-    out, shown = [], {}
+    their modified time; the name each of those is shown by; and why an email with none attached
+    that links to one is skipped (LINKED)."""
+    out, shown, why = [], {}, {}
     for path in paths:
         found = _attached(path) if path.suffix.lower() in EMAIL_SUFFIXES and not path.is_symlink() else None
         if found is None or not found[2]:       # not an email, or nothing attached to read: skipped
             out.append(path)
+            if found is not None and _LINK.search(found[3]):
+                why[path] = LINKED
             continue
         from xlplan.safety.inspection import display_name
-        digest, sent, attachments = found
+        digest, sent, attachments, _ = found
         folder = archive / FOLDER / digest[:16]
         try:
             taken = [(_write_once(folder / f"{n:02d} {_safe(name)}", data, sent, path), name)
@@ -45,12 +52,15 @@ def unpack(paths: list[Path], archive: Path) -> tuple[list[Path], dict[Path, str
         for target, name in taken:
             out.append(target)
             shown[target] = f"{display_name(path)} › {display_name(_base(name))}"
-    return out, shown
+    return out, shown, why
 
 
-def shown_names(files: list, paths: list[Path], shown: dict[Path, str]) -> None:
+def shown_names(files: list, paths: list[Path], shown: dict[Path, str], why: dict[Path, str]) -> None:
     """Give each examined file taken from an email (`files` in the order of `paths`) the name it is
-    shown by, in its issues too."""
+    shown by, in its issues too; and a skipped email that links to the return, the reason `why`."""
+    for f, path in zip(files, paths):
+        if path in why and f.skipped:
+            f.skipped = why[path]
     if not shown:
         return
     from dataclasses import replace
@@ -63,9 +73,10 @@ def shown_names(files: list, paths: list[Path], shown: dict[Path, str]) -> None:
                     for i in f.issues]
 
 
-def _attached(path: Path) -> tuple[str, float | None, list[tuple[str, bytes]]] | None:
+def _attached(path: Path) -> tuple[str, float | None, list[tuple[str, bytes]], str] | None:
     """(the email's sha256, when it was sent as a timestamp or None, its spreadsheet attachments
-    as (file name, bytes)), or None for a file too large or that cannot be read as an email."""
+    as (file name, bytes), its text), or None for a file too large or that cannot be read as an
+    email."""
     try:
         if path.lstat().st_size > MAX_EMAIL_BYTES:
             return None
@@ -81,30 +92,35 @@ def _attached(path: Path) -> tuple[str, float | None, list[tuple[str, bytes]]] |
 
         if path.suffix.lower() == ".msg":
             from xlplan.collect.outlook import msg_attachments
-            sent, attachments = msg_attachments(data, wanted, MAX_EMAIL_BYTES)
+            sent, attachments, text = msg_attachments(data, wanted, MAX_EMAIL_BYTES)
             attachments = [(name, payload) for name, payload in attachments if payload]
         else:
-            sent, attachments = _eml_attachments(data, wanted)
+            sent, attachments, text = _eml_attachments(data, wanted)
     except Exception:  # noqa: BLE001 - an email that cannot be read is skipped as an email, not a crash
         return None
-    return hashlib.sha256(data).hexdigest(), sent, attachments
+    return hashlib.sha256(data).hexdigest(), sent, attachments, text
 
 
-def _eml_attachments(data: bytes, wanted: Callable[[str], bool]) -> tuple[float | None, list[tuple[str, bytes]]]:
-    """(when the email was sent, its `wanted` attachments as (file name, bytes)) of an `.eml`."""
+def _eml_attachments(data: bytes, wanted: Callable[[str], bool]) -> tuple[float | None, list[tuple[str, bytes]], str]:
+    """(when the email was sent, its `wanted` attachments as (file name, bytes), the text of its
+    plain and HTML bodies) of an `.eml`."""
     import email
     import email.policy
     msg = email.message_from_bytes(data, policy=email.policy.compat32)
-    attachments = []
+    attachments, text = [], []
     for part in msg.walk():
         name = part.get_filename()
         name = _header_text(name) if name else ""
-        if part.is_multipart() or not name or not wanted(name):
+        if part.is_multipart():
+            continue
+        if not name and part.get_content_maintype() == "text":
+            text.append((part.get_payload(decode=True) or b"")[:1 << 21].decode("utf-8", "replace"))
+        if not name or not wanted(name):
             continue
         payload = part.get_payload(decode=True)
         if payload:
             attachments.append((name, payload))
-    return _sent(str(msg["Date"] or "")), attachments
+    return _sent(str(msg["Date"] or "")), attachments, "\n".join(text)
 
 
 def _sent(date: str) -> float | None:

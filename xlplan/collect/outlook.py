@@ -17,13 +17,18 @@ SENT = (0x0039, 0x0E06)                     # PR_CLIENT_SUBMIT_TIME, else PR_MES
 PT_SYSTIME = 0x0040
 TOP_HEADER = 32                             # bytes before the properties of the message itself
 MAX_DEPTH = 4                               # emails attached within emails, at most
+# the text a link to the return may be in: PR_BODY (Unicode, code page), PR_HTML, and an attachment's
+# PR_ATTACH_LONG_PATHNAME (the address of an Outlook "share link" attachment, which holds no file)
+TEXT = {"__substg1.0_1000001f": "utf-16-le", "__substg1.0_1000001e": "cp1252", "__substg1.0_10130102": "utf-8",
+        "__substg1.0_370d001f": "utf-16-le", "__substg1.0_370d001e": "cp1252"}
+MAX_TEXT = 1 << 20                          # characters of each read for links, at most
 
 
 def msg_attachments(data: bytes, wanted: Callable[[str], bool],
-                    limit: int) -> tuple[float | None, list[tuple[str, bytes]]]:
+                    limit: int) -> tuple[float | None, list[tuple[str, bytes]], str]:
     """(when the email was sent, as a timestamp or None; the attachments whose file name is
-    `wanted`, as (name, bytes), at most `limit` bytes in all). Raises for a file that is not an
-    Outlook email (olefile's errors, ValueError)."""
+    `wanted`, as (name, bytes), at most `limit` bytes in all; its text, where a link may be).
+    Raises for a file that is not an Outlook email (olefile's errors, ValueError)."""
     import io
 
     import olefile
@@ -33,7 +38,9 @@ def msg_attachments(data: bytes, wanted: Callable[[str], bool],
         _attachments(ole, entries, (), wanted, limit, found, 0)
         props = entries.get((PROPERTIES,))
         sent = _sent(ole.openstream(props).read(1 << 16)) if props else None
-    return sent, found
+        text = "\n".join(ole.openstream(p).read(MAX_TEXT * 2).decode(TEXT[k[-1]], "replace")
+                         for k, p in entries.items() if k[-1] in TEXT and len(k) <= 2 * MAX_DEPTH + 2)
+    return sent, found, text
 
 
 def _attachments(ole, entries: dict, prefix: tuple, wanted, limit: int, found: list, depth: int) -> None:

@@ -53,7 +53,7 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
     plan_path, returns_dir = Path(plan_path), Path(returns_dir)
     _plan_exists(plan_path)
     archive = store.archive_dir(db_url)
-    paths, shown = emailed.unpack(find_files(returns_dir) if returns_dir.is_dir() else [], archive)  # .eml: attached
+    paths, shown, why = emailed.unpack(find_files(returns_dir) if returns_dir.is_dir() else [], archive)  # .eml: attached
     # the files' bytes are judged by workers while the plan is read (a first collect of many files)
     with judging_ahead(paths, jobs, rerun=Reuse.has_entries_for(plan_path, period)) as judged_ahead:
         plan = _plan_for(plan_path, period)
@@ -77,12 +77,12 @@ def collect(plan_path: str | Path, period: Period | str, returns_dir: str | Path
         if store.locked(db_url, period.id) is not None:
             files = examined()
             started.close()
-            emailed.shown_names(files, paths, shown)
+            emailed.shown_names(files, paths, shown, why)
             return _after_signoff(plan, plan_path, period, returns_dir, db_url, jobs, progress, scope, files, reuse)
         snapshot = _prepare(plan, db_url, text)
         files = examined()
         started.close()
-        emailed.shown_names(files, paths, shown)
+        emailed.shown_names(files, paths, shown, why)
         supersede(files, scope)
         folder = _folder_name(returns_dir, plan_path)
         inputs, digests = memo.digests(plan, period, scope, key, folder, files)
