@@ -105,3 +105,20 @@ def test_an_email_that_links_to_the_return_instead_of_attaching_it_says_to_downl
                    "RE attached.msg › cj.xlsx": "accepted"}
     again = run(tmp_path)                   # the re-run says the same of them
     assert {f.name: f.skipped or f.outcome for f in again.files} == got
+
+
+def test_looking_for_a_link_takes_linear_time_whatever_the_text():
+    """A body of 'http://http://…' made the first pattern backtrack for hours; the host's length is
+    bounded now. Searched in a child process, so that a regression fails here instead of hanging the
+    run (the search holds the interpreter's lock)."""
+    import subprocess
+    import sys
+    probe = ("from xlplan.collect.emailed import _LINK\n"
+             "texts = ['http://' * 300_000, 'https://' + 'a' * 2_000_000, 'http://aaaa.' * 150_000]\n"
+             "print([_LINK.search(t) for t in texts])")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[None, None, None]", done.stderr
+    urls = {"https://anytown-my.sharepoint.com/:x:/g/personal/alex/EaBc": True, "https://1drv.ms/x/s!AbC": True,
+            "https://onedrive.live.com/edit?id=1": True, "http://sharepoint.anytown.gov.uk/sites/perf": True,
+            "https://www.anytown.gov.uk/onedrive-guide": False, "https://www.anytown.gov.uk": False}
+    assert {u: bool(emailed._LINK.search(u)) for u in urls} == urls

@@ -5,7 +5,7 @@ never changed) and examined like a return saved from the email. It is shown as
 `<email> › <attachment>` and counts as received when the email was sent (its Date).
 
 An email with no spreadsheet attached, or one that cannot be read as an email, stays in the list
-and is skipped, saying so. The `email` package (olefile for an `.msg`) and safety's module (which
+and is skipped, saying so (one that links to SharePoint or OneDrive: to download the return). The `email` package (olefile for an `.msg`) and safety's module (which
 a collect leaves to its workers) are loaded only when the folder holds an email."""
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ EMAIL_SUFFIXES = {".eml", ".msg"}
 MAX_EMAIL_BYTES = 80 * 2**20      # a return is at most 50 MB, and base64 in an email adds a third
 FOLDER = "emailed"                # under the archive: archive/emailed/<email's sha256[:16]>/<attachment>
 _UNSAFE = re.compile(r"[^\w .,()&'+-]")
-# a link to a file on SharePoint or OneDrive (Outlook's "share link" in place of an attachment)
-_LINK = re.compile(r"https?://[^\s\"'<>]*(?:sharepoint|onedrive|1drv\.ms)", re.IGNORECASE)
+# a link to a file on SharePoint or OneDrive (Outlook's "share link" in place of an attachment), by
+# its host; the host's length bounded, so a body of "http://http://…" is searched in linear time
+_LINK = re.compile(r"https?://[\w.-]{0,100}?(?:sharepoint|onedrive\.live\.com|1drv\.ms)", re.IGNORECASE)
 LINKED = ("an email with no spreadsheet attached but a link to SharePoint or OneDrive (a shared file in place of an "
           "attachment): open the link, download the return and save it in the returns folder")
 
