@@ -82,6 +82,6 @@ def _sent(properties: bytes) -> float | None:
             times[tag >> 16] = filetime / 10_000_000 - 11_644_473_600       # 100 ns since 1601
     for prop in SENT:
         when = times.get(prop)
-        if when is not None and 946_684_800 <= when < 4_102_444_800:         # 2000 to 2100
+        if when is not None and 946_684_800 <= when < 4_133_980_800:         # 2000 to 2100, as emailed._sent
             return when
     return None
